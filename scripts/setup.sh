@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Brings a fresh Debian 12 machine to the point where berth builds, serves and tests:
+# system packages, npm dependencies, the TypeScript build. Idempotent and quiet when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# runc/conmon/overlay run containers; netavark/aardvark-dns network them; catatonit/tini are
+# --init; containers-common brings seccomp.json and containers.conf; busybox-static builds the
+# test image; docker-registry serves registry tests; systemd gives systemd-socket-activate.
+PACKAGES=(runc conmon netavark aardvark-dns iptables golang-github-containers-common catatonit tini
+  uidmap busybox-static docker-registry systemd util-linux curl attr kmod procps psmisc)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The registry package starts a system service we do not want listening.
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+
+# npm ci only when the lock changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+npx tsc -p tsconfig.json

@@ -1,0 +1,21 @@
+import type { Ctx } from '../../server/http.js';
+import { COMPAT_API_VERSION, LIBPOD_API_VERSION } from '../../engine/system.js';
+
+const HEADERS = {
+  'API-Version': COMPAT_API_VERSION,
+  'Libpod-API-Version': LIBPOD_API_VERSION,
+  'Docker-Experimental': 'false',
+  'Ostype': 'linux',
+  'Builder-Version': '1',
+  'Libpod-Buildah-Version': '',
+  'Cache-Control': 'no-cache',
+  'Pragma': 'no-cache',
+  'Content-Type': 'text/plain; charset=utf-8',
+  'Content-Length': '2',
+};
+
+/** `/_ping` for both layers: the docker CLI negotiates its API version from these headers. */
+export function ping(ctx: Ctx): void {
+  ctx.res.writeHead(200, HEADERS);
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : 'OK');
+}

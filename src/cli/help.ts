@@ -1,0 +1,43 @@
+export const MAIN_HELP = `Manage containers through a Docker- and Podman-compatible API service
+
+Usage:
+  berth [options] COMMAND
+
+Available Commands:
+  system service     Run an API service
+  container cleanup  Clean up a container after it exits (run by conmon)
+  version            Print berth's version
+
+Options:
+  -h, --help               help for berth
+      --log-level string   Log messages at and above specified level (trace, debug, info, warn, error, fatal, panic) (default "error")
+      --root string        Path to the storage root directory (default "/var/lib/berth"; rootless "~/.local/share/berth")
+      --runroot string     Path to the runtime state directory (default "/run/berth"; rootless "$XDG_RUNTIME_DIR/berth")
+  -v, --version            Print berth's version
+`;
+
+export const SERVICE_HELP = `Run an API service
+
+Description:
+  Run an API service answering the Docker-compatible API (/v1.41/...) and the libpod API
+  (/v5.4.2/libpod/...) on one socket.
+
+  The optional argument URI is the endpoint to listen on: unix:///path/to/socket or
+  tcp://host:port. Without it berth listens on unix:///run/berth/berth.sock as root and on
+  unix://$XDG_RUNTIME_DIR/berth/berth.sock otherwise. Under systemd socket activation
+  (LISTEN_PID/LISTEN_FDS) the socket systemd passes is used instead.
+
+Usage:
+  berth system service [options] [URI]
+
+Examples:
+  berth system service --time 0 unix:///tmp/berth.sock
+  berth system service --time 0 tcp://localhost:8888
+
+Options:
+      --cors string        Set CORS headers to the value of this option (default: no CORS headers)
+  -h, --help               help for service
+      --log-level string   Log messages at and above specified level (default "error")
+  -t, --time int           Time until the service exits when idle, in seconds; 0 disables the timeout
+                           (default 5, or service_timeout from containers.conf)
+`;

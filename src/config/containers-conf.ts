@@ -1,0 +1,82 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The subset of containers.conf berth honours; grows as features land. */
+export interface ContainersConf {
+  engine: {
+    service_timeout?: number;
+    runtime?: string;
+    cgroup_manager?: string;
+    events_logger?: string;
+  };
+  containers: {
+    default_ulimits?: string[];
+    env?: string[];
+    log_driver?: string;
+  };
+  /** Files that were read, in order (for /info and debugging). */
+  files: string[];
+}
+
+/**
+ * The files containers/common reads, in its order; later files override earlier keys.
+ * CONTAINERS_CONF names the one file to read instead of all of them.
+ */
+export function confFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.CONTAINERS_CONF) return [env.CONTAINERS_CONF];
+  const dropIns = (dir: string) => {
+    try {
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.conf'))
+        .sort()
+        .map((f) => join(dir, f));
+    } catch {
+      return [];
+    }
+  };
+  const userDir = join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'containers');
+  return [
+    '/usr/share/containers/containers.conf',
+    ...dropIns('/usr/share/containers/containers.conf.d'),
+    '/etc/containers/containers.conf',
+    ...dropIns('/etc/containers/containers.conf.d'),
+    join(userDir, 'containers.conf'),
+    ...dropIns(join(userDir, 'containers.conf.d')),
+  ];
+}
+
+export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): Promise<ContainersConf> {
+  const conf: ContainersConf = { engine: {}, containers: {}, files: [] };
+  const texts: [string, string][] = [];
+  for (const f of confFiles(env)) {
+    try {
+      texts.push([f, readFileSync(f, 'utf8')]);
+    } catch {
+      // Missing files are the normal case.
+    }
+  }
+  if (!texts.length) return conf;
+  const { parse } = await import('smol-toml');
+  for (const [file, text] of texts) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+    conf.files.push(file);
+    Object.assign(conf.engine, pick(doc.engine));
+    Object.assign(conf.containers, pick(doc.containers));
+  }
+  if (conf.engine.service_timeout !== undefined) {
+    const t = Number(conf.engine.service_timeout);
+    if (!Number.isInteger(t) || t < 0) throw new Error(`containers.conf: service_timeout must be a non-negative integer, got ${conf.engine.service_timeout}`);
+    conf.engine.service_timeout = t;
+  }
+  return conf;
+}
+
+function pick(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}

@@ -1,0 +1,165 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Engine } from '../engine/engine.js';
+import { HttpError, type Layer } from './errors.js';
+import type { Logger } from './log.js';
+
+/** What every handler receives: the parsed request and the one engine both layers share. */
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  layer: Layer;
+  /** API version from the path (`/v1.41/...`), undefined when unversioned. Never rejected. */
+  version: string | undefined;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  engine: Engine;
+  log: Logger;
+}
+
+export type Handler = (ctx: Ctx) => unknown | Promise<unknown>;
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+export interface RouteDef {
+  method: Method | Method[];
+  /** find-my-way pattern without version prefix, e.g. `/containers/:id/json` or `/libpod/_ping`. */
+  path: string;
+  handler: Handler;
+}
+
+const JSON_LIMIT = 16 * 1024 * 1024;
+
+export function sendJson(ctx: Ctx, status: number, body: unknown): void {
+  const data = body === undefined ? '' : JSON.stringify(body);
+  ctx.res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(data),
+  });
+  ctx.res.end(data);
+}
+
+export function sendText(ctx: Ctx, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+  ctx.res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : text);
+}
+
+export function noContent(ctx: Ctx, status = 204): void {
+  ctx.res.writeHead(status);
+  ctx.res.end();
+}
+
+/** The request body as parsed JSON; undefined when there is none (docker CLI often sends none). */
+export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promise<T | undefined> {
+  const declared = Number(ctx.req.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes (limit ${limit})`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new HttpError(400, `malformed JSON in request body: ${(e as Error).message}`);
+  }
+}
+
+export function qBool(ctx: Ctx, name: string, def = false): boolean {
+  const v = ctx.query.get(name);
+  if (v === null || v === '') return def;
+  switch (v.toLowerCase()) {
+    case '1':
+    case 'true':
+    case 'yes':
+      return true;
+    case '0':
+    case 'false':
+    case 'no':
+      return false;
+  }
+  throw new HttpError(400, `invalid boolean value "${v}" for query parameter "${name}"`);
+}
+
+export function qInt(ctx: Ctx, name: string, def?: number): number | undefined {
+  const v = ctx.query.get(name);
+  if (v === null || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new HttpError(400, `invalid integer value "${v}" for query parameter "${name}"`);
+  return n;
+}
+
+/** Docker's `filters` parameter: `{"k":["v"]}`, or the legacy `{"k":{"v":true}}` form. */
+export function qFilters(ctx: Ctx, name = 'filters'): Record<string, string[]> {
+  const raw = ctx.query.get(name);
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, `invalid filters: ${raw} is not JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new HttpError(400, 'invalid filters: expected an object of lists');
+  }
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (Array.isArray(v)) out[k] = v.map(String);
+    else if (v && typeof v === 'object') out[k] = Object.entries(v).filter(([, on]) => on).map(([s]) => s);
+    else throw new HttpError(400, `invalid filters: value of "${k}" must be a list`);
+  }
+  return out;
+}
+
+/** Docker timestamps in queries: unix seconds (with fraction) or RFC 3339. Returns ns. */
+export function qTimeNs(ctx: Ctx, name: string): number | undefined {
+  const v = ctx.query.get(name);
+  if (v === null || v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) {
+    const [s, frac = ''] = v.split('.');
+    return Number(s) * 1e9 + Number((frac + '000000000').slice(0, 9));
+  }
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value "${v}" for "${name}"`);
+  return ms * 1e6;
+}
+
+/**
+ * Takes over the connection for a raw stream (attach, exec start). Answers 101 when the client
+ * asked to upgrade (the server then hands us the socket with HTTP parsing detached), else a plain
+ * 200 on which only output can flow, as dockerd does. The idle tracker counts the request as
+ * active until the socket closes.
+ */
+export function hijack(ctx: Ctx, contentType = 'application/vnd.docker.raw-stream'): Socket {
+  const socket = ctx.req.socket;
+  const upgraded = isUpgraded(ctx.req);
+  const head = upgraded
+    ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
+    : `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`;
+  socket.setTimeout(0);
+  socket.setNoDelay(true);
+  // ServerResponse must never write its own headers after ours.
+  (ctx.res as unknown as { _header: string })._header = head;
+  socket.write(head);
+  return socket;
+}
+
+const UPGRADED = Symbol('berth.upgraded');
+export function markUpgraded(req: IncomingMessage): void {
+  (req as IncomingMessage & { [UPGRADED]?: boolean })[UPGRADED] = true;
+}
+export function isUpgraded(req: IncomingMessage): boolean {
+  return (req as IncomingMessage & { [UPGRADED]?: boolean })[UPGRADED] === true;
+}
+
+/** Starts a chunked streaming response (events, logs follow, stats): headers go out at once. */
+export function startStream(ctx: Ctx, contentType = 'application/json'): ServerResponse {
+  ctx.res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' });
+  ctx.res.flushHeaders();
+  ctx.req.socket.setNoDelay(true);
+  return ctx.res;
+}
+
+export type { IncomingMessage, ServerResponse };

@@ -1,0 +1,157 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Engine } from '../engine/engine.js';
+import { compatRoutes } from '../api/compat/index.js';
+import { libpodRoutes } from '../api/libpod/index.js';
+import { corsHeaders, preflight } from './cors.js';
+import { errorBody, statusOf, type Layer } from './errors.js';
+import { markUpgraded, type Ctx } from './http.js';
+import { IdleTracker } from './idle.js';
+import { listen, removeSocketFile, type Binding } from './listener.js';
+import type { Logger } from './log.js';
+import { Router } from './router.js';
+
+export interface ServiceOptions {
+  binding: Binding;
+  engine: Engine;
+  log: Logger;
+  /** Idle timeout in seconds; 0 never exits. */
+  timeoutSeconds: number;
+  cors: string;
+  /** How long in-flight requests may take to finish on SIGTERM or idle exit. */
+  drainMs?: number;
+}
+
+export interface RunningService {
+  server: http.Server;
+  /** Resolves with the exit reason once the service has shut down. */
+  done: Promise<'idle' | 'signal' | 'requested'>;
+  shutdown(reason?: 'signal' | 'requested'): Promise<void>;
+}
+
+export async function startService(o: ServiceOptions): Promise<RunningService> {
+  const router = new Router();
+  router.add(compatRoutes);
+  router.add(libpodRoutes);
+
+  const server = http.createServer({
+    // Slow or stalled clients may not hold a connection open without sending headers.
+    headersTimeout: 30_000,
+    // Image uploads and streams may take as long as they take; only headers are bounded.
+    requestTimeout: 0,
+    keepAliveTimeout: 5_000,
+    maxHeaderSize: 64 * 1024,
+  });
+
+  let finish!: (r: 'idle' | 'signal' | 'requested') => void;
+  const done = new Promise<'idle' | 'signal' | 'requested'>((r) => (finish = r));
+  let closing = false;
+
+  const idle = new IdleTracker(o.timeoutSeconds * 1000, () => void shutdown('idle'));
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    idle.enter();
+    res.once('close', () => idle.leave());
+    void dispatch(req, res);
+  };
+
+  const dispatch = async (req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const method = req.method ?? 'GET';
+    if (o.cors) {
+      for (const [k, v] of Object.entries(corsHeaders(o.cors))) res.setHeader(k, v);
+      if (method === 'OPTIONS') return preflight(res);
+    }
+    const m = router.lookup(method, path);
+    const layer: Layer = m.layer;
+    if (o.log.enabled('info')) {
+      res.once('close', () =>
+        o.log.info('API call', { method, path: url, status: res.statusCode, ms: Math.round((performance.now() - t0) * 100) / 100 }),
+      );
+    }
+    if ('miss' in m) {
+      const msg = m.miss === 404 ? 'page not found' : `method ${method} not allowed on ${path}`;
+      if (m.allowed) res.setHeader('Allow', m.allowed.join(', '));
+      return fail(res, layer, m.miss, new Error(msg));
+    }
+    const ctx: Ctx = {
+      req,
+      res,
+      layer,
+      version: m.version,
+      params: m.params,
+      query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
+      engine: o.engine,
+      log: o.log,
+    };
+    try {
+      await m.handler(ctx);
+    } catch (err) {
+      const status = statusOf(err);
+      if (status >= 500) o.log.error('request failed', { method, path, err: (err as Error)?.stack ?? String(err) });
+      else o.log.debug('request refused', { method, path, status, err: (err as Error)?.message });
+      if (res.headersSent) {
+        // Mid-stream failure: the only honest signal left is cutting the connection.
+        res.destroy();
+        return;
+      }
+      fail(res, layer, status, err);
+    }
+  };
+
+  const fail = (res: ServerResponse, layer: Layer, status: number, err: unknown) => {
+    if (status === 304) {
+      res.writeHead(304);
+      res.end();
+      return;
+    }
+    const body = JSON.stringify(errorBody(layer, status, err));
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  server.on('request', handle);
+  // With an 'upgrade' listener Node detaches its HTTP parser, so bytes the client sends after an
+  // attach request (stdin) reach the handler raw instead of being parsed as another request.
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    if (head.length) socket.unshift(head);
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket as never);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end());
+    markUpgraded(req);
+    handle(req, res);
+  });
+  server.on('connection', (s) => {
+    idle.touch();
+    s.once('close', () => idle.touch());
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify({ message: `bad request: ${err.code ?? err.message}` });
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+
+  await listen(server, o.binding);
+
+  const shutdown = async (reason: 'idle' | 'signal' | 'requested' = 'requested') => {
+    if (closing) return;
+    closing = true;
+    idle.stop();
+    o.log.info('shutting down', { reason });
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections();
+    await o.engine.close();
+    const drain = new Promise<void>((r) => setTimeout(r, o.drainMs ?? 10_000).unref());
+    await Promise.race([closed, drain]);
+    server.closeAllConnections();
+    removeSocketFile(o.binding);
+    finish(reason);
+  };
+
+  return { server, done, shutdown: (r) => shutdown(r) };
+}
