@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # --init; containers-common brings seccomp.json and containers.conf; busybox-static builds the
 # test image; docker-registry serves registry tests; systemd gives systemd-socket-activate.
 PACKAGES=(runc conmon netavark aardvark-dns iptables golang-github-containers-common catatonit tini
-  uidmap busybox-static docker-registry systemd util-linux curl attr kmod procps psmisc)
+  uidmap busybox-static docker-registry systemd util-linux curl kmod procps psmisc tar zstd coreutils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -33,4 +33,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-npx tsc -p tsconfig.json
+npm run --silent build

@@ -59,6 +59,10 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`berth version ${VERSION}\n`);
     return 0;
   }
+  if (group === 'container' && cmd === 'cleanup') {
+    const { cleanupCommand } = await import('./cleanup.js');
+    return cleanupCommand(args, g);
+  }
   if (group === 'system' && cmd === 'service') {
     const { serviceCommand } = await import('./service.js');
     return serviceCommand(args, g);

@@ -87,6 +87,13 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     timeout,
     root: paths.root,
   });
+  // The container service reconciles exits that happened while no service ran and registers the
+  // image store's in-use check; started after listening so a cold /_ping never waits for it.
+  setImmediate(() => {
+    import('../engine/containers-engine.js')
+      .then((m) => m.containerService(engine))
+      .catch((e: Error) => log.error('container service failed to start', { err: e.message }));
+  });
   const onSignal = () => void svc.shutdown('signal');
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -2,6 +2,8 @@ import type { Database } from 'better-sqlite3';
 import type { ContainersConf } from '../config/containers-conf.js';
 import type { StoragePaths } from '../config/paths.js';
 import { openState } from '../state/db.js';
+import { ContainerStore } from '../state/containers.js';
+import { ImageState } from '../state/images.js';
 import { EventBus } from './events.js';
 import { SystemService } from './system.js';
 
@@ -44,13 +46,13 @@ export class Engine {
     return openState(this.opts.paths.root);
   }
 
-  // Counts for /info; the image and container services replace these as they land.
+  // Counts for /info, read straight from the state tables.
   countContainers(): ContainerCounts {
-    return { total: 0, running: 0, paused: 0, stopped: 0 };
+    return new ContainerStore(this.db).counts();
   }
 
   countImages(): number {
-    return 0;
+    return new ImageState(this.db).count();
   }
 
   private shutdownHooks = new Set<() => void | Promise<void>>();

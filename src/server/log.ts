@@ -35,7 +35,7 @@ export function createLogger(level: Level): Logger {
   };
   let loading: Promise<void> | undefined;
   const start = () =>
-    (loading ??= import('pino').then(({ pino: make }) => {
+    (loading ??= import('pino').then((m) => m.default ?? m.pino).then((make) => {
       pino = make(
         { level: level === 'panic' ? 'fatal' : level, base: undefined, timestamp: make.stdTimeFunctions.isoTime },
         make.destination({ fd: 2, sync: true }),

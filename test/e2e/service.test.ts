@@ -186,7 +186,7 @@ describe('endpoints and refusals', () => {
   test('a stale socket file is replaced', async () => {
     const sock = join(dir, 'stale.sock');
     // A socket file nobody listens on, as a killed service leaves behind.
-    await run('python3', ['-c', `import socket;s=socket.socket(socket.AF_UNIX);s.bind(${JSON.stringify(sock)})`]);
+    await run(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]);
     assert.ok(existsSync(sock));
     const b = await startBerth({ uri: `unix://${sock}`, wait: false });
     try {

@@ -1,5 +1,8 @@
 import type { RouteDef } from '../../server/http.js';
 import { routes as system } from './system.js';
+import { routes as images } from './images.js';
+import { routes as containers } from './containers.js';
+import { routes as systemDf } from './system-df.js';
 
 /** Every Docker-compatible route; each resource module declares its own. */
-export const compatRoutes: RouteDef[] = [...system];
+export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...systemDf];

@@ -1,5 +1,7 @@
 import type { RouteDef } from '../../server/http.js';
 import { routes as system } from './system.js';
+import { routes as images } from './images.js';
+import { routes as containers } from './containers.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers];

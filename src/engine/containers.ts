@@ -1,0 +1,887 @@
+import { closeSync, constants, existsSync, lstatSync, openSync, writeSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { StoragePaths } from '../config/paths.js';
+import { ContainerStore, type ContainerRow } from '../state/containers.js';
+import { buildSpec as buildOciSpec } from '../oci/spec.js';
+import { detectRuntime, Runtime, RuntimeError } from '../oci/runtime.js';
+import { ConmonError, findConmon, startConmon } from '../oci/conmon.js';
+import { connectAttach, type AttachConn } from '../oci/attach.js';
+import { readLog, type LogLine } from '../oci/logfile.js';
+import { badParameter, conflict, EngineError, internal, notFound, notModified } from './errors.js';
+import type { EventBus } from './events.js';
+import { buildSpec, newId, randomName, validateName, validateResources, validateRestartPolicy, type CreateRequest } from './container-create.js';
+import {
+  containerDirs, exitDir, mountPoints, mountRootfs, removeDirs, resolveUser, runtimeStateDir, unmountRootfs, UserError, writeEtcFiles,
+  type ContainerDirs,
+} from './container-rootfs.js';
+import { runSpecInput } from './container-runspec.js';
+import { parseSignal } from './container-signals.js';
+import type { ContainerSpec, HostConfig, ImageSource, RestartPolicy } from './container-types.js';
+import { AttachSession, type AttachOptions } from './container-attach.js';
+import { shouldRestart, restartDelayMs } from './container-restart.js';
+
+export interface ContainerServiceOptions {
+  paths: StoragePaths;
+  db: Database;
+  events: EventBus;
+  images: ImageSource;
+  /** argv prefix conmon runs when the container exits; berth appends `container cleanup ...`. */
+  exitCommand: string[];
+  /** The service watches the exit dir and reconciles; `container cleanup` does neither. */
+  service: boolean;
+  initPath?: string;
+}
+
+/** A container as the engine reports it: the row plus its parsed spec and paths. */
+export interface ContainerView extends ContainerRow {
+  parsed: ContainerSpec;
+  dirs: ContainerDirs;
+}
+
+const LIVE = new Set(['running', 'paused', 'stopping', 'restarting']);
+export const isLive = (state: string) => LIVE.has(state);
+
+export const nowIso = (): string => {
+  const ns = process.hrtime.bigint() % 1_000_000n;
+  const d = new Date();
+  return `${d.toISOString().slice(0, 23)}${String(ns).padStart(6, '0')}Z`;
+};
+
+export interface ExitClaim {
+  row: ContainerRow;
+  view: ContainerView;
+  dirs: ContainerDirs;
+  removed: boolean;
+  restart: boolean;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/**
+ * Container lifecycle over conmon and an OCI runtime. State lives in SQLite only: any number of
+ * service and cleanup processes may act on the same containers, each transition is one
+ * IMMEDIATE transaction, and nothing here keeps state that another process would miss.
+ */
+export class ContainerService {
+  readonly store: ContainerStore;
+  private readonly runtime: Runtime;
+  private conmonPath: string | undefined;
+  private locks = new Map<string, Promise<unknown>>();
+  private waiters = new Set<() => void>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  private pendingAttach = new Map<string, Set<AttachSession>>();
+  /** Containers whose exit teardown/restart is in progress in this process. */
+  private handling = new Set<string>();
+
+  constructor(readonly o: ContainerServiceOptions) {
+    this.store = new ContainerStore(o.db);
+    this.runtime = new Runtime(detectRuntime(), runtimeStateDir(o.paths));
+    mkdirSync(exitDir(o.paths), { recursive: true });
+    if (o.service) {
+      this.watchExits();
+      void this.reconcile();
+    }
+  }
+
+  get runtimeName(): string {
+    return this.runtime.info.name;
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  private view(row: ContainerRow): ContainerView {
+    return { ...row, parsed: JSON.parse(row.spec) as ContainerSpec, dirs: containerDirs(this.o.paths, row.id) };
+  }
+
+  find(ref: string): ContainerView | undefined {
+    const r = this.store.lookup(ref);
+    if (r === 'ambiguous') throw badParameter(`multiple containers found with prefix ${ref}`);
+    return r && this.view(r);
+  }
+
+  get(ref: string): ContainerView {
+    const v = this.find(ref);
+    if (!v) throw notFound(`No such container: ${ref}`);
+    return v;
+  }
+
+  list(): ContainerView[] {
+    return this.store.list().map((r) => this.view(r));
+  }
+
+  counts() {
+    return this.store.counts();
+  }
+
+  usesImage(imageId: string): boolean {
+    return this.store.usesImage(imageId);
+  }
+
+  /** For the image store's removal check: which containers use an image. */
+  containersOfImage(imageId: string): { id: string; running: boolean }[] {
+    return this.store.byImage(imageId).map((r) => ({ id: r.id, running: isLive(r.state) }));
+  }
+
+  // ---- create --------------------------------------------------------------------------------
+
+  async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
+    const ref = req.config.Image;
+    if (!ref) throw badParameter('config.Image is required');
+    const name = req.name ? validateName(req.name) : undefined;
+    if (name && this.store.nameTaken(name)) throw this.nameConflict(name);
+    const image = await this.o.images.resolve(ref);
+    const id = newId();
+    const { spec, warnings } = buildSpec(req, image, id);
+    if (spec.HostConfig.Init) {
+      if (!this.o.initPath) throw badParameter('--init requested but neither catatonit nor tini is installed');
+      spec.initPath = this.o.initPath;
+    }
+    let finalName = name;
+    try {
+      this.store.tx(() => {
+        finalName ??= randomName((n) => this.store.nameTaken(n));
+        if (this.store.nameTaken(finalName)) throw this.nameConflict(finalName);
+        this.store.insert({
+          id, name: finalName, image: ref, imageId: image.id, created: nowIso(), spec: JSON.stringify(spec),
+          state: 'created', pid: 0, conmonPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: '',
+          finishedAt: '', restartCount: 0, stopRequested: false, generation: 0,
+        });
+      });
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      if (/UNIQUE constraint failed: containers.name/.test(String(e))) throw this.nameConflict(finalName!);
+      throw e;
+    }
+    this.publish('create', id);
+    return { id, warnings };
+  }
+
+  private nameConflict(name: string): EngineError {
+    const other = this.store.lookup(name);
+    const oid = other && other !== 'ambiguous' ? other.id : '';
+    return conflict(`Conflict. The container name "/${name}" is already in use by container "${oid}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+
+  // ---- start ---------------------------------------------------------------------------------
+
+  async start(ref: string): Promise<void> {
+    const v = this.get(ref);
+    await this.withLock(v.id, () => this.startLocked(v.id));
+  }
+
+  private async startLocked(id: string, restarting = false): Promise<void> {
+    const row = this.store.get(id);
+    if (!row) throw notFound(`No such container: ${id}`);
+    if (row.state === 'paused') throw conflict('cannot start a paused container, try unpause instead');
+    if ((row.state === 'running' || row.state === 'stopping') && !restarting) throw notModified('container already started');
+    if (row.state === 'removing') throw conflict(`container ${id} is being removed`);
+    const v = this.view(row);
+    const { Config: c, HostConfig: h } = v.parsed;
+    const d = v.dirs;
+    // A previous run may still be known to the runtime if its teardown was interrupted.
+    if (existsSync(join(this.runtime.stateDir, id))) await this.runtime.delete(id).catch(() => undefined);
+    const failStart = async (msg: string, exitCode: number, kind: 'bad-parameter' | 'internal'): Promise<never> => {
+      await unmountRootfs(d).catch(() => undefined);
+      const removed = this.store.tx(() => {
+        const cur = this.store.get(id);
+        if (!cur) return true;
+        if (h.AutoRemove) {
+          this.store.recordRemovedExit(id, cur.name, exitCode);
+          this.store.delete(id);
+          return true;
+        }
+        this.store.update(id, { state: cur.state === 'created' ? 'created' : 'exited', exitCode, error: msg, pid: 0, conmonPid: 0 });
+        return false;
+      });
+      this.closePendingAttach(id);
+      if (removed) {
+        removeDirs(d);
+        this.publish('destroy', id, {}, v);
+      }
+      this.kick();
+      throw new EngineError(kind, msg, msg);
+    };
+    try {
+      await mountRootfs(d, await this.o.images.lowerSpec(row.imageId));
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      return failStart(`mounting the container's root filesystem: ${(e as Error).message}`, 125, 'internal');
+    }
+    const etc = writeEtcFiles(d, {
+      hostname: c.Hostname,
+      domainname: c.Domainname,
+      hostNetwork: h.NetworkMode === 'host',
+      extraHosts: h.ExtraHosts ?? [],
+      dns: h.Dns ?? [],
+      dnsSearch: h.DnsSearch ?? [],
+      dnsOptions: h.DnsOptions ?? [],
+    });
+    let user;
+    try {
+      user = resolveUser(d.merged, c.User, h.GroupAdd ?? []);
+    } catch (e) {
+      if (e instanceof UserError) return failStart(e.message, 125, 'internal');
+      throw e;
+    }
+    const spec = buildOciSpec(
+      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user, etc, cgroupsPath: `${h.CgroupParent || '/berth'}/berth-${id}` }),
+    );
+    mkdirSync(d.bundle, { recursive: true });
+    writeFileSync(join(d.bundle, 'config.json'), JSON.stringify(spec));
+    for (const f of [d.exitFile, join(d.bundle, 'oom'), join(d.bundle, 'attach'), join(d.bundle, 'pidfile')]) rmSync(f, { force: true });
+    mkdirSync(d.userdata, { recursive: true });
+
+    let res;
+    try {
+      this.conmonPath ??= findConmon();
+      res = await startConmon({
+        conmonPath: this.conmonPath,
+        runtimePath: this.runtime.info.path,
+        runtimeArgs: ['--root', this.runtime.stateDir],
+        id,
+        name: row.name,
+        bundle: d.bundle,
+        pidFile: join(d.bundle, 'pidfile'),
+        conmonPidFile: join(d.bundle, 'conmon.pid'),
+        exitDir: exitDir(this.o.paths),
+        logPath: d.logPath,
+        terminal: c.Tty,
+        stdin: c.OpenStdin,
+        stdinOnce: c.StdinOnce,
+        exitCommand: guardedExitCommand(d.exitFile, [...this.o.exitCommand, '--root', this.o.paths.root, '--runroot', this.o.paths.runRoot, 'container', 'cleanup', id]),
+      });
+    } catch (e) {
+      const msg = e instanceof ConmonError ? e.message : String(e);
+      await this.runtime.delete(id).catch(() => undefined);
+      const code = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 125;
+      return failStart(`OCI runtime create failed: ${msg}`, code, code === 125 ? 'internal' : 'bad-parameter');
+    }
+    // Live before `runtime start`: an instant exit must find a running row to record.
+    const gen = row.generation + 1;
+    this.store.tx(() =>
+      this.store.update(id, {
+        state: 'running', pid: res.pid, conmonPid: res.conmonPid, startedAt: nowIso(), generation: gen, exitCode: 0,
+        error: '', oomKilled: false, ...(restarting ? {} : { stopRequested: false }),
+      }),
+    );
+    await this.connectPendingAttach(id, d);
+    try {
+      await this.runtime.start(id);
+    } catch (e) {
+      const msg = e instanceof RuntimeError ? e.message : String(e);
+      await this.runtime.kill(id, 'KILL').catch(() => undefined);
+      return failStart(`OCI runtime start failed: ${msg}`, 125, 'internal');
+    }
+    this.publish(restarting ? 'restart' : 'start', id, {}, v);
+    this.kick();
+    if (existsSync(d.exitFile)) void this.handleExit(id);
+  }
+
+  // ---- exits ---------------------------------------------------------------------------------
+
+  private watchExits(): void {
+    try {
+      this.watcher = watch(exitDir(this.o.paths), (_ev, file) => {
+        if (file && /^[0-9a-f]{64}$/.test(String(file))) void this.handleExit(String(file));
+      });
+      this.watcher.unref();
+    } catch {
+      /* polling in waiters still notices exits recorded by cleanup processes */
+    }
+  }
+
+  /**
+   * Applies conmon's exit file: records the exit, then tears down and applies --rm or the restart
+   * policy. Runs in the service (inotify) and in `container cleanup` (conmon's exit command);
+   * whichever claims the row in its transaction does the work, the other finds nothing to do.
+   */
+  async handleExit(id: string): Promise<void> {
+    const claim = this.claimExit(id);
+    if (claim) await this.finishExit(claim);
+  }
+
+  /** The synchronous half: one transaction records the exit (or removes an --rm container). */
+  claimExit(id: string): ExitClaim | undefined {
+    const d = containerDirs(this.o.paths, id);
+    let text: string;
+    try {
+      text = readFileSync(d.exitFile, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+    if (text === '') return undefined; // conmon is still writing it; the next event brings the rest
+    const code = Number.parseInt(text, 10);
+    const exitCode = Number.isNaN(code) || code < 0 ? 137 : code;
+    const oom = existsSync(join(d.bundle, 'oom'));
+    const claim = this.store.tx(() => {
+      const row = this.store.get(id);
+      if (!row || !isLive(row.state) || row.state === 'restarting') return undefined;
+      const spec = JSON.parse(row.spec) as ContainerSpec;
+      const restart = shouldRestart(spec.HostConfig.RestartPolicy, exitCode, row);
+      const finishedAt = nowIso();
+      if (spec.HostConfig.AutoRemove) {
+        this.store.recordRemovedExit(id, row.name, exitCode);
+        this.store.delete(id);
+        return { row, removed: true, restart: false };
+      }
+      this.store.update(id, { state: restart ? 'restarting' : 'exited', exitCode, finishedAt, pid: 0, conmonPid: 0, oomKilled: oom });
+      return { row, removed: false, restart };
+    });
+    rmSync(d.exitFile, { force: true });
+    if (!claim) return undefined;
+    const view = this.view(claim.row);
+    if (oom) this.publish('oom', id, {}, view);
+    this.publish('die', id, { exitCode: String(exitCode) }, view);
+    this.kick();
+    return { ...claim, view, dirs: d };
+  }
+
+  /** The slow half: unmount, forget the runtime state, then --rm or restart. */
+  async finishExit(claim: ExitClaim): Promise<void> {
+    const id = claim.row.id;
+    const d = claim.dirs;
+    this.handling.add(id);
+    try {
+      await this.withLock(id, async () => {
+        await this.teardown(id, d);
+        if (claim.removed) {
+          removeDirs(d);
+          this.publish('destroy', id, {}, claim.view);
+          this.kick();
+          return;
+        }
+        if (!claim.restart) return;
+        await new Promise((r) => setTimeout(r, restartDelayMs(claim.row.restartCount)));
+        const go = this.store.tx(() => {
+          const cur = this.store.get(id);
+          if (!cur || cur.state !== 'restarting' || cur.stopRequested) {
+            if (cur?.state === 'restarting') this.store.update(id, { state: 'exited' });
+            return false;
+          }
+          this.store.update(id, { restartCount: cur.restartCount + 1 });
+          return true;
+        });
+        if (!go) return this.kick();
+        await this.startLocked(id, true).catch(() => this.kick());
+      });
+    } finally {
+      this.handling.delete(id);
+    }
+  }
+
+  private async teardown(id: string, d: ContainerDirs): Promise<void> {
+    await unmountRootfs(d).catch(() => undefined);
+    await this.runtime.delete(id).catch(() => undefined);
+  }
+
+  /**
+   * After a restart of the service: apply exit files that arrived while nobody watched, notice
+   * containers whose conmon died without one, and finish interrupted removals.
+   */
+  reconcile(): Promise<void> {
+    const slow: Promise<unknown>[] = [];
+    for (const row of this.store.byState('running', 'paused', 'stopping', 'restarting', 'removing')) {
+      const d = containerDirs(this.o.paths, row.id);
+      if (row.state === 'removing') {
+        slow.push(this.withLock(row.id, async () => {
+          await this.teardown(row.id, d);
+          removeDirs(d);
+          this.store.tx(() => this.store.delete(row.id));
+        }));
+        continue;
+      }
+      const claim = this.claimExit(row.id);
+      if (claim) {
+        slow.push(this.finishExit(claim));
+        continue;
+      }
+      if (row.state === 'restarting') {
+        // Its restarter died with the previous process; start it from here.
+        slow.push(this.withLock(row.id, async () => {
+          const cur = this.store.get(row.id);
+          if (cur?.state !== 'restarting' || cur.stopRequested) return;
+          this.store.tx(() => this.store.update(row.id, { restartCount: cur.restartCount + 1 }));
+          await this.startLocked(row.id, true).catch(() => undefined);
+        }));
+        continue;
+      }
+      if (alive(row.conmonPid, 'conmon')) continue;
+      // conmon is gone without an exit file (killed, or the host rebooted): ask the runtime.
+      slow.push((async () => {
+        const st = await this.runtime.state(row.id);
+        if (st && (st.status === 'running' || st.status === 'paused')) return;
+        this.store.tx(() => {
+          const cur = this.store.get(row.id);
+          if (cur && cur.generation === row.generation && isLive(cur.state)) {
+            this.store.update(row.id, { state: 'exited', exitCode: 137, finishedAt: nowIso(), pid: 0, conmonPid: 0, error: 'container monitor (conmon) exited unexpectedly' });
+          }
+        });
+        await this.teardown(row.id, d);
+      })());
+    }
+    // An exit handled by a process that died before its teardown leaves a mount behind.
+    const mounted = mountPoints(join(this.o.paths.runRoot, 'containers'));
+    for (const row of this.store.byState('exited', 'created')) {
+      const d = containerDirs(this.o.paths, row.id);
+      if (mounted.has(d.merged) && !this.handling.has(row.id)) slow.push(this.withLock(row.id, () => this.teardown(row.id, d)));
+    }
+    this.kick();
+    return Promise.allSettled(slow).then(() => this.kick());
+  }
+
+  // ---- signals -------------------------------------------------------------------------------
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    const v = this.get(ref);
+    const sig = parseSignal(signal, 'SIGKILL');
+    if (!isLive(v.state) || v.state === 'restarting') throw conflict(`Cannot kill container: ${ref}: Container ${v.id} is not running`);
+    this.store.tx(() => this.store.update(v.id, { stopRequested: true }));
+    await this.signal(v, sig);
+  }
+
+  private async signal(v: ContainerView, sig: number): Promise<void> {
+    try {
+      await this.runtime.kill(v.id, sig);
+    } catch (e) {
+      const cur = this.store.get(v.id);
+      if (cur && isLive(cur.state) && !/not running|process already finished|container not running/i.test((e as Error).message)) {
+        throw internal(`cannot send signal ${sig}: ${(e as Error).message}`);
+      }
+    }
+    this.publish('kill', v.id, { signal: String(sig) }, v);
+    // A frozen process only sees the signal once thawed; docker does the same for kill and stop.
+    if (v.state === 'paused' && (sig === 9 || sig === parseSignal(v.parsed.Config.StopSignal, 'SIGTERM'))) {
+      await this.runtime.resume(v.id).catch(() => undefined);
+      this.store.tx(() => {
+        const cur = this.store.get(v.id);
+        if (cur?.state === 'paused') this.store.update(v.id, { state: 'running' });
+      });
+    }
+  }
+
+  async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    const v = this.get(ref);
+    if (!isLive(v.state)) throw notModified('container already stopped');
+    const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
+    const t = timeoutSec ?? v.parsed.Config.StopTimeout ?? 10;
+    await this.withLock(v.id, () => this.stopLocked(v.id, sig, t));
+    this.publish('stop', v.id, {}, v);
+  }
+
+  private async stopLocked(id: string, sig: number, timeoutSec: number): Promise<void> {
+    const row = this.store.get(id);
+    if (!row || !isLive(row.state)) return;
+    this.store.tx(() => this.store.update(id, { stopRequested: true }));
+    if (row.state === 'restarting') {
+      this.store.tx(() => this.store.update(id, { state: 'exited' }));
+      return this.kick();
+    }
+    const v = this.view(row);
+    if (timeoutSec !== 0) {
+      await this.signal(v, sig);
+      if (await this.waitExit(id, row.generation, timeoutSec < 0 ? undefined : timeoutSec * 1000)) return;
+    }
+    await this.signal({ ...v, state: this.store.get(id)?.state ?? v.state }, 9);
+    if (!(await this.waitExit(id, row.generation, 30_000))) throw internal(`container ${id} did not exit after SIGKILL`);
+  }
+
+  /** Resolves true once run `gen` of the container is recorded as ended (or it is gone). */
+  private waitExit(id: string, gen: number, ms?: number): Promise<boolean> {
+    return this.waitFor(() => {
+      const r = this.store.get(id);
+      if (!r || r.generation !== gen || !isLive(r.state) || r.state === 'restarting') return true;
+      if (existsSync(containerDirs(this.o.paths, id).exitFile)) void this.handleExit(id);
+      return undefined;
+    }, ms).then((x) => x === true);
+  }
+
+  async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    const v = this.get(ref);
+    await this.withLock(v.id, async () => {
+      const row = this.store.get(v.id);
+      if (row && isLive(row.state)) {
+        const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
+        await this.stopLocked(v.id, sig, timeoutSec ?? v.parsed.Config.StopTimeout ?? 10);
+        // Let the exit handler finish its teardown before the new run (it waits on this lock).
+        await this.waitFor(() => (this.handling.has(v.id) ? undefined : true), 5000);
+      }
+    });
+    // The exit handler takes the lock for teardown; start after it.
+    await this.withLock(v.id, async () => {
+      const cur = this.store.get(v.id);
+      if (!cur) throw notFound(`No such container: ${ref}`);
+      if (!isLive(cur.state)) await this.startLocked(v.id);
+    });
+    this.publish('restart', v.id, {}, v);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const v = this.get(ref);
+    await this.withLock(v.id, async () => {
+      const r = this.store.get(v.id)!;
+      if (r.state === 'paused') throw conflict(`Container ${v.id} is already paused`);
+      if (r.state !== 'running') throw conflict(`Container ${v.id} is not running`);
+      await this.runtime.pause(v.id).catch((e: Error) => {
+        throw internal(`cannot pause container: ${e.message}`);
+      });
+      this.store.tx(() => this.store.update(v.id, { state: 'paused' }));
+    });
+    this.publish('pause', v.id, {}, v);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const v = this.get(ref);
+    await this.withLock(v.id, async () => {
+      const r = this.store.get(v.id)!;
+      if (r.state !== 'paused') throw conflict(`Container ${v.id} is not paused`);
+      await this.runtime.resume(v.id).catch((e: Error) => {
+        throw internal(`cannot unpause container: ${e.message}`);
+      });
+      this.store.tx(() => this.store.update(v.id, { state: 'running' }));
+    });
+    this.publish('unpause', v.id, {}, v);
+  }
+
+  // ---- remove, rename, update ----------------------------------------------------------------
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+    const v = this.get(ref);
+    await this.withLock(v.id, async () => {
+      const row = this.store.get(v.id);
+      if (!row) return;
+      if (isLive(row.state)) {
+        if (!opts.force) {
+          const what = row.state === 'paused' ? 'paused' : 'running';
+          throw conflict(`You cannot remove a ${what} container ${v.id}. Stop the container before attempting removal or force remove`);
+        }
+        await this.stopLocked(v.id, 9, 0);
+      }
+      const gone = this.store.tx(() => {
+        const cur = this.store.get(v.id);
+        if (!cur) return true;
+        if (isLive(cur.state)) throw conflict(`container ${v.id} is still running`);
+        this.store.update(v.id, { state: 'removing' });
+        return false;
+      });
+      await this.teardown(v.id, v.dirs);
+      removeDirs(v.dirs);
+      if (!gone) this.store.tx(() => this.store.delete(v.id));
+    });
+    this.closePendingAttach(v.id);
+    this.publish('destroy', v.id, {}, v);
+    this.kick();
+    return v.id;
+  }
+
+  rename(ref: string, newName: string): void {
+    const v = this.get(ref);
+    const name = validateName(newName);
+    if (name === v.name) throw conflict(`Renaming a container with the same name as its current name`);
+    this.store.tx(() => {
+      if (this.store.nameTaken(name)) throw this.nameConflict(name);
+      this.store.update(v.id, { name });
+    });
+    this.publish('rename', v.id, { oldName: `/${v.name}` }, { ...v, name });
+  }
+
+  async update(ref: string, u: Partial<HostConfig>): Promise<string[]> {
+    const v = this.get(ref);
+    validateResources(u);
+    const h: HostConfig = { ...v.parsed.HostConfig };
+    if (u.RestartPolicy && (u.RestartPolicy.Name || u.RestartPolicy.MaximumRetryCount)) {
+      h.RestartPolicy = validateRestartPolicy(u.RestartPolicy as RestartPolicy, h.AutoRemove);
+      if (h.RestartPolicy.Name === '') h.RestartPolicy.Name = 'no';
+    }
+    const keys = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'PidsLimit'] as const;
+    const flags: string[] = [];
+    const rec = h as unknown as Record<string, unknown>;
+    for (const k of keys) {
+      const val = u[k];
+      if (val === undefined || val === null || val === 0 || val === '') continue;
+      rec[k] = val;
+      const flag = { Memory: '--memory', MemorySwap: '--memory-swap', MemoryReservation: '--memory-reservation', CpuShares: '--cpu-shares', CpuPeriod: '--cpu-period', CpuQuota: '--cpu-quota', CpusetCpus: '--cpuset-cpus', PidsLimit: '--pids-limit', NanoCpus: '' }[k];
+      if (k === 'NanoCpus') flags.push('--cpu-period', '100000', '--cpu-quota', String(Math.round((Number(val) / 1e9) * 100000)));
+      else flags.push(flag, String(val));
+    }
+    if (h.Memory && !u.MemorySwap && u.Memory && (!h.MemorySwap || h.MemorySwap < h.Memory)) {
+      h.MemorySwap = h.Memory * 2;
+      flags.push('--memory-swap', String(h.MemorySwap));
+    }
+    await this.withLock(v.id, async () => {
+      const row = this.store.get(v.id);
+      if (!row) throw notFound(`No such container: ${ref}`);
+      if (flags.length && isLive(row.state) && row.state !== 'restarting') {
+        await this.runtime.run(['update', ...flags, v.id]).catch((e: Error) => {
+          throw internal(`Cannot update container ${v.id}: ${e.message}`);
+        });
+      }
+      this.store.tx(() => {
+        const cur = this.store.get(v.id);
+        if (!cur) return;
+        const spec = JSON.parse(cur.spec) as ContainerSpec;
+        spec.HostConfig = h;
+        this.store.update(v.id, { spec: JSON.stringify(spec) });
+      });
+    });
+    this.publish('update', v.id, {}, v);
+    return [];
+  }
+
+  async prune(keep: (v: ContainerView) => boolean = () => false): Promise<{ deleted: string[]; reclaimed: number }> {
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const v of this.list()) {
+      if (isLive(v.state) || v.state === 'removing' || keep(v)) continue;
+      const size = dirSize(v.dirs.upper);
+      try {
+        await this.remove(v.id);
+        deleted.push(v.id);
+        reclaimed += size;
+      } catch {
+        /* raced with a start: keep it */
+      }
+    }
+    return { deleted, reclaimed };
+  }
+
+  // ---- wait ----------------------------------------------------------------------------------
+
+  /**
+   * docker's wait: `not-running` returns at once for a stopped container, `next-exit` waits for
+   * the next exit, `removed` for the removal. Auto-removed containers still report their code.
+   */
+  async wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<{ exitCode: number; error?: string }> {
+    const v = this.get(ref);
+    const id = v.id;
+    const startGen = v.generation;
+    const startFinished = v.finishedAt;
+    const res = await this.waitFor(() => {
+      const r = this.store.get(id);
+      if (!r) return { exitCode: this.store.removedExit(id) ?? v.exitCode };
+      if (existsSync(containerDirs(this.o.paths, id).exitFile) && isLive(r.state)) void this.handleExit(id);
+      if (condition === 'removed') return undefined;
+      const ended = !isLive(r.state) || r.state === 'restarting';
+      if (condition === 'not-running') return ended ? { exitCode: r.exitCode, error: r.error || undefined } : undefined;
+      // next-exit: a new exit recorded since we started waiting.
+      if (ended && (r.finishedAt !== startFinished || r.generation !== startGen) && r.finishedAt !== '') {
+        return { exitCode: r.exitCode, error: r.error || undefined };
+      }
+      return undefined;
+    }, undefined, signal);
+    if (!res) throw internal('wait aborted');
+    return res;
+  }
+
+  /** libpod's wait: one of podman's state names; resolves with the exit code. */
+  async waitState(ref: string, conditions: string[], signal?: AbortSignal): Promise<number> {
+    const v = this.get(ref);
+    const want = new Set(conditions.length ? conditions : ['stopped', 'exited']);
+    const res = await this.waitFor(() => {
+      const r = this.store.get(v.id);
+      if (!r) return { code: this.store.removedExit(v.id) ?? v.exitCode };
+      if (existsSync(containerDirs(this.o.paths, v.id).exitFile) && isLive(r.state)) void this.handleExit(v.id);
+      const st = r.state === 'exited' ? ['exited', 'stopped'] : r.state === 'stopping' ? ['stopping'] : [r.state];
+      if (r.state === 'created') st.push('configured', 'initialized');
+      return st.some((s) => want.has(s)) ? { code: r.exitCode } : undefined;
+    }, undefined, signal);
+    if (!res) throw internal('wait aborted');
+    return res.code;
+  }
+
+  /** Waits for `check` to return a value; rechecks on local changes and polls for other processes'. */
+  private waitFor<T>(check: () => T | undefined, ms?: number, signal?: AbortSignal): Promise<T | undefined> {
+    const first = check();
+    if (first !== undefined) return Promise.resolve(first);
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (v: T | undefined) => {
+        this.waiters.delete(w);
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (!this.waiters.size && this.pollTimer) {
+          clearInterval(this.pollTimer);
+          this.pollTimer = undefined;
+        }
+        resolve(v);
+      };
+      const w = () => {
+        const v = check();
+        if (v !== undefined) finish(v);
+      };
+      const onAbort = () => finish(undefined);
+      signal?.addEventListener('abort', onAbort);
+      if (ms !== undefined) timer = setTimeout(() => finish(undefined), ms);
+      this.waiters.add(w);
+      this.pollTimer ??= setInterval(() => this.kick(), 100);
+    });
+  }
+
+  private kick(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  // ---- logs and attach -----------------------------------------------------------------------
+
+  logs(
+    ref: string,
+    o: { follow?: boolean; sinceNs?: bigint; untilNs?: bigint; tail?: number; signal?: AbortSignal },
+  ): { tty: boolean; lines: AsyncGenerator<LogLine> } {
+    const v = this.get(ref);
+    if (v.parsed.HostConfig.LogConfig?.Type === 'none') throw badParameter('configured logging driver does not support reading');
+    let lastCheck = 0;
+    let done = false;
+    const finished = () => {
+      if (done) return true;
+      const now = Date.now();
+      if (now - lastCheck < 100) return false;
+      lastCheck = now;
+      const r = this.store.get(v.id);
+      done = !r || (!isLive(r.state) && r.state !== 'created') || (r.state === 'created' && v.state !== 'created');
+      return done;
+    };
+    return {
+      tty: v.parsed.Config.Tty,
+      lines: readLog(v.dirs.logPath, { ...o, finished }),
+    };
+  }
+
+  /**
+   * Attaches to the container's stdio through conmon. Before the container runs (docker run
+   * attaches first, then starts) the session waits and is connected by start, before the
+   * process runs, so no output is lost.
+   */
+  async attach(ref: string, o: AttachOptions): Promise<AttachSession> {
+    const v = this.get(ref);
+    const s = new AttachSession(v.id, v.parsed.Config.Tty, o);
+    if (v.state === 'running' || v.state === 'paused') {
+      s.connect(await connectAttach(v.dirs.bundle));
+    } else if (v.state === 'removing') {
+      throw conflict(`container ${v.id} is being removed`);
+    } else {
+      let set = this.pendingAttach.get(v.id);
+      if (!set) this.pendingAttach.set(v.id, (set = new Set()));
+      set.add(s);
+      s.onEnd(() => set!.delete(s));
+    }
+    this.publish('attach', v.id, {}, v);
+    return s;
+  }
+
+  private async connectPendingAttach(id: string, d: ContainerDirs): Promise<void> {
+    const set = this.pendingAttach.get(id);
+    if (!set?.size) return;
+    this.pendingAttach.delete(id);
+    await Promise.all(
+      [...set].map(async (s) => {
+        try {
+          s.connect(await connectAttach(d.bundle));
+        } catch (e) {
+          s.fail((e as Error).message);
+        }
+      }),
+    );
+  }
+
+  private closePendingAttach(id: string): void {
+    const set = this.pendingAttach.get(id);
+    this.pendingAttach.delete(id);
+    for (const s of set ?? []) s.fail('container stopped before it was attached');
+  }
+
+  /** Terminal size through conmon's control fifo ("1 <height> <width>" is a resize). */
+  resize(ref: string, height: number, width: number): void {
+    const v = this.get(ref);
+    if (!isLive(v.state)) throw conflict(`Container ${v.id} is not running`);
+    if (!v.parsed.Config.Tty) return;
+    let fd: number | undefined;
+    try {
+      fd = openSync(join(v.dirs.bundle, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+      writeSync(fd, `1 ${height} ${width}\n`);
+    } catch (e) {
+      throw internal(`cannot resize the container's terminal: ${(e as Error).message}`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  // ---- misc ----------------------------------------------------------------------------------
+
+  private publish(action: string, id: string, extra: Record<string, string> = {}, v?: { name: string; image: string; parsed?: ContainerSpec }): void {
+    const view = v ?? this.find(id);
+    const attrs: Record<string, string> = { ...(view?.parsed?.Config.Labels ?? {}), ...extra };
+    if (view) {
+      attrs.name = view.name;
+      attrs.image = view.image;
+    }
+    this.o.events.publish('container', action, id, attrs);
+  }
+
+  private async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(id, tail);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    }
+  }
+
+  sizeRw(v: ContainerView): number {
+    return dirSize(v.dirs.upper);
+  }
+
+  close(): void {
+    this.watcher?.close();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/**
+ * conmon's exit command. A running service claims the exit through inotify within
+ * milliseconds and deletes the exit file; the shell guard then spares a node start (~150 ms of
+ * CPU that would compete with the next container). Without a service the file stays and the
+ * cleanup process does the work.
+ */
+export function guardedExitCommand(exitFile: string, argv: string[]): string[] {
+  const script = 'sleep 0.05; [ -e "$0" ] || exit 0; exec "$@"';
+  return ['/bin/sh', '-c', script, exitFile, ...argv];
+}
+
+/** True when `pid` is alive and its command name contains `comm` (guards against pid reuse). */
+export function alive(pid: number, comm: string): boolean {
+  if (!pid) return false;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').includes(comm);
+  } catch {
+    return false;
+  }
+}
+
+export function dirSize(path: string): number {
+  let total = 0;
+  const walk = (p: string) => {
+    let entries: string[];
+    try {
+      entries = readdirSync(p);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const f = join(p, e);
+      try {
+        const st = lstatSync(f);
+        if (st.isDirectory()) walk(f);
+        else total += st.size;
+      } catch {
+        /* vanished */
+      }
+    }
+  };
+  walk(path);
+  return total;
+}

@@ -1,0 +1,87 @@
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { SeqpacketSocket as SeqSock } from 'node-unix-socket';
+
+const require = createRequire(import.meta.url);
+
+/** conmon's stdpipe_t: 1 would be stdin (unused on output), 2 stdout, 3 stderr. */
+export type StreamId = number;
+export const CONMON_STDOUT = 2;
+export const CONMON_STDERR = 3;
+
+/** One client of conmon's attach socket: output packets carry the stream in their first byte. */
+export interface AttachConn {
+  onOutput(cb: (stream: StreamId, data: Buffer) => void): void;
+  onClose(cb: () => void): void;
+  writeStdin(data: Buffer): void;
+  /** Half-close: conmon closes the container's stdin unless --leave-stdin-open. */
+  endStdin(): void;
+  close(): void;
+}
+
+// sun_path holds 108 bytes; deeper bundle dirs are reached through /proc/self/fd/N.
+const SUN_PATH_MAX = 107;
+
+export function connectAttach(bundle: string): Promise<AttachConn> {
+  const { SeqpacketSocket } = require('node-unix-socket') as typeof import('node-unix-socket');
+  let path = join(bundle, 'attach');
+  let dirFd: number | undefined;
+  if (Buffer.byteLength(path) > SUN_PATH_MAX) {
+    dirFd = openSync(bundle, 'r');
+    path = `/proc/self/fd/${dirFd}/attach`;
+  }
+  return new Promise((resolve, reject) => {
+    const sock: SeqSock = new SeqpacketSocket();
+    let outCb: ((s: StreamId, d: Buffer) => void) | undefined;
+    const pending: Buffer[] = [];
+    const closeCbs: (() => void)[] = [];
+    let closed = false;
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      for (const c of closeCbs) c();
+    };
+    sock.on('data', (buf: Buffer) => {
+      if (buf.length < 1) return;
+      if (outCb) outCb(buf[0], buf.subarray(1));
+      else pending.push(buf);
+    });
+    sock.on('end', finish);
+    sock.on('close', finish);
+    sock.on('error', (e: Error) => {
+      if (!connected) reject(e);
+      finish();
+    });
+    let connected = false;
+    try {
+      sock.connect(path, () => {
+        connected = true;
+        if (dirFd !== undefined) closeSync(dirFd);
+        resolve({
+          onOutput(cb) {
+            outCb = cb;
+            for (const b of pending.splice(0)) cb(b[0], b.subarray(1));
+          },
+          onClose(cb) {
+            if (closed) cb();
+            else closeCbs.push(cb);
+          },
+          writeStdin(data) {
+            if (!closed) sock.write(data);
+          },
+          endStdin() {
+            if (!closed) sock.end();
+          },
+          close() {
+            if (!closed) sock.destroy();
+            finish();
+          },
+        });
+      });
+    } catch (e) {
+      if (dirFd !== undefined) closeSync(dirFd);
+      reject(e);
+    }
+  });
+}

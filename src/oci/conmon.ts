@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { cleanMessage } from './runtime.js';
+
+export interface ConmonOptions {
+  conmonPath: string;
+  runtimePath: string;
+  /** Extra global flags for the runtime, e.g. ['--root', stateDir]. */
+  runtimeArgs: string[];
+  id: string;
+  name: string;
+  bundle: string;
+  pidFile: string;
+  conmonPidFile: string;
+  exitDir: string;
+  logPath: string;
+  terminal: boolean;
+  stdin: boolean;
+  stdinOnce: boolean;
+  exitCommand: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ConmonResult {
+  /** The container's init pid as the runtime reported it. */
+  pid: number;
+  conmonPid: number;
+}
+
+export class ConmonError extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+export function findConmon(): string {
+  for (const p of ['/usr/local/libexec/podman/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon', '/usr/bin/conmon', '/usr/sbin/conmon']) {
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  throw new ConmonError('conmon not found (install the conmon package)');
+}
+
+export function conmonArgs(o: ConmonOptions): string[] {
+  const a = [
+    '--api-version', '1',
+    '-c', o.id, '-u', o.id, '-n', o.name,
+    '-r', o.runtimePath,
+    '-b', o.bundle, '-p', o.pidFile, '-P', o.conmonPidFile,
+    '--exit-dir', o.exitDir,
+    // The attach socket goes into the bundle dir; connectAttach handles long paths.
+    '--full-attach', '--socket-dir-path', o.bundle,
+    '-l', `k8s-file:${o.logPath}`,
+    '--log-level', 'error',
+  ];
+  for (const r of o.runtimeArgs) a.push('--runtime-arg', r);
+  if (o.terminal) a.push('-t');
+  if (o.stdin) {
+    a.push('-i');
+    if (!o.stdinOnce) a.push('--leave-stdin-open');
+  }
+  if (o.exitCommand.length) {
+    a.push('--exit-command', o.exitCommand[0]);
+    for (const x of o.exitCommand.slice(1)) a.push('--exit-command-arg', x);
+  }
+  return a;
+}
+
+/**
+ * Starts conmon, which double-forks (so the container is never our child), runs `runtime create`
+ * and reports the container pid over the sync pipe (fd 3) as `{"data": pid}` or
+ * `{"data": -1, "message": "..."}` on failure. The container is left created, not started.
+ */
+export function startConmon(o: ConmonOptions): Promise<ConmonResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(o.conmonPath, conmonArgs(o), {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: '3' },
+      detached: true,
+    });
+    let stderr = '';
+    let sync = '';
+    let settled = false;
+    const done = (err: Error | undefined, res?: ConmonResult) => {
+      if (settled) return;
+      settled = true;
+      sync$.destroy();
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const sync$ = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+    sync$.on('data', (d: Buffer) => {
+      sync += d.toString();
+      const nl = sync.indexOf('\n');
+      if (nl < 0) return;
+      let msg: { data?: number; message?: string };
+      try {
+        msg = JSON.parse(sync.slice(0, nl)) as typeof msg;
+      } catch {
+        return done(new ConmonError(`conmon sent an unreadable sync message: ${sync.slice(0, nl)}`));
+      }
+      if (msg.data === undefined || msg.data < 0) return done(new ConmonError(cleanMessage(msg.message ?? '') || 'container create failed'));
+      let conmonPid = 0;
+      try {
+        conmonPid = Number(readFileSync(o.conmonPidFile, 'utf8').trim());
+      } catch {
+        /* conmon writes it before its parent exits; a miss only loses the pid */
+      }
+      done(undefined, { pid: msg.data, conmonPid });
+    });
+    sync$.on('error', () => undefined);
+    sync$.on('end', () => done(new ConmonError(stderr.trim() || 'conmon exited before reporting the container pid')));
+    child.on('error', (e) => done(new ConmonError(`cannot run conmon: ${e.message}`)));
+    child.unref();
+  });
+}

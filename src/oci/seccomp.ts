@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { arch as nodeArch } from 'node:os';
+
+/**
+ * containers/common ships its profile in the moby format (archMap, includes/excludes by cap and
+ * arch); runtimes want the OCI `linux.seccomp` shape. We convert once per capability set.
+ */
+export const DEFAULT_PROFILE = '/usr/share/containers/seccomp.json';
+
+interface MobyRule {
+  names?: string[];
+  name?: string;
+  action: string;
+  args?: { index: number; value: number; valueTwo?: number; op: string }[] | null;
+  errnoRet?: number;
+  includes?: { caps?: string[]; arches?: string[]; minKernel?: string };
+  excludes?: { caps?: string[]; arches?: string[]; minKernel?: string };
+}
+interface MobyProfile {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  archMap?: { architecture: string; subArchitectures?: string[] }[];
+  architectures?: string[];
+  syscalls?: MobyRule[];
+}
+
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures: string[];
+  syscalls: { names: string[]; action: string; errnoRet?: number; args?: MobyRule['args'] }[];
+}
+
+// Go's GOARCH names (used in `arches`) and libseccomp's names (used in archMap).
+const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le' };
+const SCMP: Record<string, string> = { amd64: 'SCMP_ARCH_X86_64', arm64: 'SCMP_ARCH_AARCH64', '386': 'SCMP_ARCH_X86', arm: 'SCMP_ARCH_ARM', s390x: 'SCMP_ARCH_S390X', ppc64le: 'SCMP_ARCH_PPC64LE' };
+
+let raw: MobyProfile | undefined;
+const cache = new Map<string, OciSeccomp>();
+
+function kernelAtLeast(v: string): boolean {
+  const [a, b] = v.split('.').map(Number);
+  const [x, y] = readKernel().split('.').map(Number);
+  return x > a || (x === a && y >= b);
+}
+let kernel: string | undefined;
+function readKernel(): string {
+  kernel ??= readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  return kernel;
+}
+
+export function convertProfile(p: MobyProfile, caps: string[], goarch = GOARCH[nodeArch()] ?? nodeArch()): OciSeccomp {
+  const capSet = new Set(caps.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`)));
+  const native = SCMP[goarch];
+  let architectures = p.architectures ?? [];
+  const m = p.archMap?.find((a) => a.architecture === native);
+  if (m) architectures = [m.architecture, ...(m.subArchitectures ?? [])];
+  const syscalls: OciSeccomp['syscalls'] = [];
+  for (const r of p.syscalls ?? []) {
+    const inc = r.includes ?? {};
+    const exc = r.excludes ?? {};
+    if (inc.arches?.length && !inc.arches.includes(goarch)) continue;
+    if (exc.arches?.length && exc.arches.includes(goarch)) continue;
+    if (inc.caps?.length && !inc.caps.every((c) => capSet.has(c))) continue;
+    if (exc.caps?.length && exc.caps.some((c) => capSet.has(c))) continue;
+    if (inc.minKernel && !kernelAtLeast(inc.minKernel)) continue;
+    const names = r.names ?? (r.name ? [r.name] : []);
+    if (!names.length) continue;
+    const out: OciSeccomp['syscalls'][number] = { names, action: r.action };
+    if (r.errnoRet !== undefined) out.errnoRet = r.errnoRet;
+    if (r.args?.length) out.args = r.args.map((a) => ({ index: a.index, value: a.value, valueTwo: a.valueTwo ?? 0, op: a.op }));
+    syscalls.push(out);
+  }
+  const res: OciSeccomp = { defaultAction: p.defaultAction, architectures, syscalls };
+  if (p.defaultErrnoRet !== undefined) res.defaultErrnoRet = p.defaultErrnoRet;
+  return res;
+}
+
+/** The default profile adjusted for `caps`; undefined when the host has no profile file. */
+export function defaultSeccomp(caps: string[], path = DEFAULT_PROFILE): OciSeccomp | undefined {
+  const key = `${path}\0${[...caps].sort().join(',')}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  try {
+    raw ??= JSON.parse(readFileSync(path, 'utf8')) as MobyProfile;
+  } catch {
+    return undefined;
+  }
+  const res = convertProfile(raw, caps);
+  cache.set(key, res);
+  return res;
+}
+
+/** A custom profile given inline (`--security-opt seccomp=<json>`) in either format. */
+export function customSeccomp(json: string, caps: string[]): OciSeccomp {
+  const p = JSON.parse(json) as MobyProfile;
+  return convertProfile(p, caps);
+}

@@ -1,0 +1,187 @@
+import type { OciSeccomp } from './seccomp.js';
+
+/** Everything the engine decided about one container run; spec.ts only shapes it for OCI. */
+export interface SpecInput {
+  rootfs: string;
+  readonlyRootfs: boolean;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: { uid: number; gid: number; additionalGids: number[]; umask?: number };
+  terminal: boolean;
+  hostname: string;
+  domainname?: string;
+  caps: string[];
+  privileged: boolean;
+  noNewPrivileges: boolean;
+  seccomp?: OciSeccomp;
+  apparmor?: string;
+  rlimits: Rlimit[];
+  /** Bytes; 0 = unlimited. */
+  memory: number;
+  memorySwap: number;
+  memoryReservation: number;
+  nanoCpus: number;
+  cpuShares: number;
+  cpuQuota: number;
+  cpuPeriod: number;
+  cpusetCpus: string;
+  pidsLimit: number;
+  shmSize: number;
+  sysctls: Record<string, string>;
+  oomScoreAdj?: number;
+  /** 'private' = new network namespace with only loopback; 'host' = share the host's. */
+  network: 'private' | 'host';
+  ipcHost: boolean;
+  pidHost: boolean;
+  utsHost: boolean;
+  mounts: OciMount[];
+  tmpfs: Record<string, string>;
+  cgroupsPath: string;
+  annotations: Record<string, string>;
+  /** Device nodes to create (privileged containers get the host's). */
+  devices?: OciDevice[];
+}
+
+export interface OciDevice {
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface Rlimit {
+  type: string;
+  hard: number;
+  soft: number;
+}
+export interface OciMount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+}
+
+const MASKED = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
+  '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi',
+  '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+// The device nodes every container may use; runc creates the nodes, the cgroup rule allows them.
+const ALLOWED_DEVICES = [
+  { type: 'c', major: 1, minor: 3 }, { type: 'c', major: 1, minor: 5 }, { type: 'c', major: 1, minor: 7 },
+  { type: 'c', major: 1, minor: 8 }, { type: 'c', major: 1, minor: 9 }, { type: 'c', major: 5, minor: 0 },
+  { type: 'c', major: 5, minor: 1 }, { type: 'c', major: 5, minor: 2 }, { type: 'c', major: 136 },
+  { type: 'c', major: 10, minor: 200 },
+];
+
+function defaultMounts(inp: SpecInput): OciMount[] {
+  const shm = inp.shmSize > 0 ? inp.shmSize : 64 * 1024 * 1024;
+  const m: OciMount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] },
+  ];
+  // sysfs can only be mounted by the owner of the network namespace; with the host's network
+  // we bind the host's /sys instead, as docker does.
+  if (inp.network === 'host') {
+    m.push({ destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', inp.privileged ? 'rw' : 'ro'] });
+  } else {
+    m.push({ destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', inp.privileged ? 'rw' : 'ro'] });
+    m.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', inp.privileged ? 'rw' : 'ro'] });
+  }
+  return m;
+}
+
+export function buildSpec(inp: SpecInput): Record<string, unknown> {
+  const user = inp.mounts.map((x) => x.destination);
+  const tmpfsMounts: OciMount[] = Object.entries(inp.tmpfs).map(([dest, opts]) => ({
+    destination: dest,
+    type: 'tmpfs',
+    source: 'tmpfs',
+    options: ['nosuid', 'nodev', ...(opts ? opts.split(',') : [])],
+  }));
+  const explicit = new Set([...user, ...tmpfsMounts.map((x) => x.destination)]);
+  const mounts = [...defaultMounts(inp).filter((m) => !explicit.has(m.destination)), ...tmpfsMounts, ...inp.mounts];
+
+  const namespaces: { type: string }[] = [{ type: 'mount' }, { type: 'cgroup' }];
+  if (!inp.pidHost) namespaces.push({ type: 'pid' });
+  if (!inp.ipcHost) namespaces.push({ type: 'ipc' });
+  if (!inp.utsHost) namespaces.push({ type: 'uts' });
+  if (inp.network !== 'host') namespaces.push({ type: 'network' });
+
+  const resources: Record<string, unknown> = {
+    devices: inp.privileged
+      ? [{ allow: true, access: 'rwm' }]
+      : [{ allow: false, access: 'rwm' }, ...ALLOWED_DEVICES.map((d) => ({ allow: true, access: 'rwm', ...d }))],
+  };
+  const memory: Record<string, number> = {};
+  if (inp.memory > 0) memory.limit = inp.memory;
+  if (inp.memorySwap !== 0) memory.swap = inp.memorySwap;
+  else if (inp.memory > 0) memory.swap = inp.memory * 2; // docker's default: swap = 2 × memory
+  if (inp.memoryReservation > 0) memory.reservation = inp.memoryReservation;
+  if (Object.keys(memory).length) resources.memory = memory;
+  const cpu: Record<string, unknown> = {};
+  if (inp.cpuShares > 0) cpu.shares = inp.cpuShares;
+  if (inp.nanoCpus > 0) {
+    cpu.period = 100000;
+    cpu.quota = Math.round((inp.nanoCpus / 1e9) * 100000);
+  } else {
+    if (inp.cpuPeriod > 0) cpu.period = inp.cpuPeriod;
+    if (inp.cpuQuota > 0) cpu.quota = inp.cpuQuota;
+  }
+  if (inp.cpusetCpus) cpu.cpus = inp.cpusetCpus;
+  if (Object.keys(cpu).length) resources.cpu = cpu;
+  if (inp.pidsLimit > 0) resources.pids = { limit: inp.pidsLimit };
+
+  const caps = inp.caps;
+  const process: Record<string, unknown> = {
+    terminal: inp.terminal,
+    user: {
+      uid: inp.user.uid,
+      gid: inp.user.gid,
+      ...(inp.user.additionalGids.length ? { additionalGids: inp.user.additionalGids } : {}),
+      ...(inp.user.umask !== undefined ? { umask: inp.user.umask } : {}),
+    },
+    args: inp.args,
+    env: inp.env,
+    cwd: inp.cwd || '/',
+    capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] as string[] },
+    rlimits: inp.rlimits.map((r) => ({ type: r.type, hard: r.hard, soft: r.soft })),
+    noNewPrivileges: inp.noNewPrivileges,
+  };
+  if (inp.oomScoreAdj !== undefined) process.oomScoreAdj = inp.oomScoreAdj;
+  if (inp.apparmor) process.apparmorProfile = inp.apparmor;
+
+  const linux: Record<string, unknown> = {
+    ...(inp.devices?.length ? { devices: inp.devices } : {}),
+    namespaces,
+    resources,
+    cgroupsPath: inp.cgroupsPath,
+    sysctl: inp.sysctls,
+  };
+  if (!inp.privileged) {
+    linux.maskedPaths = MASKED;
+    linux.readonlyPaths = READONLY;
+    if (inp.seccomp) linux.seccomp = inp.seccomp;
+  }
+
+  return {
+    ociVersion: '1.0.2-dev',
+    process,
+    root: { path: inp.rootfs, readonly: inp.readonlyRootfs },
+    // runc refuses a hostname without its own UTS namespace.
+    ...(inp.utsHost ? {} : { hostname: inp.hostname }),
+    ...(inp.domainname && !inp.utsHost ? { domainname: inp.domainname } : {}),
+    mounts,
+    annotations: inp.annotations,
+    linux,
+  };
+}

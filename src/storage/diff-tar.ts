@@ -1,0 +1,99 @@
+// An overlay upper dir as an OCI layer tar (for commit): overlay whiteouts go back to `.wh.`
+// entries, opaque dirs to `.wh..wh..opq`, hard links within the dir stay links.
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
+import tar from 'tar-stream';
+import { opaqueEntryName, whiteoutEntryName } from './tar-paths.js';
+
+const major = (rdev: number) => Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
+const minor = (rdev: number) => (rdev & 0xff) | Number((BigInt(rdev) >> 12n) & 0xfff00n);
+
+function isOpaque(path: string): boolean {
+  try {
+    return getAttributeSync(path, 'trusted.overlay.opaque')?.toString() === 'y';
+  } catch {
+    return false;
+  }
+}
+
+/** Xattrs worth carrying (overlay's own bookkeeping is not), as pax records; UTF-8 values only. */
+function paxXattrs(path: string): Record<string, string> | undefined {
+  let names: string[];
+  try {
+    names = listAttributesSync(path);
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    if (n.startsWith('trusted.overlay.') || n === 'security.selinux') continue;
+    const v = getAttributeSync(path, n);
+    if (!v) continue;
+    const s = v.toString('utf8');
+    if (Buffer.from(s, 'utf8').equals(v)) out[`SCHILY.xattr.${n}`] = s;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Streams `dir` (an overlay upper dir, or any rootfs) as an uncompressed layer tar. */
+export async function* diffTar(dir: string): AsyncGenerator<Buffer> {
+  const pack = tar.pack();
+  const seen = new Map<string, string>();
+  const base = (rel: string, st: Awaited<ReturnType<typeof lstat>>) => ({
+    name: rel,
+    mode: Number(st.mode) & 0o7777,
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    mtime: new Date(Number(st.mtimeMs)),
+  });
+  const add = (h: Partial<tar.Header> & { name: string }, body?: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (body) pack.entry(h as tar.Header, body, done);
+      else pack.entry(h as tar.Header, done);
+    });
+  const walk = async (rel: string): Promise<void> => {
+    const names = (await readdir(rel ? join(dir, rel) : dir)).sort();
+    for (const name of names) {
+      const r = rel ? `${rel}/${name}` : name;
+      const abs = join(dir, r);
+      const st = await lstat(abs);
+      if (st.isCharacterDevice() && st.rdev === 0) {
+        await add({ ...base(whiteoutEntryName(r), st), mode: 0o644, size: 0 }, Buffer.alloc(0));
+      } else if (st.isDirectory()) {
+        await add({ ...base(`${r}/`, st), type: 'directory', pax: paxXattrs(abs) });
+        if (isOpaque(abs)) await add({ ...base(opaqueEntryName(r), st), mode: 0o644, size: 0 }, Buffer.alloc(0));
+        await walk(r);
+      } else if (st.isSymbolicLink()) {
+        await add({ ...base(r, st), type: 'symlink', linkname: await readlink(abs) });
+      } else if (st.isFile()) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? seen.get(key) : undefined;
+        if (first) {
+          await add({ ...base(r, st), type: 'link', linkname: first });
+          continue;
+        }
+        if (st.nlink > 1) seen.set(key, r);
+        await new Promise<void>((resolve, reject) => {
+          const entry = pack.entry({ ...base(r, st), size: Number(st.size), pax: paxXattrs(abs) }, (err) => (err ? reject(err) : resolve()));
+          const src = createReadStream(abs);
+          src.on('error', reject);
+          src.pipe(entry as unknown as NodeJS.WritableStream);
+        });
+      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        await add({ ...base(r, st), type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: major(Number(st.rdev)), devminor: minor(Number(st.rdev)) });
+      } else if (st.isFIFO()) {
+        await add({ ...base(r, st), type: 'fifo' });
+      }
+      // Sockets are not carried in layers.
+    }
+  };
+  const producer = walk('').then(
+    () => pack.finalize(),
+    (e) => pack.destroy(e),
+  );
+  for await (const c of pack as AsyncIterable<Buffer>) yield c;
+  await producer;
+}

@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface OverlayMount {
+  /** lowerdir value, top layer first; may be relative to `cwd` (short `l/` links). */
+  lower: string;
+  /** Without upper/work the mount is read-only (needs at least two lower dirs). */
+  upper?: string;
+  work?: string;
+  target: string;
+  /** Directory the relative lower paths are resolved from (the kernel uses the caller's cwd). */
+  cwd?: string;
+  extraOptions?: string[];
+}
+
+/** Node has no mount(2): the `mount` binary does it, from `cwd` so short lowerdir links resolve. */
+export async function mountOverlay(m: OverlayMount): Promise<void> {
+  const opts = [`lowerdir=${m.lower}`];
+  if (m.upper) opts.push(`upperdir=${m.upper}`, `workdir=${m.work}`);
+  opts.push(...(m.extraOptions ?? []));
+  const data = opts.join(',');
+  if (data.length >= 4096) throw new Error(`overlay mount options too long (${data.length} bytes; the kernel allows one page)`);
+  try {
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', data, m.target], { cwd: m.cwd });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`mounting overlay at ${m.target}: ${(err.stderr || err.message).trim()}`);
+  }
+}
+
+export async function unmount(target: string, lazy = false): Promise<void> {
+  try {
+    await run('umount', lazy ? ['-l', target] : [target]);
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    if (/not mounted|no mount point/i.test(err.stderr ?? '')) return;
+    throw new Error(`unmounting ${target}: ${(err.stderr || err.message).trim()}`);
+  }
+}
