@@ -1,15 +1,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../engine/engine.js';
-import { compatRoutes } from '../api/compat/index.js';
-import { libpodRoutes } from '../api/libpod/index.js';
+import { isPing, ping } from '../api/shared/ping.js';
 import { corsHeaders, preflight } from './cors.js';
 import { errorBody, statusOf, type Layer } from './errors.js';
 import { markUpgraded, type Ctx } from './http.js';
 import { IdleTracker } from './idle.js';
 import { listen, removeSocketFile, type Binding } from './listener.js';
 import type { Logger } from './log.js';
-import { Router } from './router.js';
+import type { Router } from './router.js';
 
 export interface ServiceOptions {
   binding: Binding;
@@ -30,9 +29,10 @@ export interface RunningService {
 }
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
-  const router = new Router();
-  router.add(compatRoutes);
-  router.add(libpodRoutes);
+  let router: Router | undefined;
+  let routerP: Promise<Router> | undefined;
+  const loadRouter = () =>
+    (routerP ??= import('../api/routes.js').then((m) => (router = m.buildRouter())));
 
   const server = http.createServer({
     // Slow or stalled clients may not hold a connection open without sending headers.
@@ -65,7 +65,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       for (const [k, v] of Object.entries(corsHeaders(o.cors))) res.setHeader(k, v);
       if (method === 'OPTIONS') return preflight(res);
     }
-    const m = router.lookup(method, path);
+    // The hottest and the first request of every client skips routing altogether.
+    if ((method === 'GET' || method === 'HEAD') && isPing(path)) return ping(req, res);
+    const m = (router ?? (await loadRouter())).lookup(method, path);
     const layer: Layer = m.layer;
     if (o.log.enabled('info')) {
       res.once('close', () =>
@@ -137,6 +139,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   });
 
   await listen(server, o.binding);
+  // Handlers and the engine code behind them compile while the first client is still connecting.
+  setImmediate(() => void loadRouter());
 
   const shutdown = async (reason: 'idle' | 'signal' | 'requested' = 'requested') => {
     if (closing) return;

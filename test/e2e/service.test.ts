@@ -163,8 +163,31 @@ describe('berth system service', () => {
     assert.equal(ping.status, 200, 'the first service still answers');
   });
 
-  test('SIGTERM shuts down gracefully with exit 0 and removes the socket', async () => {
+  test('JSON bodies: malformed is 400, oversized is 413, in each layer\'s shape', async () => {
+    const bad = await b.request('POST', '/v1.41/containers/create', '{"Image": ');
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.message, /malformed JSON/);
+    const lbad = await b.request('POST', '/v5.4.2/libpod/containers/create', '{nope');
+    assert.equal(lbad.status, 400);
+    assert.equal(lbad.json.response, 400);
+    const huge = await b.request('POST', '/v1.41/containers/create', JSON.stringify({ Image: 'x', Labels: { big: 'a'.repeat(17 * 1024 * 1024) } }));
+    assert.equal(huge.status, 413);
+    assert.match(huge.json.message, /too large/);
+    assert.equal((await b.request('GET', '/_ping')).status, 200, 'still serving');
+  });
+
+  test('SIGTERM ends open streams and shuts down gracefully with exit 0, removing the socket', async () => {
+    const req = http.request({ socketPath: b.socket, path: '/v1.41/events' });
+    const res = await new Promise<http.IncomingMessage>((r) => {
+      req.on('response', r);
+      req.end();
+    });
+    const ended = new Promise<void>((r) => res.on('end', () => r()).on('close', () => r()));
+    res.resume();
+    const t0 = Date.now();
     const code = await b.stop('SIGTERM');
+    await ended;
+    assert.ok(Date.now() - t0 < 5000, 'the open stream did not hold the shutdown');
     assert.equal(code, 0);
     assert.equal(existsSync(b.socket), false);
   });

@@ -1,6 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { sendJson } from '../../server/http.js';
-import { ping } from '../shared/ping.js';
+import { pingHandler } from '../shared/ping.js';
 import { events } from '../shared/events.js';
 import { BERTH_VERSION, COMPAT_API_VERSION, COMPAT_MIN_API_VERSION } from '../../engine/system.js';
 import { hostFacts } from '../../engine/host.js';
@@ -142,7 +142,7 @@ function warnings(h: ReturnType<typeof hostFacts>): string[] {
 }
 
 export const routes: RouteDef[] = [
-  { method: ['GET', 'HEAD'], path: '/_ping', handler: ping },
+  { method: ['GET', 'HEAD'], path: '/_ping', handler: pingHandler },
   { method: 'GET', path: '/version', handler: version },
   { method: 'GET', path: '/info', handler: info },
   { method: 'GET', path: '/events', handler: events },

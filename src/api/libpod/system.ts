@@ -1,6 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { sendJson } from '../../server/http.js';
-import { ping } from '../shared/ping.js';
+import { pingHandler } from '../shared/ping.js';
 import { events } from '../shared/events.js';
 import { BERTH_VERSION, LIBPOD_API_VERSION } from '../../engine/system.js';
 import { hostFacts } from '../../engine/host.js';
@@ -134,7 +134,7 @@ function formatUptime(s: number): string {
 
 
 export const routes: RouteDef[] = [
-  { method: ['GET', 'HEAD'], path: '/libpod/_ping', handler: ping },
+  { method: ['GET', 'HEAD'], path: '/libpod/_ping', handler: pingHandler },
   { method: 'GET', path: '/libpod/version', handler: version },
   { method: 'GET', path: '/libpod/info', handler: info },
   { method: 'GET', path: '/libpod/events', handler: events },

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx } from '../../server/http.js';
 import { COMPAT_API_VERSION, LIBPOD_API_VERSION } from '../../engine/system.js';
 
@@ -14,8 +15,13 @@ const HEADERS = {
   'Content-Length': '2',
 };
 
+const PING = /^(?:\/v\d+(?:\.\d+){0,2})?(?:\/libpod)?\/_ping\/?$/;
+export const isPing = (path: string) => PING.test(path);
+
 /** `/_ping` for both layers: the docker CLI negotiates its API version from these headers. */
-export function ping(ctx: Ctx): void {
-  ctx.res.writeHead(200, HEADERS);
-  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : 'OK');
+export function ping(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, HEADERS);
+  res.end(req.method === 'HEAD' ? undefined : 'OK');
 }
+
+export const pingHandler = (ctx: Ctx) => ping(ctx.req, ctx.res);
