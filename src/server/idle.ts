@@ -2,16 +2,21 @@
  * Decides when the service has been idle for `--time` seconds. Active = a request in flight or a
  * hijacked/streaming connection; idle keep-alive connections do not keep the service alive
  * (podman behaves the same), but the countdown restarts whenever activity ends.
+ *
+ * Activity only stamps a time; the one timer re-arms itself for the remainder when it fires
+ * early, so a busy service pays no timer churn per request.
  */
 export class IdleTracker {
   private active = 0;
+  private last = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly timeoutMs: number,
     private readonly onIdle: () => void,
   ) {
-    this.arm();
+    this.schedule(timeoutMs);
   }
 
   get activeCount(): number {
@@ -20,33 +25,33 @@ export class IdleTracker {
 
   enter(): void {
     this.active++;
-    this.disarm();
   }
 
   leave(): void {
     if (this.active > 0) this.active--;
-    if (this.active === 0) this.arm();
+    this.last = Date.now();
   }
 
-  /** A connection opened or closed: the countdown restarts from now. */
+  /** A connection opened or closed, or a request was answered at once: restart the countdown. */
   touch(): void {
-    if (this.active === 0) this.arm();
+    this.last = Date.now();
   }
 
   stop(): void {
-    this.disarm();
-  }
-
-  private arm(): void {
-    this.disarm();
-    if (this.timeoutMs <= 0) return;
-    this.timer = setTimeout(() => this.onIdle(), this.timeoutMs);
-    // A pending idle timer alone must not be what keeps the process from exiting on shutdown.
-    this.timer.unref?.();
-  }
-
-  private disarm(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    if (this.timeoutMs <= 0 || this.stopped) return;
+    this.timer = setTimeout(() => this.check(), ms);
+  }
+
+  private check(): void {
+    if (this.stopped) return;
+    if (this.active > 0) return this.schedule(this.timeoutMs);
+    const left = this.last + this.timeoutMs - Date.now();
+    if (left > 0) return this.schedule(left);
+    this.onIdle();
   }
 }

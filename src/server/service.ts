@@ -50,6 +50,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const idle = new IdleTracker(o.timeoutSeconds * 1000, () => void shutdown('idle'));
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    // The hottest request, and every client's first, is answered before any routing or
+    // bookkeeping: it completes synchronously, so it only restarts the idle countdown.
+    if (!o.cors && (req.method === 'GET' || req.method === 'HEAD') && isPing(req.url!) && !o.log.enabled('info')) {
+      ping(req, res);
+      idle.touch();
+      return;
+    }
     idle.enter();
     res.once('close', () => idle.leave());
     void dispatch(req, res);

@@ -15,7 +15,7 @@ const HEADERS = {
   'Content-Length': '2',
 };
 
-const PING = /^(?:\/v\d+(?:\.\d+){0,2})?(?:\/libpod)?\/_ping\/?$/;
+const PING = /^(?:\/v\d+(?:\.\d+){0,2})?(?:\/libpod)?\/_ping\/?(?:\?.*)?$/;
 export const isPing = (path: string) => PING.test(path);
 
 /** `/_ping` for both layers: the docker CLI negotiates its API version from these headers. */
