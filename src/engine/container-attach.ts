@@ -73,3 +73,37 @@ export class AttachSession {
     for (const cb of this.endCbs.splice(0)) cb(err);
   }
 }
+
+/** Sessions attached to containers that are not running yet, connected by their next start. */
+export class PendingAttaches {
+  private byId = new Map<string, Set<AttachSession>>();
+
+  add(s: AttachSession): void {
+    let set = this.byId.get(s.id);
+    if (!set) this.byId.set(s.id, (set = new Set()));
+    set.add(s);
+    s.onEnd(() => set!.delete(s));
+  }
+
+  /** Connects every waiting session; runs after the runtime created the container, before it starts. */
+  async connect(id: string, open: () => Promise<AttachConn>): Promise<void> {
+    const set = this.byId.get(id);
+    this.byId.delete(id);
+    if (!set?.size) return;
+    await Promise.all(
+      [...set].map(async (s) => {
+        try {
+          s.connect(await open());
+        } catch (e) {
+          s.fail((e as Error).message);
+        }
+      }),
+    );
+  }
+
+  fail(id: string, msg: string): void {
+    const set = this.byId.get(id);
+    this.byId.delete(id);
+    for (const s of set ?? []) s.fail(msg);
+  }
+}

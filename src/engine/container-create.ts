@@ -11,6 +11,8 @@ export interface CreateRequest {
   config: Partial<ContainerConfig> & { Image?: string };
   hostConfig?: Partial<HostConfig>;
   flavor: Flavor;
+  /** OCI annotations for the runtime spec (libpod). */
+  annotations?: Record<string, string>;
 }
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -66,7 +68,8 @@ export function networkMode(mode: string | undefined): { mode: string; warning?:
       warning: 'bridge networking is not available in this berth build: the container gets its own network namespace with only a loopback interface (use --network host for host networking)',
     };
   }
-  if (m.startsWith('container:') || m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
+  if (m.startsWith('container:') && m.length > 'container:'.length) return { mode: m };
+  if (m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
     throw badParameter(`network mode "${m}" is not supported yet: use "none" or "host"`);
   }
   throw notFound(`network ${m} not found`);
@@ -112,8 +115,12 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   const net = networkMode(h.NetworkMode);
   h.NetworkMode = net.mode;
   if (net.warning) warnings.push(net.warning);
+  const published = Object.values(h.PortBindings ?? {}).some((b) => b && b.length);
+  if (published && net.mode === 'host') warnings.push('Published ports are discarded when using host network mode');
+  else if (published) throw badParameter('publishing ports needs bridge networking, which this berth build does not have yet (use --network host)');
   resolveCapsChecked(h.CapAdd ?? [], h.CapDrop ?? []);
   checkSecurityOpt(h.SecurityOpt ?? []);
+  foldMounts(h);
   checkBinds(h.Binds ?? []);
   if (c.StopSignal) parseSignal(c.StopSignal);
   for (const u of h.Ulimits ?? []) {
@@ -130,8 +137,12 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   if (h.IpcMode !== 'private' && h.IpcMode !== 'host' && h.IpcMode !== 'shareable') throw badParameter(`ipc mode "${h.IpcMode}" is not supported`);
   if (h.PidMode && h.PidMode !== 'host') throw badParameter(`pid mode "${h.PidMode}" is not supported`);
   if (h.UTSMode && h.UTSMode !== 'host') throw badParameter(`uts mode "${h.UTSMode}" is not supported`);
-  if (!h.LogConfig?.Type || h.LogConfig.Type === 'json-file' || h.LogConfig.Type === 'k8s-file') h.LogConfig = { Type: 'k8s-file', Config: h.LogConfig?.Config ?? {} };
-  else if (h.LogConfig.Type !== 'none') throw badParameter(`log driver "${h.LogConfig.Type}" is not supported (k8s-file only)`);
+  const logType = h.LogConfig?.Type || 'k8s-file';
+  if (logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'none') throw badParameter(`log driver "${logType}" is not supported (k8s-file only)`);
+  h.LogConfig = { Type: logType === 'none' ? 'none' : 'k8s-file', Config: h.LogConfig?.Config ?? {} };
+  for (const k of Object.keys(h.LogConfig.Config)) if (!['max-size', 'max-file', 'path', 'tag'].includes(k)) throw badParameter(`unknown log opt '${k}' for k8s-file log driver`);
+  const maxSize = h.LogConfig.Config['max-size'];
+  if (maxSize && !/^\d+(\.\d+)?\s*[kmgKMG]?[bB]?$/.test(maxSize.trim())) throw badParameter(`invalid log max-size: ${maxSize}`);
 
   const ic = image.config;
   const envMap = new Map<string, string>();
@@ -167,7 +178,25 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
     ...(c.StopTimeout !== undefined && c.StopTimeout !== null ? { StopTimeout: c.StopTimeout } : {}),
   };
   if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
-  return { spec: { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '' }, warnings };
+  const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '' };
+  if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;
+  return { spec, warnings };
+}
+
+/** `--mount` as docker sends it: binds join Binds, tmpfs joins Tmpfs; volumes wait for the volume issue. */
+function foldMounts(h: HostConfig): void {
+  for (const m of h.Mounts ?? []) {
+    if (!m.Target || !isAbsolute(m.Target)) throw badParameter(`invalid mount config: target must be an absolute path`);
+    if (m.Type === 'bind') {
+      if (!m.Source || !isAbsolute(m.Source)) throw badParameter(`invalid mount config for type "bind": source must be an absolute path`);
+      h.Binds = [...(h.Binds ?? []), `${m.Source}:${m.Target}${m.ReadOnly ? ':ro' : ''}`];
+    } else if (m.Type === 'tmpfs') {
+      const opts = [m.TmpfsOptions?.SizeBytes ? `size=${m.TmpfsOptions.SizeBytes}` : '', m.TmpfsOptions?.Mode ? `mode=${m.TmpfsOptions.Mode.toString(8)}` : '', m.ReadOnly ? 'ro' : ''];
+      h.Tmpfs = { ...(h.Tmpfs ?? {}), [m.Target]: opts.filter(Boolean).join(',') };
+    } else {
+      throw badParameter(`mount type "${m.Type}" is not supported yet (bind and tmpfs are)`);
+    }
+  }
 }
 
 function resolveCapsChecked(add: string[], drop: string[]): void {

@@ -3,7 +3,10 @@ import type { ContainerView } from './containers.js';
 
 /** Docker's names for our states ('stopping' is still running to clients). */
 export function dockerStatus(state: string): string {
-  return state === 'stopping' ? 'running' : state;
+  if (state === 'stopping') return 'running';
+  // Docker has no transient start state; the container is not running yet.
+  if (state === 'starting') return 'created';
+  return state;
 }
 
 const KEYS = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'volume', 'network', 'is-task', 'label!', 'until', 'pod', 'restart-policy']);

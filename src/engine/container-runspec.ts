@@ -15,6 +15,8 @@ export interface RunSpecInput {
   user: ResolvedUser;
   etc: { hosts: string; hostname: string; resolv: string };
   cgroupsPath: string;
+  /** /proc/PID/ns/net of the container whose network this one joins (--network container:X). */
+  networkNsPath?: string;
 }
 
 function securityOpt(opts: string[], key: string): string | undefined {
@@ -97,6 +99,7 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     sysctls: h.Sysctls ?? {},
     oomScoreAdj: h.OomScoreAdj || undefined,
     network: h.NetworkMode === 'host' ? 'host' : 'private',
+    networkNsPath: r.networkNsPath,
     ipcHost: h.IpcMode === 'host',
     pidHost: h.PidMode === 'host',
     utsHost: h.UTSMode === 'host',
@@ -104,6 +107,6 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     tmpfs: h.Tmpfs ?? {},
     cgroupsPath: r.cgroupsPath,
     devices: h.Privileged ? hostDevices() : undefined,
-    annotations: { 'io.container.manager': 'berth', 'org.opencontainers.image.stopSignal': c.StopSignal ?? 'SIGTERM' },
+    annotations: { ...(r.spec.annotations ?? {}), 'io.container.manager': 'berth', 'org.opencontainers.image.stopSignal': c.StopSignal ?? 'SIGTERM' },
   };
 }

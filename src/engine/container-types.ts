@@ -70,6 +70,8 @@ export interface HostConfig {
   LogConfig: { Type: string; Config: Record<string, string> };
   PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
   GroupAdd?: string[] | null;
+  /** `--mount` entries (bind and tmpfs are honoured; they are folded into Binds/Tmpfs at create). */
+  Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[] | null;
 }
 
 /** How the container was made: the API flavour decides defaults (capability set, names). */
@@ -84,6 +86,8 @@ export interface ContainerSpec {
   imageRef: string;
   /** Path of the init binary bound into the container when HostConfig.Init. */
   initPath?: string;
+  /** Extra OCI annotations (libpod's SpecGenerator). */
+  annotations?: Record<string, string>;
 }
 
 /** Image facts the container engine needs; the image store implements this. */

@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, lstatSync, openSync, writeSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../config/paths.js';
@@ -6,20 +6,27 @@ import { ContainerStore, type ContainerRow } from '../state/containers.js';
 import { buildSpec as buildOciSpec } from '../oci/spec.js';
 import { detectRuntime, Runtime, RuntimeError } from '../oci/runtime.js';
 import { ConmonError, findConmon, startConmon } from '../oci/conmon.js';
-import { connectAttach, type AttachConn } from '../oci/attach.js';
+import { connectAttach } from '../oci/attach.js';
 import { readLog, type LogLine } from '../oci/logfile.js';
-import { badParameter, conflict, EngineError, internal, notFound, notModified } from './errors.js';
+import { cgroupOomKilled } from '../oci/oom.js';
+import { badParameter, conflict, EngineError, internal, notModified } from './errors.js';
 import type { EventBus } from './events.js';
-import { buildSpec, newId, randomName, validateName, validateResources, validateRestartPolicy, type CreateRequest } from './container-create.js';
+import { buildSpec, newId, randomName, validateName, type CreateRequest } from './container-create.js';
 import {
   containerDirs, exitDir, mountPoints, mountRootfs, removeDirs, resolveUser, runtimeStateDir, unmountRootfs, UserError, writeEtcFiles,
   type ContainerDirs,
 } from './container-rootfs.js';
 import { runSpecInput } from './container-runspec.js';
 import { parseSignal } from './container-signals.js';
-import type { ContainerSpec, HostConfig, ImageSource, RestartPolicy } from './container-types.js';
-import { AttachSession, type AttachOptions } from './container-attach.js';
+import type { ContainerSpec, HostConfig, ImageSource } from './container-types.js';
+import { AttachSession, PendingAttaches, type AttachOptions } from './container-attach.js';
+import { Waiters } from './container-waiters.js';
+import { planUpdate } from './container-update.js';
 import { shouldRestart, restartDelayMs } from './container-restart.js';
+import { alive, cgroupsPathOf, dirSize, guardedExitCommand, isLive, nowIso, noSuchContainer, parseSize } from './container-util.js';
+
+// Helpers other modules import from here.
+export { alive, dirSize, isLive, nowIso, noSuchContainer } from './container-util.js';
 
 export interface ContainerServiceOptions {
   paths: StoragePaths;
@@ -38,15 +45,6 @@ export interface ContainerView extends ContainerRow {
   parsed: ContainerSpec;
   dirs: ContainerDirs;
 }
-
-const LIVE = new Set(['running', 'paused', 'stopping', 'restarting']);
-export const isLive = (state: string) => LIVE.has(state);
-
-export const nowIso = (): string => {
-  const ns = process.hrtime.bigint() % 1_000_000n;
-  const d = new Date();
-  return `${d.toISOString().slice(0, 23)}${String(ns).padStart(6, '0')}Z`;
-};
 
 export interface ExitClaim {
   row: ContainerRow;
@@ -68,10 +66,10 @@ export class ContainerService {
   private readonly runtime: Runtime;
   private conmonPath: string | undefined;
   private locks = new Map<string, Promise<unknown>>();
-  private waiters = new Set<() => void>();
-  private pollTimer: NodeJS.Timeout | undefined;
+  private waiters = new Waiters();
   private watcher: FSWatcher | undefined;
-  private pendingAttach = new Map<string, Set<AttachSession>>();
+  /** Attach sessions waiting for their container's next start (docker run attaches first). */
+  private pending = new PendingAttaches();
   /** Containers whose exit teardown/restart is in progress in this process. */
   private handling = new Set<string>();
 
@@ -103,7 +101,7 @@ export class ContainerService {
 
   get(ref: string): ContainerView {
     const v = this.find(ref);
-    if (!v) throw notFound(`No such container: ${ref}`);
+    if (!v) throw noSuchContainer(ref);
     return v;
   }
 
@@ -129,6 +127,9 @@ export class ContainerService {
   async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
     const ref = req.config.Image;
     if (!ref) throw badParameter('config.Image is required');
+    const net = req.hostConfig?.NetworkMode ?? '';
+    // A 404 here would make the docker CLI try to pull the image: name the problem as a 400.
+    if (net.startsWith('container:') && !this.find(net.slice('container:'.length))) throw badParameter(`cannot join the network of container ${net.slice('container:'.length)}: no such container`);
     const name = req.name ? validateName(req.name) : undefined;
     if (name && this.store.nameTaken(name)) throw this.nameConflict(name);
     const image = await this.o.images.resolve(ref);
@@ -172,11 +173,18 @@ export class ContainerService {
   }
 
   private async startLocked(id: string, restarting = false): Promise<void> {
-    const row = this.store.get(id);
-    if (!row) throw notFound(`No such container: ${id}`);
-    if (row.state === 'paused') throw conflict('cannot start a paused container, try unpause instead');
-    if ((row.state === 'running' || row.state === 'stopping') && !restarting) throw notModified('container already started');
-    if (row.state === 'removing') throw conflict(`container ${id} is being removed`);
+    // Claim the start in the database: another service instance may be starting it right now,
+    // and two runtimes racing on one rootfs would tear down each other's mount.
+    const row = this.store.tx(() => {
+      const cur = this.store.get(id);
+      if (!cur) throw noSuchContainer(id);
+      if (cur.state === 'paused') throw conflict('cannot start a paused container, try unpause instead');
+      if ((cur.state === 'running' || cur.state === 'stopping') && !restarting) throw notModified('container already started');
+      if (cur.state === 'removing') throw conflict(`container ${id} is being removed`);
+      if (cur.state === 'starting' && alive(cur.pid, 'node')) throw conflict(`container ${id} is already being started`);
+      this.store.update(id, { state: 'starting', pid: process.pid });
+      return cur;
+    });
     const v = this.view(row);
     const { Config: c, HostConfig: h } = v.parsed;
     const d = v.dirs;
@@ -192,7 +200,7 @@ export class ContainerService {
           this.store.delete(id);
           return true;
         }
-        this.store.update(id, { state: cur.state === 'created' ? 'created' : 'exited', exitCode, error: msg, pid: 0, conmonPid: 0 });
+        this.store.update(id, { state: row.state === 'created' || row.finishedAt === '' ? 'created' : 'exited', exitCode, error: msg, pid: 0, conmonPid: 0 });
         return false;
       });
       this.closePendingAttach(id);
@@ -206,8 +214,8 @@ export class ContainerService {
     try {
       await mountRootfs(d, await this.o.images.lowerSpec(row.imageId));
     } catch (e) {
-      if (e instanceof EngineError) throw e;
-      return failStart(`mounting the container's root filesystem: ${(e as Error).message}`, 125, 'internal');
+      const msg = e instanceof EngineError ? e.message : `mounting the container's root filesystem: ${(e as Error).message}`;
+      return failStart(msg, 125, 'internal');
     }
     const etc = writeEtcFiles(d, {
       hostname: c.Hostname,
@@ -225,8 +233,16 @@ export class ContainerService {
       if (e instanceof UserError) return failStart(e.message, 125, 'internal');
       throw e;
     }
+    let networkNsPath: string | undefined;
+    if (h.NetworkMode.startsWith('container:')) {
+      const ref = h.NetworkMode.slice('container:'.length);
+      const other = this.find(ref);
+      if (!other || other.id === id) return failStart(`cannot join the network of container ${ref}: no such container`, 125, 'internal');
+      if (other.state !== 'running' && other.state !== 'paused') return failStart(`cannot join network of a non running container: ${ref}`, 125, 'internal');
+      networkNsPath = `/proc/${other.pid}/ns/net`;
+    }
     const spec = buildOciSpec(
-      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user, etc, cgroupsPath: `${h.CgroupParent || '/berth'}/berth-${id}` }),
+      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user, etc, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath }),
     );
     mkdirSync(d.bundle, { recursive: true });
     writeFileSync(join(d.bundle, 'config.json'), JSON.stringify(spec));
@@ -246,10 +262,13 @@ export class ContainerService {
         pidFile: join(d.bundle, 'pidfile'),
         conmonPidFile: join(d.bundle, 'conmon.pid'),
         exitDir: exitDir(this.o.paths),
-        logPath: d.logPath,
+        logPath: h.LogConfig?.Type === 'none' ? undefined : d.logPath,
         terminal: c.Tty,
         stdin: c.OpenStdin,
-        stdinOnce: c.StdinOnce,
+        // Without a TTY, podman closes the container's stdin when the attached client's stdin
+        // ends, docker only with StdinOnce. A TTY stays open for the next attach (detach keys).
+        stdinOnce: !c.Tty && (c.StdinOnce || v.parsed.flavor === 'podman'),
+        logSizeMax: parseSize(h.LogConfig?.Config?.['max-size']),
         exitCommand: guardedExitCommand(d.exitFile, [...this.o.exitCommand, '--root', this.o.paths.root, '--runroot', this.o.paths.runRoot, 'container', 'cleanup', id]),
       });
     } catch (e) {
@@ -314,9 +333,13 @@ export class ContainerService {
     if (text === '') return undefined; // conmon is still writing it; the next event brings the rest
     const code = Number.parseInt(text, 10);
     const exitCode = Number.isNaN(code) || code < 0 ? 137 : code;
-    const oom = existsSync(join(d.bundle, 'oom'));
+    let oom = existsSync(join(d.bundle, 'oom'));
+    let keepFile = false;
     const claim = this.store.tx(() => {
       const row = this.store.get(id);
+      if (row && !oom) oom = cgroupOomKilled(cgroupsPathOf(id, JSON.parse(row.spec) as ContainerSpec));
+      // A start in progress owns the file's future: never drop an exit we could not apply yet.
+      if (row?.state === 'starting') keepFile = true;
       if (!row || !isLive(row.state) || row.state === 'restarting') return undefined;
       const spec = JSON.parse(row.spec) as ContainerSpec;
       const restart = shouldRestart(spec.HostConfig.RestartPolicy, exitCode, row);
@@ -329,7 +352,7 @@ export class ContainerService {
       this.store.update(id, { state: restart ? 'restarting' : 'exited', exitCode, finishedAt, pid: 0, conmonPid: 0, oomKilled: oom });
       return { row, removed: false, restart };
     });
-    rmSync(d.exitFile, { force: true });
+    if (!keepFile) rmSync(d.exitFile, { force: true });
     if (!claim) return undefined;
     const view = this.view(claim.row);
     if (oom) this.publish('oom', id, {}, view);
@@ -371,6 +394,31 @@ export class ContainerService {
     }
   }
 
+  /**
+   * Called while someone waits on a live container: applies an exit file the watcher missed,
+   * and stands in for a conmon that died (killed, OOM) by writing the exit file it never will
+   * once the container's process is gone too.
+   */
+  private noticeExit(r: ContainerRow): Promise<void> | undefined {
+    if (!isLive(r.state) || r.state === 'restarting') return undefined;
+    const d = containerDirs(this.o.paths, r.id);
+    if (existsSync(d.exitFile)) return this.handleExit(r.id);
+    if (!r.conmonPid || alive(r.conmonPid, 'conmon') || this.containerProcessAlive(r)) return undefined;
+    try {
+      writeFileSync(`${d.exitFile}.tmp`, '137');
+      renameSync(`${d.exitFile}.tmp`, d.exitFile);
+    } catch {
+      return undefined;
+    }
+    return this.handleExit(r.id);
+  }
+
+  /** The container's init still runs: the runtime knows it and its pid is not a zombie. */
+  private containerProcessAlive(r: ContainerRow): boolean {
+    if (!r.pid || !existsSync(join(this.runtime.stateDir, r.id))) return false;
+    return alive(r.pid, '');
+  }
+
   private async teardown(id: string, d: ContainerDirs): Promise<void> {
     await unmountRootfs(d).catch(() => undefined);
     await this.runtime.delete(id).catch(() => undefined);
@@ -382,6 +430,18 @@ export class ContainerService {
    */
   reconcile(): Promise<void> {
     const slow: Promise<unknown>[] = [];
+    for (const row of this.store.byState('starting')) {
+      if (alive(row.pid, 'node')) continue;
+      // Its starter died half-way: whatever it left (conmon, mount) is cleaned up, the run never was.
+      slow.push(this.withLock(row.id, async () => {
+        const cur = this.store.get(row.id);
+        if (cur?.state !== 'starting' || alive(cur.pid, 'node')) return;
+        const d = containerDirs(this.o.paths, row.id);
+        await this.runtime.kill(row.id, 9).catch(() => undefined);
+        await this.teardown(row.id, d);
+        this.store.tx(() => this.store.update(row.id, { state: cur.finishedAt ? 'exited' : 'created', pid: 0, conmonPid: 0, error: 'interrupted while starting' }));
+      }));
+    }
     for (const row of this.store.byState('running', 'paused', 'stopping', 'restarting', 'removing')) {
       const d = containerDirs(this.o.paths, row.id);
       if (row.state === 'removing') {
@@ -407,19 +467,10 @@ export class ContainerService {
         }));
         continue;
       }
-      if (alive(row.conmonPid, 'conmon')) continue;
-      // conmon is gone without an exit file (killed, or the host rebooted): ask the runtime.
-      slow.push((async () => {
-        const st = await this.runtime.state(row.id);
-        if (st && (st.status === 'running' || st.status === 'paused')) return;
-        this.store.tx(() => {
-          const cur = this.store.get(row.id);
-          if (cur && cur.generation === row.generation && isLive(cur.state)) {
-            this.store.update(row.id, { state: 'exited', exitCode: 137, finishedAt: nowIso(), pid: 0, conmonPid: 0, error: 'container monitor (conmon) exited unexpectedly' });
-          }
-        });
-        await this.teardown(row.id, d);
-      })());
+      // conmon gone without an exit file (killed, or the host rebooted): the exit is ours to record,
+      // and the restart policy applies as for any exit (always/unless-stopped come back, as in dockerd).
+      const p = this.noticeExit(row);
+      if (p) slow.push(p);
     }
     // An exit handled by a process that died before its teardown leaves a mount behind.
     const mounted = mountPoints(join(this.o.paths.runRoot, 'containers'));
@@ -437,7 +488,10 @@ export class ContainerService {
     const v = this.get(ref);
     const sig = parseSignal(signal, 'SIGKILL');
     if (!isLive(v.state) || v.state === 'restarting') throw conflict(`Cannot kill container: ${ref}: Container ${v.id} is not running`);
-    this.store.tx(() => this.store.update(v.id, { stopRequested: true }));
+    // As in docker: only SIGKILL or the stop signal count as the user stopping it (no restart).
+    if (sig === 9 || sig === parseSignal(v.parsed.Config.StopSignal, 'SIGTERM')) {
+      this.store.tx(() => this.store.update(v.id, { stopRequested: true }));
+    }
     await this.signal(v, sig);
   }
 
@@ -492,7 +546,7 @@ export class ContainerService {
     return this.waitFor(() => {
       const r = this.store.get(id);
       if (!r || r.generation !== gen || !isLive(r.state) || r.state === 'restarting') return true;
-      if (existsSync(containerDirs(this.o.paths, id).exitFile)) void this.handleExit(id);
+      void this.noticeExit(r);
       return undefined;
     }, ms).then((x) => x === true);
   }
@@ -511,7 +565,7 @@ export class ContainerService {
     // The exit handler takes the lock for teardown; start after it.
     await this.withLock(v.id, async () => {
       const cur = this.store.get(v.id);
-      if (!cur) throw notFound(`No such container: ${ref}`);
+      if (!cur) throw noSuchContainer(ref);
       if (!isLive(cur.state)) await this.startLocked(v.id);
     });
     this.publish('restart', v.id, {}, v);
@@ -551,6 +605,7 @@ export class ContainerService {
     await this.withLock(v.id, async () => {
       const row = this.store.get(v.id);
       if (!row) return;
+      if (row.state === 'starting' && !opts.force) throw conflict(`container ${v.id} is starting`);
       if (isLive(row.state)) {
         if (!opts.force) {
           const what = row.state === 'paused' ? 'paused' : 'running';
@@ -588,30 +643,10 @@ export class ContainerService {
 
   async update(ref: string, u: Partial<HostConfig>): Promise<string[]> {
     const v = this.get(ref);
-    validateResources(u);
-    const h: HostConfig = { ...v.parsed.HostConfig };
-    if (u.RestartPolicy && (u.RestartPolicy.Name || u.RestartPolicy.MaximumRetryCount)) {
-      h.RestartPolicy = validateRestartPolicy(u.RestartPolicy as RestartPolicy, h.AutoRemove);
-      if (h.RestartPolicy.Name === '') h.RestartPolicy.Name = 'no';
-    }
-    const keys = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'PidsLimit'] as const;
-    const flags: string[] = [];
-    const rec = h as unknown as Record<string, unknown>;
-    for (const k of keys) {
-      const val = u[k];
-      if (val === undefined || val === null || val === 0 || val === '') continue;
-      rec[k] = val;
-      const flag = { Memory: '--memory', MemorySwap: '--memory-swap', MemoryReservation: '--memory-reservation', CpuShares: '--cpu-shares', CpuPeriod: '--cpu-period', CpuQuota: '--cpu-quota', CpusetCpus: '--cpuset-cpus', PidsLimit: '--pids-limit', NanoCpus: '' }[k];
-      if (k === 'NanoCpus') flags.push('--cpu-period', '100000', '--cpu-quota', String(Math.round((Number(val) / 1e9) * 100000)));
-      else flags.push(flag, String(val));
-    }
-    if (h.Memory && !u.MemorySwap && u.Memory && (!h.MemorySwap || h.MemorySwap < h.Memory)) {
-      h.MemorySwap = h.Memory * 2;
-      flags.push('--memory-swap', String(h.MemorySwap));
-    }
+    const { hostConfig: h, runtimeFlags: flags } = planUpdate(v.parsed.HostConfig, u);
     await this.withLock(v.id, async () => {
       const row = this.store.get(v.id);
-      if (!row) throw notFound(`No such container: ${ref}`);
+      if (!row) throw noSuchContainer(ref);
       if (flags.length && isLive(row.state) && row.state !== 'restarting') {
         await this.runtime.run(['update', ...flags, v.id]).catch((e: Error) => {
           throw internal(`Cannot update container ${v.id}: ${e.message}`);
@@ -660,9 +695,9 @@ export class ContainerService {
     const res = await this.waitFor(() => {
       const r = this.store.get(id);
       if (!r) return { exitCode: this.store.removedExit(id) ?? v.exitCode };
-      if (existsSync(containerDirs(this.o.paths, id).exitFile) && isLive(r.state)) void this.handleExit(id);
+      void this.noticeExit(r);
       if (condition === 'removed') return undefined;
-      const ended = !isLive(r.state) || r.state === 'restarting';
+      const ended = (!isLive(r.state) && r.state !== 'starting') || r.state === 'restarting';
       if (condition === 'not-running') return ended ? { exitCode: r.exitCode, error: r.error || undefined } : undefined;
       // next-exit: a new exit recorded since we started waiting.
       if (ended && (r.finishedAt !== startFinished || r.generation !== startGen) && r.finishedAt !== '') {
@@ -681,7 +716,7 @@ export class ContainerService {
     const res = await this.waitFor(() => {
       const r = this.store.get(v.id);
       if (!r) return { code: this.store.removedExit(v.id) ?? v.exitCode };
-      if (existsSync(containerDirs(this.o.paths, v.id).exitFile) && isLive(r.state)) void this.handleExit(v.id);
+      void this.noticeExit(r);
       const st = r.state === 'exited' ? ['exited', 'stopped'] : r.state === 'stopping' ? ['stopping'] : [r.state];
       if (r.state === 'created') st.push('configured', 'initialized');
       return st.some((s) => want.has(s)) ? { code: r.exitCode } : undefined;
@@ -690,36 +725,12 @@ export class ContainerService {
     return res.code;
   }
 
-  /** Waits for `check` to return a value; rechecks on local changes and polls for other processes'. */
   private waitFor<T>(check: () => T | undefined, ms?: number, signal?: AbortSignal): Promise<T | undefined> {
-    const first = check();
-    if (first !== undefined) return Promise.resolve(first);
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (v: T | undefined) => {
-        this.waiters.delete(w);
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (!this.waiters.size && this.pollTimer) {
-          clearInterval(this.pollTimer);
-          this.pollTimer = undefined;
-        }
-        resolve(v);
-      };
-      const w = () => {
-        const v = check();
-        if (v !== undefined) finish(v);
-      };
-      const onAbort = () => finish(undefined);
-      signal?.addEventListener('abort', onAbort);
-      if (ms !== undefined) timer = setTimeout(() => finish(undefined), ms);
-      this.waiters.add(w);
-      this.pollTimer ??= setInterval(() => this.kick(), 100);
-    });
+    return this.waiters.waitFor(check, ms, signal);
   }
 
   private kick(): void {
-    for (const w of [...this.waiters]) w();
+    this.waiters.kick();
   }
 
   // ---- logs and attach -----------------------------------------------------------------------
@@ -760,34 +771,18 @@ export class ContainerService {
     } else if (v.state === 'removing') {
       throw conflict(`container ${v.id} is being removed`);
     } else {
-      let set = this.pendingAttach.get(v.id);
-      if (!set) this.pendingAttach.set(v.id, (set = new Set()));
-      set.add(s);
-      s.onEnd(() => set!.delete(s));
+      this.pending.add(s);
     }
     this.publish('attach', v.id, {}, v);
     return s;
   }
 
-  private async connectPendingAttach(id: string, d: ContainerDirs): Promise<void> {
-    const set = this.pendingAttach.get(id);
-    if (!set?.size) return;
-    this.pendingAttach.delete(id);
-    await Promise.all(
-      [...set].map(async (s) => {
-        try {
-          s.connect(await connectAttach(d.bundle));
-        } catch (e) {
-          s.fail((e as Error).message);
-        }
-      }),
-    );
+  private connectPendingAttach(id: string, d: ContainerDirs): Promise<void> {
+    return this.pending.connect(id, () => connectAttach(d.bundle));
   }
 
   private closePendingAttach(id: string): void {
-    const set = this.pendingAttach.get(id);
-    this.pendingAttach.delete(id);
-    for (const s of set ?? []) s.fail('container stopped before it was attached');
+    this.pending.fail(id, 'container stopped before it was attached');
   }
 
   /** Terminal size through conmon's control fifo ("1 <height> <width>" is a resize). */
@@ -830,58 +825,23 @@ export class ContainerService {
     }
   }
 
+  /** overlay's lowerdir for inspect's GraphDriver, as absolute paths ('' when unknown). */
+  async lowerDir(v: ContainerView): Promise<string> {
+    try {
+      const l = await this.o.images.lowerSpec(v.imageId);
+      return l.lower.split(':').map((p) => (l.cwd && !p.startsWith('/') ? join(l.cwd, p) : p)).join(':');
+    } catch {
+      return '';
+    }
+  }
+
   sizeRw(v: ContainerView): number {
     return dirSize(v.dirs.upper);
   }
 
   close(): void {
     this.watcher?.close();
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    for (const w of [...this.waiters]) w();
+    this.waiters.close();
   }
 }
 
-/**
- * conmon's exit command. A running service claims the exit through inotify within
- * milliseconds and deletes the exit file; the shell guard then spares a node start (~150 ms of
- * CPU that would compete with the next container). Without a service the file stays and the
- * cleanup process does the work.
- */
-export function guardedExitCommand(exitFile: string, argv: string[]): string[] {
-  const script = 'sleep 0.05; [ -e "$0" ] || exit 0; exec "$@"';
-  return ['/bin/sh', '-c', script, exitFile, ...argv];
-}
-
-/** True when `pid` is alive and its command name contains `comm` (guards against pid reuse). */
-export function alive(pid: number, comm: string): boolean {
-  if (!pid) return false;
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').includes(comm);
-  } catch {
-    return false;
-  }
-}
-
-export function dirSize(path: string): number {
-  let total = 0;
-  const walk = (p: string) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(p);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const f = join(p, e);
-      try {
-        const st = lstatSync(f);
-        if (st.isDirectory()) walk(f);
-        else total += st.size;
-      } catch {
-        /* vanished */
-      }
-    }
-  };
-  walk(path);
-  return total;
-}

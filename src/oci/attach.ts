@@ -37,6 +37,8 @@ export function connectAttach(bundle: string): Promise<AttachConn> {
     const pending: Buffer[] = [];
     const closeCbs: (() => void)[] = [];
     let closed = false;
+    let inFlight = 0;
+    let endWanted = false;
     const finish = () => {
       if (closed) return;
       closed = true;
@@ -68,10 +70,17 @@ export function connectAttach(bundle: string): Promise<AttachConn> {
             else closeCbs.push(cb);
           },
           writeStdin(data) {
-            if (!closed) sock.write(data);
+            if (closed) return;
+            inFlight++;
+            sock.write(data, 0, data.length, () => {
+              inFlight--;
+              if (inFlight === 0 && endWanted && !closed) sock.end();
+            });
           },
           endStdin() {
-            if (!closed) sock.end();
+            // The shutdown must not overtake stdin still queued in the addon.
+            endWanted = true;
+            if (inFlight === 0 && !closed) sock.end();
           },
           close() {
             if (!closed) sock.destroy();

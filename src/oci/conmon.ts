@@ -13,11 +13,14 @@ export interface ConmonOptions {
   pidFile: string;
   conmonPidFile: string;
   exitDir: string;
-  logPath: string;
+  /** k8s-file log path; undefined for the none driver (nothing kept). */
+  logPath: string | undefined;
   terminal: boolean;
   stdin: boolean;
   stdinOnce: boolean;
   exitCommand: string[];
+  /** Bytes after which conmon truncates the log (0 = unlimited). */
+  logSizeMax?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -54,9 +57,10 @@ export function conmonArgs(o: ConmonOptions): string[] {
     '--exit-dir', o.exitDir,
     // The attach socket goes into the bundle dir; connectAttach handles long paths.
     '--full-attach', '--socket-dir-path', o.bundle,
-    '-l', `k8s-file:${o.logPath}`,
+    '-l', o.logPath ? `k8s-file:${o.logPath}` : 'none:',
     '--log-level', 'error',
   ];
+  if (o.logSizeMax && o.logSizeMax > 0) a.push('--log-size-max', String(o.logSizeMax));
   for (const r of o.runtimeArgs) a.push('--runtime-arg', r);
   if (o.terminal) a.push('-t');
   if (o.stdin) {

@@ -32,6 +32,8 @@ export interface SpecInput {
   oomScoreAdj?: number;
   /** 'private' = new network namespace with only loopback; 'host' = share the host's. */
   network: 'private' | 'host';
+  /** Join this existing network namespace (another container's: /proc/PID/ns/net). */
+  networkNsPath?: string;
   ipcHost: boolean;
   pidHost: boolean;
   utsHost: boolean;
@@ -111,11 +113,11 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
   const explicit = new Set([...user, ...tmpfsMounts.map((x) => x.destination)]);
   const mounts = [...defaultMounts(inp).filter((m) => !explicit.has(m.destination)), ...tmpfsMounts, ...inp.mounts];
 
-  const namespaces: { type: string }[] = [{ type: 'mount' }, { type: 'cgroup' }];
+  const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }, { type: 'cgroup' }];
   if (!inp.pidHost) namespaces.push({ type: 'pid' });
   if (!inp.ipcHost) namespaces.push({ type: 'ipc' });
   if (!inp.utsHost) namespaces.push({ type: 'uts' });
-  if (inp.network !== 'host') namespaces.push({ type: 'network' });
+  if (inp.network !== 'host') namespaces.push(inp.networkNsPath ? { type: 'network', path: inp.networkNsPath } : { type: 'network' });
 
   const resources: Record<string, unknown> = {
     devices: inp.privileged

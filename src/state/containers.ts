@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS container_seq (n INTEGER NOT NULL);
 });
 
 /** Lifecycle states as docker names them; 'removing' guards a delete in progress. */
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
+export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
 
 export interface ContainerRow {
   id: string;
@@ -198,8 +198,8 @@ export class ContainerStore {
     this.db.prepare('DELETE FROM container_exits WHERE removed_at < ?').run(Date.now() - 3600_000);
   }
 
-  removedExit(id: string): number | undefined {
-    const r = this.db.prepare('SELECT exit_code FROM container_exits WHERE id = ?').get(id) as { exit_code: number } | undefined;
+  removedExit(ref: string): number | undefined {
+    const r = this.db.prepare('SELECT exit_code FROM container_exits WHERE id = ? OR name = ? ORDER BY removed_at DESC LIMIT 1').get(ref, ref.replace(/^\//, '')) as { exit_code: number } | undefined;
     return r?.exit_code;
   }
 

@@ -37,8 +37,11 @@ function paxXattrs(path: string): Record<string, string> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-/** Streams `dir` (an overlay upper dir, or any rootfs) as an uncompressed layer tar. */
-export async function* diffTar(dir: string): AsyncGenerator<Buffer> {
+/**
+ * Streams `dir` (an overlay upper dir, or any rootfs) as an uncompressed layer tar. `exclude`
+ * names relative paths to leave out (commit drops the runtime's mount-point placeholders).
+ */
+export async function* diffTar(dir: string, exclude: ReadonlySet<string> = new Set()): AsyncGenerator<Buffer> {
   const pack = tar.pack();
   const seen = new Map<string, string>();
   const base = (rel: string, st: Awaited<ReturnType<typeof lstat>>) => ({
@@ -58,6 +61,7 @@ export async function* diffTar(dir: string): AsyncGenerator<Buffer> {
     const names = (await readdir(rel ? join(dir, rel) : dir)).sort();
     for (const name of names) {
       const r = rel ? `${rel}/${name}` : name;
+      if (exclude.has(r)) continue;
       const abs = join(dir, r);
       const st = await lstat(abs);
       if (st.isCharacterDevice() && st.rdev === 0) {

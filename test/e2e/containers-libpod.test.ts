@@ -118,3 +118,47 @@ test('prune removes stopped containers only', async () => {
   assert.equal((await b.request('GET', `${P}/containers/pr2/exists`)).status, 204);
   assert.ok(await waitFor(async () => (await b.request('DELETE', `${P}/containers/pr2?force=true`)).status === 200));
 });
+
+test('the SpecGenerator podman-remote 4.3 sends for `run --rm -i` is accepted', async () => {
+  // Captured from `podman --remote run --rm busybox echo hi` (plus -i): every field as sent.
+  const sg = {
+    command: ['cat'], httpproxy: true, annotations: { 'io.kubernetes.cri-o.TTY': 'false' }, stop_timeout: 10,
+    log_configuration: {}, raw_image_name: 'busybox', systemd: 'true', sdnotifyMode: 'container', pidns: {}, utsns: {},
+    remove: true, stdin: true, containerCreateCommand: ['podman', '--remote', 'run', '--rm', '-i', 'busybox', 'cat'],
+    init_container_type: '', manage_password: true, image: 'busybox', image_volume_mode: 'anonymous', ipcns: {},
+    volatile: true, seccomp_policy: 'default', userns: {},
+    idmappings: { HostUIDMapping: true, HostGIDMapping: true, UIDMap: null, GIDMap: null, AutoUserNs: false, AutoUserNsOpts: { Size: 0, InitialSize: 0, PasswdFile: '', GroupFile: '', AdditionalUIDMappings: null, AdditionalGIDMappings: null } },
+    umask: '0022', cgroupns: {}, cgroups_mode: 'enabled', netns: {}, Networks: null, use_image_hosts: false,
+  };
+  const c = await b.request('POST', `${P}/containers/create`, sg);
+  assert.equal(c.status, 201, c.text);
+  const i = await b.request('GET', `${P}/containers/${c.json.Id}/json`);
+  assert.equal(i.json.Config.Annotations['io.kubernetes.cri-o.TTY'], 'false');
+  assert.equal(i.json.HostConfig.AutoRemove, true);
+  // Attach before start, send stdin and half-close it: podman closes the container's stdin then.
+  const http = (await import('node:http')).default;
+  const out = await new Promise<Buffer>((resolve, reject) => {
+    const r = http.request({ socketPath: b.socket, method: 'POST', path: `${P}/containers/${c.json.Id}/attach?stream=true&stdin=true&stdout=true&stderr=true`, headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
+    r.on('upgrade', async (_res, socket) => {
+      const bufs: Buffer[] = [];
+      socket.on('data', (d: Buffer) => bufs.push(d));
+      socket.on('end', () => resolve(Buffer.concat(bufs)));
+      socket.write('to cat\n');
+      socket.end();
+      await b.request('POST', `${P}/containers/${c.json.Id}/start`);
+    });
+    r.on('error', reject);
+    r.end();
+  });
+  assert.deepEqual(demux(out), [['1', 'to cat\n']]);
+  // Auto-removed, yet wait still answers its exit code, as podman-remote needs.
+  assert.ok(await waitFor(async () => (await b.request('GET', `${P}/containers/${c.json.Id}/exists`)).status === 404));
+  const w = await b.request('POST', `${P}/containers/${c.json.Id}/wait`);
+  assert.equal(w.status, 200);
+  assert.equal(w.json, 0);
+  const sr = await b.request('POST', `${P}/containers/${c.json.Id}/shouldrestart`);
+  assert.deepEqual(sr.json, { Value: false });
+  const rm = await b.request('DELETE', `${P}/containers/${c.json.Id}`);
+  assert.equal(rm.status, 404);
+  assert.equal(rm.json.cause, 'no such container');
+});

@@ -78,3 +78,28 @@ test('a container started by one service is controlled by the next; two services
   assert.deepEqual(readdirSync(join(a.runRoot, 'containers')), []);
   assert.ok(await waitFor(async () => (await run('pgrep', ['-f', `conmon .*${a.runRoot}`])).stdout.trim() === '', 5000), 'no conmon left');
 });
+
+test('exits nobody recorded (conmon killed too) are reconciled; always comes back', async () => {
+  const a = await fresh();
+  for (const [name, policy] of [['gone-no', 'no'], ['gone-always', 'always']]) {
+    const r = await a.docker(['run', '-d', ...NET, '--name', name, '--restart', policy, 'busybox', 'sleep', '1000']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const info = async (b: Berth, n: string) => JSON.parse((await b.docker(['inspect', n])).stdout)[0];
+  const pids: number[] = [];
+  for (const n of ['gone-no', 'gone-always']) {
+    const i = await info(a, n);
+    pids.push(i.State.Pid, Number(readFileSync(join(a.runRoot, 'containers', i.Id, 'bundle', 'conmon.pid'), 'utf8')));
+  }
+  await a.stop('SIGKILL');
+  for (const p of pids) process.kill(p, 'SIGKILL');
+  const b = await fresh(a);
+  assert.ok(await waitFor(async () => (await info(b, 'gone-no')).State.Status === 'exited', 10_000));
+  assert.equal((await info(b, 'gone-no')).State.ExitCode, 137);
+  assert.ok(await waitFor(async () => {
+    const i = await info(b, 'gone-always');
+    return i.State.Status === 'running' && i.State.Pid !== pids[2];
+  }, 10_000));
+  const rm = await b.docker(['rm', '-f', 'gone-no', 'gone-always']);
+  assert.equal(rm.code, 0, rm.stderr);
+});

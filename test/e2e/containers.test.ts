@@ -220,6 +220,13 @@ test('--memory sets the cgroup limit', async () => {
   const r = await b.docker(['run', '--rm', ...NET, '--memory', '64m', 'busybox', 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), String(64 * 1024 * 1024));
+  // Exceeding it is an OOM kill, reported as such.
+  const oom = await b.docker(['run', '--name', 'oomy', ...NET, '--memory', '8m', '--memory-swap', '8m', 'busybox', 'sh', '-c', 'x=$(head -c 50000000 /dev/zero | tr "\\0" a); echo ${#x}']);
+  assert.equal(oom.code, 137);
+  const i = await inspect('oomy');
+  assert.equal(i.State.OOMKilled, true);
+  assert.equal(i.State.ExitCode, 137);
+  await ok(['rm', 'oomy']);
 });
 
 test('--user nobody, --read-only, --cap-drop ALL, --init', async () => {
@@ -278,4 +285,35 @@ test('every lifecycle step is an event', async () => {
   for (const want of ['evt create', 'evt attach', 'evt start', 'evt die', 'evt destroy', 'evt2 create', 'evt2 start', 'evt2 pause', 'evt2 unpause', 'evt3 rename', 'evt3 kill', 'evt3 die', 'evt3 stop', 'evt3 destroy']) {
     assert.ok(lines.includes(want), `missing "${want}" in:\n${out}`);
   }
+});
+
+test('--network container:X joins that container network namespace; -p needs a bridge', async () => {
+  await ok(['run', '-d', ...NET, '--name', 'netowner', 'busybox', 'sh', '-c', 'ip link set lo up; nc -l -p 8080 -e echo hello-from-owner']);
+  await new Promise((r) => setTimeout(r, 300));
+  const r = await b.docker(['run', '--rm', '--network', 'container:netowner', 'busybox', 'nc', '127.0.0.1', '8080']);
+  assert.equal(r.stdout, 'hello-from-owner\n', r.stderr);
+  const bad = await b.docker(['run', '--rm', '--network', 'container:nosuch', 'busybox', 'true']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /no such container/);
+  const pub = await b.docker(['run', '--rm', '-p', '8080:80', 'busybox', 'true']);
+  assert.notEqual(pub.code, 0);
+  assert.match(pub.stderr, /bridge networking/);
+  await ok(['rm', '-f', 'netowner']);
+});
+
+test('-v host binds, --mount bind/tmpfs; volume mounts are refused until volumes exist', async () => {
+  const dir = join(b.dir, 'hostdir');
+  (await import('node:fs')).mkdirSync(dir, { recursive: true });
+  (await import('node:fs')).writeFileSync(join(dir, 'f'), 'hostfile\n');
+  const rw = await b.docker(['run', '--rm', ...NET, '-v', `${dir}:/h`, 'busybox', 'sh', '-c', 'cat /h/f; echo w > /h/w']);
+  assert.equal(rw.stdout, 'hostfile\n', rw.stderr);
+  assert.equal((await import('node:fs')).readFileSync(join(dir, 'w'), 'utf8'), 'w\n');
+  const ro = await b.docker(['run', '--rm', ...NET, '--mount', `type=bind,src=${dir},dst=/h,readonly`, '--mount', 'type=tmpfs,dst=/t,tmpfs-size=1m', 'busybox', 'sh', '-c', 'touch /h/x; grep " /t " /proc/mounts']);
+  assert.match(ro.stderr, /Read-only file system/);
+  assert.match(ro.stdout, /tmpfs \/t tmpfs .*size=1024k/);
+  const vol = await b.docker(['run', '--rm', ...NET, '--mount', 'type=volume,src=v,dst=/v', 'busybox', 'true']);
+  assert.notEqual(vol.code, 0);
+  assert.match(vol.stderr, /not supported yet/);
+  const named = await b.docker(['run', '--rm', ...NET, '-v', 'named:/v', 'busybox', 'true']);
+  assert.notEqual(named.code, 0);
 });

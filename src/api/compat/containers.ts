@@ -66,7 +66,7 @@ export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number)
   };
 }
 
-export function inspectBody(v: ContainerView, size?: number) {
+export function inspectBody(v: ContainerView, size?: number, lowerDir = '') {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -105,7 +105,7 @@ export function inspectBody(v: ContainerView, size?: number) {
     ExecIDs: null,
     HostConfig: hostConfigBody(h),
     GraphDriver: {
-      Data: { LowerDir: '', MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
+      Data: { LowerDir: lowerDir, MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
       Name: 'overlay2',
     },
     ...(size !== undefined ? { SizeRw: size, SizeRootFs: 0 } : {}),
@@ -157,7 +157,7 @@ async function list(ctx: Ctx): Promise<void> {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.id);
-  sendJson(ctx, 200, inspectBody(v, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined));
+  sendJson(ctx, 200, inspectBody(v, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v)));
 }
 
 interface CreateBody extends Partial<ContainerConfig> {

@@ -20,6 +20,8 @@ const INFORMATIONAL = new Set([
   'containerCreateCommand', 'raw_image_name', 'image_arch', 'image_os', 'image_variant', 'httpproxy',
   'create_working_dir', 'manage_password', 'use_image_hosts', 'use_image_resolve_conf', 'use_image_hostname',
   'cgroups_mode', 'sdnotifyMode', 'image_volume_mode', 'read_write_tmpfs', 'label_nested', 'hostusers',
+  // A durability hint (--rm containers may skip fsyncs): honouring it by doing nothing is correct.
+  'volatile',
 ]);
 
 const MAPPED = new Set([
@@ -29,7 +31,7 @@ const MAPPED = new Set([
   'ipcns', 'pidns', 'utsns', 'cgroupns', 'userns', 'resource_limits', 'r_limits', 'sysctl', 'init', 'init_path',
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
-  'apparmor_profile', 'umask',
+  'apparmor_profile', 'umask', 'annotations', 'idmappings',
 ]);
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
@@ -44,6 +46,8 @@ export function specgenToCreate(sg: SG): CreateRequest {
     if (MAPPED.has(k) || INFORMATIONAL.has(k)) continue;
     if (!isEmpty(v)) refuse(k);
   }
+  const idm = sg.idmappings as { UIDMap?: unknown[] | null; GIDMap?: unknown[] | null; AutoUserNs?: boolean } | undefined;
+  if (idm && (idm.UIDMap?.length || idm.GIDMap?.length || idm.AutoUserNs)) refuse('idmappings', 'needs user namespaces, which berth does not support yet');
   if (typeof sg.image !== 'string' || !sg.image) throw new HttpError(400, 'no image name provided', 'invalid argument: image');
 
   const h: Partial<HostConfig> = {};
@@ -53,7 +57,8 @@ export function specgenToCreate(sg: SG): CreateRequest {
   const netMode = ns(sg, 'netns');
   if (['', 'default', 'bridge', 'private'].includes(netMode)) h.NetworkMode = 'default';
   else if (netMode === 'none' || netMode === 'host') h.NetworkMode = netMode;
-  else refuse('netns', `mode "${netMode}" is not supported (use none or host)`);
+  else if (netMode === 'container' && (sg.netns as { value?: string }).value) h.NetworkMode = `container:${(sg.netns as { value: string }).value}`;
+  else refuse('netns', `mode "${netMode}" is not supported (use none, host or container)`);
   for (const [key, field] of [['ipcns', 'IpcMode'], ['pidns', 'PidMode'], ['utsns', 'UTSMode']] as const) {
     const m = ns(sg, key);
     if (m === 'host') (h as Record<string, string>)[field] = 'host';
@@ -154,5 +159,6 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (binds.length) h.Binds = binds;
   if (Object.keys(tmpfs).length) h.Tmpfs = tmpfs;
   if (secOpt.length) h.SecurityOpt = secOpt;
-  return { name: (sg.name as string) || undefined, config: c, hostConfig: h, flavor: 'podman' };
+  const annotations = (sg.annotations ?? {}) as Record<string, string>;
+  return { name: (sg.name as string) || undefined, config: c, hostConfig: h, flavor: 'podman', annotations };
 }

@@ -147,7 +147,7 @@ function inspectBody(v: ContainerView, runtime: string, size?: number) {
       Entrypoint: c.Entrypoint,
       OnBuild: null,
       Labels: c.Labels,
-      Annotations: {},
+      Annotations: v.parsed.annotations ?? {},
       StopSignal: stopSignal,
       StopTimeout: c.StopTimeout ?? 10,
       Healthcheck: c.Healthcheck,
@@ -249,6 +249,9 @@ async function wait(ctx: Ctx): Promise<void> {
   const known = ['configured', 'created', 'exited', 'healthy', 'initialized', 'paused', 'removing', 'running', 'stopped', 'stopping', 'unhealthy'];
   for (const c of conds) if (!known.includes(c)) throw new HttpError(400, `invalid condition "${c}"`);
   const s = svc(ctx);
+  // podman keeps the exit code of auto-removed containers for exactly this call.
+  const removed = !s.find(ctx.params.name) ? s.store.removedExit(ctx.params.name) : undefined;
+  if (removed !== undefined) return sendJson(ctx, 200, removed);
   const v = s.get(ctx.params.name);
   const ac = new AbortController();
   ctx.res.on('close', () => ac.abort());
@@ -271,6 +274,23 @@ async function remove(ctx: Ctx): Promise<void> {
   const force = qBool(ctx, 'force');
   const id = await s.remove(name, { force });
   sendJson(ctx, 200, [{ Id: id, Err: null }]);
+}
+
+/** podman-remote asks after an exit whether the restart policy will bring the container back. */
+async function shouldRestart(ctx: Ctx): Promise<void> {
+  const s = svc(ctx);
+  const v = s.find(ctx.params.name);
+  if (!v) {
+    if (s.store.removedExit(ctx.params.name) !== undefined) return sendJson(ctx, 200, { Value: false });
+    s.get(ctx.params.name);
+    return;
+  }
+  sendJson(ctx, 200, { Value: v.state === 'restarting' || (v.state === 'running' && v.restartCount > 0 && isLiveRestart(v)) });
+}
+
+function isLiveRestart(v: ContainerView): boolean {
+  const p = v.parsed.HostConfig.RestartPolicy.Name;
+  return p === 'always' || p === 'unless-stopped' || p === 'on-failure';
 }
 
 async function rename(ctx: Ctx): Promise<void> {
@@ -301,6 +321,7 @@ export const routes: RouteDef[] = [
   { method: 'POST', path: '/libpod/containers/:name/unpause', handler: unpause },
   { method: 'POST', path: '/libpod/containers/:name/wait', handler: wait },
   { method: 'POST', path: '/libpod/containers/:name/rename', handler: rename },
+  { method: 'POST', path: '/libpod/containers/:name/shouldrestart', handler: shouldRestart },
   { method: 'GET', path: '/libpod/containers/:name/logs', handler: (ctx) => logs(withId(ctx)) },
   { method: 'POST', path: '/libpod/containers/:name/attach', handler: (ctx) => attach(withId(ctx)) },
   { method: 'POST', path: '/libpod/containers/:name/resize', handler: resize },

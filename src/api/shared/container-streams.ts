@@ -3,6 +3,8 @@ import { hijack, qBool, startStream } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { formatTimestamp } from '../../oci/logfile.js';
 import { containerService } from '../../engine/containers-engine.js';
+import { parseDetachKeys } from '../../engine/exec.js';
+import { DetachScanner } from './detach.js';
 
 /** docker's stdcopy header: stream byte, three zero bytes, big-endian payload length. */
 export function frame(stream: 1 | 2, data: Buffer): Buffer {
@@ -92,14 +94,30 @@ export async function attach(ctx: Ctx): Promise<void> {
     return;
   }
   session.onOutput(send);
+  // Docker's escape proxy: the detach sequence ends this attach and leaves the container running.
+  const scanner = new DetachScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? undefined));
+  let detached = false;
   await new Promise<void>((done) => {
     const end = () => {
       if (!sock.destroyed) sock.end();
       done();
     };
     session.onEnd(end);
-    sock.on('data', (d: Buffer) => session.write(d));
-    sock.on('end', () => session.endStdin());
+    sock.on('data', (d: Buffer) => {
+      if (detached) return;
+      const r = opts.stdin ? scanner.feed(d) : { forward: d, detach: false };
+      if (r.forward.length) session.write(r.forward);
+      if (r.detach) {
+        detached = true;
+        session.close();
+      }
+    });
+    sock.on('end', () => {
+      if (detached) return;
+      const rest = scanner.flush();
+      if (rest.length) session.write(rest);
+      session.endStdin();
+    });
     sock.on('close', () => {
       session.close();
       done();
