@@ -4,6 +4,7 @@ import type { StoragePaths } from '../config/paths.js';
 import { openState } from '../state/db.js';
 import { ContainerStore } from '../state/containers.js';
 import { ImageState } from '../state/images.js';
+import { EventLog } from '../state/events.js';
 import { EventBus } from './events.js';
 import { SystemService } from './system.js';
 
@@ -26,7 +27,8 @@ export interface ContainerCounts {
  * use, so a cold start that answers only /_ping opens no database and loads no domain code.
  */
 export class Engine {
-  readonly events = new EventBus();
+  /** Shared through the state DB with cleanup processes and other services on this storage. */
+  readonly events = new EventBus(() => new EventLog(this.db));
   readonly system: SystemService;
 
   constructor(readonly opts: EngineOptions) {
@@ -68,5 +70,6 @@ export class Engine {
     const hooks = [...this.shutdownHooks];
     this.shutdownHooks.clear();
     await Promise.allSettled(hooks.map(async (h) => h()));
+    this.events.close();
   }
 }

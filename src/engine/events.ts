@@ -1,6 +1,9 @@
 // The engine's event bus. Every layer publishes here (images, containers, ...); the /events
 // endpoints of both API layers subscribe. Docker's message shape is the common currency:
 // libpod clients read the same fields.
+import { randomBytes } from 'node:crypto';
+import type { EventLog } from '../state/events.js';
+
 export type EventType = 'container' | 'image' | 'volume' | 'network' | 'pod' | 'daemon' | 'system' | 'exec';
 
 export interface EngineEvent {
@@ -20,10 +23,33 @@ export type EventFilters = Record<string, string[]>;
 export type Listener = (e: EngineEvent) => void;
 
 const HISTORY = 1024;
+/** How often a service with listeners looks for events other processes logged. */
+const POLL_MS = 100;
 
+/**
+ * Publishes to local listeners at once and, when a shared log is attached, to the state DB so
+ * that other processes on the same storage (cleanup processes, a second service) see the event
+ * and so that `since` reaches back past this process's start.
+ */
 export class EventBus {
   private listeners = new Set<Listener>();
   private history: EngineEvent[] = [];
+  private readonly origin = randomBytes(8).toString('hex');
+  private logCache: EventLog | undefined;
+  private seen = 0;
+  private poller: NodeJS.Timeout | undefined;
+
+  /** `log` opens the shared event log on first use; without it events stay in this process. */
+  constructor(private readonly openLog?: () => EventLog) {}
+
+  private get log(): EventLog | undefined {
+    if (!this.openLog) return undefined;
+    if (!this.logCache) {
+      this.logCache = this.openLog();
+      this.seen = this.logCache.lastSeq();
+    }
+    return this.logCache;
+  }
 
   publish(type: EventType, action: string, id: string, attributes: Record<string, string> = {}): EngineEvent {
     const nowNs = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
@@ -40,20 +66,70 @@ export class EventBus {
       e.id = id;
       if (attributes.image) e.from = attributes.image;
     }
-    this.history.push(e);
-    if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
-    for (const l of this.listeners) l(e);
+    const log = this.log;
+    if (log) {
+      try {
+        log.append(this.origin, e.timeNano, JSON.stringify(e));
+      } catch {
+        // A busy or read-only DB must not fail the operation the event reports.
+      }
+    } else {
+      this.history.push(e);
+      if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
+    }
+    this.deliver(e);
     return e;
   }
 
-  /** Events already published with timeNano in [sinceNs, untilNs]. */
+  /** Events already published with timeNano in [sinceNs, untilNs], from every process. */
   past(sinceNs: number, untilNs = Infinity): EngineEvent[] {
-    return this.history.filter((e) => e.timeNano >= sinceNs && e.timeNano <= untilNs);
+    const log = this.log;
+    if (!log) return this.history.filter((e) => e.timeNano >= sinceNs && e.timeNano <= untilNs);
+    return log.between(sinceNs, untilNs).map((r) => JSON.parse(r.body) as EngineEvent);
   }
 
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
-    return () => this.listeners.delete(l);
+    this.startPolling();
+    return () => {
+      this.listeners.delete(l);
+      if (!this.listeners.size) this.stopPolling();
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  close(): void {
+    this.stopPolling();
+    this.listeners.clear();
+  }
+
+  private deliver(e: EngineEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private startPolling(): void {
+    if (this.poller || !this.openLog) return;
+    const log = this.log!;
+    this.poller = setInterval(() => {
+      try {
+        for (const r of log.since(this.seen)) {
+          this.seen = r.seq;
+          if (r.origin !== this.origin) this.deliver(JSON.parse(r.body) as EngineEvent);
+        }
+      } catch {
+        // Retried on the next tick.
+      }
+    }, POLL_MS);
+    // Listeners keep the service busy through their connections; the poller alone must not.
+    this.poller.unref();
+  }
+
+  private stopPolling(): void {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
   }
 }
 

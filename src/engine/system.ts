@@ -96,7 +96,7 @@ export class SystemService {
       paths: this.engine.paths,
       graphRootUsage: fsUsage(existsSync(root) ? root : '/'),
       rootless: process.getuid?.() !== 0,
-      eventListeners: 0,
+      eventListeners: this.engine.events.listenerCount,
       confFiles: this.engine.conf.files,
     };
   }
