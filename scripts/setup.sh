@@ -27,10 +27,12 @@ if ((${#missing[@]})); then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
-# npm ci only when the lock changed since the last install.
+# Install from the lock only when it changed since the last install. `npm install` rather than
+# `npm ci`: the lock cannot list node-unix-socket's prebuilt packages for other platforms (the
+# registry here does not serve them), and npm ci refuses a lock with optional entries missing.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 npm run --silent build
