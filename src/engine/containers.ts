@@ -7,7 +7,7 @@ import { buildSpec as buildOciSpec } from '../oci/spec.js';
 import { detectRuntime, Runtime, RuntimeError } from '../oci/runtime.js';
 import { ConmonError, findConmon, startConmon } from '../oci/conmon.js';
 import { connectAttach } from '../oci/attach.js';
-import { readLog, type LogLine } from '../oci/logfile.js';
+import { readLog, readLogBatches, type LogLine } from '../oci/logfile.js';
 import { cgroupOomKilled } from '../oci/oom.js';
 import { badParameter, conflict, EngineError, internal, notModified } from './errors.js';
 import type { EventBus } from './events.js';
@@ -738,7 +738,7 @@ export class ContainerService {
   logs(
     ref: string,
     o: { follow?: boolean; sinceNs?: bigint; untilNs?: bigint; tail?: number; signal?: AbortSignal },
-  ): { tty: boolean; lines: AsyncGenerator<LogLine> } {
+  ): { tty: boolean; lines: AsyncGenerator<LogLine>; batches: () => AsyncGenerator<LogLine[]> } {
     const v = this.get(ref);
     if (v.parsed.HostConfig.LogConfig?.Type === 'none') throw badParameter('configured logging driver does not support reading');
     let lastCheck = 0;
@@ -755,6 +755,7 @@ export class ContainerService {
     return {
       tty: v.parsed.Config.Tty,
       lines: readLog(v.dirs.logPath, { ...o, finished }),
+      batches: () => readLogBatches(v.dirs.logPath, { ...o, finished }),
     };
   }
 
@@ -811,6 +812,11 @@ export class ContainerService {
       attrs.image = view.image;
     }
     this.o.events.publish('container', action, id, attrs);
+  }
+
+  /** Runs `fn` under this container's lock: starts, stops and removals in this process wait for it. */
+  exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.withLock(id, fn);
   }
 
   private async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
