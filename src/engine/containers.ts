@@ -421,7 +421,8 @@ export class ContainerService {
 
   private async teardown(id: string, d: ContainerDirs): Promise<void> {
     await unmountRootfs(d).catch(() => undefined);
-    await this.runtime.delete(id).catch(() => undefined);
+    // A container the runtime never knew (created, never started) needs no `runc delete`.
+    if (existsSync(join(this.runtime.stateDir, id))) await this.runtime.delete(id).catch(() => undefined);
   }
 
   /**
