@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # runc/conmon/overlay run containers; netavark/aardvark-dns network them; catatonit/tini are
 # --init; containers-common brings seccomp.json and containers.conf; busybox-static builds the
-# test image; docker-registry serves registry tests; systemd gives systemd-socket-activate.
+# test image; docker-registry serves registry tests; systemd gives systemd-socket-activate;
+# bsdutils has `script` (a terminal for the `run -it` tests), procps has `ps` (docker top).
 PACKAGES=(runc conmon netavark aardvark-dns iptables golang-github-containers-common catatonit tini
-  uidmap busybox-static docker-registry systemd util-linux curl kmod procps psmisc tar zstd coreutils)
+  uidmap busybox-static docker-registry systemd util-linux bsdutils curl kmod procps psmisc tar zstd coreutils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

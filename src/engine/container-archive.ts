@@ -24,8 +24,6 @@ export interface PathStat {
   linkTarget: string;
 }
 
-const mountRefs = new Map<string, number>();
-
 function fsMounts(v: ContainerView): FsMount[] {
   const m: FsMount[] = [];
   for (const f of ['hosts', 'hostname', 'resolv.conf']) {
@@ -40,34 +38,35 @@ function fsMounts(v: ContainerView): FsMount[] {
 }
 
 /**
- * Runs `fn` with the container's root filesystem reachable: a running container's mount is
- * used as is; a stopped one is mounted for the duration (shared by concurrent callers) and
- * unmounted after unless the container started meanwhile (start reuses a mounted root).
+ * Runs `fn` with the container's root filesystem reachable. A running container's mount is used
+ * as it is. A stopped one is mounted for the duration under the container's lock (a start waits
+ * for the copy, and never finds its root unmounted under it), then unmounted again.
  */
 export async function withContainerFs<T>(engine: Engine, ref: string, fn: (fs: ContainerFs, v: ContainerView) => Promise<T>): Promise<T> {
   const svc = containerService(engine);
-  const v = svc.get(ref);
-  if (v.state === 'removing') throw new EngineError('conflict', `container ${v.id} is being removed`);
-  const id = v.id;
-  mountRefs.set(id, (mountRefs.get(id) ?? 0) + 1);
-  try {
-    if (!isMounted(v.dirs.merged)) {
+  const v0 = svc.get(ref);
+  if (v0.state === 'removing') throw new EngineError('conflict', `container ${v0.id} is being removed`);
+  const live = () => {
+    const cur = svc.store.get(v0.id);
+    return cur !== undefined && (isLive(cur.state) || cur.state === 'starting');
+  };
+  if (live() && isMounted(v0.dirs.merged)) return fn(new ContainerFs(v0.dirs.merged, fsMounts(v0)), v0);
+  return svc.exclusive(v0.id, async () => {
+    const v = svc.get(v0.id);
+    const mountedBefore = isMounted(v.dirs.merged);
+    if (!mountedBefore) {
       try {
         await mountRootfs(v.dirs, await imageSourceOf(engine).lowerSpec(v.imageId));
       } catch (e) {
         throw internal(`cannot mount the container's root filesystem: ${(e as Error).message}`);
       }
     }
-    return await fn(new ContainerFs(v.dirs.merged, fsMounts(v)), v);
-  } finally {
-    const n = (mountRefs.get(id) ?? 1) - 1;
-    if (n > 0) mountRefs.set(id, n);
-    else {
-      mountRefs.delete(id);
-      const cur = svc.store.get(id);
-      if (cur && !isLive(cur.state) && cur.state !== 'starting') await unmountRootfs(v.dirs).catch(() => undefined);
+    try {
+      return await fn(new ContainerFs(v.dirs.merged, fsMounts(v)), v);
+    } finally {
+      if (!live()) await unmountRootfs(v.dirs).catch(() => undefined);
     }
-  }
+  });
 }
 
 /** `dir/` and `dir/.` name the directory a final link points to; a bare name is the link itself. */
@@ -127,21 +126,52 @@ export async function archivePath(engine: Engine, ref: string, path: string, lib
     }
     // The root itself: entries "/bin", "/etc"... (docker's rebase of the root to an empty name).
     const rebase = trailingDot ? '.' : entry.cpath === '/' && stat.name === '/' ? '' : stat.name;
-    const gen = (async function* () {
-      try {
-        yield* tarTrees([[entry, rebase]]);
-      } finally {
-        entry.close();
-        release();
-      }
-    })();
-    ready({ stat, tar: gen });
+    ready({ stat, tar: releasing(tarTrees([[entry, rebase]]), () => {
+      entry.close();
+      release();
+    }) });
     await held;
   }).catch((e) => {
     fail(e);
     release();
   });
   return out;
+}
+
+/**
+ * The tar stream with `done` run exactly once when it ends, fails or is abandoned (return()),
+ * also when abandoned before its first chunk: that is what releases the mount and the lock.
+ */
+function releasing(inner: AsyncGenerator<Buffer>, done: () => void): AsyncIterable<Buffer> {
+  let finished = false;
+  const finish = () => {
+    if (!finished) {
+      finished = true;
+      done();
+    }
+  };
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        try {
+          const r = await inner.next();
+          if (r.done) finish();
+          return r;
+        } catch (e) {
+          finish();
+          throw e;
+        }
+      },
+      async return() {
+        try {
+          await inner.return(undefined);
+        } finally {
+          finish();
+        }
+        return { done: true as const, value: undefined };
+      },
+    }),
+  };
 }
 
 const fdPath = (fd: number) => `/proc/self/fd/${fd}`;
@@ -417,17 +447,17 @@ export async function exportContainer(engine: Engine, ref: string): Promise<Asyn
     withContainerFs(engine, ref, async (fs) => {
       // Bind mounts are the container's view, not its filesystem: export leaves them out.
       const plain = new ContainerFs(fs.root);
-      const gen = (async function* () {
-        const entries: [Entry, string][] = [];
-        try {
-          for (const n of readdirSync(fs.root).sort()) entries.push([plain.locate(`/${n}`, false), n]);
-          yield* tarTrees(entries);
-        } finally {
-          for (const [e] of entries) e.close();
-          release();
-        }
-      })();
-      ready(gen);
+      const entries: [Entry, string][] = [];
+      try {
+        for (const n of readdirSync(fs.root).sort()) entries.push([plain.locate(`/${n}`, false), n]);
+      } catch (e) {
+        for (const [x] of entries) x.close();
+        throw e;
+      }
+      ready(releasing(tarTrees(entries), () => {
+        for (const [e] of entries) e.close();
+        release();
+      }));
       await held;
     }).catch((e) => {
       fail(e);

@@ -3,7 +3,7 @@
 // rest additions. The placeholders the runtime creates for its mount points (an empty
 // /etc/hosts, /proc, /dev...) are not the user's changes and are left out, as docker's init
 // layer keeps them out.
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { getAttributeSync } from '@napi-rs/xattr';
 import type { Engine } from './engine.js';
@@ -57,16 +57,21 @@ export function inLower(layers: string[], rel: string): boolean {
 
 export function changesOf(upper: string, layers: string[], mountDests: string[]): Change[] {
   const out: Change[] = [];
-  const walk = (rel: string) => {
+  // The upper dir belongs to the container: directories are held open (O_NOFOLLOW) and entries
+  // named through them, so a directory swapped for a link never lists a host directory.
+  const DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+  const walk = (dirFd: number, rel: string) => {
+    const at = `/proc/self/fd/${dirFd}`;
     let names: string[];
     try {
-      names = readdirSync(rel ? join(upper, rel) : upper).sort();
+      names = readdirSync(at).sort();
     } catch {
       return;
     }
     for (const n of names) {
       const r = rel ? `${rel}/${n}` : n;
-      const st = lst(join(upper, r));
+      const abs = `${at}/${n}`;
+      const st = lst(abs);
       if (!st) continue;
       if (isWhiteout(st)) {
         out.push({ Path: `/${r}`, Kind: 2 });
@@ -74,10 +79,32 @@ export function changesOf(upper: string, layers: string[], mountDests: string[])
       }
       const existed = inLower(layers, r);
       out.push({ Path: `/${r}`, Kind: existed ? 0 : 1 });
-      if (st.isDirectory()) walk(r);
+      if (st.isDirectory()) {
+        let fd: number;
+        try {
+          fd = openSync(abs, DIR);
+        } catch {
+          continue;
+        }
+        try {
+          walk(fd, r);
+        } finally {
+          closeSync(fd);
+        }
+      }
     }
   };
-  walk('');
+  let root: number;
+  try {
+    root = openSync(upper, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch {
+    return [];
+  }
+  try {
+    walk(root, '');
+  } finally {
+    closeSync(root);
+  }
   // Drop the runtime's mount-point placeholders, then directories changed only because of them.
   const dests = new Set(mountDests);
   const isPlaceholder = (c: Change) => {

@@ -91,6 +91,8 @@ export class ExecService {
     readonly containers: ContainerService,
   ) {
     this.store = new ExecStore(engine.db);
+    // Sessions of containers removed while no service ran (or by another process).
+    this.prune();
   }
 
   private dir(id: string): string {
@@ -124,6 +126,8 @@ export class ExecService {
       ConsoleSize: Array.isArray(req.ConsoleSize) && req.ConsoleSize[0] > 0 && req.ConsoleSize[1] > 0 ? req.ConsoleSize : null,
     };
     const id = randomBytes(32).toString('hex');
+    // Ended sessions stay inspectable for a while (docker's exec GC keeps them ~5 minutes).
+    this.store.forgetEnded(new Date(Date.now() - 15 * 60_000).toISOString());
     this.store.insert({ id, containerId: v.id, config, state: 'created', pid: 0, conmonPid: 0, exitCode: null, created: nowIso(), startedBy: 0 });
     this.publish(v, `exec_create: ${config.Cmd.join(' ')}`, id);
     return { id };
@@ -188,7 +192,7 @@ export class ExecService {
    * still answer with an error); the process itself starts in the background: `started` and
    * `exited` report on it, and `session` relays its stdio when attached.
    */
-  start(ref: string, o: { detach: boolean; tty?: boolean }): ExecRun {
+  start(ref: string, o: { detach: boolean; tty?: boolean; size?: [number, number] }): ExecRun {
     const row = this.find(ref);
     const v = this.containers.get(row.containerId);
     const claimed = this.store.tx(() => {
@@ -206,9 +210,9 @@ export class ExecService {
     const tty = o.tty ?? cfg.Tty;
     const attach = !o.detach;
     const session = attach
-      ? new AttachSession(row.id, cfg.Tty, { stdin: cfg.AttachStdin, stdout: cfg.AttachStdout, stderr: cfg.AttachStderr })
+      ? new AttachSession(row.id, tty, { stdin: cfg.AttachStdin, stdout: cfg.AttachStdout, stderr: cfg.AttachStderr })
       : undefined;
-    const liveEntry: { size?: [number, number]; ready: boolean } = { ready: false, size: cfg.ConsoleSize ?? undefined };
+    const liveEntry: { size?: [number, number]; ready: boolean } = { ready: false, size: o.size ?? cfg.ConsoleSize ?? undefined };
     this.live.set(row.id, liveEntry);
     const dir = this.dir(row.id);
     let resolveExit!: (n: number) => void;
@@ -223,12 +227,18 @@ export class ExecService {
         if (this.store.get(row.id)) this.store.update(row.id, patch);
       });
 
+    let initialSize: [number, number] | undefined;
     const started = (async (): Promise<number> => {
       let spec: Record<string, unknown>;
+      initialSize = liveEntry.size;
       try {
         spec = this.processSpec(v, cfg, tty, liveEntry.size);
       } catch (e) {
+        // docker's code for a session that could not be set up (e.g. an unknown user).
         record({ state: 'exited', exitCode: 126 });
+        this.live.delete(row.id);
+        session?.fail((e as Error).message);
+        resolveExit(126);
         throw e;
       }
       mkdirSync(join(dir, 'exit'), { recursive: true });
@@ -261,7 +271,7 @@ export class ExecService {
         liveEntry.ready = true;
         record({ state: 'running', pid, conmonPid: cm.conmonPid() });
         // A resize that came while the fifo did not exist yet.
-        if (tty && liveEntry.size && !cfg.ConsoleSize) this.writeCtl(dir, liveEntry.size[0], liveEntry.size[1]);
+        if (tty && liveEntry.size && liveEntry.size !== initialSize) this.writeCtl(dir, liveEntry.size[0], liveEntry.size[1]);
         this.publish(v, `exec_start: ${cfg.Cmd.join(' ')}`, row.id);
         void cm.exit.then(
           ({ code }) => {

@@ -20,6 +20,9 @@ export interface AttachConn {
   close(): void;
 }
 
+/** conmon's CONN_SOCK_BUF_SIZE: the largest stdin packet it reads whole. */
+export const PACKET_MAX = 32768;
+
 // sun_path holds 108 bytes; deeper bundle dirs are reached through /proc/self/fd/N.
 const SUN_PATH_MAX = 107;
 
@@ -71,11 +74,15 @@ export function connectAttach(bundle: string): Promise<AttachConn> {
           },
           writeStdin(data) {
             if (closed) return;
-            inFlight++;
-            sock.write(data, 0, data.length, () => {
-              inFlight--;
-              if (inFlight === 0 && endWanted && !closed) sock.end();
-            });
+            // conmon reads each packet into a 32 KiB buffer: a longer one would be cut short.
+            for (let off = 0; off < data.length; off += PACKET_MAX) {
+              const n = Math.min(PACKET_MAX, data.length - off);
+              inFlight++;
+              sock.write(data, off, n, () => {
+                inFlight--;
+                if (inFlight === 0 && endWanted && !closed) sock.end();
+              });
+            }
           },
           endStdin() {
             // The shutdown must not overtake stdin still queued in the addon.

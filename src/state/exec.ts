@@ -124,6 +124,11 @@ export class ExecStore {
     this.db.prepare('DELETE FROM exec_sessions WHERE container_id = ?').run(containerId);
   }
 
+  /** Ended sessions created before `isoBefore` (docker forgets ended execs after a few minutes). */
+  forgetEnded(isoBefore: string): void {
+    this.db.prepare("DELETE FROM exec_sessions WHERE state = 'exited' AND created < ?").run(isoBefore);
+  }
+
   /** Sessions of containers that no longer exist (removed by another process). */
   orphans(): string[] {
     return (this.db.prepare('SELECT e.id FROM exec_sessions e LEFT JOIN containers c ON c.id = e.container_id WHERE c.id IS NULL').all() as { id: string }[]).map((r) => r.id);

@@ -1,8 +1,7 @@
 // An overlay upper dir as an OCI layer tar (for commit): overlay whiteouts go back to `.wh.`
 // entries, opaque dirs to `.wh..wh..opq`, hard links within the dir stay links.
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { closeSync, constants, openSync } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
 import tar from 'tar-stream';
 import { opaqueEntryName, whiteoutEntryName } from './tar-paths.js';
@@ -57,19 +56,40 @@ export async function* diffTar(dir: string, exclude: ReadonlySet<string> = new S
       if (body) pack.entry(h as tar.Header, body, done);
       else pack.entry(h as tar.Header, done);
     });
-  const walk = async (rel: string): Promise<void> => {
-    const names = (await readdir(rel ? join(dir, rel) : dir)).sort();
+  // Directories are held open (O_NOFOLLOW) and entries named through /proc/self/fd/N/name, files
+  // opened with O_NOFOLLOW: a running container swapping a directory for a link to a host path
+  // while it is committed cannot make its files part of the image.
+  const DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+  const walk = async (dirFd: number, rel: string): Promise<void> => {
+    const at = `/proc/self/fd/${dirFd}`;
+    const names = (await readdir(at)).sort();
     for (const name of names) {
       const r = rel ? `${rel}/${name}` : name;
       if (exclude.has(r)) continue;
-      const abs = join(dir, r);
-      const st = await lstat(abs);
+      const abs = `${at}/${name}`;
+      let st;
+      try {
+        st = await lstat(abs);
+      } catch {
+        continue; // removed meanwhile
+      }
       if (st.isCharacterDevice() && st.rdev === 0) {
         await add({ ...base(whiteoutEntryName(r), st), mode: 0o644, size: 0 }, Buffer.alloc(0));
       } else if (st.isDirectory()) {
-        await add({ ...base(`${r}/`, st), type: 'directory', pax: paxXattrs(abs) });
-        if (isOpaque(abs)) await add({ ...base(opaqueEntryName(r), st), mode: 0o644, size: 0 }, Buffer.alloc(0));
-        await walk(r);
+        let fd: number;
+        try {
+          fd = openSync(abs, DIR);
+        } catch {
+          continue; // swapped for a link since the lstat: never followed
+        }
+        try {
+          // xattrs are read without following (lgetxattr): through the held parent, by name.
+          await add({ ...base(`${r}/`, st), type: 'directory', pax: paxXattrs(abs) });
+          if (isOpaque(abs)) await add({ ...base(opaqueEntryName(r), st), mode: 0o644, size: 0 }, Buffer.alloc(0));
+          await walk(fd, r);
+        } finally {
+          closeSync(fd);
+        }
       } else if (st.isSymbolicLink()) {
         await add({ ...base(r, st), type: 'symlink', linkname: await readlink(abs) });
       } else if (st.isFile()) {
@@ -79,13 +99,30 @@ export async function* diffTar(dir: string, exclude: ReadonlySet<string> = new S
           await add({ ...base(r, st), type: 'link', linkname: first });
           continue;
         }
-        if (st.nlink > 1) seen.set(key, r);
-        await new Promise<void>((resolve, reject) => {
-          const entry = pack.entry({ ...base(r, st), size: Number(st.size), pax: paxXattrs(abs) }, (err) => (err ? reject(err) : resolve()));
-          const src = createReadStream(abs);
-          src.on('error', reject);
-          src.pipe(entry as unknown as NodeJS.WritableStream);
-        });
+        let fh;
+        try {
+          fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        } catch {
+          continue;
+        }
+        try {
+          const fst = await fh.stat();
+          if (!fst.isFile()) continue;
+          if (st.nlink > 1) seen.set(key, r);
+          const size = Number(fst.size);
+          await new Promise<void>((resolve, reject) => {
+            const entry = pack.entry({ ...base(r, fst), size, pax: paxXattrs(abs) }, (err) => (err ? reject(err) : resolve()));
+            if (size === 0) {
+              entry.end(Buffer.alloc(0));
+              return;
+            }
+            const src = fh!.createReadStream({ autoClose: false, start: 0, end: size - 1 });
+            src.on('error', reject);
+            src.pipe(entry as unknown as NodeJS.WritableStream);
+          });
+        } finally {
+          await fh.close();
+        }
       } else if (st.isCharacterDevice() || st.isBlockDevice()) {
         await add({ ...base(r, st), type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: major(Number(st.rdev)), devminor: minor(Number(st.rdev)) });
       } else if (st.isFIFO()) {
@@ -94,10 +131,13 @@ export async function* diffTar(dir: string, exclude: ReadonlySet<string> = new S
       // Sockets are not carried in layers.
     }
   };
-  const producer = walk('').then(
-    () => pack.finalize(),
-    (e) => pack.destroy(e),
-  );
+  const rootFd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  const producer = walk(rootFd, '')
+    .finally(() => closeSync(rootFd))
+    .then(
+      () => pack.finalize(),
+      (e) => pack.destroy(e),
+    );
   for await (const c of pack as AsyncIterable<Buffer>) yield c;
   await producer;
 }

@@ -49,6 +49,9 @@ test('docker exec: 127 for a command not found, 126 for one that cannot be execu
   const ne = await b.docker(['exec', 'ex', '/etc/passwd']);
   assert.equal(ne.code, 126);
   assert.match(ne.stdout + ne.stderr, /permission denied/);
+  const nu = await b.docker(['exec', '-u', 'nosuchuser', 'ex', 'true']);
+  assert.equal(nu.code, 126);
+  assert.match(nu.stdout + nu.stderr, /unable to find user nosuchuser/);
 });
 
 test('docker exec -i: piped stdin reaches the process and its end closes stdin', async () => {
@@ -63,6 +66,9 @@ test('docker run -i: piped stdin, half-close ends cat', async () => {
   const r = await b.docker(['run', '-i', '--rm', ...NET, 'busybox', 'cat'], { input: 'hi\n', timeoutMs: 20_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'hi\n');
+  // More than conmon's 32 KiB packet: every byte arrives.
+  const big = await b.docker(['run', '-i', '--rm', ...NET, 'busybox', 'wc', '-c'], { input: 'y'.repeat(1_000_000), timeoutMs: 20_000 });
+  assert.equal(big.stdout.trim(), '1000000');
 });
 
 test('exec in a stopped or paused container is a 409, as docker answers', async () => {
@@ -190,6 +196,10 @@ test('libpod exec: create, start, inspect, resize', async () => {
   assert.equal((await b.request('POST', `${P}/exec/${t.json.Id}/start`, { Detach: true })).status, 200);
   assert.equal((await b.request('POST', `${P}/exec/${t.json.Id}/resize?h=40&w=120`)).status, 201);
   assert.equal((await b.request('POST', `${P}/exec/nope/resize?h=40&w=120`)).status, 404);
+  // podman sends the terminal size with the start: the process sees it from its first instruction.
+  const sz = await b.request('POST', `${P}/containers/ex/exec`, { Cmd: ['stty', 'size'], Tty: true, AttachStdout: true });
+  const out = await b.request('POST', `${P}/exec/${sz.json.Id}/start`, { Detach: false, Tty: true, h: 17, w: 71 });
+  assert.match(out.text, /^17 71\r?\n$/);
 });
 
 test('exec sessions go with their container', async () => {

@@ -115,7 +115,6 @@ test('ctrl-p ctrl-q detaches docker run -it; docker attach reconnects to the sam
     t.write('\x10\x11');
     const code = await Promise.race([t.exit, new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
     assert.equal(code, 0, `run -it did not detach: ${t.out()}`);
-    assert.match(t.out(), /read escape sequence/);
   } finally {
     t.kill();
   }

@@ -2,6 +2,7 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { containerService } from '../../engine/containers-engine.js';
+import { execService } from '../../engine/exec.js';
 import { imageService } from '../../engine/images.js';
 import type { ContainerView, WaitCondition } from '../../engine/containers.js';
 import { dockerStatus, filterContainers, statusText, untilMs } from '../../engine/container-filters.js';
@@ -66,7 +67,7 @@ export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number)
   };
 }
 
-export function inspectBody(v: ContainerView, size?: number, lowerDir = '') {
+export function inspectBody(v: ContainerView, size?: number, lowerDir = '', execIds: string[] = []) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -102,7 +103,7 @@ export function inspectBody(v: ContainerView, size?: number, lowerDir = '') {
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: null,
+    ExecIDs: execIds.length ? execIds : null,
     HostConfig: hostConfigBody(h),
     GraphDriver: {
       Data: { LowerDir: lowerDir, MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
@@ -157,7 +158,7 @@ async function list(ctx: Ctx): Promise<void> {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.id);
-  sendJson(ctx, 200, inspectBody(v, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v)));
+  sendJson(ctx, 200, inspectBody(v, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), execService(ctx.engine).idsOf(v.id)));
 }
 
 interface CreateBody extends Partial<ContainerConfig> {

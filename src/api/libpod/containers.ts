@@ -2,6 +2,7 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { containerService } from '../../engine/containers-engine.js';
+import { execService } from '../../engine/exec.js';
 import type { ContainerView } from '../../engine/containers.js';
 import { dockerStatus, filterContainers } from '../../engine/container-filters.js';
 import { EngineError } from '../../engine/errors.js';
@@ -58,7 +59,7 @@ function caps(v: ContainerView): string[] {
   return resolveCaps(v.parsed.flavor === 'podman' ? PODMAN_DEFAULT_CAPS : DOCKER_DEFAULT_CAPS, h.CapAdd ?? [], h.CapDrop ?? []);
 }
 
-function inspectBody(v: ContainerView, runtime: string, size?: number) {
+function inspectBody(v: ContainerView, runtime: string, size?: number, execIds: string[] = []) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -115,7 +116,7 @@ function inspectBody(v: ContainerView, runtime: string, size?: number) {
     AppArmorProfile: '',
     EffectiveCaps: effective,
     BoundingCaps: effective,
-    ExecIDs: [],
+    ExecIDs: execIds,
     GraphDriver: { Name: 'overlay', Data: { MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work } },
     ...(size !== undefined ? { SizeRw: size, SizeRootFs: 0 } : {}),
     Mounts: (h.Binds ?? []).map((b) => {
@@ -193,7 +194,7 @@ async function list(ctx: Ctx): Promise<void> {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.name);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, execService(ctx.engine).idsOf(v.id)));
 }
 
 async function exists(ctx: Ctx): Promise<void> {

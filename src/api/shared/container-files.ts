@@ -39,7 +39,8 @@ async function pipeBody(ctx: Ctx, body: AsyncIterable<Buffer>): Promise<void> {
     return;
   } finally {
     res.off('close', onClose);
-    if (aborted) await it.return?.(undefined);
+    // Always: the source holds a mount (and for a stopped container its lock) until returned.
+    await it.return?.(undefined);
   }
   res.end();
 }

@@ -28,8 +28,9 @@ export async function startExec(ctx: Ctx): Promise<void> {
   const id = ctx.params.id;
   const row = svc.find(id);
   const detach = !!body.Detach;
-  const run = svc.start(id, { detach, tty: body.Tty ?? row.config.Tty });
-  if (ctx.layer === 'libpod' && body.h && body.w && row.config.Tty) svc.resize(id, body.h, body.w);
+  // podman sends the terminal size with the start: it becomes the initial console size.
+  const size: [number, number] | undefined = body.h && body.w ? [body.h, body.w] : undefined;
+  const run = svc.start(id, { detach, tty: body.Tty ?? row.config.Tty, size });
   if (detach) {
     await run.started;
     if (ctx.layer === 'libpod') return noContent(ctx, 200);
@@ -134,13 +135,9 @@ async function readExactly(sock: Socket, n: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/**
- * conmon reads its attach socket (SOCK_SEQPACKET) into a 32 KiB buffer: a longer packet would
- * be cut short, so stdin goes in packets no larger than that.
- */
-const PACKET = 32768;
+/** Writes stdin to a session (oci/attach.ts splits it into packets conmon reads whole). */
 export function writeChunked(session: { write(d: Buffer): void }, d: Buffer): void {
-  for (let off = 0; off < d.length; off += PACKET) session.write(d.subarray(off, off + PACKET));
+  if (d.length) session.write(d);
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
