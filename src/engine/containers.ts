@@ -89,8 +89,19 @@ export class ContainerService {
 
   // ---- lookups -------------------------------------------------------------------------------
 
+  /**
+   * Parsed specs and paths by container: a spec only changes on update, so listing a thousand
+   * containers parses none of them again (the stored text is compared, not trusted to be fresh).
+   */
+  private views = new Map<string, { spec: string; parsed: ContainerSpec; dirs: ContainerDirs }>();
+
   private view(row: ContainerRow): ContainerView {
-    return { ...row, parsed: JSON.parse(row.spec) as ContainerSpec, dirs: containerDirs(this.o.paths, row.id) };
+    let c = this.views.get(row.id);
+    if (!c || c.spec !== row.spec) {
+      c = { spec: row.spec, parsed: JSON.parse(row.spec) as ContainerSpec, dirs: c?.dirs ?? containerDirs(this.o.paths, row.id) };
+      this.views.set(row.id, c);
+    }
+    return { ...row, parsed: c.parsed, dirs: c.dirs };
   }
 
   find(ref: string): ContainerView | undefined {
@@ -106,7 +117,13 @@ export class ContainerService {
   }
 
   list(): ContainerView[] {
-    return this.store.list().map((r) => this.view(r));
+    const rows = this.store.list();
+    // Containers removed by other processes leave cached views behind: drop them now and then.
+    if (this.views.size > rows.length + 64) {
+      const live = new Set(rows.map((r) => r.id));
+      for (const id of this.views.keys()) if (!live.has(id)) this.views.delete(id);
+    }
+    return rows.map((r) => this.view(r));
   }
 
   counts() {
@@ -624,6 +641,7 @@ export class ContainerService {
       await this.teardown(v.id, v.dirs);
       removeDirs(v.dirs);
       if (!gone) this.store.tx(() => this.store.delete(v.id));
+      this.views.delete(v.id);
     });
     this.closePendingAttach(v.id);
     this.publish('destroy', v.id, {}, v);

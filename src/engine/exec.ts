@@ -355,7 +355,7 @@ export class ExecService {
     }
     if (r.state === 'created') {
       // Applied as the initial console size when it starts.
-      this.store.db.prepare('UPDATE exec_sessions SET config = ? WHERE id = ?').run(JSON.stringify({ ...r.config, ConsoleSize: [height, width] }), r.id);
+      this.store.setConfig(r.id, { ...r.config, ConsoleSize: [height, width] });
       return;
     }
     if (r.state !== 'running') throw conflict(`exec session ${r.id} is not running`);

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema } from './db.js';
+import { registerSchema, stmt } from './db.js';
 
 registerSchema({
   name: 'containers',
@@ -122,11 +122,11 @@ export class ContainerStore {
 
   insert(r: Omit<ContainerRow, 'seq'>): ContainerRow {
     return this.tx(() => {
-      const seqRow = this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM containers').get() as { n: number };
-      const exitSeq = this.db.prepare('SELECT n FROM container_seq').get() as { n: number } | undefined;
+      const seqRow = stmt(this.db, 'SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM containers').get() as { n: number };
+      const exitSeq = stmt(this.db, 'SELECT n FROM container_seq').get() as { n: number } | undefined;
       const seq = Math.max(seqRow.n, (exitSeq?.n ?? 0) + 1);
-      if (exitSeq) this.db.prepare('UPDATE container_seq SET n = ?').run(seq);
-      else this.db.prepare('INSERT INTO container_seq (n) VALUES (?)').run(seq);
+      if (exitSeq) stmt(this.db, 'UPDATE container_seq SET n = ?').run(seq);
+      else stmt(this.db, 'INSERT INTO container_seq (n) VALUES (?)').run(seq);
       this.db
         .prepare(
           `INSERT INTO containers (id, name, image, image_id, created, spec, state, pid, conmon_pid, exit_code, error,
@@ -140,32 +140,32 @@ export class ContainerStore {
   }
 
   get(id: string): ContainerRow | undefined {
-    const r = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as RawRow | undefined;
+    const r = stmt(this.db, 'SELECT * FROM containers WHERE id = ?').get(id) as RawRow | undefined;
     return r && fromRaw(r);
   }
 
   /** Docker's lookup order: full ID, exact name, then a unique ID prefix. */
   lookup(ref: string): ContainerRow | 'ambiguous' | undefined {
     const name = ref.startsWith('/') ? ref.slice(1) : ref;
-    const exact = this.db.prepare('SELECT * FROM containers WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1').get(ref, name, ref) as RawRow | undefined;
+    const exact = stmt(this.db, 'SELECT * FROM containers WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1').get(ref, name, ref) as RawRow | undefined;
     if (exact) return fromRaw(exact);
     if (!/^[0-9a-f]+$/.test(ref)) return undefined;
-    const rows = this.db.prepare("SELECT * FROM containers WHERE id LIKE ? || '%' LIMIT 2").all(ref) as RawRow[];
+    const rows = stmt(this.db, "SELECT * FROM containers WHERE id LIKE ? || '%' LIMIT 2").all(ref) as RawRow[];
     if (rows.length > 1) return 'ambiguous';
     return rows[0] && fromRaw(rows[0]);
   }
 
   list(): ContainerRow[] {
-    return (this.db.prepare('SELECT * FROM containers ORDER BY seq DESC').all() as RawRow[]).map(fromRaw);
+    return (stmt(this.db, 'SELECT * FROM containers ORDER BY seq DESC').all() as RawRow[]).map(fromRaw);
   }
 
   byState(...states: ContainerStatus[]): ContainerRow[] {
     const q = `SELECT * FROM containers WHERE state IN (${states.map(() => '?').join(',')})`;
-    return (this.db.prepare(q).all(...states) as RawRow[]).map(fromRaw);
+    return (stmt(this.db, q).all(...states) as RawRow[]).map(fromRaw);
   }
 
   nameTaken(name: string): boolean {
-    return this.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(name) !== undefined;
+    return stmt(this.db, 'SELECT 1 FROM containers WHERE name = ?').get(name) !== undefined;
   }
 
   update(id: string, patch: Partial<Omit<ContainerRow, 'id' | 'created' | 'seq'>>): void {
@@ -177,34 +177,34 @@ export class ContainerStore {
       const v = (patch as Record<string, unknown>)[k];
       vals[k] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
     }
-    this.db.prepare(`UPDATE containers SET ${sets} WHERE id = @id`).run(vals);
+    stmt(this.db, `UPDATE containers SET ${sets} WHERE id = @id`).run(vals);
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM containers WHERE id = ?').run(id);
   }
 
   byImage(imageId: string): ContainerRow[] {
-    return (this.db.prepare('SELECT * FROM containers WHERE image_id = ?').all(imageId) as RawRow[]).map(fromRaw);
+    return (stmt(this.db, 'SELECT * FROM containers WHERE image_id = ?').all(imageId) as RawRow[]).map(fromRaw);
   }
 
   usesImage(imageId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM containers WHERE image_id = ? LIMIT 1').get(imageId) !== undefined;
+    return stmt(this.db, 'SELECT 1 FROM containers WHERE image_id = ? LIMIT 1').get(imageId) !== undefined;
   }
 
   /** Exit codes of auto-removed containers, so wait?condition=removed can still report them. */
   recordRemovedExit(id: string, name: string, exitCode: number): void {
-    this.db.prepare('INSERT OR REPLACE INTO container_exits (id, name, exit_code, removed_at) VALUES (?, ?, ?, ?)').run(id, name, exitCode, Date.now());
-    this.db.prepare('DELETE FROM container_exits WHERE removed_at < ?').run(Date.now() - 3600_000);
+    stmt(this.db, 'INSERT OR REPLACE INTO container_exits (id, name, exit_code, removed_at) VALUES (?, ?, ?, ?)').run(id, name, exitCode, Date.now());
+    stmt(this.db, 'DELETE FROM container_exits WHERE removed_at < ?').run(Date.now() - 3600_000);
   }
 
   removedExit(ref: string): number | undefined {
-    const r = this.db.prepare('SELECT exit_code FROM container_exits WHERE id = ? OR name = ? ORDER BY removed_at DESC LIMIT 1').get(ref, ref.replace(/^\//, '')) as { exit_code: number } | undefined;
+    const r = stmt(this.db, 'SELECT exit_code FROM container_exits WHERE id = ? OR name = ? ORDER BY removed_at DESC LIMIT 1').get(ref, ref.replace(/^\//, '')) as { exit_code: number } | undefined;
     return r?.exit_code;
   }
 
   counts(): { total: number; running: number; paused: number; stopped: number } {
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM containers GROUP BY state').all() as { state: string; n: number }[];
+    const rows = stmt(this.db, 'SELECT state, COUNT(*) AS n FROM containers GROUP BY state').all() as { state: string; n: number }[];
     const c = { total: 0, running: 0, paused: 0, stopped: 0 };
     for (const r of rows) {
       c.total += r.n;

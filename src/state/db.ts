@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database as DB } from 'better-sqlite3';
+import type { Database as DB, Statement } from 'better-sqlite3';
 import { createRequire } from 'node:module';
 
 // better-sqlite3 is loaded on first use: a cold start that only answers /_ping never pays for it.
@@ -44,4 +44,18 @@ export function openState(root: string): DB {
 export function closeState(): void {
   opened?.db.close();
   opened = undefined;
+}
+
+const statements = new WeakMap<DB, Map<string, Statement>>();
+
+/**
+ * A prepared statement, compiled once per connection: list endpoints run the same few queries
+ * thousands of times, and preparing is a good part of their cost.
+ */
+export function stmt(db: DB, sql: string): Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
 }

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema } from './db.js';
+import { registerSchema, stmt } from './db.js';
 
 registerSchema({
   name: 'exec',
@@ -84,6 +84,10 @@ export class ExecStore {
     return this.db.transaction(fn).immediate();
   }
 
+  setConfig(id: string, config: ExecConfig): void {
+    stmt(this.db, 'UPDATE exec_sessions SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
+  }
+
   insert(r: ExecRow): void {
     this.db
       .prepare('INSERT INTO exec_sessions (id, container_id, config, state, pid, conmon_pid, exit_code, created, started_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -91,7 +95,7 @@ export class ExecStore {
   }
 
   get(id: string): ExecRow | undefined {
-    const r = this.db.prepare('SELECT * FROM exec_sessions WHERE id = ?').get(id) as Raw | undefined;
+    const r = stmt(this.db, 'SELECT * FROM exec_sessions WHERE id = ?').get(id) as Raw | undefined;
     return r && fromRaw(r);
   }
 
@@ -100,37 +104,37 @@ export class ExecStore {
     const exact = this.get(ref);
     if (exact) return exact;
     if (!/^[0-9a-f]+$/.test(ref)) return undefined;
-    const rows = this.db.prepare("SELECT * FROM exec_sessions WHERE id LIKE ? || '%' LIMIT 2").all(ref) as Raw[];
+    const rows = stmt(this.db, "SELECT * FROM exec_sessions WHERE id LIKE ? || '%' LIMIT 2").all(ref) as Raw[];
     if (rows.length > 1) return 'ambiguous';
     return rows[0] && fromRaw(rows[0]);
   }
 
   byContainer(containerId: string): ExecRow[] {
-    return (this.db.prepare('SELECT * FROM exec_sessions WHERE container_id = ? ORDER BY created').all(containerId) as Raw[]).map(fromRaw);
+    return (stmt(this.db, 'SELECT * FROM exec_sessions WHERE container_id = ? ORDER BY created').all(containerId) as Raw[]).map(fromRaw);
   }
 
   update(id: string, patch: Partial<Pick<ExecRow, 'state' | 'pid' | 'conmonPid' | 'exitCode' | 'startedBy'>>): void {
     const keys = Object.keys(patch).filter((k) => k in COLS);
     if (!keys.length) return;
     const sets = keys.map((k) => `${COLS[k]} = @${k}`).join(', ');
-    this.db.prepare(`UPDATE exec_sessions SET ${sets} WHERE id = @id`).run({ id, ...patch });
+    stmt(this.db, `UPDATE exec_sessions SET ${sets} WHERE id = @id`).run({ id, ...patch });
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM exec_sessions WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM exec_sessions WHERE id = ?').run(id);
   }
 
   deleteForContainer(containerId: string): void {
-    this.db.prepare('DELETE FROM exec_sessions WHERE container_id = ?').run(containerId);
+    stmt(this.db, 'DELETE FROM exec_sessions WHERE container_id = ?').run(containerId);
   }
 
   /** Ended sessions created before `isoBefore` (docker forgets ended execs after a few minutes). */
   forgetEnded(isoBefore: string): void {
-    this.db.prepare("DELETE FROM exec_sessions WHERE state = 'exited' AND created < ?").run(isoBefore);
+    stmt(this.db, "DELETE FROM exec_sessions WHERE state = 'exited' AND created < ?").run(isoBefore);
   }
 
   /** Sessions of containers that no longer exist (removed by another process). */
   orphans(): string[] {
-    return (this.db.prepare('SELECT e.id FROM exec_sessions e LEFT JOIN containers c ON c.id = e.container_id WHERE c.id IS NULL').all() as { id: string }[]).map((r) => r.id);
+    return (stmt(this.db, 'SELECT e.id FROM exec_sessions e LEFT JOIN containers c ON c.id = e.container_id WHERE c.id IS NULL').all() as { id: string }[]).map((r) => r.id);
   }
 }

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema } from './db.js';
+import { registerSchema, stmt } from './db.js';
 
 // Layers are keyed by chain ID (hex) so one stack of content is stored once however many images
 // share it; an image lists its layers bottom-up in image_layers, which is also the refcount.
@@ -83,7 +83,7 @@ export class ImageState {
   constructor(readonly db: Database) {}
 
   layer(id: string): LayerRow | undefined {
-    return this.db.prepare('SELECT * FROM layers WHERE id = ?').get(id) as LayerRow | undefined;
+    return stmt(this.db, 'SELECT * FROM layers WHERE id = ?').get(id) as LayerRow | undefined;
   }
 
   insertLayer(l: LayerRow): void {
@@ -93,20 +93,20 @@ export class ImageState {
   }
 
   deleteLayer(id: string): void {
-    this.db.prepare('DELETE FROM layers WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM layers WHERE id = ?').run(id);
   }
 
   allLayers(): LayerRow[] {
-    return this.db.prepare('SELECT * FROM layers').all() as LayerRow[];
+    return stmt(this.db, 'SELECT * FROM layers').all() as LayerRow[];
   }
 
   layerUsers(layerId: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM image_layers WHERE layer_id = ?').get(layerId) as { n: number }).n;
+    return (stmt(this.db, 'SELECT count(*) AS n FROM image_layers WHERE layer_id = ?').get(layerId) as { n: number }).n;
   }
 
   /** Layers used by more than one image: for SharedSize and df. */
   layerUseCounts(): Map<string, number> {
-    const rows = this.db.prepare('SELECT layer_id, count(DISTINCT image_id) AS n FROM image_layers GROUP BY layer_id').all() as { layer_id: string; n: number }[];
+    const rows = stmt(this.db, 'SELECT layer_id, count(DISTINCT image_id) AS n FROM image_layers GROUP BY layer_id').all() as { layer_id: string; n: number }[];
     return new Map(rows.map((r) => [r.layer_id, r.n]));
   }
 
@@ -117,46 +117,46 @@ export class ImageState {
     const ids = [...byId.keys()];
     const where = all ? '' : ` WHERE image_id IN (${ids.map(() => '?').join(',')})`;
     const args = all ? [] : ids;
-    for (const n of this.db.prepare(`SELECT name, image_id FROM image_names${where} ORDER BY added, name`).all(...args) as { name: string; image_id: string }[]) {
+    for (const n of stmt(this.db, `SELECT name, image_id FROM image_names${where} ORDER BY added, name`).all(...args) as { name: string; image_id: string }[]) {
       byId.get(n.image_id)?.names.push(n.name);
     }
-    for (const d of this.db.prepare(`SELECT ref, image_id FROM image_digests${where} ORDER BY ref`).all(...args) as { ref: string; image_id: string }[]) {
+    for (const d of stmt(this.db, `SELECT ref, image_id FROM image_digests${where} ORDER BY ref`).all(...args) as { ref: string; image_id: string }[]) {
       byId.get(d.image_id)?.digests.push(d.ref);
     }
-    for (const l of this.db.prepare(`SELECT image_id, layer_id FROM image_layers${where} ORDER BY image_id, pos`).all(...args) as { image_id: string; layer_id: string }[]) {
+    for (const l of stmt(this.db, `SELECT image_id, layer_id FROM image_layers${where} ORDER BY image_id, pos`).all(...args) as { image_id: string; layer_id: string }[]) {
       byId.get(l.image_id)?.layers.push(l.layer_id);
     }
     return [...byId.values()];
   }
 
   image(id: string): ImageRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    const r = stmt(this.db, 'SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return r ? this.attach([r])[0] : undefined;
   }
 
   /** Newest first, as `docker images` lists them. */
   allImages(): ImageRecord[] {
-    return this.attach(this.db.prepare('SELECT * FROM images ORDER BY created DESC, added DESC').all() as ImageRow[]);
+    return this.attach(stmt(this.db, 'SELECT * FROM images ORDER BY created DESC, added DESC').all() as ImageRow[]);
   }
 
   idsWithPrefix(prefix: string): string[] {
-    return (this.db.prepare("SELECT id FROM images WHERE id >= ? AND id < ? || 'g' LIMIT 2").all(prefix, prefix) as { id: string }[]).map((r) => r.id);
+    return (stmt(this.db, "SELECT id FROM images WHERE id >= ? AND id < ? || 'g' LIMIT 2").all(prefix, prefix) as { id: string }[]).map((r) => r.id);
   }
 
   imageByName(name: string): string | undefined {
-    return (this.db.prepare('SELECT image_id FROM image_names WHERE name = ?').get(name) as { image_id: string } | undefined)?.image_id;
+    return (stmt(this.db, 'SELECT image_id FROM image_names WHERE name = ?').get(name) as { image_id: string } | undefined)?.image_id;
   }
 
   imagesByDigest(ref: string): string[] {
-    return (this.db.prepare('SELECT image_id FROM image_digests WHERE ref = ?').all(ref) as { image_id: string }[]).map((r) => r.image_id);
+    return (stmt(this.db, 'SELECT image_id FROM image_digests WHERE ref = ?').all(ref) as { image_id: string }[]).map((r) => r.image_id);
   }
 
   imagesByManifestDigest(digest: string): string[] {
-    return (this.db.prepare('SELECT id FROM images WHERE digest = ?').all(digest) as { id: string }[]).map((r) => r.id);
+    return (stmt(this.db, 'SELECT id FROM images WHERE digest = ?').all(digest) as { id: string }[]).map((r) => r.id);
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+    return (stmt(this.db, 'SELECT count(*) AS n FROM images').get() as { n: number }).n;
   }
 
   insertImage(r: Omit<ImageRow, 'labels'> & { labels: Record<string, string> }, layers: string[]): boolean {
@@ -164,10 +164,10 @@ export class ImageState {
       .prepare('INSERT OR IGNORE INTO images (id, config, parent, digest, manifest, created, added, size, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(r.id, r.config, r.parent, r.digest, r.manifest, r.created, r.added, r.size, JSON.stringify(r.labels));
     if (res.changes === 0) {
-      if (r.digest) this.db.prepare('UPDATE images SET digest = coalesce(digest, ?), manifest = coalesce(manifest, ?) WHERE id = ?').run(r.digest, r.manifest, r.id);
+      if (r.digest) stmt(this.db, 'UPDATE images SET digest = coalesce(digest, ?), manifest = coalesce(manifest, ?) WHERE id = ?').run(r.digest, r.manifest, r.id);
       return false;
     }
-    const ins = this.db.prepare('INSERT INTO image_layers (image_id, pos, layer_id) VALUES (?, ?, ?)');
+    const ins = stmt(this.db, 'INSERT INTO image_layers (image_id, pos, layer_id) VALUES (?, ?, ?)');
     layers.forEach((l, i) => ins.run(r.id, i, l));
     return true;
   }
@@ -176,20 +176,20 @@ export class ImageState {
   setName(name: string, imageId: string): string | undefined {
     const prev = this.imageByName(name);
     if (prev === imageId) return undefined;
-    this.db.prepare('INSERT INTO image_names (name, image_id, added) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, added = excluded.added').run(name, imageId, Date.now());
+    stmt(this.db, 'INSERT INTO image_names (name, image_id, added) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, added = excluded.added').run(name, imageId, Date.now());
     return prev;
   }
 
   removeName(name: string): boolean {
-    return this.db.prepare('DELETE FROM image_names WHERE name = ?').run(name).changes > 0;
+    return stmt(this.db, 'DELETE FROM image_names WHERE name = ?').run(name).changes > 0;
   }
 
   addDigest(ref: string, imageId: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO image_digests (ref, image_id) VALUES (?, ?)').run(ref, imageId);
+    stmt(this.db, 'INSERT OR IGNORE INTO image_digests (ref, image_id) VALUES (?, ?)').run(ref, imageId);
   }
 
   deleteImage(id: string): void {
-    this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM images WHERE id = ?').run(id);
   }
 
   tx<T>(fn: () => T): T {
