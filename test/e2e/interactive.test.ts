@@ -44,6 +44,19 @@ function terminal(args: string[], rows = 33, cols = 101): Term {
   };
 }
 
+/**
+ * The docker CLI sends the terminal size in a resize of its own after the stream is up, so a
+ * command run right after the prompt may still see the earlier size: ask until it has landed.
+ */
+async function askUntil(t: Term, cmd: string, re: RegExp): Promise<void> {
+  const seen = await waitFor(() => {
+    if (re.test(t.out())) return true;
+    t.write(cmd);
+    return false;
+  }, 10_000, 500);
+  assert.ok(seen, `terminal never showed ${re} for ${JSON.stringify(cmd)}: ${JSON.stringify(t.out())}`);
+}
+
 before(async () => {
   b = await startBerth();
   await ok(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
@@ -60,8 +73,7 @@ test('docker run -it: prompt, typed input echoed, stty size of the terminal, exi
     t.write('echo typed-$((6*7))\n');
     await t.expect(/echo typed-\$\(\(6\*7\)\)/); // the terminal echoes what was typed
     await t.expect(/typed-42/);
-    t.write('stty size\n');
-    await t.expect(/33 101/);
+    await askUntil(t, 'stty size\n', /33 101/);
     t.write('exit 7\n');
     assert.equal(await t.exit, 7);
   } finally {
@@ -74,8 +86,7 @@ test('docker exec -it: prompt, input, stty size follows the terminal, exit code'
   const t = terminal(['exec', '-it', 'shell', 'sh'], 27, 93);
   try {
     await t.expect(/\/ # /);
-    t.write('stty size; tty\n');
-    await t.expect(/27 93/);
+    await askUntil(t, 'stty size; tty\n', /27 93/);
     await t.expect(/\/dev\/pts\/\d+/);
     t.write('echo $TERM; exit 5\n');
     await t.expect(/xterm/);
@@ -124,9 +135,10 @@ test('ctrl-p ctrl-q detaches docker run -it; docker attach reconnects to the sam
   try {
     a.write('\n');
     await a.expect(/\/ # /);
-    a.write('echo $MARK; stty size\n');
+    a.write('echo $MARK\n');
     await a.expect(/kept-5/);
-    await a.expect(/20 70/);
+    // docker attach first resizes to rows+1 x cols+1 (to make the shell redraw), then to the real size.
+    await askUntil(a, 'stty size\n', /\b20 70\b/);
     a.write('exit 3\n');
     assert.equal(await a.exit, 3);
   } finally {
