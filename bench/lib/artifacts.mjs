@@ -1,30 +1,13 @@
 // Inputs the bench makes once and caches in bench/work/: a ~100 MB docker-archive (busybox plus
 // one layer of incompressible data) and an OCI bundle of the busybox rootfs for `runc run`.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { must } from './util.mjs';
+import { packTar, sha256 } from '../../test/fixtures/tar.mjs';
 
-const require = createRequire(import.meta.url);
-const tar = require('tar-stream');
-const MTIME = new Date(1700000000 * 1000);
-const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-
-function pack(entries) {
-  return new Promise((resolve, reject) => {
-    const p = tar.pack();
-    const chunks = [];
-    p.on('data', (c) => chunks.push(c));
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-    p.on('error', reject);
-    for (const e of entries) {
-      const type = e.data ? 'file' : 'directory';
-      p.entry({ name: e.name, type, mode: type === 'file' ? 0o644 : 0o755, uid: 0, gid: 0, mtime: MTIME, size: e.data?.length ?? 0 }, e.data);
-    }
-    p.finalize();
-  });
-}
+/** Directories for entries without data, files for the rest (the fixtures' deterministic tar). */
+const pack = (entries) => packTar(entries.map((e) => ({ ...e, type: e.data ? 'file' : 'directory' })));
 
 /**
  * A docker-archive (legacy layout) of `${repoTag}`: the fixture busybox layer plus a layer with
