@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../config/paths.js';
@@ -8,6 +8,7 @@ import { detectRuntime, Runtime, RuntimeError } from '../oci/runtime.js';
 import { ConmonError, findConmon, startConmon } from '../oci/conmon.js';
 import { connectAttach } from '../oci/attach.js';
 import { readLog, readLogBatches, type LogLine } from '../oci/logfile.js';
+import { resizeConsole } from '../oci/console-ctl.js';
 import { cgroupOomKilled } from '../oci/oom.js';
 import { badParameter, conflict, EngineError, internal, notModified } from './errors.js';
 import type { EventBus } from './events.js';
@@ -810,14 +811,10 @@ export class ContainerService {
     const v = this.get(ref);
     if (!isLive(v.state)) throw conflict(`Container ${v.id} is not running`);
     if (!v.parsed.Config.Tty) return;
-    let fd: number | undefined;
     try {
-      fd = openSync(join(v.dirs.bundle, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
-      writeSync(fd, `1 ${height} ${width}\n`);
+      resizeConsole(join(v.dirs.bundle, 'ctl'), height, width);
     } catch (e) {
       throw internal(`cannot resize the container's terminal: ${(e as Error).message}`);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
   }
 

@@ -2,7 +2,7 @@
 // session lives in the state DB from create on, so any service instance can start, inspect or
 // resize it; its exit code comes over conmon's sync pipe to the process that started it, or
 // from conmon's exit file to whoever looks next.
-import { closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Engine } from './engine.js';
@@ -17,6 +17,7 @@ import { runtimeStateDir } from './container-rootfs.js';
 import { connectAttach } from '../oci/attach.js';
 import { ExecStartError, startExecConmon } from '../oci/exec.js';
 import { clampRlimits } from '../oci/rlimits.js';
+import { resizeConsole } from '../oci/console-ctl.js';
 import { boundingCaps } from '../oci/caps.js';
 import type { Rlimit } from '../oci/spec.js';
 import { AttachSession } from './container-attach.js';
@@ -363,14 +364,10 @@ export class ExecService {
   }
 
   private writeCtl(dir: string, h: number, w: number): void {
-    let fd: number | undefined;
     try {
-      fd = openSync(join(dir, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
-      writeSync(fd, `1 ${h} ${w}\n`);
+      resizeConsole(join(dir, 'ctl'), h, w);
     } catch (e) {
       throw internal(`cannot resize the exec session's terminal: ${(e as Error).message}`);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
   }
 
