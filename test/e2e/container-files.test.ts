@@ -11,11 +11,7 @@ let work: string;
 const NET = ['--network', 'none'];
 const P = '/v5.4.2/libpod';
 
-async function ok(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }) {
-  const r = await b.docker(args, opts);
-  assert.equal(r.code, 0, `docker ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }) => b.dockerOk(args, opts);
 
 /** A file on the host that containers' links point at; nothing may read or change it. */
 let hostSecret: string;

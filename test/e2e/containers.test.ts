@@ -8,11 +8,7 @@ import { startBerth, waitFor, FIXTURES, type Berth } from '../helpers/berth.js';
 let b: Berth;
 const NET = ['--network', 'none'];
 
-async function ok(args: string[], opts?: { timeoutMs?: number }) {
-  const r = await b.docker(args, opts);
-  assert.equal(r.code, 0, `docker ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }) => b.dockerOk(args, opts);
 
 const inspect = async (id: string) => JSON.parse(await ok(['inspect', id]))[0];
 

@@ -9,11 +9,7 @@ import { startBerth, waitFor, FIXTURES, DOCKER, type Berth } from '../helpers/be
 let b: Berth;
 const NET = ['--network', 'none'];
 
-async function ok(args: string[]) {
-  const r = await b.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }) => b.dockerOk(args, opts);
 
 interface Term {
   out(): string;

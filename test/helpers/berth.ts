@@ -1,4 +1,5 @@
 // Starts a real berth service on a temp socket with temp storage, for end-to-end tests.
+import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -41,6 +42,8 @@ export interface Berth {
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
   /** Runs the real docker CLI against this service. */
   docker(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<CmdResult>;
+  /** The same, asserting exit code 0; returns stdout. */
+  dockerOk(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops the service and removes its temp storage (unmounting anything left). */
   cleanup(): Promise<void>;
@@ -140,6 +143,11 @@ export async function startBerth(o: BerthOptions = {}): Promise<Berth> {
     exited,
     request: (method, path, body, headers) => unixRequest(socket, method, path, body, headers),
     docker: (a, opts) => run(DOCKER, a, { env: dockerEnv, ...opts }),
+    dockerOk: async (a, opts) => {
+      const r = await run(DOCKER, a, { env: dockerEnv, ...opts });
+      assert.equal(r.code, 0, `docker ${a.join(' ')} failed: ${r.stderr}`);
+      return r.stdout;
+    },
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;

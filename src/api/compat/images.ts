@@ -4,6 +4,7 @@ import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../engine/image-refs.js';
 import type { ImageInfo, ImageService } from '../../engine/images.js';
 import type { ContainerConfigLike } from '../../engine/image-changes.js';
+import type { ArchiveFormat } from '../../storage/archive-write.js';
 import { badParameter, notImplemented } from '../../engine/errors.js';
 
 /** The image service, loaded on first use so a cold start that only answers /_ping stays light. */
@@ -200,20 +201,26 @@ async function load(ctx: Ctx): Promise<void> {
   res.end();
 }
 
-async function saveNames(ctx: Ctx, names: string[]): Promise<void> {
+/**
+ * Streams an archive of `names` (all resolved first, so a bad name is a clean 404/400). Once the
+ * tar has started, a failure can only cut the connection.
+ */
+export async function sendArchive(ctx: Ctx, names: string[], format: ArchiveFormat, opts: { libpod?: boolean } = {}): Promise<void> {
   const svc = await images(ctx);
   if (!names.length) throw badParameter('no image names given');
   for (const n of names) svc.resolve(n);
   ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
   try {
-    await svc.save(names, 'docker-archive', ctx.res);
+    await svc.save(names, format, ctx.res, opts);
   } catch (e) {
-    ctx.log.error('image save failed mid-stream', { err: String((e as Error)?.message ?? e) });
+    ctx.log.error('image archive failed mid-stream', { err: String((e as Error)?.message ?? e) });
     ctx.res.destroy(e as Error);
     return;
   }
   ctx.res.end();
 }
+
+const saveNames = (ctx: Ctx, names: string[]) => sendArchive(ctx, names, 'docker-archive');
 
 async function getOne(ctx: Ctx): Promise<void> {
   await saveNames(ctx, [ctx.params.name]);

@@ -3,7 +3,7 @@ import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
 import { EngineError, badParameter } from '../../engine/errors.js';
 import type { ImageInfo, ImageService } from '../../engine/images.js';
 import type { ArchiveFormat } from '../../storage/archive-write.js';
-import { fullConfig, graphDriver, images, parsePlatform, withUpload } from '../compat/images.js';
+import { fullConfig, graphDriver, images, parsePlatform, sendArchive, withUpload } from '../compat/images.js';
 
 const svcOf = images;
 
@@ -192,19 +192,8 @@ function formatOf(ctx: Ctx): ArchiveFormat {
 }
 
 async function exportImages(ctx: Ctx, names: string[]): Promise<void> {
-  const svc = await svcOf(ctx);
   if (!names.length) throw badParameter('no image references given');
-  const format = formatOf(ctx);
-  for (const n of names) svc.resolve(n);
-  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-  try {
-    await svc.save(names, format, ctx.res, { libpod: true });
-  } catch (e) {
-    ctx.log.error('image export failed mid-stream', { err: String((e as Error)?.message ?? e) });
-    ctx.res.destroy(e as Error);
-    return;
-  }
-  ctx.res.end();
+  await sendArchive(ctx, names, formatOf(ctx), { libpod: true });
 }
 
 async function exportMany(ctx: Ctx): Promise<void> {
