@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 [ -f test/fixtures/build.sh ] && bash test/fixtures/build.sh
-shopt -s nullglob
-unit=(dist/test/unit/*.test.js)
-e2e=(dist/test/e2e/*.test.js)
+shopt -s nullglob globstar
+unit=(dist/test/unit/**/*.test.js)
+e2e=(dist/test/e2e/**/*.test.js)
 exec node --test --test-concurrency=1 --test-timeout=300000 "${unit[@]}" "${e2e[@]}"

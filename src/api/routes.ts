@@ -1,6 +1,6 @@
 import { Router } from '../server/router.js';
-import { compatRoutes } from './compat/index.js';
-import { libpodRoutes } from './libpod/index.js';
+import { compatRoutes } from './compat-routes.js';
+import { libpodRoutes } from './libpod-routes.js';
 
 /**
  * The full route table of both layers. The service loads this module only after it is

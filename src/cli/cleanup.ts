@@ -13,26 +13,12 @@ export async function cleanupCommand(args: string[], g: GlobalOptions): Promise<
   if (ids.length !== 1 || !/^[0-9a-f]{64}$/.test(ids[0])) throw new CliError('container cleanup needs exactly one full container ID');
   const paths = storagePaths(g.storageEnv);
   if (!existsSync(join(paths.runRoot, 'exits', ids[0]))) return 0;
-  const [{ loadContainersConf }, { Engine }, { ContainerService }, { berthExitCommand, imageSourceOf, initBinary }] = await Promise.all([
-    import('../config/containers-conf.js'),
-    import('../engine/engine.js'),
-    import('../engine/containers.js'),
-    import('../engine/containers-engine.js'),
-  ]);
-  const engine = new Engine({ paths, conf: await loadContainersConf(g.storageEnv) });
-  const svc = new ContainerService({
-    paths,
-    db: engine.db,
-    events: engine.events,
-    images: imageSourceOf(engine),
-    exitCommand: berthExitCommand(),
-    service: false,
-    initPath: initBinary(),
-  });
+  const [{ loadContainersConf }, { Engine }] = await Promise.all([import('../config/containers-conf.js'), import('../engine/engine.js')]);
+  const engine = new Engine({ paths, conf: await loadContainersConf(g.storageEnv), role: 'cleanup' });
   try {
-    await svc.handleExit(ids[0]);
+    await engine.containers.handleExit(ids[0]);
   } finally {
-    svc.close();
+    await engine.close();
   }
   return 0;
 }

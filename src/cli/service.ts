@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadContainersConf } from '../config/containers-conf.js';
 import { storagePaths } from '../config/paths.js';
-import { Engine } from '../engine/engine.js';
 import { systemdActivation, ListenError, type Binding } from '../server/listener.js';
 import { createLogger, LEVELS, type Level } from '../server/log.js';
 import { startService } from '../server/service.js';
@@ -66,7 +65,9 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   const log = createLogger(level);
   const paths = storagePaths(g.storageEnv);
   const socketPath = binding.kind === 'endpoint' && binding.endpoint.kind === 'unix' ? binding.endpoint.path : undefined;
-  const engine = new Engine({ paths, conf, socketPath });
+  let engineP: Promise<import('../engine/engine.js').Engine> | undefined;
+  // Loaded after listening: a cold /_ping never waits for engine code.
+  const engine = () => (engineP ??= import('../engine/engine.js').then((m) => new m.Engine({ paths, conf, socketPath })));
 
   if (binding.kind === 'endpoint' && binding.endpoint.kind === 'tcp') {
     process.stderr.write(
@@ -87,11 +88,11 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     timeout,
     root: paths.root,
   });
-  // The container service reconciles exits that happened while no service ran and registers the
-  // image store's in-use check; started after listening so a cold /_ping never waits for it.
+  // The container service reconciles exits that happened while no service ran; started after
+  // listening so a cold /_ping never waits for it.
   setImmediate(() => {
-    import('../engine/containers-engine.js')
-      .then((m) => m.containerService(engine))
+    engine()
+      .then((e) => e.containers)
       .catch((e: Error) => log.error('container service failed to start', { err: e.message }));
   });
   const onSignal = () => void svc.shutdown('signal');

@@ -7,6 +7,9 @@ export interface ContainersConf {
   engine: {
     service_timeout?: number;
     runtime?: string;
+    /** Paths to try for each runtime name, as `[engine.runtimes]` lists them. */
+    runtimes?: Record<string, string[]>;
+    conmon_path?: string[];
     cgroup_manager?: string;
     events_logger?: string;
   };
@@ -68,6 +71,12 @@ export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): 
     conf.files.push(file);
     Object.assign(conf.engine, pick(doc.engine));
     Object.assign(conf.containers, pick(doc.containers));
+  }
+  // Lists of paths, as containers/common reads them; anything else would be tried letter by letter.
+  const paths = (v: unknown) => (Array.isArray(v) ? v.filter((p): p is string => typeof p === 'string') : typeof v === 'string' ? [v] : []);
+  if (conf.engine.conmon_path !== undefined) conf.engine.conmon_path = paths(conf.engine.conmon_path);
+  if (conf.engine.runtimes !== undefined) {
+    conf.engine.runtimes = Object.fromEntries(Object.entries(pick(conf.engine.runtimes)).map(([k, v]) => [k, paths(v)]));
   }
   if (conf.engine.service_timeout !== undefined) {
     const t = Number(conf.engine.service_timeout);

@@ -1,38 +1,70 @@
 import type { Database } from 'better-sqlite3';
 import type { ContainersConf } from '../config/containers-conf.js';
 import type { StoragePaths } from '../config/paths.js';
+import { findConmon } from '../oci/conmon.js';
+import { findInit } from '../oci/binaries.js';
+import { chooseRuntime, RuntimeChoiceError, type RuntimeInfo } from '../oci/runtime-choice.js';
 import { openState } from '../state/db.js';
-import { ContainerStore } from '../state/containers.js';
-import { ImageState } from '../state/images.js';
 import { EventLog } from '../state/events.js';
+import { internal } from './errors.js';
 import { EventBus } from './events.js';
-import { SystemService } from './system.js';
+import { ContainerService } from './containers/service.js';
+import { ContainerFiles } from './containers/files/service.js';
+import { berthExitCommand } from './containers/exit-command.js';
+import type { ImageSource } from './containers/types.js';
+import { ExecService } from './exec/service.js';
+import { ImageService } from './images/service.js';
+import { SystemService } from './system/service.js';
+import type { EnginePorts } from './ports.js';
 
 export interface EngineOptions {
   paths: StoragePaths;
   conf: ContainersConf;
   /** The endpoint the service listens on, for /info's remote socket. */
   socketPath?: string;
+  /**
+   * `service` watches exits and reconciles state left by earlier processes; `cleanup` (conmon's
+   * exit command) only applies one exit. Default `service`.
+   */
+  role?: 'service' | 'cleanup';
 }
 
-export interface ContainerCounts {
-  total: number;
-  running: number;
-  paused: number;
-  stopped: number;
+/** What every service needs from its host: one place that finds the binaries berth drives. */
+export interface Toolchain {
+  /** The OCI runtime (one choice for /info and for containers); throws when none works. */
+  runtime(): RuntimeInfo;
+  conmon(): string;
+  init(): string | undefined;
 }
 
 /**
- * The one engine both API layers call. Domain services hang off it and are created on first
- * use, so a cold start that answers only /_ping opens no database and loads no domain code.
+ * The composition root: builds every engine service once, with explicit dependencies, and is the
+ * one object both API layers reach the engine through (as `EnginePorts`). Getters are lazy, so a
+ * cold start that answers only /_ping opens no database and loads no service.
  */
-export class Engine {
+export class Engine implements EnginePorts {
   /** Shared through the state DB with cleanup processes and other services on this storage. */
   readonly events = new EventBus(() => new EventLog(this.db));
-  readonly system: SystemService;
+  readonly tools: Toolchain;
+  private shutdownHooks = new Set<() => void | Promise<void>>();
+  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService } = {};
 
   constructor(readonly opts: EngineOptions) {
-    this.system = new SystemService(this);
+    let rt: RuntimeInfo | undefined;
+    let conmon: string | undefined;
+    let init: { path?: string } | undefined;
+    this.tools = {
+      runtime: () => {
+        try {
+          return (rt ??= chooseRuntime(opts.conf.engine));
+        } catch (e) {
+          if (e instanceof RuntimeChoiceError) throw internal(e.message, e.message);
+          throw e;
+        }
+      },
+      conmon: () => (conmon ??= findConmon(opts.conf.engine.conmon_path ?? [])),
+      init: () => (init ??= { path: findInit() }).path,
+    };
   }
 
   get paths(): StoragePaths {
@@ -48,16 +80,61 @@ export class Engine {
     return openState(this.opts.paths.root);
   }
 
-  // Counts for /info, read straight from the state tables.
-  countContainers(): ContainerCounts {
-    return new ContainerStore(this.db).counts();
+  get images(): ImageService {
+    return (this.built.images ??= new ImageService({
+      db: this.db,
+      paths: this.paths,
+      events: this.events,
+      // Removal must see every container that uses an image, so the check asks the container store.
+      usage: (id) => ({ containers: this.containers.containersOfImage(id) }),
+    }));
   }
 
-  countImages(): number {
-    return new ImageState(this.db).count();
+  /** How containers reach images: the config at create, the overlay lower dirs at start. */
+  get imageSource(): ImageSource {
+    return {
+      resolve: (ref) => {
+        const img = this.images.resolve(ref);
+        return { id: img.id, config: img.cfg.config ?? {} };
+      },
+      lowerSpec: (imageId) => this.images.lowerSpec(imageId),
+    };
   }
 
-  private shutdownHooks = new Set<() => void | Promise<void>>();
+  get containers(): ContainerService {
+    if (this.built.containers) return this.built.containers;
+    const svc = new ContainerService({
+      paths: this.paths,
+      db: this.db,
+      events: this.events,
+      images: this.imageSource,
+      tools: this.tools,
+      exitCommand: berthExitCommand(),
+      service: (this.opts.role ?? 'service') === 'service',
+    });
+    this.built.containers = svc;
+    this.onShutdown(() => svc.close());
+    return svc;
+  }
+
+  get containerFiles(): ContainerFiles {
+    return (this.built.files ??= new ContainerFiles(this));
+  }
+
+  get exec(): ExecService {
+    return (this.built.exec ??= new ExecService({ db: this.db, paths: this.paths, events: this.events, tools: this.tools }, this.containers));
+  }
+
+  get system(): SystemService {
+    return (this.built.system ??= new SystemService({
+      paths: this.paths,
+      conf: this.conf,
+      events: this.events,
+      tools: this.tools,
+      counts: () => ({ containers: this.containers.counts(), images: this.images.count() }),
+      socketPath: this.opts.socketPath,
+    }));
+  }
 
   /** Runs `fn` when the service shuts down (ends streams, stops watchers); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void {

@@ -31,7 +31,7 @@ const POLL_MS = 100;
  * that other processes on the same storage (cleanup processes, a second service) see the event
  * and so that `since` reaches back past this process's start.
  */
-export class EventBus {
+export class EventBus implements EventsPort {
   private listeners = new Set<Listener>();
   private history: EngineEvent[] = [];
   private readonly origin = randomBytes(8).toString('hex');
@@ -97,6 +97,10 @@ export class EventBus {
     };
   }
 
+  matches(e: EngineEvent, filters: EventFilters): boolean {
+    return matchesEvent(e, filters);
+  }
+
   get listenerCount(): number {
     return this.listeners.size;
   }
@@ -158,4 +162,12 @@ export function matchesEvent(e: EngineEvent, f: EventFilters): boolean {
     }
   }
   return true;
+}
+
+/** What the API layers may ask of events: the past, and a live subscription. */
+export interface EventsPort {
+  past(sinceNs: number, untilNs?: number): EngineEvent[];
+  subscribe(l: Listener): () => void;
+  /** Events matching docker/libpod filters (type, event, container, image, label, ...). */
+  matches(e: EngineEvent, filters: EventFilters): boolean;
 }

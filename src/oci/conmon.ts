@@ -1,3 +1,4 @@
+import { findBinary } from './binaries.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { cleanMessage } from './runtime.js';
@@ -36,16 +37,11 @@ export class ConmonError extends Error {
   }
 }
 
-export function findConmon(): string {
-  for (const p of ['/usr/local/libexec/podman/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon', '/usr/bin/conmon', '/usr/sbin/conmon']) {
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  throw new ConmonError('conmon not found (install the conmon package)');
+/** conmon: containers.conf `conmon_path` entries first, then the usual places. */
+export function findConmon(preferred: string[] = []): string {
+  const p = findBinary('conmon', preferred);
+  if (!p) throw new ConmonError('conmon not found (install the conmon package)');
+  return p;
 }
 
 export function conmonArgs(o: ConmonOptions): string[] {

@@ -1,50 +1,8 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
 
-/** An OCI runtime with runc's command line (runc, crun). */
-export interface RuntimeInfo {
-  name: string;
-  path: string;
-}
+import type { RuntimeInfo } from './runtime-choice.js';
 
-const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-function which(name: string): string | undefined {
-  for (const d of SEARCH) {
-    const p = `${d}/${name}`;
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
-
-export const cgroupsV2Unified = (): boolean => existsSync('/sys/fs/cgroup/cgroup.controllers');
-
-let detected: RuntimeInfo | undefined;
-
-/**
- * crun refuses cgroup v1/hybrid hosts ("cgroups in hybrid mode not supported"), runc handles
- * both. Prefer crun only on a unified hierarchy; BERTH_RUNTIME overrides.
- */
-export function detectRuntime(env = process.env): RuntimeInfo {
-  if (detected) return detected;
-  const forced = env.BERTH_RUNTIME;
-  if (forced) {
-    const path = forced.includes('/') ? forced : which(forced);
-    if (!path) throw new Error(`OCI runtime ${forced} not found`);
-    return (detected = { name: path.split('/').pop()!, path });
-  }
-  const order = cgroupsV2Unified() ? ['crun', 'runc'] : ['runc', 'crun'];
-  for (const n of order) {
-    const path = which(n);
-    if (path) return (detected = { name: n, path });
-  }
-  throw new Error('no OCI runtime found (install runc or crun)');
-}
+export type { RuntimeInfo } from './runtime-choice.js';
 
 export class RuntimeError extends Error {
   constructor(message: string, readonly stderr: string, readonly code: number | null) {

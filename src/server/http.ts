@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Engine } from '../engine/engine.js';
+import type { EnginePorts } from '../engine/ports.js';
 import { HttpError, type Layer } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -13,7 +13,7 @@ export interface Ctx {
   version: string | undefined;
   params: Record<string, string>;
   query: URLSearchParams;
-  engine: Engine;
+  engine: EnginePorts;
   log: Logger;
 }
 

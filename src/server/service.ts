@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Engine } from '../engine/engine.js';
-import { isPing, ping } from '../api/shared/ping.js';
+import type { EnginePorts } from '../engine/ports.js';
+import { isPing, ping } from '../api/system/ping.js';
 import { corsHeaders, preflight } from './cors.js';
 import { errorBody, statusOf, type Layer } from './errors.js';
 import { markUpgraded, type Ctx } from './http.js';
@@ -12,7 +12,11 @@ import type { Router } from './router.js';
 
 export interface ServiceOptions {
   binding: Binding;
-  engine: Engine;
+  /**
+   * Builds the engine; called once, right after listening, so /_ping never waits for engine code.
+   * `close` releases what it holds (streams, watchers) at shutdown.
+   */
+  engine: () => Promise<EnginePorts & { close(): Promise<void> }>;
   log: Logger;
   /** Idle timeout in seconds; 0 never exits. */
   timeoutSeconds: number;
@@ -30,9 +34,13 @@ export interface RunningService {
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   let router: Router | undefined;
+  let engine: (EnginePorts & { close(): Promise<void> }) | undefined;
   let routerP: Promise<Router> | undefined;
   const loadRouter = () =>
-    (routerP ??= import('../api/routes.js').then((m) => (router = m.buildRouter())));
+    (routerP ??= Promise.all([import('../api/routes.js'), o.engine()]).then(([m, e]) => {
+      engine = e;
+      return (router = m.buildRouter());
+    }));
 
   const server = http.createServer({
     // Slow or stalled clients may not hold a connection open without sending headers.
@@ -93,7 +101,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       version: m.version,
       params: m.params,
       query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
-      engine: o.engine,
+      engine: engine!,
       log: o.log,
     };
     try {
@@ -156,7 +164,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     o.log.info('shutting down', { reason });
     const closed = new Promise<void>((r) => server.close(() => r()));
     server.closeIdleConnections();
-    await o.engine.close();
+    await engine?.close();
     const drain = new Promise<void>((r) => setTimeout(r, o.drainMs ?? 10_000).unref());
     await Promise.race([closed, drain]);
     server.closeAllConnections();

@@ -1,0 +1,11 @@
+import type { RouteDef } from '../server/http.js';
+import { routes as system } from './system/compat.js';
+import { routes as images } from './images/compat.js';
+import { routes as containers } from './containers/compat.js';
+import { routes as exec } from './exec/compat.js';
+import { routes as containerFiles } from './containers/compat-files.js';
+import { routes as containerWs } from './containers/compat-ws.js';
+import { routes as systemDf } from './system/compat-df.js';
+
+/** Every Docker-compatible route; each resource module declares its own. */
+export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf];

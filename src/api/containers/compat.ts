@@ -1,0 +1,305 @@
+import type { Ctx, RouteDef } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
+import { HttpError } from '../../server/errors.js';
+import type { ContainerView, WaitCondition } from '../../engine/containers/service.js';
+import { dockerStatus, filterContainers, statusText, untilMs } from '../../engine/containers/filters.js';
+import type { ContainerConfig, HostConfig } from '../../engine/containers/types.js';
+import { attach, logs } from './streams.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+const svc = (ctx: Ctx) => ctx.engine.containers;
+
+function imageIdOf(ctx: Ctx, ref: string): string | undefined {
+  try {
+    return ctx.engine.images.resolve(ref).id;
+  } catch {
+    return undefined;
+  }
+}
+
+export function filterDeps(ctx: Ctx) {
+  return { imageId: (r: string) => imageIdOf(ctx, r), lookup: (r: string) => svc(ctx).find(r) };
+}
+
+function command(c: ContainerConfig): string {
+  return [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])].join(' ');
+}
+
+function networks(v: ContainerView) {
+  const mode = v.parsed.HostConfig.NetworkMode;
+  const name = mode === 'default' ? 'bridge' : mode;
+  return {
+    [name]: {
+      IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '',
+      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+    },
+  };
+}
+
+function mounts(v: ContainerView) {
+  return (v.parsed.HostConfig.Binds ?? []).map((b) => {
+    const [src, dst, mode = ''] = b.split(':');
+    return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
+  });
+}
+
+export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
+  const c = v.parsed.Config;
+  return {
+    Id: v.id,
+    Names: [`/${v.name}`],
+    Image: v.image,
+    ImageID: `sha256:${v.imageId}`,
+    Command: command(c),
+    Created: Math.floor(Date.parse(v.created) / 1000),
+    Ports: [],
+    ...(size ? { SizeRw: sizeRw(), SizeRootFs: 0 } : {}),
+    Labels: c.Labels ?? {},
+    State: dockerStatus(v.state),
+    Status: statusText(v),
+    HostConfig: { NetworkMode: v.parsed.HostConfig.NetworkMode },
+    NetworkSettings: { Networks: networks(v) },
+    Mounts: mounts(v),
+  };
+}
+
+export function inspectBody(v: ContainerView, size?: number, lowerDir = '', execIds: string[] = []) {
+  const c = v.parsed.Config;
+  const h = v.parsed.HostConfig;
+  const d = v.dirs;
+  const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  const st = dockerStatus(v.state);
+  return {
+    Id: v.id,
+    Created: v.created,
+    Path: argv[0] ?? '',
+    Args: argv.slice(1),
+    State: {
+      Status: st,
+      Running: st === 'running' || st === 'paused' || st === 'restarting',
+      Paused: st === 'paused',
+      Restarting: st === 'restarting',
+      OOMKilled: v.oomKilled,
+      Dead: false,
+      Pid: v.pid,
+      ExitCode: v.exitCode,
+      Error: v.error,
+      StartedAt: v.startedAt || ZERO_TIME,
+      FinishedAt: v.finishedAt || ZERO_TIME,
+    },
+    Image: `sha256:${v.imageId}`,
+    ResolvConfPath: `${d.userdata}/resolv.conf`,
+    HostnamePath: `${d.userdata}/hostname`,
+    HostsPath: `${d.userdata}/hosts`,
+    LogPath: d.logPath,
+    Name: `/${v.name}`,
+    RestartCount: v.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: execIds.length ? execIds : null,
+    HostConfig: hostConfigBody(h),
+    GraphDriver: {
+      Data: { LowerDir: lowerDir, MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
+      Name: 'overlay2',
+    },
+    ...(size !== undefined ? { SizeRw: size, SizeRootFs: 0 } : {}),
+    Mounts: mounts(v),
+    Config: {
+      ...c,
+      ExposedPorts: c.ExposedPorts ?? undefined,
+      OnBuild: null,
+    },
+    NetworkSettings: {
+      Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {},
+      SandboxKey: '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
+      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
+      Networks: networks(v),
+    },
+  };
+}
+
+function hostConfigBody(h: HostConfig) {
+  return {
+    ContainerIDFile: '', PortBindings: h.PortBindings ?? {}, VolumeDriver: '', VolumesFrom: null, ConsoleSize: [0, 0],
+    Cgroup: '', CgroupnsMode: 'private', GroupAdd: h.GroupAdd ?? null, Links: null,
+    PublishAllPorts: false, StorageOpt: null, Isolation: '', BlkioWeight: 0, BlkioWeightDevice: null,
+    BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null, BlkioDeviceReadIOps: null, BlkioDeviceWriteIOps: null,
+    CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetMems: '', Devices: null, DeviceCgroupRules: null,
+    DeviceRequests: null, KernelMemory: 0, KernelMemoryTCP: 0, MemorySwappiness: null, OomKillDisable: false,
+    CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0, MaskedPaths: null, ReadonlyPaths: null,
+    ...h,
+    PidsLimit: h.PidsLimit ?? null,
+    Init: h.Init ?? null,
+    Tmpfs: h.Tmpfs ?? undefined,
+    Sysctls: h.Sysctls ?? undefined,
+    LogConfig: { Type: h.LogConfig?.Type === 'k8s-file' ? 'json-file' : h.LogConfig?.Type ?? 'json-file', Config: h.LogConfig?.Config ?? {} },
+  };
+}
+
+// ---- handlers ----------------------------------------------------------------------------------
+
+async function list(ctx: Ctx): Promise<void> {
+  const all = qBool(ctx, 'all');
+  const limit = qInt(ctx, 'limit', -1)!;
+  const size = qBool(ctx, 'size');
+  const s = svc(ctx);
+  let out = filterContainers(s.list(), qFilters(ctx), filterDeps(ctx));
+  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
+  if (limit > 0) out = out.slice(0, limit);
+  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
+}
+
+async function inspect(ctx: Ctx): Promise<void> {
+  const v = svc(ctx).get(ctx.params.id);
+  sendJson(ctx, 200, inspectBody(v, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id)));
+}
+
+interface CreateBody extends Partial<ContainerConfig> {
+  HostConfig?: Partial<HostConfig>;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> };
+}
+
+async function create(ctx: Ctx): Promise<void> {
+  const body = (await readJson<CreateBody>(ctx)) ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid request body');
+  const { HostConfig: hostConfig, NetworkingConfig: net, ...config } = body;
+  const eps = Object.keys(net?.EndpointsConfig ?? {});
+  if (eps.length > 1) throw new HttpError(400, 'Container cannot be connected to network endpoints: only one network is supported');
+  const hc = { ...(hostConfig ?? {}) };
+  if (eps.length === 1 && !hc.NetworkMode) hc.NetworkMode = eps[0];
+  const r = await svc(ctx).create({ name: ctx.query.get('name') ?? undefined, config, hostConfig: hc, flavor: 'docker' });
+  sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });
+}
+
+async function start(ctx: Ctx): Promise<void> {
+  await svc(ctx).start(ctx.params.id);
+  noContent(ctx);
+}
+
+async function stop(ctx: Ctx): Promise<void> {
+  await svc(ctx).stop(ctx.params.id, qInt(ctx, 't'), ctx.query.get('signal') ?? undefined);
+  noContent(ctx);
+}
+
+async function restart(ctx: Ctx): Promise<void> {
+  await svc(ctx).restart(ctx.params.id, qInt(ctx, 't'), ctx.query.get('signal') ?? undefined);
+  noContent(ctx);
+}
+
+async function kill(ctx: Ctx): Promise<void> {
+  await svc(ctx).kill(ctx.params.id, ctx.query.get('signal') ?? undefined);
+  noContent(ctx);
+}
+
+async function pause(ctx: Ctx): Promise<void> {
+  await svc(ctx).pause(ctx.params.id);
+  noContent(ctx);
+}
+
+async function unpause(ctx: Ctx): Promise<void> {
+  await svc(ctx).unpause(ctx.params.id);
+  noContent(ctx);
+}
+
+async function wait(ctx: Ctx): Promise<void> {
+  const condition = (ctx.query.get('condition') || 'not-running') as WaitCondition;
+  if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new HttpError(400, `invalid condition: "${condition}"`);
+  const s = svc(ctx);
+  const id = ctx.params.id;
+  // An auto-removed container may already be gone: its recorded exit still answers.
+  const gone = !s.find(id) ? s.store.removedExit(id) : undefined;
+  if (gone !== undefined) return sendJson(ctx, 200, { StatusCode: gone, Error: null });
+  const v = s.get(id);
+  // dockerd sends the headers first so the client knows the wait is registered before it starts.
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  ctx.res.flushHeaders();
+  const ac = new AbortController();
+  ctx.res.on('close', () => ac.abort());
+  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  try {
+    const r = await s.wait(v.id, condition, ac.signal);
+    ctx.res.end(JSON.stringify({ StatusCode: r.exitCode, Error: r.error ? { Message: r.error } : null }) + '\n');
+  } catch (e) {
+    ctx.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }) + '\n');
+  } finally {
+    unhook();
+  }
+}
+
+async function remove(ctx: Ctx): Promise<void> {
+  if (qBool(ctx, 'link')) throw new HttpError(400, 'links are not supported');
+  await svc(ctx).remove(ctx.params.id, { force: qBool(ctx, 'force') });
+  noContent(ctx);
+}
+
+async function rename(ctx: Ctx): Promise<void> {
+  const name = ctx.query.get('name');
+  if (!name) throw new HttpError(400, 'name is required');
+  svc(ctx).rename(ctx.params.id, name);
+  noContent(ctx);
+}
+
+async function update(ctx: Ctx): Promise<void> {
+  const body = (await readJson<Partial<HostConfig>>(ctx)) ?? {};
+  const warnings = await svc(ctx).update(ctx.params.id, body);
+  sendJson(ctx, 200, { Warnings: warnings });
+}
+
+export function pruneFilter(f: Record<string, string[]>) {
+  for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw new HttpError(400, `Invalid filter '${k}'`);
+  const until = (f.until ?? []).map(untilMs);
+  return (v: ContainerView) => {
+    const labels = v.parsed.Config.Labels ?? {};
+    const has = (l: string) => {
+      const i = l.indexOf('=');
+      return i < 0 ? l in labels : labels[l.slice(0, i)] === l.slice(i + 1);
+    };
+    if (until.length && !until.every((u) => Date.parse(v.created) < u)) return true;
+    if (f.label?.length && !f.label.every(has)) return true;
+    if (f['label!']?.length && f['label!'].some(has)) return true;
+    return false;
+  };
+}
+
+async function prune(ctx: Ctx): Promise<void> {
+  const r = await svc(ctx).prune(pruneFilter(qFilters(ctx)));
+  sendJson(ctx, 200, { ContainersDeleted: r.deleted.length ? r.deleted : null, SpaceReclaimed: r.reclaimed });
+}
+
+/** The containers part of `/system/df` (the system handler merges it). */
+export function dfContainers(ctx: Ctx) {
+  const s = svc(ctx);
+  return s.list().map((v) => listEntry(v, true, () => s.sizeRw(v)));
+}
+
+async function resize(ctx: Ctx): Promise<void> {
+  const h = qInt(ctx, 'h', 0)!;
+  const w = qInt(ctx, 'w', 0)!;
+  if (h < 0 || w < 0) throw new HttpError(400, 'invalid terminal size');
+  svc(ctx).resize(ctx.params.id, h, w);
+  noContent(ctx, 200);
+}
+
+export const routes: RouteDef[] = [
+  { method: 'GET', path: '/containers/json', handler: list },
+  { method: 'POST', path: '/containers/create', handler: create },
+  { method: 'POST', path: '/containers/prune', handler: prune },
+  { method: 'GET', path: '/containers/:id/json', handler: inspect },
+  { method: 'POST', path: '/containers/:id/start', handler: start },
+  { method: 'POST', path: '/containers/:id/stop', handler: stop },
+  { method: 'POST', path: '/containers/:id/restart', handler: restart },
+  { method: 'POST', path: '/containers/:id/kill', handler: kill },
+  { method: 'POST', path: '/containers/:id/pause', handler: pause },
+  { method: 'POST', path: '/containers/:id/unpause', handler: unpause },
+  { method: 'POST', path: '/containers/:id/wait', handler: wait },
+  { method: 'POST', path: '/containers/:id/rename', handler: rename },
+  { method: 'POST', path: '/containers/:id/update', handler: update },
+  { method: 'POST', path: '/containers/:id/resize', handler: resize },
+  { method: 'GET', path: '/containers/:id/logs', handler: logs },
+  { method: 'POST', path: '/containers/:id/attach', handler: attach },
+  { method: 'DELETE', path: '/containers/:id', handler: remove },
+];

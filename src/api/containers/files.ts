@@ -1,0 +1,198 @@
+// Container files and inspection endpoints shared by both layers: archive (GET/HEAD/PUT),
+// export, changes, top, stats, commit. Layer differences are passed in, not branched on deep down.
+import type { Ctx } from '../../server/http.js';
+import { qBool, qInt, readJson, sendJson } from '../../server/http.js';
+import { HttpError } from '../../server/errors.js';
+import { archivePath, exportContainer, putArchive, statPath, type PathStat } from '../../engine/containers/files/archive.js';
+import { containerChanges } from '../../engine/containers/files/changes.js';
+import { top } from '../../engine/containers/top.js';
+import { dockerStats, libpodStats, readStats, statsStream } from '../../engine/containers/stats.js';
+import { commitContainer } from '../../engine/containers/files/commit.js';
+import type { ContainerConfigLike } from '../../engine/images/changes.js';
+import { EngineError } from '../../engine/errors.js';
+
+const ref = (ctx: Ctx) => ctx.params.id ?? ctx.params.name;
+
+const statHeader = (s: PathStat) => Buffer.from(JSON.stringify(s)).toString('base64');
+
+/** Streams an async iterable of chunks as the response body, respecting back-pressure. */
+async function pipeBody(ctx: Ctx, body: AsyncIterable<Buffer>): Promise<void> {
+  const res = ctx.res;
+  let aborted = false;
+  const onClose = () => (aborted = true);
+  res.on('close', onClose);
+  const it = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const { value, done } = await it.next();
+      if (done) break;
+      if (aborted) break;
+      if (!res.write(value)) await new Promise<void>((r) => {
+        res.once('drain', r);
+        res.once('close', r);
+      });
+    }
+  } catch {
+    // Headers are out: the only way to say "failed" is to cut the stream short.
+    res.destroy();
+    return;
+  } finally {
+    res.off('close', onClose);
+    // Always: the source holds a mount (and for a stopped container its lock) until returned.
+    await it.return?.(undefined);
+  }
+  res.end();
+}
+
+export async function getArchive(ctx: Ctx): Promise<void> {
+  const path = ctx.query.get('path') ?? '';
+  if (!path) throw new HttpError(400, 'path is required');
+  if (ctx.req.method === 'HEAD') {
+    const st = await ctx.engine.containerFiles.stat(ref(ctx), path, ctx.layer === 'libpod');
+    ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' });
+    ctx.res.end();
+    return;
+  }
+  const { stat, tar } = await ctx.engine.containerFiles.archive(ref(ctx), path, ctx.layer === 'libpod');
+  ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(stat), 'Content-Type': 'application/x-tar', 'Transfer-Encoding': 'chunked' });
+  await pipeBody(ctx, tar);
+}
+
+export async function putArchiveHandler(ctx: Ctx): Promise<void> {
+  const path = ctx.query.get('path') ?? '';
+  if (!path) throw new HttpError(400, 'path is required');
+  await ctx.engine.containerFiles.put(ref(ctx), path, ctx.req as AsyncIterable<Buffer>, {
+    noOverwriteDirNonDir: qBool(ctx, 'noOverwriteDirNonDir'),
+    copyUIDGID: qBool(ctx, 'copyUIDGID'),
+  });
+  ctx.res.writeHead(200, { 'Content-Length': 0 });
+  ctx.res.end();
+}
+
+export async function exportHandler(ctx: Ctx): Promise<void> {
+  const tar = await ctx.engine.containerFiles.export(ref(ctx));
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', 'Transfer-Encoding': 'chunked' });
+  await pipeBody(ctx, tar);
+}
+
+export async function changesHandler(ctx: Ctx): Promise<void> {
+  sendJson(ctx, 200, await ctx.engine.containerFiles.changes(ref(ctx)));
+}
+
+export async function topHandler(ctx: Ctx): Promise<void> {
+  const layer = ctx.layer === 'libpod' ? 'libpod' : 'compat';
+  const psArgs = ctx.query.getAll('ps_args').join(layer === 'libpod' ? ',' : ' ') || undefined;
+  const stream = layer === 'libpod' && qBool(ctx, 'stream');
+  if (!stream) return sendJson(ctx, 200, await ctx.engine.containerFiles.top(ref(ctx), psArgs, layer));
+  const delayS = qInt(ctx, 'delay', 5)!;
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  let open = true;
+  ctx.res.on('close', () => (open = false));
+  while (open) {
+    try {
+      ctx.res.write(JSON.stringify(await ctx.engine.containerFiles.top(ref(ctx), psArgs, layer)) + '\n');
+    } catch {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, Math.max(1, delayS) * 1000));
+  }
+  ctx.res.end();
+}
+
+/** docker's stats, also libpod's deprecated per-container form. */
+export async function statsHandler(ctx: Ctx): Promise<void> {
+  const stream = qBool(ctx, 'stream', true);
+  const oneShot = qBool(ctx, 'one-shot');
+  if (oneShot && stream) throw new HttpError(400, 'cannot have stream=true and one-shot=true');
+  const ac = new AbortController();
+  const gen = ctx.engine.containerFiles.stats(ref(ctx), { intervalMs: 1000, stream, prime: !oneShot, signal: ac.signal });
+  // The container lookup happens on the first step: a 404 must still be a normal answer.
+  let first: Awaited<ReturnType<typeof gen.next>>;
+  try {
+    first = await gen.next();
+  } catch (e) {
+    ac.abort();
+    throw e;
+  }
+  if (!stream) {
+    if (first.done) throw new EngineError('not-found', `No such container: ${ref(ctx)}`);
+    return sendJson(ctx, 200, dockerStats(first.value.cur, first.value.pre));
+  }
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  ctx.res.flushHeaders();
+  ctx.res.on('close', () => ac.abort());
+  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  try {
+    for (let r = first; !r.done; r = await gen.next()) {
+      if (ac.signal.aborted) break;
+      ctx.res.write(JSON.stringify(dockerStats(r.value.cur, r.value.pre)) + '\n');
+    }
+  } finally {
+    unhook();
+    ac.abort();
+    if (!ctx.res.writableEnded) ctx.res.end();
+  }
+}
+
+/** `GET /libpod/containers/stats`: reports of several containers, every `interval` seconds. */
+export async function libpodStatsAll(ctx: Ctx): Promise<void> {
+  const svc = ctx.engine.containers;
+  const stream = qBool(ctx, 'stream', true);
+  const interval = Math.max(1, qInt(ctx, 'interval', 5)!);
+  const names = ctx.query.getAll('containers').flatMap((c) => c.split(',')).filter(Boolean);
+  const ids = names.length ? names.map((n) => svc.get(n).id) : undefined;
+  const pick = () => (ids ? ids.map((id) => svc.find(id)).filter((v) => v !== undefined) : svc.list().filter((v) => v.state === 'running' || v.state === 'paused'));
+  let prev = new Map<string, ReturnType<typeof readStats>>();
+  const report = () => {
+    const cur = pick().map((v) => readStats(v));
+    const out = { Error: null, Stats: cur.map((r) => libpodStats(r, prev.get(r.id))) };
+    prev = new Map(cur.map((r) => [r.id, r]));
+    return out;
+  };
+  if (!stream) return sendJson(ctx, 200, report());
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  ctx.res.flushHeaders();
+  let open = true;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    open = false;
+    wake?.();
+  };
+  ctx.res.on('close', stop);
+  const unhook = ctx.engine.onShutdown(stop);
+  try {
+    while (open) {
+      ctx.res.write(JSON.stringify(report()) + '\n');
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, interval * 1000);
+      });
+    }
+  } finally {
+    unhook();
+    if (!ctx.res.writableEnded) ctx.res.end();
+  }
+}
+
+/** `POST /commit` (docker: an absent body means no config changes) and `/libpod/commit`. */
+export async function commitHandler(ctx: Ctx): Promise<void> {
+  const container = ctx.query.get('container');
+  if (!container) throw new HttpError(400, 'container is required');
+  const libpod = ctx.layer === 'libpod';
+  const body = libpod ? undefined : await readJson<ContainerConfigLike>(ctx);
+  if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) throw new HttpError(400, 'commit body must be a container config object');
+  const repo = ctx.query.get('repo') ?? '';
+  const tag = ctx.query.get('tag') ?? '';
+  if (!repo && tag) throw new HttpError(400, 'tag without repo');
+  const changes = ctx.query.getAll('changes').flatMap((c) => (libpod ? c.split(/\n/) : [c])).filter((c) => c.trim());
+  const img = await ctx.engine.containerFiles.commit(container, {
+    reference: repo ? (tag ? `${repo}:${tag}` : repo) : undefined,
+    comment: ctx.query.get('comment') ?? undefined,
+    author: ctx.query.get('author') ?? undefined,
+    pause: qBool(ctx, 'pause', !libpod),
+    changes,
+    config: body ?? undefined,
+    libpod,
+  });
+  sendJson(ctx, 201, { Id: libpod ? img.id : `sha256:${img.id}` });
+}

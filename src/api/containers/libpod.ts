@@ -1,0 +1,340 @@
+import type { Ctx, RouteDef } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
+import { HttpError } from '../../server/errors.js';
+import type { ContainerView } from '../../engine/containers/service.js';
+import { dockerStatus, filterContainers } from '../../engine/containers/filters.js';
+import { EngineError } from '../../engine/errors.js';
+import { resolveCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, ALL_CAPS } from '../../oci/caps.js';
+import { parseSignal } from '../../engine/containers/signals.js';
+import { attach, logs } from './streams.js';
+import { filterDeps, pruneFilter } from './compat.js';
+import { specgenToCreate } from './specgen.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+const svc = (ctx: Ctx) => ctx.engine.containers;
+const unix = (t: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+
+/** podman's state names: exited containers are "exited", never-started ones "created". */
+const podmanState = (s: string) => (s === 'stopping' ? 'stopping' : dockerStatus(s));
+
+function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
+  const c = v.parsed.Config;
+  const st = podmanState(v.state);
+  return {
+    AutoRemove: v.parsed.HostConfig.AutoRemove,
+    Command: [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])],
+    Created: v.created,
+    CreatedAt: '',
+    CIDFile: '',
+    Exited: st === 'exited',
+    ExitedAt: unix(v.finishedAt),
+    ExitCode: v.exitCode,
+    ExposedPorts: null,
+    Id: v.id,
+    Image: v.image,
+    ImageID: v.imageId,
+    IsInfra: false,
+    Labels: c.Labels ?? {},
+    Mounts: (v.parsed.HostConfig.Binds ?? []).map((b) => b.split(':')[1]),
+    Names: [v.name],
+    Namespaces: {},
+    Networks: [],
+    Pid: v.pid,
+    Pod: '',
+    PodName: '',
+    Ports: null,
+    Restarts: v.restartCount,
+    Size: size ? { rwSize: sizeRw(), rootFsSize: 0 } : null,
+    StartedAt: unix(v.startedAt),
+    State: st,
+    Status: '',
+  };
+}
+
+function caps(v: ContainerView): string[] {
+  const h = v.parsed.HostConfig;
+  if (h.Privileged) return ALL_CAPS;
+  return resolveCaps(v.parsed.flavor === 'podman' ? PODMAN_DEFAULT_CAPS : DOCKER_DEFAULT_CAPS, h.CapAdd ?? [], h.CapDrop ?? []);
+}
+
+function inspectBody(v: ContainerView, runtime: string, size?: number, execIds: string[] = []) {
+  const c = v.parsed.Config;
+  const h = v.parsed.HostConfig;
+  const d = v.dirs;
+  const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  const st = podmanState(v.state);
+  let stopSignal = 15;
+  try {
+    stopSignal = parseSignal(c.StopSignal, 'SIGTERM');
+  } catch {
+    /* validated at create */
+  }
+  const effective = caps(v);
+  return {
+    Id: v.id,
+    Created: v.created,
+    Path: argv[0] ?? '',
+    Args: argv.slice(1),
+    State: {
+      OciVersion: '1.0.2-dev',
+      Status: st,
+      Running: st === 'running',
+      Paused: st === 'paused',
+      Restarting: st === 'restarting',
+      OOMKilled: v.oomKilled,
+      Dead: false,
+      Pid: v.pid,
+      ConmonPid: v.conmonPid,
+      ExitCode: v.exitCode,
+      Error: v.error,
+      StartedAt: v.startedAt || ZERO_TIME,
+      FinishedAt: v.finishedAt || ZERO_TIME,
+      CheckpointedAt: ZERO_TIME,
+      RestoredAt: ZERO_TIME,
+      StoppedByUser: v.stopRequested,
+    },
+    Image: v.imageId,
+    ImageDigest: '',
+    ImageName: v.image,
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: `${d.userdata}/resolv.conf`,
+    HostnamePath: `${d.userdata}/hostname`,
+    HostsPath: `${d.userdata}/hosts`,
+    StaticDir: d.userdata,
+    OCIConfigPath: `${d.bundle}/config.json`,
+    OCIRuntime: runtime,
+    ConmonPidFile: `${d.bundle}/conmon.pid`,
+    PidFile: `${d.bundle}/pidfile`,
+    Name: v.name,
+    RestartCount: v.restartCount,
+    Driver: 'overlay',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    EffectiveCaps: effective,
+    BoundingCaps: effective,
+    ExecIDs: execIds,
+    GraphDriver: { Name: 'overlay', Data: { MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work } },
+    ...(size !== undefined ? { SizeRw: size, SizeRootFs: 0 } : {}),
+    Mounts: (h.Binds ?? []).map((b) => {
+      const [src, dst, mode = ''] = b.split(':');
+      return { Type: 'bind', Source: src, Destination: dst, Driver: '', Mode: '', Options: ['rbind'], RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
+    }),
+    Dependencies: [],
+    NetworkSettings: { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {}, SandboxKey: '' },
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
+    KubeExitCodePropagation: 'invalid',
+    lockNumber: 0,
+    Config: {
+      Hostname: c.Hostname,
+      Domainname: c.Domainname,
+      User: c.User,
+      AttachStdin: c.AttachStdin,
+      AttachStdout: c.AttachStdout,
+      AttachStderr: c.AttachStderr,
+      Tty: c.Tty,
+      OpenStdin: c.OpenStdin,
+      StdinOnce: c.StdinOnce,
+      Env: c.Env,
+      Cmd: c.Cmd,
+      Image: v.image,
+      Volumes: c.Volumes,
+      WorkingDir: c.WorkingDir || '/',
+      Entrypoint: c.Entrypoint,
+      OnBuild: null,
+      Labels: c.Labels,
+      Annotations: v.parsed.annotations ?? {},
+      StopSignal: stopSignal,
+      StopTimeout: c.StopTimeout ?? 10,
+      Healthcheck: c.Healthcheck,
+      CreateCommand: [],
+      Umask: '0022',
+      Timeout: 0,
+      Passwd: true,
+      sdNotifyMode: 'container',
+      ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
+    },
+    HostConfig: {
+      ...h,
+      RestartPolicy: { Name: h.RestartPolicy.Name === 'no' ? '' : h.RestartPolicy.Name, MaximumRetryCount: h.RestartPolicy.MaximumRetryCount },
+      NetworkMode: h.NetworkMode === 'default' ? 'bridge' : h.NetworkMode,
+      CapAdd: h.CapAdd ?? [],
+      CapDrop: h.CapDrop ?? [],
+      Dns: h.Dns ?? [],
+      DnsOptions: h.DnsOptions ?? [],
+      DnsSearch: h.DnsSearch ?? [],
+      ExtraHosts: h.ExtraHosts ?? [],
+      SecurityOpt: h.SecurityOpt ?? [],
+      Ulimits: h.Ulimits ?? [],
+      PidsLimit: h.PidsLimit ?? 0,
+      Init: !!h.Init,
+    },
+  };
+}
+
+// ---- handlers ----------------------------------------------------------------------------------
+
+async function list(ctx: Ctx): Promise<void> {
+  const all = qBool(ctx, 'all');
+  const limit = qInt(ctx, 'limit', -1)!;
+  const size = qBool(ctx, 'size');
+  const s = svc(ctx);
+  const f = qFilters(ctx);
+  // podman accepts "stopped" for exited; "last" is libpod's limit spelled as a filter.
+  let out = filterContainers(s.list(), f, filterDeps(ctx));
+  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
+  if (limit > 0) out = out.slice(0, limit);
+  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
+}
+
+async function inspect(ctx: Ctx): Promise<void> {
+  const v = svc(ctx).get(ctx.params.name);
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id)));
+}
+
+async function exists(ctx: Ctx): Promise<void> {
+  svc(ctx).get(ctx.params.name);
+  noContent(ctx);
+}
+
+async function create(ctx: Ctx): Promise<void> {
+  const body = await readJson<Record<string, unknown>>(ctx);
+  if (!body) throw new HttpError(400, 'request body is required (a SpecGenerator)');
+  const r = await svc(ctx).create(specgenToCreate(body));
+  sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });
+}
+
+async function start(ctx: Ctx): Promise<void> {
+  await svc(ctx).start(ctx.params.name);
+  noContent(ctx);
+}
+
+async function stop(ctx: Ctx): Promise<void> {
+  try {
+    await svc(ctx).stop(ctx.params.name, qInt(ctx, 'timeout') ?? qInt(ctx, 't'));
+  } catch (e) {
+    if (e instanceof EngineError && e.kind === 'not-modified' && qBool(ctx, 'Ignore')) return noContent(ctx);
+    throw e;
+  }
+  noContent(ctx);
+}
+
+async function restart(ctx: Ctx): Promise<void> {
+  await svc(ctx).restart(ctx.params.name, qInt(ctx, 't') ?? qInt(ctx, 'timeout'));
+  noContent(ctx);
+}
+
+async function kill(ctx: Ctx): Promise<void> {
+  await svc(ctx).kill(ctx.params.name, ctx.query.get('signal') || 'SIGKILL');
+  noContent(ctx);
+}
+
+async function pause(ctx: Ctx): Promise<void> {
+  await svc(ctx).pause(ctx.params.name);
+  noContent(ctx);
+}
+
+async function unpause(ctx: Ctx): Promise<void> {
+  await svc(ctx).unpause(ctx.params.name);
+  noContent(ctx);
+}
+
+/** libpod answers the bare exit code once any of the requested states is reached. */
+async function wait(ctx: Ctx): Promise<void> {
+  const conds = ctx.query.getAll('condition').flatMap((c) => c.split(',')).filter(Boolean);
+  const known = ['configured', 'created', 'exited', 'healthy', 'initialized', 'paused', 'removing', 'running', 'stopped', 'stopping', 'unhealthy'];
+  for (const c of conds) if (!known.includes(c)) throw new HttpError(400, `invalid condition "${c}"`);
+  const s = svc(ctx);
+  // podman keeps the exit code of auto-removed containers for exactly this call.
+  const removed = !s.find(ctx.params.name) ? s.store.removedExit(ctx.params.name) : undefined;
+  if (removed !== undefined) return sendJson(ctx, 200, removed);
+  const v = s.get(ctx.params.name);
+  const ac = new AbortController();
+  ctx.res.on('close', () => ac.abort());
+  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  try {
+    const code = await s.waitState(v.id, conds, ac.signal);
+    sendJson(ctx, 200, code);
+  } finally {
+    unhook();
+  }
+}
+
+async function remove(ctx: Ctx): Promise<void> {
+  const s = svc(ctx);
+  const name = ctx.params.name;
+  if (!s.find(name)) {
+    if (qBool(ctx, 'ignore')) return sendJson(ctx, 200, []);
+    throw new EngineError('not-found', `no container with name or ID "${name}" found: no such container`, 'no such container');
+  }
+  const force = qBool(ctx, 'force');
+  const id = await s.remove(name, { force });
+  sendJson(ctx, 200, [{ Id: id, Err: null }]);
+}
+
+/** podman-remote asks after an exit whether the restart policy will bring the container back. */
+async function shouldRestart(ctx: Ctx): Promise<void> {
+  const s = svc(ctx);
+  const v = s.find(ctx.params.name);
+  if (!v) {
+    if (s.store.removedExit(ctx.params.name) !== undefined) return sendJson(ctx, 200, { Value: false });
+    s.get(ctx.params.name);
+    return;
+  }
+  sendJson(ctx, 200, { Value: v.state === 'restarting' || (v.state === 'running' && v.restartCount > 0 && isLiveRestart(v)) });
+}
+
+function isLiveRestart(v: ContainerView): boolean {
+  const p = v.parsed.HostConfig.RestartPolicy.Name;
+  return p === 'always' || p === 'unless-stopped' || p === 'on-failure';
+}
+
+async function rename(ctx: Ctx): Promise<void> {
+  const name = ctx.query.get('name');
+  if (!name) throw new HttpError(400, 'name is required');
+  svc(ctx).rename(ctx.params.name, name);
+  noContent(ctx);
+}
+
+async function prune(ctx: Ctx): Promise<void> {
+  const s = svc(ctx);
+  const sizes = new Map(s.list().map((v) => [v.id, 0]));
+  const r = await s.prune(pruneFilter(qFilters(ctx)));
+  sendJson(ctx, 200, r.deleted.map((id) => ({ Id: id, Size: sizes.get(id) ?? 0, Err: null })));
+}
+
+export const routes: RouteDef[] = [
+  { method: 'GET', path: '/libpod/containers/json', handler: list },
+  { method: 'POST', path: '/libpod/containers/create', handler: create },
+  { method: 'POST', path: '/libpod/containers/prune', handler: prune },
+  { method: 'GET', path: '/libpod/containers/:name/json', handler: inspect },
+  { method: 'GET', path: '/libpod/containers/:name/exists', handler: exists },
+  { method: 'POST', path: '/libpod/containers/:name/start', handler: start },
+  { method: 'POST', path: '/libpod/containers/:name/stop', handler: stop },
+  { method: 'POST', path: '/libpod/containers/:name/restart', handler: restart },
+  { method: 'POST', path: '/libpod/containers/:name/kill', handler: kill },
+  { method: 'POST', path: '/libpod/containers/:name/pause', handler: pause },
+  { method: 'POST', path: '/libpod/containers/:name/unpause', handler: unpause },
+  { method: 'POST', path: '/libpod/containers/:name/wait', handler: wait },
+  { method: 'POST', path: '/libpod/containers/:name/rename', handler: rename },
+  { method: 'POST', path: '/libpod/containers/:name/shouldrestart', handler: shouldRestart },
+  { method: 'GET', path: '/libpod/containers/:name/logs', handler: (ctx) => logs(withId(ctx)) },
+  { method: 'POST', path: '/libpod/containers/:name/attach', handler: (ctx) => attach(withId(ctx)) },
+  { method: 'POST', path: '/libpod/containers/:name/resize', handler: resize },
+  { method: 'DELETE', path: '/libpod/containers/:name', handler: remove },
+];
+
+async function resize(ctx: Ctx): Promise<void> {
+  const h = qInt(ctx, 'h', 0)!;
+  const w = qInt(ctx, 'w', 0)!;
+  if (h < 0 || w < 0) throw new HttpError(400, 'invalid terminal size');
+  svc(ctx).resize(ctx.params.name, h, w);
+  sendJson(ctx, 200, {});
+}
+
+function withId(ctx: Ctx): Ctx {
+  return { ...ctx, params: { ...ctx.params, id: ctx.params.name } };
+}

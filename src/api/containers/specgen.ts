@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { HttpError } from '../../server/errors.js';
+import type { CreateRequest } from '../../engine/containers/create.js';
+import type { ContainerConfig, HostConfig, RestartPolicy } from '../../engine/containers/types.js';
+
+/**
+ * libpod's SpecGenerator → the engine's create request. Fields berth implements are mapped;
+ * fields it does not are accepted only while they hold their zero value, otherwise the request
+ * is refused with the field named (never silently ignored).
+ */
+type SG = Record<string, unknown>;
+
+const isEmpty = (v: unknown): boolean =>
+  v === undefined || v === null || v === false || v === 0 || v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(isEmpty));
+
+// Informational or defaults-only fields podman-remote sends on every create.
+const INFORMATIONAL = new Set([
+  'containerCreateCommand', 'raw_image_name', 'image_arch', 'image_os', 'image_variant', 'httpproxy',
+  'create_working_dir', 'manage_password', 'use_image_hosts', 'use_image_resolve_conf', 'use_image_hostname',
+  'cgroups_mode', 'sdnotifyMode', 'image_volume_mode', 'read_write_tmpfs', 'label_nested', 'hostusers',
+  // A durability hint (--rm containers may skip fsyncs): honouring it by doing nothing is correct.
+  'volatile',
+]);
+
+const MAPPED = new Set([
+  'name', 'image', 'command', 'entrypoint', 'env', 'work_dir', 'user', 'labels', 'hostname', 'stop_signal',
+  'stop_timeout', 'terminal', 'stdin', 'remove', 'restart_policy', 'restart_tries', 'cap_add', 'cap_drop',
+  'privileged', 'read_only_filesystem', 'no_new_privileges', 'seccomp_policy', 'seccomp_profile_path', 'netns',
+  'ipcns', 'pidns', 'utsns', 'cgroupns', 'userns', 'resource_limits', 'r_limits', 'sysctl', 'init', 'init_path',
+  'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
+  'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
+  'apparmor_profile', 'umask', 'annotations', 'idmappings',
+]);
+
+const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
+
+function refuse(field: string, why = 'is not supported by berth yet'): never {
+  throw new HttpError(400, `SpecGenerator field "${field}" ${why}`, `invalid argument: ${field}`);
+}
+
+export function specgenToCreate(sg: SG): CreateRequest {
+  if (!sg || typeof sg !== 'object' || Array.isArray(sg)) throw new HttpError(400, 'request body must be a SpecGenerator object');
+  for (const [k, v] of Object.entries(sg)) {
+    if (MAPPED.has(k) || INFORMATIONAL.has(k)) continue;
+    if (!isEmpty(v)) refuse(k);
+  }
+  const idm = sg.idmappings as { UIDMap?: unknown[] | null; GIDMap?: unknown[] | null; AutoUserNs?: boolean } | undefined;
+  if (idm && (idm.UIDMap?.length || idm.GIDMap?.length || idm.AutoUserNs)) refuse('idmappings', 'needs user namespaces, which berth does not support yet');
+  if (typeof sg.image !== 'string' || !sg.image) throw new HttpError(400, 'no image name provided', 'invalid argument: image');
+
+  const h: Partial<HostConfig> = {};
+  const c: Partial<ContainerConfig> & { Image: string } = { Image: sg.image };
+  const secOpt: string[] = [];
+
+  const netMode = ns(sg, 'netns');
+  if (['', 'default', 'bridge', 'private'].includes(netMode)) h.NetworkMode = 'default';
+  else if (netMode === 'none' || netMode === 'host') h.NetworkMode = netMode;
+  else if (netMode === 'container' && (sg.netns as { value?: string }).value) h.NetworkMode = `container:${(sg.netns as { value: string }).value}`;
+  else refuse('netns', `mode "${netMode}" is not supported (use none, host or container)`);
+  for (const [key, field] of [['ipcns', 'IpcMode'], ['pidns', 'PidMode'], ['utsns', 'UTSMode']] as const) {
+    const m = ns(sg, key);
+    if (m === 'host') (h as Record<string, string>)[field] = 'host';
+    else if (!['', 'private', 'default', 'shareable'].includes(m)) refuse(key, `mode "${m}" is not supported`);
+  }
+  if (!['', 'private', 'host', 'default'].includes(ns(sg, 'cgroupns'))) refuse('cgroupns', `mode "${ns(sg, 'cgroupns')}" is not supported`);
+  if (!['', 'host', 'default'].includes(ns(sg, 'userns'))) refuse('userns', `mode "${ns(sg, 'userns')}" is not supported`);
+
+  if (sg.command) c.Cmd = sg.command as string[];
+  if (sg.entrypoint) c.Entrypoint = sg.entrypoint as string[];
+  if (sg.env) c.Env = Object.entries(sg.env as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+  if (sg.work_dir) c.WorkingDir = sg.work_dir as string;
+  if (sg.user) c.User = sg.user as string;
+  if (sg.labels) c.Labels = sg.labels as Record<string, string>;
+  if (sg.hostname) c.Hostname = sg.hostname as string;
+  if (sg.stop_signal) c.StopSignal = String(sg.stop_signal);
+  if (typeof sg.stop_timeout === 'number' && sg.stop_timeout > 0) c.StopTimeout = sg.stop_timeout;
+  c.Tty = !!sg.terminal;
+  c.OpenStdin = !!sg.stdin;
+  if (sg.expose) c.ExposedPorts = Object.fromEntries(Object.entries(sg.expose as Record<string, string>).map(([p, proto]) => [`${p}/${proto || 'tcp'}`, {}]));
+  if (sg.healthconfig && !isEmpty(sg.healthconfig)) c.Healthcheck = sg.healthconfig as ContainerConfig['Healthcheck'];
+
+  h.AutoRemove = !!sg.remove;
+  if (sg.restart_policy) {
+    h.RestartPolicy = { Name: sg.restart_policy as RestartPolicy['Name'], MaximumRetryCount: Number(sg.restart_tries ?? 0) };
+  }
+  if (sg.cap_add) h.CapAdd = sg.cap_add as string[];
+  if (sg.cap_drop) h.CapDrop = sg.cap_drop as string[];
+  h.Privileged = !!sg.privileged;
+  h.ReadonlyRootfs = !!sg.read_only_filesystem;
+  if (h.ReadonlyRootfs && sg.read_write_tmpfs !== false) h.Tmpfs = { '/tmp': 'rw', '/var/tmp': 'rw', '/run': 'rw' };
+  if (sg.no_new_privileges) secOpt.push('no-new-privileges');
+  if (sg.seccomp_policy && !['default', 'empty'].includes(sg.seccomp_policy as string)) refuse('seccomp_policy', `value "${String(sg.seccomp_policy)}" is not supported`);
+  if (sg.seccomp_profile_path) {
+    const p = sg.seccomp_profile_path as string;
+    if (p === 'unconfined') secOpt.push('seccomp=unconfined');
+    else {
+      try {
+        secOpt.push(`seccomp=${readFileSync(p, 'utf8')}`);
+      } catch {
+        refuse('seccomp_profile_path', `names an unreadable file: ${p}`);
+      }
+    }
+  }
+  if (sg.apparmor_profile && sg.apparmor_profile !== 'unconfined') refuse('apparmor_profile');
+  for (const o of (sg.selinux_opts as string[] | undefined) ?? []) if (o !== 'disable') refuse('selinux_opts');
+  if (sg.oci_runtime && !['runc', 'crun'].includes(sg.oci_runtime as string)) refuse('oci_runtime', `names an unknown runtime "${String(sg.oci_runtime)}"`);
+  if (sg.systemd && !['true', 'false'].includes(sg.systemd as string)) refuse('systemd', `mode "${String(sg.systemd)}" is not supported`);
+  if (sg.umask && sg.umask !== '0022') refuse('umask');
+
+  const rl = (sg.resource_limits ?? {}) as { memory?: Record<string, number>; cpu?: Record<string, unknown>; pids?: { limit?: number } };
+  for (const k of Object.keys(rl)) if (!['memory', 'cpu', 'pids'].includes(k) && !isEmpty((rl as Record<string, unknown>)[k])) refuse(`resource_limits.${k}`);
+  const mem = rl.memory ?? {};
+  for (const k of Object.keys(mem)) if (!['limit', 'swap', 'reservation'].includes(k) && !isEmpty(mem[k])) refuse(`resource_limits.memory.${k}`);
+  if (mem.limit) h.Memory = mem.limit;
+  if (mem.swap) h.MemorySwap = mem.swap;
+  if (mem.reservation) h.MemoryReservation = mem.reservation;
+  const cpu = rl.cpu ?? {};
+  for (const k of Object.keys(cpu)) if (!['shares', 'quota', 'period', 'cpus'].includes(k) && !isEmpty(cpu[k])) refuse(`resource_limits.cpu.${k}`);
+  if (cpu.shares) h.CpuShares = cpu.shares as number;
+  if (cpu.quota) h.CpuQuota = cpu.quota as number;
+  if (cpu.period) h.CpuPeriod = cpu.period as number;
+  if (cpu.cpus) h.CpusetCpus = cpu.cpus as string;
+  if (rl.pids?.limit) h.PidsLimit = rl.pids.limit;
+  if (sg.r_limits) {
+    h.Ulimits = (sg.r_limits as { type: string; soft: number; hard: number }[]).map((r) => ({
+      Name: r.type.toLowerCase().replace(/^rlimit_/, ''),
+      Soft: r.soft,
+      Hard: r.hard,
+    }));
+  }
+  if (sg.sysctl) h.Sysctls = sg.sysctl as Record<string, string>;
+  if (sg.init) h.Init = true;
+  if (sg.init_path && sg.init) refuse('init_path', 'cannot choose the init binary (berth uses catatonit or tini)');
+  if (sg.dns_server) h.Dns = sg.dns_server as string[];
+  if (sg.dns_search) h.DnsSearch = sg.dns_search as string[];
+  if (sg.dns_option) h.DnsOptions = sg.dns_option as string[];
+  if (sg.hostadd) h.ExtraHosts = sg.hostadd as string[];
+  if (sg.shm_size) h.ShmSize = sg.shm_size as number;
+  if (sg.oom_score_adj) h.OomScoreAdj = sg.oom_score_adj as number;
+  if (sg.cgroup_parent) h.CgroupParent = sg.cgroup_parent as string;
+  if (sg.groups) h.GroupAdd = sg.groups as string[];
+  const log = sg.log_configuration as { driver?: string; options?: Record<string, string> } | undefined;
+  if (log?.driver) h.LogConfig = { Type: log.driver, Config: log.options ?? {} };
+
+  const binds: string[] = [];
+  const tmpfs: Record<string, string> = { ...(h.Tmpfs ?? {}) };
+  for (const m of (sg.mounts as Record<string, unknown>[] | undefined) ?? []) {
+    const type = (m.type ?? m.Type) as string;
+    const dst = (m.destination ?? m.Target) as string;
+    const src = (m.source ?? m.Source) as string;
+    const opts = ((m.options as string[] | undefined) ?? []).filter((o) => o !== 'rbind' && o !== 'bind');
+    if ((m.ReadOnly as boolean | undefined) === true) opts.push('ro');
+    if (type === 'bind') binds.push(`${src}:${dst}${opts.length ? `:${opts.join(',')}` : ''}`);
+    else if (type === 'tmpfs') tmpfs[dst] = opts.join(',');
+    else refuse('mounts', `type "${type}" is not supported (bind and tmpfs are)`);
+  }
+  if (binds.length) h.Binds = binds;
+  if (Object.keys(tmpfs).length) h.Tmpfs = tmpfs;
+  if (secOpt.length) h.SecurityOpt = secOpt;
+  const annotations = (sg.annotations ?? {}) as Record<string, string>;
+  return { name: (sg.name as string) || undefined, config: c, hostConfig: h, flavor: 'podman', annotations };
+}

@@ -1,0 +1,290 @@
+import type { Ctx, RouteDef } from '../../server/http.js';
+import { qBool, qFilters, sendJson, startStream } from '../../server/http.js';
+import { HttpError } from '../../server/errors.js';
+import { familiarName } from '../../engine/images/refs.js';
+import type { ImageInfo, ImageService } from '../../engine/images/service.js';
+import type { ContainerConfigLike } from '../../engine/images/changes.js';
+import type { ArchiveFormat } from '../../storage/archive-write.js';
+import { badParameter, notImplemented } from '../../engine/errors.js';
+
+export async function images(ctx: Ctx): Promise<ImageService> {
+  return ctx.engine.images;
+}
+
+/**
+ * The request body as an async iterable that, when the engine gives up early (bad archive),
+ * can still be drained: the client is mid-upload and would otherwise see a broken pipe
+ * instead of our error.
+ */
+export function uploadBody(ctx: Ctx): { body: AsyncIterable<Buffer>; drain: () => Promise<void> } {
+  const it = (ctx.req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  return {
+    body: { [Symbol.asyncIterator]: () => ({ next: () => it.next() }) },
+    drain: async () => {
+      const deadline = Date.now() + 30_000;
+      try {
+        while (Date.now() < deadline && !(await it.next()).done);
+      } catch {
+        // The client went away: nothing left to drain.
+      }
+    },
+  };
+}
+
+export async function withUpload<T>(ctx: Ctx, fn: (body: AsyncIterable<Buffer>) => Promise<T>): Promise<T> {
+  const u = uploadBody(ctx);
+  try {
+    return await fn(u.body);
+  } catch (e) {
+    await u.drain();
+    throw e;
+  }
+}
+
+/** Docker fills every container-config field, null where unset. */
+export function fullConfig(c: ContainerConfigLike | null | undefined): Record<string, unknown> {
+  const x = c ?? {};
+  return {
+    Hostname: x.Hostname ?? '',
+    Domainname: x.Domainname ?? '',
+    User: x.User ?? '',
+    AttachStdin: x.AttachStdin ?? false,
+    AttachStdout: x.AttachStdout ?? false,
+    AttachStderr: x.AttachStderr ?? false,
+    ...(x.ExposedPorts ? { ExposedPorts: x.ExposedPorts } : {}),
+    Tty: x.Tty ?? false,
+    OpenStdin: x.OpenStdin ?? false,
+    StdinOnce: x.StdinOnce ?? false,
+    Env: x.Env ?? null,
+    Cmd: x.Cmd ?? null,
+    ...(x.Healthcheck ? { Healthcheck: x.Healthcheck } : {}),
+    Image: x.Image ?? '',
+    Volumes: x.Volumes ?? null,
+    WorkingDir: x.WorkingDir ?? '',
+    Entrypoint: x.Entrypoint ?? null,
+    OnBuild: x.OnBuild ?? null,
+    Labels: x.Labels ?? null,
+    ...(x.StopSignal ? { StopSignal: x.StopSignal } : {}),
+  };
+}
+
+export function graphDriver(svc: ImageService, img: ImageInfo) {
+  const dirs = [...img.layers].reverse().map((l) => svc.layers.diffDir(l));
+  const top = dirs[0] ?? '';
+  const base = top.replace(/\/diff$/, '');
+  return {
+    Name: 'overlay',
+    Data: {
+      ...(dirs.length > 1 ? { LowerDir: dirs.slice(1).join(':') } : {}),
+      MergedDir: `${base}/merged`,
+      UpperDir: top,
+      WorkDir: `${base}/work`,
+    },
+  };
+}
+
+/** One entry of GET /images/json, as dockerd 20.10 shapes it. */
+export function summary(svc: ImageService, img: ImageInfo, opts: { sharedSize?: number; containers?: number } = {}) {
+  const size = svc.sizeOf(img);
+  const tags = img.names.filter((n) => !n.includes('@')).map(familiarName);
+  const digests = img.digests.map(familiarName);
+  const dangling = tags.length === 0 && digests.length === 0;
+  return {
+    // dockerd computes these two only for /system/df (and SharedSize on request).
+    Containers: opts.containers ?? -1,
+    Created: Math.floor(img.created / 1000),
+    Id: `sha256:${img.id}`,
+    Labels: img.cfg.config?.Labels ?? null,
+    ParentId: img.parent,
+    RepoDigests: dangling ? ['<none>@<none>'] : digests.length ? digests : null,
+    RepoTags: dangling ? ['<none>:<none>'] : tags,
+    SharedSize: opts.sharedSize ?? -1,
+    Size: size,
+    VirtualSize: size,
+  };
+}
+
+export function inspect(svc: ImageService, img: ImageInfo) {
+  const c = img.cfg;
+  const size = svc.sizeOf(img);
+  return {
+    Id: `sha256:${img.id}`,
+    RepoTags: img.names.map(familiarName),
+    RepoDigests: img.digests.map(familiarName),
+    Parent: img.parent,
+    Comment: c.comment ?? '',
+    Created: c.created ?? '0001-01-01T00:00:00Z',
+    Container: c.container ?? '',
+    ContainerConfig: fullConfig(c.container_config),
+    DockerVersion: c.docker_version ?? '',
+    Author: c.author ?? '',
+    Config: fullConfig(c.config),
+    Architecture: c.architecture ?? '',
+    ...(c.variant ? { Variant: c.variant } : {}),
+    Os: c.os ?? 'linux',
+    ...(c['os.version'] ? { OsVersion: c['os.version'] } : {}),
+    Size: size,
+    VirtualSize: size,
+    GraphDriver: graphDriver(svc, img),
+    RootFS: { Type: 'layers', Layers: c.rootfs?.diff_ids ?? [] },
+    // dockerd sets this only on `docker tag`/commit and loses it on restart; clients ignore it.
+    Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
+  };
+}
+
+async function list(ctx: Ctx): Promise<void> {
+  const svc = await images(ctx);
+  const filters = qFilters(ctx);
+  // The legacy `filter` parameter is a reference filter.
+  const legacy = ctx.query.get('filter');
+  if (legacy) (filters.reference ??= []).push(legacy);
+  const shared = qBool(ctx, 'shared-size');
+  qBool(ctx, 'all');
+  qBool(ctx, 'digests');
+  const found = svc.list(filters);
+  sendJson(ctx, 200, found.map((i) => summary(svc, i, { sharedSize: shared ? svc.sharedSize(i) : -1 })));
+}
+
+async function inspectHandler(ctx: Ctx): Promise<void> {
+  const svc = await images(ctx);
+  sendJson(ctx, 200, inspect(svc, svc.resolve(ctx.params.name)));
+}
+
+async function history(ctx: Ctx): Promise<void> {
+  const items = (await images(ctx)).history(ctx.params.name);
+  sendJson(
+    ctx,
+    200,
+    items.map((h) => ({
+      Comment: h.comment,
+      Created: h.created,
+      CreatedBy: h.createdBy,
+      Id: h.id,
+      Size: h.size,
+      Tags: h.tags.length ? h.tags.map(familiarName) : null,
+    })),
+  );
+}
+
+/** `repo` and `tag` query parameters as one reference (repo may carry its own tag). */
+export function targetRef(ctx: Ctx): string {
+  const repo = ctx.query.get('repo') ?? '';
+  const tag = ctx.query.get('tag') ?? '';
+  if (!repo) throw badParameter('repository name must have at least one component (missing "repo")');
+  return tag ? `${repo}:${tag}` : repo;
+}
+
+async function tag(ctx: Ctx): Promise<void> {
+  (await images(ctx)).tag(ctx.params.name, targetRef(ctx));
+  ctx.res.writeHead(201);
+  ctx.res.end();
+}
+
+async function remove(ctx: Ctx): Promise<void> {
+  const r = await (await images(ctx)).remove(ctx.params.name, { force: qBool(ctx, 'force'), noprune: qBool(ctx, 'noprune') });
+  sendJson(ctx, 200, [...r.untagged.map((u) => ({ Untagged: u })), ...r.deleted.map((d) => ({ Deleted: d }))]);
+}
+
+async function load(ctx: Ctx): Promise<void> {
+  qBool(ctx, 'quiet');
+  const report = await withUpload(ctx, async (body) => (await images(ctx)).load(body));
+  const res = startStream(ctx);
+  for (const img of report.images) {
+    for (const r of img.replaced) {
+      res.write(JSON.stringify({ stream: `The image ${familiarName(r.name)} already exists, renaming the old one with ID sha256:${r.oldId} to empty string\n` }) + '\n');
+    }
+    if (!img.names.length) res.write(JSON.stringify({ stream: `Loaded image ID: sha256:${img.id}\n` }) + '\n');
+    for (const n of img.names) res.write(JSON.stringify({ stream: `Loaded image: ${familiarName(n)}\n` }) + '\n');
+  }
+  res.end();
+}
+
+/**
+ * Streams an archive of `names` (all resolved first, so a bad name is a clean 404/400). Once the
+ * tar has started, a failure can only cut the connection.
+ */
+export async function sendArchive(ctx: Ctx, names: string[], format: ArchiveFormat, opts: { libpod?: boolean } = {}): Promise<void> {
+  const svc = await images(ctx);
+  if (!names.length) throw badParameter('no image names given');
+  for (const n of names) svc.resolve(n);
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  try {
+    await svc.save(names, format, ctx.res, opts);
+  } catch (e) {
+    ctx.log.error('image archive failed mid-stream', { err: String((e as Error)?.message ?? e) });
+    ctx.res.destroy(e as Error);
+    return;
+  }
+  ctx.res.end();
+}
+
+const saveNames = (ctx: Ctx, names: string[]) => sendArchive(ctx, names, 'docker-archive');
+
+async function getOne(ctx: Ctx): Promise<void> {
+  await saveNames(ctx, [ctx.params.name]);
+}
+
+async function getMany(ctx: Ctx): Promise<void> {
+  await saveNames(ctx, ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean));
+}
+
+/** `platform=linux/amd64[/v8]` as import accepts it. */
+export function parsePlatform(p: string | null): { os?: string; architecture?: string; variant?: string } | undefined {
+  if (!p) return undefined;
+  const [os, architecture, variant] = p.split('/');
+  if (!os || (architecture === '' && p.includes('/'))) throw badParameter(`invalid platform "${p}"`);
+  return { os, architecture, variant };
+}
+
+async function create(ctx: Ctx): Promise<void> {
+  const fromSrc = ctx.query.get('fromSrc');
+  if (!fromSrc) {
+    if (ctx.query.get('fromImage')) throw notImplemented('pulling images from a registry is not available in this berth build');
+    throw badParameter('either fromSrc or fromImage is required');
+  }
+  if (fromSrc !== '-') throw notImplemented('importing from a URL is not supported; send the tarball in the request body (fromSrc=-)');
+  const repo = ctx.query.get('repo');
+  const reference = repo ? targetRef(ctx) : undefined;
+  const changes = ctx.query.getAll('changes').filter((c) => c.trim());
+  const img = await withUpload(ctx, async (body) =>
+    (await images(ctx)).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, platform: parsePlatform(ctx.query.get('platform')) }),
+  );
+  const res = startStream(ctx);
+  res.write(JSON.stringify({ status: `sha256:${img.id}` }) + '\n');
+  res.end();
+}
+
+async function prune(ctx: Ctx): Promise<void> {
+  const { report, reclaimed } = await (await images(ctx)).prune(qFilters(ctx));
+  const entries = [...report.untagged.map((u) => ({ Untagged: u })), ...report.deleted.map((d) => ({ Deleted: d }))];
+  sendJson(ctx, 200, { ImagesDeleted: entries.length ? entries : null, SpaceReclaimed: reclaimed });
+}
+
+/** The `Images` and `LayersSize` parts of GET /system/df. */
+export async function dfImages(ctx: Ctx): Promise<{ Images: object[]; LayersSize: number }> {
+  const svc = await images(ctx);
+  const df = svc.df();
+  return {
+    LayersSize: df.layersSize,
+    Images: df.images.map((i) => summary(svc, i, { sharedSize: i.shared, containers: i.containers })),
+  };
+}
+
+async function search(): Promise<void> {
+  throw new HttpError(501, 'searching a registry is not available in this berth build');
+}
+
+
+export const routes: RouteDef[] = [
+  { method: 'GET', path: '/images/json', handler: list },
+  { method: 'POST', path: '/images/load', handler: load },
+  { method: 'GET', path: '/images/get', handler: getMany },
+  { method: 'POST', path: '/images/create', handler: create },
+  { method: 'POST', path: '/images/prune', handler: prune },
+  { method: 'GET', path: '/images/search', handler: search },
+  { method: 'GET', path: '/images/{name:.*}/json', handler: inspectHandler },
+  { method: 'GET', path: '/images/{name:.*}/history', handler: history },
+  { method: 'GET', path: '/images/{name:.*}/get', handler: getOne },
+  { method: 'POST', path: '/images/{name:.*}/tag', handler: tag },
+  { method: 'DELETE', path: '/images/{name:.*}', handler: remove },
+];

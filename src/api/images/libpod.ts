@@ -1,0 +1,237 @@
+import type { Ctx, RouteDef } from '../../server/http.js';
+import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
+import { EngineError, badParameter } from '../../engine/errors.js';
+import type { ImageInfo, ImageService } from '../../engine/images/service.js';
+import type { ArchiveFormat } from '../../storage/archive-write.js';
+import { fullConfig, graphDriver, images, parsePlatform, sendArchive, withUpload } from './compat.js';
+
+const svcOf = images;
+
+/** podman's ImageSummary. */
+function summary(svc: ImageService, img: ImageInfo, uses?: Map<string, number>) {
+  const size = svc.sizeOf(img);
+  return {
+    Id: img.id,
+    ParentId: img.parent.replace(/^sha256:/, ''),
+    RepoTags: img.names.length ? img.names : null,
+    RepoDigests: img.digests,
+    Created: Math.floor(img.created / 1000),
+    Size: size,
+    SharedSize: svc.sharedSize(img, uses),
+    VirtualSize: size,
+    Labels: img.cfg.config?.Labels ?? {},
+    Containers: svc.containersUsing(img.id).length,
+    ReadOnly: false,
+    Names: img.names.length ? img.names : undefined,
+    Digest: img.digest ?? `sha256:${img.id}`,
+    History: img.names,
+    Dangling: img.names.length === 0,
+    Arch: img.cfg.architecture ?? '',
+    Os: img.cfg.os ?? 'linux',
+  };
+}
+
+/** podman's ImageData. */
+function inspect(svc: ImageService, img: ImageInfo) {
+  const c = img.cfg;
+  const size = svc.sizeOf(img);
+  const cfg = c.config ?? {};
+  return {
+    Id: img.id,
+    Digest: img.digest ?? `sha256:${img.id}`,
+    RepoTags: img.names,
+    RepoDigests: img.digests,
+    Parent: img.parent.replace(/^sha256:/, ''),
+    Comment: c.comment ?? '',
+    Created: c.created ?? '0001-01-01T00:00:00Z',
+    Config: { ...cfg, Labels: cfg.Labels ?? undefined },
+    Version: c.docker_version ?? '',
+    Author: c.author ?? '',
+    Architecture: c.architecture ?? '',
+    Os: c.os ?? 'linux',
+    Size: size,
+    VirtualSize: size,
+    GraphDriver: graphDriver(svc, img),
+    RootFS: { Type: 'layers', Layers: c.rootfs?.diff_ids ?? [] },
+    Labels: cfg.Labels ?? null,
+    Annotations: {},
+    ManifestType: 'application/vnd.oci.image.manifest.v1+json',
+    User: cfg.User ?? '',
+    History: c.history ?? [],
+    NamesHistory: img.names,
+    HealthCheck: cfg.Healthcheck,
+    ContainerConfig: fullConfig(c.container_config),
+  };
+}
+
+async function list(ctx: Ctx): Promise<void> {
+  const svc = await svcOf(ctx);
+  qBool(ctx, 'all');
+  const uses = svc.state.layerUseCounts();
+  sendJson(ctx, 200, svc.list(qFilters(ctx), { libpod: true }).map((i) => summary(svc, i, uses)));
+}
+
+async function inspectHandler(ctx: Ctx): Promise<void> {
+  const svc = await svcOf(ctx);
+  sendJson(ctx, 200, inspect(svc, svc.resolve(ctx.params.name)));
+}
+
+async function exists(ctx: Ctx): Promise<void> {
+  (await svcOf(ctx)).resolve(ctx.params.name);
+  noContent(ctx);
+}
+
+async function history(ctx: Ctx): Promise<void> {
+  sendJson(
+    ctx,
+    200,
+    (await svcOf(ctx))
+      .history(ctx.params.name)
+      .map((h) => ({ id: h.id.replace(/^sha256:/, ''), created: h.created, createdBy: h.createdBy, tags: h.tags.length ? h.tags : null, size: h.size, comment: h.comment })),
+  );
+}
+
+function human(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i ? v.toPrecision(4).replace(/\.?0+$/, '') : v}${units[i]}`;
+}
+
+/** `podman image tree`: the image and its layers, bottom up, marking layers other images top. */
+async function tree(ctx: Ctx): Promise<void> {
+  const svc = await svcOf(ctx);
+  const img = svc.resolve(ctx.params.name);
+  const all = svc.all();
+  const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${human(svc.sizeOf(img))}`, 'Image Layers'];
+  img.layerRows.forEach((l, i) => {
+    const tops = all.filter((o) => o.layers.at(-1) === l.id).flatMap((o) => (o.names.length ? o.names : [o.id.slice(0, 12)]));
+    const last = i === img.layerRows.length - 1;
+    lines.push(`${last ? '└──' : '├──'} ID: ${l.id.slice(0, 12)} Size: ${human(l.size).padStart(7)}${tops.length ? ` Top Layer of: [${tops.join(' ')}]` : ''}`);
+  });
+  if (qBool(ctx, 'whatrequires')) {
+    const kids = all.filter((o) => o.id !== img.id && img.layers.every((l, i) => o.layers[i] === l));
+    for (const k of kids) lines.push(`└── ID: ${k.id.slice(0, 12)} Top Layer of: [${k.names.join(' ')}]`);
+  }
+  sendJson(ctx, 200, { Tree: lines.join('\n') + '\n' });
+}
+
+function libpodTarget(ctx: Ctx): string {
+  const repo = ctx.query.get('repo') ?? '';
+  const tag = ctx.query.get('tag') ?? '';
+  if (!repo) throw badParameter('repository name must have at least one component (missing "repo")');
+  return tag ? `${repo}:${tag}` : repo;
+}
+
+async function tag(ctx: Ctx): Promise<void> {
+  (await svcOf(ctx)).tag(ctx.params.name, libpodTarget(ctx), { libpod: true });
+  noContent(ctx, 201);
+}
+
+async function untag(ctx: Ctx): Promise<void> {
+  const repo = ctx.query.get('repo');
+  (await svcOf(ctx)).untag(ctx.params.name, repo ? [libpodTarget(ctx)] : [], { libpod: true });
+  noContent(ctx, 201);
+}
+
+interface RemoveReport {
+  Deleted: string[];
+  Untagged: string[];
+  Errors: string[];
+  ExitCode: number;
+}
+
+/** podman's exit codes for rmi: 1 no such image, 2 in use. */
+function exitCodeOf(e: unknown): number {
+  if (e instanceof EngineError) return e.kind === 'not-found' ? 1 : e.kind === 'conflict' ? 2 : 125;
+  return 125;
+}
+
+async function removeOne(ctx: Ctx): Promise<void> {
+  const r = await (await svcOf(ctx)).remove(ctx.params.name, { force: qBool(ctx, 'force'), libpod: true });
+  sendJson(ctx, 200, { Deleted: r.deleted.map((d) => d.replace(/^sha256:/, '')), Untagged: r.untagged, Errors: [], ExitCode: 0 });
+}
+
+async function removeMany(ctx: Ctx): Promise<void> {
+  const svc = await svcOf(ctx);
+  const force = qBool(ctx, 'force');
+  const ignore = qBool(ctx, 'ignore');
+  let names = ctx.query.getAll('images').flatMap((n) => n.split(',')).filter(Boolean);
+  if (qBool(ctx, 'all')) names = svc.all().map((i) => i.id);
+  const report: RemoveReport = { Deleted: [], Untagged: [], Errors: [], ExitCode: 0 };
+  for (const n of names) {
+    try {
+      const r = await svc.remove(n, { force, libpod: true });
+      report.Deleted.push(...r.deleted.map((d) => d.replace(/^sha256:/, '')));
+      report.Untagged.push(...r.untagged);
+    } catch (e) {
+      if (ignore && e instanceof EngineError && e.kind === 'not-found') continue;
+      report.Errors.push((e as Error).message);
+      report.ExitCode = Math.max(report.ExitCode, exitCodeOf(e));
+    }
+  }
+  sendJson(ctx, 200, report);
+}
+
+async function load(ctx: Ctx): Promise<void> {
+  const report = await withUpload(ctx, async (body) => (await svcOf(ctx)).load(body, { libpod: true }));
+  sendJson(ctx, 200, { Names: report.images.flatMap((i) => (i.names.length ? i.names : [`sha256:${i.id}`])) });
+}
+
+function formatOf(ctx: Ctx): ArchiveFormat {
+  const f = ctx.query.get('format') || 'docker-archive';
+  if (f === 'docker-archive' || f === 'oci-archive') return f;
+  // An oci-dir travels over HTTP as a tar of the directory: the same bytes as an oci-archive.
+  if (f === 'oci-dir') return 'oci-archive';
+  if (f === 'docker-dir') throw badParameter('format docker-dir is not supported; use docker-archive, oci-archive or oci-dir');
+  throw badParameter(`unknown format "${f}": use docker-archive, oci-archive or oci-dir`);
+}
+
+async function exportImages(ctx: Ctx, names: string[]): Promise<void> {
+  if (!names.length) throw badParameter('no image references given');
+  await sendArchive(ctx, names, formatOf(ctx), { libpod: true });
+}
+
+async function exportMany(ctx: Ctx): Promise<void> {
+  await exportImages(ctx, ctx.query.getAll('references').flatMap((n) => n.split(',')).filter(Boolean));
+}
+
+async function getOne(ctx: Ctx): Promise<void> {
+  await exportImages(ctx, [ctx.params.name]);
+}
+
+async function importHandler(ctx: Ctx): Promise<void> {
+  if (ctx.query.get('url')) throw badParameter('importing from a URL is not supported; send the tarball in the request body');
+  const reference = ctx.query.get('reference') || undefined;
+  const changes = ctx.query.getAll('changes').filter((c) => c.trim());
+  const img = await withUpload(ctx, async (body) =>
+    (await svcOf(ctx)).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, libpod: true, platform: parsePlatform(ctx.query.get('platform')) }),
+  );
+  sendJson(ctx, 200, { Id: img.id });
+}
+
+async function prune(ctx: Ctx): Promise<void> {
+  const { perImage } = await (await svcOf(ctx)).prune(qFilters(ctx), { all: qBool(ctx, 'all'), libpod: true });
+  sendJson(ctx, 200, perImage.map((p) => ({ Id: p.id, Size: p.size })));
+}
+
+export const routes: RouteDef[] = [
+  { method: 'GET', path: '/libpod/images/json', handler: list },
+  { method: 'POST', path: '/libpod/images/load', handler: load },
+  { method: 'POST', path: '/libpod/images/import', handler: importHandler },
+  { method: 'POST', path: '/libpod/images/prune', handler: prune },
+  { method: 'GET', path: '/libpod/images/export', handler: exportMany },
+  { method: 'DELETE', path: '/libpod/images/remove', handler: removeMany },
+  { method: 'GET', path: '/libpod/images/{name:.*}/json', handler: inspectHandler },
+  { method: 'GET', path: '/libpod/images/{name:.*}/exists', handler: exists },
+  { method: 'GET', path: '/libpod/images/{name:.*}/history', handler: history },
+  { method: 'GET', path: '/libpod/images/{name:.*}/tree', handler: tree },
+  { method: 'GET', path: '/libpod/images/{name:.*}/get', handler: getOne },
+  { method: 'POST', path: '/libpod/images/{name:.*}/tag', handler: tag },
+  { method: 'POST', path: '/libpod/images/{name:.*}/untag', handler: untag },
+  { method: 'DELETE', path: '/libpod/images/{name:.*}', handler: removeOne },
+];

@@ -1,9 +1,0 @@
-import type { RouteDef } from '../../server/http.js';
-import { routes as system } from './system.js';
-import { routes as images } from './images.js';
-import { routes as containers } from './containers.js';
-import { routes as exec } from './exec.js';
-import { routes as containerFiles } from './containers-files.js';
-
-/** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles];

@@ -1,0 +1,18 @@
+import type { Ctx, RouteDef } from '../../server/http.js';
+import { sendJson } from '../../server/http.js';
+import { dfImages } from '../images/compat.js';
+import { dfContainers } from '../containers/compat.js';
+
+/** `docker system df`: images with shared/unique sizes, containers with their RW sizes. */
+async function df(ctx: Ctx): Promise<void> {
+  const { Images, LayersSize } = await dfImages(ctx);
+  sendJson(ctx, 200, {
+    LayersSize,
+    Images,
+    Containers: await dfContainers(ctx),
+    Volumes: [],
+    BuildCache: [],
+  });
+}
+
+export const routes: RouteDef[] = [{ method: 'GET', path: '/system/df', handler: df }];

@@ -1,0 +1,49 @@
+import type { Ctx } from '../../server/http.js';
+import { qBool, qFilters, qTimeNs, startStream } from '../../server/http.js';
+import type { EngineEvent } from '../../engine/events.js';
+import { HttpError } from '../../server/errors.js';
+
+/**
+ * `/events` for both layers: past events from `since`, then live ones until `until` (or, for
+ * libpod's `stream=false`, only what has happened). The stream stays open while the client
+ * listens, which keeps the idle timer from firing.
+ */
+export async function events(ctx: Ctx): Promise<void> {
+  const filters = qFilters(ctx);
+  const sinceNs = qTimeNs(ctx, 'since');
+  const untilNs = qTimeNs(ctx, 'until');
+  const stream = ctx.layer === 'libpod' ? qBool(ctx, 'stream', true) : true;
+  if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) {
+    throw new HttpError(400, '"until" must not be before "since"');
+  }
+  const bus = ctx.engine.events;
+  const nowNs = Date.now() * 1e6;
+  const res = startStream(ctx);
+  const write = (e: EngineEvent) => res.write(JSON.stringify(e) + '\n');
+
+  const backlog = sinceNs !== undefined ? bus.past(sinceNs, untilNs) : [];
+  for (const e of backlog) if (bus.matches(e, filters)) write(e);
+  const lastSeen = backlog.length ? backlog[backlog.length - 1].timeNano : -1;
+
+  if (!stream || (untilNs !== undefined && untilNs <= nowNs)) {
+    res.end();
+    return;
+  }
+  await new Promise<void>((done) => {
+    const stop = () => {
+      off();
+      unhook();
+      if (timer) clearTimeout(timer);
+      if (!res.writableEnded) res.end();
+      done();
+    };
+    const off = bus.subscribe((e) => {
+      if (e.timeNano <= lastSeen) return;
+      if (untilNs !== undefined && e.timeNano > untilNs) return stop();
+      if (bus.matches(e, filters)) write(e);
+    });
+    const timer = untilNs !== undefined ? setTimeout(stop, Math.max(0, (untilNs - nowNs) / 1e6)) : undefined;
+    ctx.res.on('close', stop);
+    const unhook = ctx.engine.onShutdown(stop);
+  });
+}

@@ -1,0 +1,141 @@
+import type { Ctx, RouteDef } from '../../server/http.js';
+import { sendJson } from '../../server/http.js';
+import { pingHandler } from './ping.js';
+import { events } from './events.js';
+import { BERTH_VERSION, LIBPOD_API_VERSION } from '../../engine/system/service.js';
+import { hostFacts } from '../../engine/system/host.js';
+
+const BUILT = Math.floor(Date.now() / 1000);
+
+function versionBlock() {
+  const h = hostFacts();
+  return {
+    APIVersion: LIBPOD_API_VERSION,
+    Version: LIBPOD_API_VERSION,
+    GoVersion: `node${process.versions.node}`,
+    GitCommit: '',
+    BuiltTime: new Date(BUILT * 1000).toUTCString(),
+    Built: BUILT,
+    OsArch: `linux/${h.goArch}`,
+    Os: 'linux',
+  };
+}
+
+/** podman-remote reads the compat-shaped version plus libpod's Components as podman serves it. */
+async function version(ctx: Ctx): Promise<void> {
+  const h = hostFacts();
+  const v = versionBlock();
+  sendJson(ctx, 200, {
+    Platform: { Name: `berth ${BERTH_VERSION}` },
+    Components: [
+      {
+        Name: 'Podman Engine',
+        Version: LIBPOD_API_VERSION,
+        Details: {
+          APIVersion: LIBPOD_API_VERSION,
+          Arch: h.goArch,
+          BuildTime: v.BuiltTime,
+          Experimental: 'false',
+          GitCommit: '',
+          GoVersion: v.GoVersion,
+          KernelVersion: h.kernel,
+          MinAPIVersion: '4.0.0',
+          Os: 'linux',
+        },
+      },
+    ],
+    Version: LIBPOD_API_VERSION,
+    ApiVersion: LIBPOD_API_VERSION,
+    MinAPIVersion: '4.0.0',
+    GitCommit: '',
+    GoVersion: v.GoVersion,
+    Os: 'linux',
+    Arch: h.goArch,
+    KernelVersion: h.kernel,
+    BuildTime: v.BuiltTime,
+    Experimental: false,
+  });
+}
+
+async function info(ctx: Ctx): Promise<void> {
+  const i = await ctx.engine.system.info();
+  const h = i.host;
+  const c = i.containers;
+  sendJson(ctx, 200, {
+    host: {
+      arch: h.goArch,
+      buildahVersion: '',
+      cgroupManager: 'cgroupfs',
+      cgroupVersion: h.cgroupVersion === '2' ? 'v2' : 'v1',
+      cgroupControllers: h.cgroupControllers,
+      conmon: { package: 'conmon', path: i.conmon.path, version: i.conmon.version },
+      cpus: h.cpus,
+      cpuUtilization: h.cpuUtilization,
+      databaseBackend: 'sqlite',
+      distribution: { distribution: h.osId, variant: '', version: h.osVersion, codename: h.osCodename },
+      eventLogger: 'memory',
+      freeLocks: 2048 - c.total,
+      hostname: h.hostname,
+      idMappings: { gidmap: null, uidmap: null },
+      kernel: h.kernel,
+      linkmode: 'dynamic',
+      logDriver: 'k8s-file',
+      memFree: h.memFree,
+      memTotal: h.memTotal,
+      networkBackend: 'netavark',
+      networkBackendInfo: { backend: 'netavark', version: '', package: 'netavark', path: '', dns: {} },
+      ociRuntime: { name: i.runtime.name, package: i.runtime.name, path: i.runtime.path, version: i.runtime.version },
+      os: 'linux',
+      pasta: { executable: '', package: '', version: '' },
+      remoteSocket: { path: i.socketPath ? `unix://${i.socketPath}` : '', exists: true },
+      rootlessNetworkCmd: '',
+      runtimeInfo: {},
+      security: {
+        apparmorEnabled: false,
+        capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT',
+        rootless: i.rootless,
+        seccompEnabled: !!h.seccompProfile,
+        seccompProfilePath: h.seccompProfile ?? '',
+        selinuxEnabled: false,
+      },
+      serviceIsRemote: true,
+      slirp4netns: { executable: '', package: '', version: '' },
+      swapFree: h.swapFree,
+      swapTotal: h.swapTotal,
+      uptime: formatUptime(h.uptimeSeconds),
+      variant: '',
+    },
+    store: {
+      configFile: '',
+      containerStore: { number: c.total, paused: c.paused, running: c.running, stopped: c.stopped },
+      graphDriverName: 'overlay',
+      graphOptions: {},
+      graphRoot: i.paths.root,
+      graphRootAllocated: i.graphRootUsage.total,
+      graphRootUsed: i.graphRootUsage.used,
+      graphStatus: { 'Backing Filesystem': 'extfs', 'Native Overlay Diff': 'true', 'Supports d_type': 'true', 'Supports shifting': 'false', 'Supports volatile': 'true', 'Using metacopy': 'false' },
+      imageCopyTmpDir: '/var/tmp',
+      imageStore: { number: i.images },
+      runRoot: i.paths.runRoot,
+      volumePath: `${i.paths.root}/volumes`,
+      transientStore: false,
+    },
+    registries: { search: ['docker.io'] },
+    plugins: { volume: ['local'], network: ['host', 'none'], log: ['k8s-file'], authorization: null },
+    version: versionBlock(),
+  });
+}
+
+function formatUptime(s: number): string {
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  return `${hh}h ${mm}m ${s % 60}s`;
+}
+
+
+export const routes: RouteDef[] = [
+  { method: ['GET', 'HEAD'], path: '/libpod/_ping', handler: pingHandler },
+  { method: 'GET', path: '/libpod/version', handler: version },
+  { method: 'GET', path: '/libpod/info', handler: info },
+  { method: 'GET', path: '/libpod/events', handler: events },
+];

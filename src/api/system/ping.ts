@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Ctx } from '../../server/http.js';
+import { COMPAT_API_VERSION, LIBPOD_API_VERSION } from '../../engine/system/service.js';
+
+const HEADERS = {
+  'API-Version': COMPAT_API_VERSION,
+  'Libpod-API-Version': LIBPOD_API_VERSION,
+  'Docker-Experimental': 'false',
+  'Ostype': 'linux',
+  'Builder-Version': '1',
+  'Libpod-Buildah-Version': '',
+  'Cache-Control': 'no-cache',
+  'Pragma': 'no-cache',
+  'Content-Type': 'text/plain; charset=utf-8',
+  'Content-Length': '2',
+};
+
+const PING = /^(?:\/v\d+(?:\.\d+){0,2})?(?:\/libpod)?\/_ping\/?(?:\?.*)?$/;
+export const isPing = (path: string) => PING.test(path);
+
+/** `/_ping` for both layers: the docker CLI negotiates its API version from these headers. */
+export function ping(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, HEADERS);
+  res.end(req.method === 'HEAD' ? undefined : 'OK');
+}
+
+export const pingHandler = (ctx: Ctx) => ping(ctx.req, ctx.res);

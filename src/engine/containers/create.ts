@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { badParameter, notFound } from '../errors.js';
+import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
+import { parseSignal } from './signals.js';
+import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, ResolvedImage, RestartPolicy } from './types.js';
+
+export interface CreateRequest {
+  name?: string;
+  config: Partial<ContainerConfig> & { Image?: string };
+  hostConfig?: Partial<HostConfig>;
+  flavor: Flavor;
+  /** OCI annotations for the runtime spec (libpod). */
+  annotations?: Record<string, string>;
+}
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function validateName(name: string): string {
+  if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  return name.replace(/^\//, '');
+}
+
+const ADJ = ['admiring', 'brave', 'clever', 'eager', 'focused', 'gallant', 'happy', 'jolly', 'keen', 'loving', 'modest', 'nifty', 'quirky', 'sharp', 'tender', 'vibrant', 'wizardly', 'zealous'];
+const NOUN = ['babbage', 'curie', 'darwin', 'euclid', 'fermi', 'galois', 'hopper', 'lovelace', 'noether', 'pascal', 'ritchie', 'shannon', 'thompson', 'turing', 'wozniak', 'yonath'];
+
+export function randomName(taken: (n: string) => boolean): string {
+  for (let i = 0; ; i++) {
+    const b = randomBytes(3);
+    const n = `${ADJ[b[0] % ADJ.length]}_${NOUN[b[1] % NOUN.length]}${i > 3 ? b[2] : ''}`;
+    if (!taken(n)) return n;
+  }
+}
+
+export const newId = (): string => randomBytes(32).toString('hex');
+
+export function validateRestartPolicy(p: Partial<RestartPolicy> | undefined, autoRemove: boolean): RestartPolicy {
+  const name = (p?.Name ?? '') as string;
+  const max = p?.MaximumRetryCount ?? 0;
+  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(name)) throw badParameter(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  if (max < 0) throw badParameter('invalid restart policy: maximum retry count cannot be negative');
+  if (max > 0 && name !== 'on-failure') throw badParameter(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  if (autoRemove && name !== '' && name !== 'no') throw badParameter(`conflicting options: cannot specify both --restart and --rm`);
+  return { Name: name as RestartPolicy['Name'], MaximumRetryCount: max };
+}
+
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+export function validateResources(h: Partial<HostConfig>): void {
+  for (const k of ['Memory', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'ShmSize'] as const) {
+    const v = h[k];
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw badParameter(`invalid ${k}: ${String(v)}`);
+  }
+  if (h.Memory && h.Memory > 0 && h.Memory < MIN_MEMORY) throw badParameter('Minimum memory limit allowed is 6MB');
+  if (h.MemorySwap !== undefined && h.MemorySwap > 0 && h.Memory && h.MemorySwap < h.Memory) throw badParameter('Minimum memoryswap limit should be larger than memory limit, see usage');
+  if (h.NanoCpus && h.NanoCpus > 0 && (h.CpuQuota || h.CpuPeriod)) throw badParameter('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+  if (h.NanoCpus && h.NanoCpus > 0 && h.NanoCpus < 1e7) throw badParameter('Range of CPUs is from 0.01 to the number of CPUs available on the system');
+}
+
+/** Networks this build can give a container; bridge networks arrive with the network issue. */
+export function networkMode(mode: string | undefined): { mode: string; warning?: string } {
+  const m = mode || 'default';
+  if (m === 'host' || m === 'none') return { mode: m };
+  if (m === 'default' || m === 'bridge') {
+    return {
+      mode: m,
+      warning: 'bridge networking is not available in this berth build: the container gets its own network namespace with only a loopback interface (use --network host for host networking)',
+    };
+  }
+  if (m.startsWith('container:') && m.length > 'container:'.length) return { mode: m };
+  if (m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
+    throw badParameter(`network mode "${m}" is not supported yet: use "none" or "host"`);
+  }
+  throw notFound(`network ${m} not found`);
+}
+
+function checkSecurityOpt(opts: string[]): void {
+  for (const o of opts) {
+    const [k, v = ''] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.split(':');
+    if (!['seccomp', 'no-new-privileges', 'apparmor', 'label', 'mask', 'unmask', 'systempaths'].includes(k)) throw badParameter(`invalid --security-opt: ${o}`);
+    if (k === 'seccomp' && v !== 'unconfined' && v !== 'default' && !v.trim().startsWith('{')) throw badParameter(`invalid seccomp profile: ${v.slice(0, 60)}`);
+  }
+}
+
+function checkBinds(binds: string[]): void {
+  for (const b of binds) {
+    const parts = b.split(':');
+    if (parts.length < 2 || parts.length > 3) throw badParameter(`invalid volume specification: '${b}'`);
+    if (!isAbsolute(parts[0])) throw badParameter(`named volumes are not supported yet: '${b}' (use a host path)`);
+    if (!isAbsolute(parts[1])) throw badParameter(`invalid volume specification: '${b}': mount path must be absolute`);
+  }
+}
+
+const DEFAULT_HOST: HostConfig = {
+  Binds: null, NetworkMode: 'default', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false,
+  CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null, IpcMode: 'private',
+  PidMode: '', UTSMode: '', Privileged: false, ReadonlyRootfs: false, SecurityOpt: null, ShmSize: 67108864,
+  Memory: 0, MemorySwap: 0, MemoryReservation: 0, NanoCpus: 0, CpuShares: 0, CpuPeriod: 0, CpuQuota: 0,
+  CpusetCpus: '', PidsLimit: null, OomScoreAdj: 0, Ulimits: null, CgroupParent: '', Init: null,
+  LogConfig: { Type: 'k8s-file', Config: {} },
+};
+
+/**
+ * Validates a create request and merges the image's defaults into the stored config, as
+ * dockerd does (so inspect shows the effective Cmd, Env, WorkingDir...). Returns warnings.
+ */
+export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string): { spec: ContainerSpec; warnings: string[] } {
+  const c = req.config;
+  const h = { ...DEFAULT_HOST, ...(req.hostConfig ?? {}) } as HostConfig;
+  const warnings: string[] = [];
+  h.RestartPolicy = validateRestartPolicy(req.hostConfig?.RestartPolicy, h.AutoRemove);
+  if (h.RestartPolicy.Name === '') h.RestartPolicy.Name = 'no';
+  validateResources(h);
+  const net = networkMode(h.NetworkMode);
+  h.NetworkMode = net.mode;
+  if (net.warning) warnings.push(net.warning);
+  const published = Object.values(h.PortBindings ?? {}).some((b) => b && b.length);
+  if (published && net.mode === 'host') warnings.push('Published ports are discarded when using host network mode');
+  else if (published) throw badParameter('publishing ports needs bridge networking, which this berth build does not have yet (use --network host)');
+  resolveCapsChecked(h.CapAdd ?? [], h.CapDrop ?? []);
+  checkSecurityOpt(h.SecurityOpt ?? []);
+  foldMounts(h);
+  checkBinds(h.Binds ?? []);
+  if (c.StopSignal) parseSignal(c.StopSignal);
+  for (const u of h.Ulimits ?? []) {
+    if (!u.Name || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw badParameter(`invalid ulimit: ${JSON.stringify(u)}`);
+    if (u.Soft > u.Hard) throw badParameter(`invalid ulimit: soft limit ${u.Soft} is greater than hard limit ${u.Hard} for "${u.Name}"`);
+  }
+  if (h.NetworkMode === 'host' && h.Sysctls) {
+    const net = Object.keys(h.Sysctls).filter((k) => k.startsWith('net.'));
+    // podman clients send containers.conf's default net sysctls; they do not apply to the host's network.
+    if (net.length && req.flavor === 'docker') throw badParameter(`sysctl "${net[0]}" is not allowed in the host network namespace`);
+    for (const k of net) delete h.Sysctls[k];
+  }
+  if (h.IpcMode === '') h.IpcMode = 'private';
+  if (h.IpcMode !== 'private' && h.IpcMode !== 'host' && h.IpcMode !== 'shareable') throw badParameter(`ipc mode "${h.IpcMode}" is not supported`);
+  if (h.PidMode && h.PidMode !== 'host') throw badParameter(`pid mode "${h.PidMode}" is not supported`);
+  if (h.UTSMode && h.UTSMode !== 'host') throw badParameter(`uts mode "${h.UTSMode}" is not supported`);
+  const logType = h.LogConfig?.Type || 'k8s-file';
+  if (logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'none') throw badParameter(`log driver "${logType}" is not supported (k8s-file only)`);
+  h.LogConfig = { Type: logType === 'none' ? 'none' : 'k8s-file', Config: h.LogConfig?.Config ?? {} };
+  for (const k of Object.keys(h.LogConfig.Config)) if (!['max-size', 'max-file', 'path', 'tag'].includes(k)) throw badParameter(`unknown log opt '${k}' for k8s-file log driver`);
+  const maxSize = h.LogConfig.Config['max-size'];
+  if (maxSize && !/^\d+(\.\d+)?\s*[kmgKMG]?[bB]?$/.test(maxSize.trim())) throw badParameter(`invalid log max-size: ${maxSize}`);
+
+  const ic = image.config;
+  const envMap = new Map<string, string>();
+  for (const e of [...(ic.Env ?? []), ...(c.Env ?? [])]) {
+    const i = e.indexOf('=');
+    envMap.set(i < 0 ? e : e.slice(0, i), e);
+  }
+  const entry = c.Entrypoint !== undefined && c.Entrypoint !== null ? c.Entrypoint : ic.Entrypoint ?? null;
+  // A new entrypoint resets the image's Cmd, as in docker.
+  const cmd = c.Cmd && c.Cmd.length ? c.Cmd : c.Entrypoint !== undefined && c.Entrypoint !== null ? null : ic.Cmd ?? null;
+  if (!(entry && entry.length) && !(cmd && cmd.length)) throw badParameter('No command specified');
+  const config: ContainerConfig = {
+    // With the host's network the host's name is the natural one, as in docker.
+    Hostname: c.Hostname || (h.NetworkMode === 'host' ? hostname() : id.slice(0, 12)),
+    Domainname: c.Domainname ?? '',
+    User: c.User || ic.User || '',
+    AttachStdin: !!c.AttachStdin,
+    AttachStdout: !!c.AttachStdout,
+    AttachStderr: !!c.AttachStderr,
+    ...(c.ExposedPorts || ic.ExposedPorts ? { ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(c.ExposedPorts ?? {}) } } : {}),
+    Tty: !!c.Tty,
+    OpenStdin: !!c.OpenStdin,
+    StdinOnce: !!c.StdinOnce,
+    Env: [...envMap.values()],
+    Cmd: cmd,
+    ...(c.Healthcheck || ic.Healthcheck ? { Healthcheck: c.Healthcheck ?? ic.Healthcheck } : {}),
+    Image: req.config.Image ?? '',
+    Volumes: c.Volumes ?? ic.Volumes ?? null,
+    WorkingDir: c.WorkingDir || ic.WorkingDir || '',
+    Entrypoint: entry,
+    Labels: { ...(ic.Labels ?? {}), ...(c.Labels ?? {}) },
+    ...(c.StopSignal || ic.StopSignal ? { StopSignal: c.StopSignal || ic.StopSignal } : {}),
+    ...(c.StopTimeout !== undefined && c.StopTimeout !== null ? { StopTimeout: c.StopTimeout } : {}),
+  };
+  if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '' };
+  if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;
+  return { spec, warnings };
+}
+
+/** `--mount` as docker sends it: binds join Binds, tmpfs joins Tmpfs; volumes wait for the volume issue. */
+function foldMounts(h: HostConfig): void {
+  for (const m of h.Mounts ?? []) {
+    if (!m.Target || !isAbsolute(m.Target)) throw badParameter(`invalid mount config: target must be an absolute path`);
+    if (m.Type === 'bind') {
+      if (!m.Source || !isAbsolute(m.Source)) throw badParameter(`invalid mount config for type "bind": source must be an absolute path`);
+      h.Binds = [...(h.Binds ?? []), `${m.Source}:${m.Target}${m.ReadOnly ? ':ro' : ''}`];
+    } else if (m.Type === 'tmpfs') {
+      const opts = [m.TmpfsOptions?.SizeBytes ? `size=${m.TmpfsOptions.SizeBytes}` : '', m.TmpfsOptions?.Mode ? `mode=${m.TmpfsOptions.Mode.toString(8)}` : '', m.ReadOnly ? 'ro' : ''];
+      h.Tmpfs = { ...(h.Tmpfs ?? {}), [m.Target]: opts.filter(Boolean).join(',') };
+    } else {
+      throw badParameter(`mount type "${m.Type}" is not supported yet (bind and tmpfs are)`);
+    }
+  }
+}
+
+function resolveCapsChecked(add: string[], drop: string[]): void {
+  try {
+    resolveCaps(DOCKER_DEFAULT_CAPS, add, drop);
+  } catch (e) {
+    throw badParameter((e as Error).message);
+  }
+}

@@ -1,0 +1,112 @@
+import { boundingCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, resolveCaps } from '../../oci/caps.js';
+import { clampRlimits, defaultRlimits, rlimitName } from '../../oci/rlimits.js';
+import { customSeccomp, defaultSeccomp } from '../../oci/seccomp.js';
+import type { OciMount, SpecInput } from '../../oci/spec.js';
+import { hostDevices } from '../../oci/devices.js';
+import type { ContainerSpec } from './types.js';
+import type { ResolvedUser } from './rootfs.js';
+
+export const INIT_DEST = '/run/berth-init';
+
+export interface RunSpecInput {
+  id: string;
+  spec: ContainerSpec;
+  rootfs: string;
+  user: ResolvedUser;
+  etc: { hosts: string; hostname: string; resolv: string };
+  cgroupsPath: string;
+  /** /proc/PID/ns/net of the container whose network this one joins (--network container:X). */
+  networkNsPath?: string;
+}
+
+function securityOpt(opts: string[], key: string): string | undefined {
+  for (const o of opts) {
+    const i = o.search(/[=:]/);
+    const k = i < 0 ? o : o.slice(0, i);
+    if (k === key) return i < 0 ? 'true' : o.slice(i + 1);
+  }
+  return undefined;
+}
+
+/** Turns the stored container config into the runtime-neutral input of oci/spec.ts. */
+export function runSpecInput(r: RunSpecInput): SpecInput {
+  const { Config: c, HostConfig: h } = r.spec;
+  const base = r.spec.flavor === 'podman' ? PODMAN_DEFAULT_CAPS : DOCKER_DEFAULT_CAPS;
+  // Nested hosts may lack some capabilities themselves; asking runc for them fails the start.
+  const bounding = new Set(boundingCaps());
+  const caps = (h.Privileged ? [...bounding] : resolveCaps(base, h.CapAdd ?? [], h.CapDrop ?? [])).filter((c) => bounding.has(c));
+  const secOpts = h.SecurityOpt ?? [];
+  const seccompOpt = securityOpt(secOpts, 'seccomp');
+  const seccomp = h.Privileged || seccompOpt === 'unconfined'
+    ? undefined
+    : seccompOpt && seccompOpt.trim().startsWith('{')
+      ? customSeccomp(seccompOpt, caps)
+      : defaultSeccomp(caps);
+  const nnp = securityOpt(secOpts, 'no-new-privileges');
+
+  let args = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  const mounts: OciMount[] = [
+    { destination: '/etc/hosts', type: 'bind', source: r.etc.hosts, options: ['rbind', 'rprivate'] },
+    { destination: '/etc/hostname', type: 'bind', source: r.etc.hostname, options: ['rbind', 'rprivate'] },
+    { destination: '/etc/resolv.conf', type: 'bind', source: r.etc.resolv, options: ['rbind', 'rprivate'] },
+  ];
+  if (h.Init && r.spec.initPath) {
+    mounts.push({ destination: INIT_DEST, type: 'bind', source: r.spec.initPath, options: ['bind', 'ro', 'nosuid', 'nodev'] });
+    args = [INIT_DEST, '--', ...args];
+  }
+  for (const b of h.Binds ?? []) {
+    const [src, dst, mode = ''] = b.split(':');
+    const flags = mode.split(',');
+    mounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', flags.includes('ro') ? 'ro' : 'rw', 'rprivate'] });
+  }
+
+  const env = [...c.Env];
+  const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
+  if (!has('HOSTNAME')) env.push(`HOSTNAME=${c.Hostname}`);
+  if (!has('HOME')) env.push(`HOME=${r.user.home || '/'}`);
+  if (c.Tty && !has('TERM')) env.push('TERM=xterm');
+
+  const rl = h.Ulimits?.length
+    ? clampRlimits(h.Ulimits.map((u) => ({ type: rlimitName(u.Name), soft: u.Soft, hard: u.Hard })))
+    : defaultRlimits();
+  if (h.Ulimits?.length && !h.Ulimits.some((u) => rlimitName(u.Name) === 'RLIMIT_NOFILE')) rl.push(...defaultRlimits());
+
+  return {
+    rootfs: r.rootfs,
+    readonlyRootfs: h.ReadonlyRootfs,
+    args,
+    env,
+    cwd: c.WorkingDir || '/',
+    user: { uid: r.user.uid, gid: r.user.gid, additionalGids: r.user.additionalGids },
+    terminal: c.Tty,
+    hostname: c.Hostname,
+    domainname: c.Domainname || undefined,
+    caps,
+    privileged: h.Privileged,
+    noNewPrivileges: nnp !== undefined && nnp !== 'false',
+    seccomp,
+    rlimits: rl,
+    memory: h.Memory || 0,
+    memorySwap: h.MemorySwap || 0,
+    memoryReservation: h.MemoryReservation || 0,
+    nanoCpus: h.NanoCpus || 0,
+    cpuShares: h.CpuShares || 0,
+    cpuQuota: h.CpuQuota || 0,
+    cpuPeriod: h.CpuPeriod || 0,
+    cpusetCpus: h.CpusetCpus || '',
+    pidsLimit: h.PidsLimit && h.PidsLimit > 0 ? h.PidsLimit : 0,
+    shmSize: h.ShmSize || 0,
+    sysctls: h.Sysctls ?? {},
+    oomScoreAdj: h.OomScoreAdj || undefined,
+    network: h.NetworkMode === 'host' ? 'host' : 'private',
+    networkNsPath: r.networkNsPath,
+    ipcHost: h.IpcMode === 'host',
+    pidHost: h.PidMode === 'host',
+    utsHost: h.UTSMode === 'host',
+    mounts,
+    tmpfs: h.Tmpfs ?? {},
+    cgroupsPath: r.cgroupsPath,
+    devices: h.Privileged ? hostDevices() : undefined,
+    annotations: { ...(r.spec.annotations ?? {}), 'io.container.manager': 'berth', 'org.opencontainers.image.stopSignal': c.StopSignal ?? 'SIGTERM' },
+  };
+}

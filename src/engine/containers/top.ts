@@ -1,0 +1,58 @@
+// docker top / podman top: the host's ps, limited to the processes of the container's cgroup.
+import { execFile } from 'node:child_process';
+import type { FilesDeps } from './files/service.js';
+import { badParameter, conflict, internal } from '../errors.js';
+import { containerPids } from './cgroup.js';
+
+export interface TopResult {
+  Titles: string[];
+  Processes: string[][];
+}
+
+/** podman's default descriptors. */
+const LIBPOD_DEFAULT = 'user,pid,ppid,pcpu,etime,tty,time,args';
+const LIBPOD_TITLES: Record<string, string> = {
+  user: 'USER', pid: 'PID', ppid: 'PPID', pcpu: '%CPU', etime: 'ELAPSED', tty: 'TTY', time: 'TIME', args: 'COMMAND',
+  comm: 'COMMAND', group: 'GROUP', nice: 'NI', pgid: 'PGID', rgroup: 'RGROUP', ruser: 'RUSER', vsz: 'VSZ', rss: 'RSS',
+};
+
+function ps(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ps', args, { maxBuffer: 16 << 20, timeout: 20_000 }, (err, stdout, stderr) => {
+      if (err) reject(badParameter(`ps ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
+      else resolve(String(stdout));
+    });
+  });
+}
+
+/** Splits ps output: every column but the last is one field, the last takes the rest of the line. */
+export function parsePs(out: string, pids: Set<number>): TopResult {
+  const lines = out.split('\n').filter((l) => l.trim());
+  if (!lines.length) throw internal('ps printed nothing');
+  const titles = lines[0].trim().split(/\s+/);
+  const pidCol = titles.indexOf('PID');
+  if (pidCol < 0) throw badParameter(`Couldn't find PID field in ps output`);
+  const procs: string[][] = [];
+  for (const l of lines.slice(1)) {
+    const f = l.trim().split(/\s+/);
+    const row = [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
+    if (pids.has(Number(row[pidCol]))) procs.push(row);
+  }
+  return { Titles: titles, Processes: procs };
+}
+
+export async function top(engine: FilesDeps, ref: string, psArgs: string | undefined, layer: 'compat' | 'libpod'): Promise<TopResult> {
+  const v = engine.containers.get(ref);
+  if (v.state !== 'running' && v.state !== 'paused') throw conflict(`Container ${v.id} is not running`);
+  const pids = new Set(containerPids(v.pid));
+  if (!pids.size) pids.add(v.pid);
+  if (layer === 'libpod') {
+    const desc = (psArgs || LIBPOD_DEFAULT).split(/[\s,]+/).filter(Boolean);
+    if (desc.some((d) => d.startsWith('-'))) return parsePs(await ps([...psArgs!.split(/\s+/).filter(Boolean)]), pids);
+    if (!desc.includes('pid')) desc.unshift('pid');
+    const out = await ps(['-e', ...desc.flatMap((d) => ['-o', `${d}=${LIBPOD_TITLES[d] ?? d.toUpperCase()}`])]);
+    return parsePs(out, pids);
+  }
+  const args = (psArgs || '-ef').split(/\s+/).filter(Boolean);
+  return parsePs(await ps(args), pids);
+}

@@ -1,0 +1,379 @@
+// Exec sessions: a process started in a running container through conmon (oci/exec.ts). The
+// session lives in the state DB from create on, so any service instance can start, inspect or
+// resize it; its exit code comes over conmon's sync pipe to the process that started it, or
+// from conmon's exit file to whoever looks next.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { StoragePaths } from '../../config/paths.js';
+import type { Toolchain } from '../engine.js';
+import type { EventBus } from '../events.js';
+import { ExecStore, type ExecConfig, type ExecRow } from '../../state/exec.js';
+import { alive, nowIso, type ContainerService, type ContainerView } from '../containers/service.js';
+import { badParameter, conflict, EngineError, internal, notFound } from '../errors.js';
+import { resolveUser, UserError } from '../containers/rootfs.js';
+import { runtimeStateDir } from '../containers/rootfs.js';
+import { connectAttach } from '../../oci/attach.js';
+import { ExecStartError, startExecConmon } from '../../oci/exec.js';
+import { clampRlimits } from '../../oci/rlimits.js';
+import { resizeConsole } from '../../oci/console-ctl.js';
+import { boundingCaps } from '../../oci/caps.js';
+import type { Rlimit } from '../../oci/spec.js';
+import { AttachSession } from '../containers/attach.js';
+
+export interface ExecCreateRequest {
+  Cmd?: string[] | string | null;
+  Env?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  Privileged?: boolean;
+  Tty?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+  ConsoleSize?: [number, number] | null;
+}
+
+/** A session as inspect shows it. */
+export interface ExecView extends ExecRow {
+  running: boolean;
+}
+
+/** A start in progress in this process: the client's stdio and the result. */
+export interface ExecRun {
+  id: string;
+  tty: boolean;
+  /** The attach session (stdio relay); undefined for a detached start. */
+  session: AttachSession | undefined;
+  /** Resolves once the process started (pid), rejects with EngineError when it could not. */
+  started: Promise<number>;
+  /** Resolves with the exit code once recorded in the state DB. */
+  exited: Promise<number>;
+}
+
+const ID_RE = /^[0-9a-f]{64}$/;
+
+/** The default detach sequence, ctrl-p ctrl-q; `ctrl-x,a` style specs as docker parses them. */
+export function parseDetachKeys(spec: string | undefined): Buffer {
+  if (spec === undefined || spec === '') return Buffer.from([16, 17]);
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const k = part.trim().toLowerCase();
+    if (k.length === 1) out.push(k.charCodeAt(0));
+    else if (/^ctrl-[a-z@[\\\]^_]$/.test(k)) {
+      const c = k[5];
+      out.push(c >= 'a' && c <= 'z' ? c.charCodeAt(0) - 96 : { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 }[c]!);
+    } else throw badParameter(`Invalid detach keys (${spec}) provided`);
+  }
+  return Buffer.from(out);
+}
+
+export interface ExecServiceDeps {
+  db: Database;
+  paths: StoragePaths;
+  events: EventBus;
+  tools: Toolchain;
+}
+
+export class ExecService {
+  readonly store: ExecStore;
+  /** Starts in flight in this process (for resize before the ctl fifo exists). */
+  private live = new Map<string, { size?: [number, number]; ready: boolean }>();
+
+  constructor(
+    private readonly deps: ExecServiceDeps,
+    readonly containers: ContainerService,
+  ) {
+    this.store = new ExecStore(deps.db);
+    // Sessions of containers removed while no service ran (or by another process).
+    this.prune();
+  }
+
+  private dir(id: string): string {
+    return join(this.deps.paths.runRoot, 'exec', id);
+  }
+
+  private exitFile(row: ExecRow): string {
+    return join(this.dir(row.id), 'exit', row.containerId);
+  }
+
+  // ---- create / inspect ----------------------------------------------------------------------
+
+  create(ref: string, req: ExecCreateRequest): { id: string } {
+    const v = this.containers.get(ref);
+    this.assertRunning(v);
+    const cmd = typeof req.Cmd === 'string' ? [req.Cmd] : req.Cmd ?? [];
+    if (!cmd.length) throw badParameter('No exec command specified');
+    if (req.DetachKeys) parseDetachKeys(req.DetachKeys);
+    for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${JSON.stringify(e)}`);
+    const config: ExecConfig = {
+      Cmd: cmd.map(String),
+      Env: req.Env ?? [],
+      WorkingDir: req.WorkingDir ?? '',
+      User: req.User ?? '',
+      Privileged: !!req.Privileged,
+      Tty: !!req.Tty,
+      AttachStdin: !!req.AttachStdin,
+      AttachStdout: !!req.AttachStdout,
+      AttachStderr: !!req.AttachStderr,
+      DetachKeys: req.DetachKeys ?? '',
+      ConsoleSize: Array.isArray(req.ConsoleSize) && req.ConsoleSize[0] > 0 && req.ConsoleSize[1] > 0 ? req.ConsoleSize : null,
+    };
+    const id = randomBytes(32).toString('hex');
+    // Ended sessions stay inspectable for a while (docker's exec GC keeps them ~5 minutes).
+    this.store.forgetEnded(new Date(Date.now() - 15 * 60_000).toISOString());
+    this.store.insert({ id, containerId: v.id, config, state: 'created', pid: 0, conmonPid: 0, exitCode: null, created: nowIso(), startedBy: 0 });
+    this.publish(v, `exec_create: ${config.Cmd.join(' ')}`, id);
+    return { id };
+  }
+
+  private assertRunning(v: ContainerView): void {
+    if (v.state === 'paused') throw conflict(`Container ${v.id} is paused, unpause the container before exec`);
+    if (v.state !== 'running') throw conflict(`Container ${v.id} is not running`);
+  }
+
+  find(ref: string): ExecRow {
+    const r = this.store.lookup(ref);
+    if (r === 'ambiguous') throw badParameter(`multiple exec sessions found with prefix ${ref}`);
+    if (!r) throw notFound(`No such exec instance: ${ref}`);
+    if (!this.containers.find(r.containerId)) {
+      this.store.delete(r.id);
+      throw notFound(`No such exec instance: ${ref}`);
+    }
+    return r;
+  }
+
+  /** The session, with an exit that happened while nobody watched applied first. */
+  inspect(ref: string): ExecView {
+    const r = this.refresh(this.find(ref));
+    return { ...r, running: r.state === 'running' || r.state === 'starting' };
+  }
+
+  /** Exec IDs of a container (inspect's ExecIDs). */
+  idsOf(containerId: string): string[] {
+    return this.store.byContainer(containerId).map((r) => r.id);
+  }
+
+  private refresh(r: ExecRow): ExecRow {
+    if (r.state !== 'running' && r.state !== 'starting') return r;
+    if (this.live.has(r.id)) return r;
+    let code: number | undefined;
+    try {
+      const t = readFileSync(this.exitFile(r), 'utf8').trim();
+      if (t !== '') code = Number.parseInt(t, 10);
+    } catch {
+      /* no exit file yet */
+    }
+    if (code === undefined) {
+      const starterGone = r.state === 'starting' && !alive(r.startedBy, 'node');
+      const monitorGone = r.state === 'running' && r.conmonPid > 0 && !alive(r.conmonPid, 'conmon');
+      if (!starterGone && !monitorGone) return r;
+      code = -1;
+    }
+    const exitCode = Number.isNaN(code) ? -1 : code;
+    this.store.tx(() => {
+      const cur = this.store.get(r.id);
+      if (cur && (cur.state === 'running' || cur.state === 'starting')) this.store.update(r.id, { state: 'exited', exitCode });
+    });
+    rmSync(this.dir(r.id), { recursive: true, force: true });
+    return this.store.get(r.id) ?? { ...r, state: 'exited', exitCode };
+  }
+
+  // ---- start ---------------------------------------------------------------------------------
+
+  /**
+   * Starts the session. Validation and the claim happen before this resolves (so the caller can
+   * still answer with an error); the process itself starts in the background: `started` and
+   * `exited` report on it, and `session` relays its stdio when attached.
+   */
+  start(ref: string, o: { detach: boolean; tty?: boolean; size?: [number, number] }): ExecRun {
+    const row = this.find(ref);
+    const v = this.containers.get(row.containerId);
+    const claimed = this.store.tx(() => {
+      const cur = this.store.get(row.id);
+      if (!cur) throw notFound(`No such exec instance: ${ref}`);
+      if (cur.state === 'running' || cur.state === 'starting') throw conflict(`Error: Exec command ${row.id} is already running`);
+      if (cur.state === 'exited') throw conflict(`Error: Exec command ${row.id} has already run`);
+      const c = this.containers.store.get(row.containerId);
+      if (!c) throw notFound(`No such container: ${row.containerId}`);
+      this.assertRunning({ ...v, state: c.state });
+      this.store.update(row.id, { state: 'starting', startedBy: process.pid });
+      return cur;
+    });
+    const cfg = claimed.config;
+    const tty = o.tty ?? cfg.Tty;
+    const attach = !o.detach;
+    const session = attach
+      ? new AttachSession(row.id, tty, { stdin: cfg.AttachStdin, stdout: cfg.AttachStdout, stderr: cfg.AttachStderr })
+      : undefined;
+    const liveEntry: { size?: [number, number]; ready: boolean } = { ready: false, size: o.size ?? cfg.ConsoleSize ?? undefined };
+    this.live.set(row.id, liveEntry);
+    const dir = this.dir(row.id);
+    let resolveExit!: (n: number) => void;
+    let rejectExit!: (e: unknown) => void;
+    const exited = new Promise<number>((res, rej) => {
+      resolveExit = res;
+      rejectExit = rej;
+    });
+    exited.catch(() => undefined);
+    const record = (patch: Partial<ExecRow>) =>
+      this.store.tx(() => {
+        if (this.store.get(row.id)) this.store.update(row.id, patch);
+      });
+
+    let initialSize: [number, number] | undefined;
+    const started = (async (): Promise<number> => {
+      let spec: Record<string, unknown>;
+      initialSize = liveEntry.size;
+      try {
+        spec = this.processSpec(v, cfg, tty, liveEntry.size);
+      } catch (e) {
+        // docker's code for a session that could not be set up (e.g. an unknown user).
+        record({ state: 'exited', exitCode: 126 });
+        this.live.delete(row.id);
+        session?.fail((e as Error).message);
+        resolveExit(126);
+        throw e;
+      }
+      mkdirSync(join(dir, 'exit'), { recursive: true });
+      writeFileSync(join(dir, 'process.json'), JSON.stringify(spec));
+      const rt = this.deps.tools.runtime();
+      const cm = startExecConmon({
+        conmonPath: this.deps.tools.conmon(),
+        runtimePath: rt.path,
+        runtimeArgs: ['--root', runtimeStateDir(this.deps.paths)],
+        containerId: v.id,
+        sessionId: row.id,
+        name: v.name,
+        bundle: dir,
+        processSpec: join(dir, 'process.json'),
+        pidFile: join(dir, 'pid'),
+        conmonPidFile: join(dir, 'conmon.pid'),
+        exitDir: join(dir, 'exit'),
+        terminal: tty,
+        stdin: cfg.AttachStdin && attach,
+        attach,
+      });
+      try {
+        if (session) {
+          await cm.attachReady;
+          session.connect(await connectAttach(dir));
+          cm.go();
+        }
+        const pid = await cm.pid;
+        liveEntry.ready = true;
+        record({ state: 'running', pid, conmonPid: cm.conmonPid() });
+        // A resize that came while the fifo did not exist yet.
+        if (tty && liveEntry.size && liveEntry.size !== initialSize) this.writeCtl(dir, liveEntry.size[0], liveEntry.size[1]);
+        this.publish(v, `exec_start: ${cfg.Cmd.join(' ')}`, row.id);
+        void cm.exit.then(
+          ({ code }) => {
+            record({ state: 'exited', exitCode: code });
+            this.live.delete(row.id);
+            rmSync(dir, { recursive: true, force: true });
+            this.publish(v, 'exec_die', row.id, { exitCode: String(code) });
+            resolveExit(code);
+          },
+          (e) => rejectExit(e),
+        );
+        return pid;
+      } catch (e) {
+        const code = e instanceof ExecStartError ? e.exitCode : 125;
+        record({ state: 'exited', exitCode: code });
+        this.live.delete(row.id);
+        rmSync(dir, { recursive: true, force: true });
+        session?.fail((e as Error).message);
+        resolveExit(code);
+        const msg = `OCI runtime exec failed: ${(e as Error).message}`;
+        throw new EngineError(code === 125 ? 'internal' : 'bad-parameter', msg, msg);
+      }
+    })();
+    started.catch(() => undefined);
+    return { id: row.id, tty, session, started, exited };
+  }
+
+  /** The runtime's process JSON: the container's process with the exec's command, env, user, cwd. */
+  private processSpec(v: ContainerView, cfg: ExecConfig, tty: boolean, size: [number, number] | undefined): Record<string, unknown> {
+    let base: { process?: Record<string, unknown> };
+    try {
+      base = JSON.parse(readFileSync(join(v.dirs.bundle, 'config.json'), 'utf8')) as typeof base;
+    } catch (e) {
+      throw internal(`cannot read the container's runtime config: ${(e as Error).message}`);
+    }
+    const p: Record<string, unknown> = { ...(base.process ?? {}) };
+    const env = [...((p.env as string[]) ?? [])];
+    const set = (kv: string) => {
+      const k = kv.split('=')[0];
+      const i = env.findIndex((e) => e.split('=')[0] === k);
+      if (i >= 0) env[i] = kv;
+      else env.push(kv);
+    };
+    if (cfg.User) {
+      let u;
+      try {
+        u = resolveUser(v.dirs.merged, cfg.User);
+      } catch (e) {
+        if (e instanceof UserError) throw badParameter(e.message);
+        throw e;
+      }
+      p.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+      set(`HOME=${u.home || '/'}`);
+    }
+    for (const e of cfg.Env) set(e.includes('=') ? e : `${e}=`);
+    if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    p.env = env;
+    p.args = cfg.Cmd;
+    p.terminal = tty;
+    if (cfg.WorkingDir) p.cwd = cfg.WorkingDir;
+    if (tty && size) p.consoleSize = { height: size[0], width: size[1] };
+    else delete p.consoleSize;
+    if (cfg.Privileged) {
+      const caps = boundingCaps();
+      p.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: [] };
+    }
+    // Without CAP_SYS_RESOURCE runc exec fails on a limit above ours, as runc create would.
+    if (Array.isArray(p.rlimits)) p.rlimits = clampRlimits(p.rlimits as Rlimit[]);
+    return p;
+  }
+
+  // ---- resize --------------------------------------------------------------------------------
+
+  resize(ref: string, height: number, width: number): void {
+    const r = this.refresh(this.find(ref));
+    if (!r.config.Tty) return;
+    const l = this.live.get(r.id);
+    if (l && !l.ready) {
+      l.size = [height, width];
+      return;
+    }
+    if (r.state === 'created') {
+      // Applied as the initial console size when it starts.
+      this.store.setConfig(r.id, { ...r.config, ConsoleSize: [height, width] });
+      return;
+    }
+    if (r.state !== 'running') throw conflict(`exec session ${r.id} is not running`);
+    this.writeCtl(this.dir(r.id), height, width);
+  }
+
+  private writeCtl(dir: string, h: number, w: number): void {
+    try {
+      resizeConsole(join(dir, 'ctl'), h, w);
+    } catch (e) {
+      throw internal(`cannot resize the exec session's terminal: ${(e as Error).message}`);
+    }
+  }
+
+  /** Drops sessions of containers that are gone. */
+  prune(): void {
+    for (const id of this.store.orphans()) {
+      this.store.delete(id);
+      if (ID_RE.test(id)) rmSync(this.dir(id), { recursive: true, force: true });
+    }
+  }
+
+  private publish(v: ContainerView, action: string, execId: string, extra: Record<string, string> = {}): void {
+    this.deps.events.publish('container', action, v.id, { ...(v.parsed.Config.Labels ?? {}), execID: execId, ...extra, name: v.name, image: v.image });
+  }
+}

@@ -1,0 +1,387 @@
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { ImageState, type ImageRecord, type LayerRow } from '../../state/images.js';
+import type { ArchiveFormat } from '../../storage/archive-write.js';
+import { hexOf, sha256Hex } from '../../storage/digest.js';
+import { LayerStore } from '../../storage/layers.js';
+import type { Database } from 'better-sqlite3';
+import type { StoragePaths } from '../../config/paths.js';
+import type { EventBus } from '../events.js';
+import { badParameter, conflict, EngineError, notFound } from '../errors.js';
+import { commitImage, importImage, loadImages, saveImages, type CommitOptions, type ImportOptions } from './archives.js';
+import { filterImages } from './filter.js';
+import type { HistoryEntry, HistoryItem, ImageConfig, ImageInfo, ImageUse, LoadReport, RemoveReport } from './types.js';
+import { canonicalName, candidateNames, familiarName, isFullId, isIdPrefix, LOCAL_DOMAIN, parseReference, repoOf } from './refs.js';
+
+export type { ImageInfo, ImageConfig, ImageUse } from './types.js';
+export { hostArch, type CommitOptions, type ImportOptions } from './archives.js';
+
+export interface ImageServiceDeps {
+  db: Database;
+  paths: StoragePaths;
+  events: EventBus;
+  /** Which containers use an image (hex ID): removal refuses or forces by it. */
+  usage: (imageId: string) => ImageUse;
+}
+
+/**
+ * The image store: records in SQLite (state/images.ts), layers on disk (storage/layers.ts).
+ * What containers use: `resolve(ref)` for the image, `config(id)` for its config,
+ * `lowerSpec(id)` / `layerDirs(id)` for overlay lower dirs, `commit()` with storage/diff-tar.ts
+ * for `docker commit`; removal asks `deps.usage` which containers use an image.
+ */
+export class ImageService {
+  readonly state: ImageState;
+  readonly layers: LayerStore;
+  /** @internal */
+  readonly tmpDir: string;
+  /** Serialises changes to layers and records: a load must not reuse a layer an rmi is deleting. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ImageServiceDeps) {
+    this.state = new ImageState(deps.db);
+    this.layers = new LayerStore(deps.paths.root, this.state);
+    this.tmpDir = join(deps.paths.root, 'tmp');
+    // Sweeps debris of a killed service; every change awaits it before touching layers.
+    this.queue = this.layers.init().catch(() => undefined);
+  }
+
+  /** @internal Runs `fn` after every earlier change has finished. */
+  locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---- reading ----
+
+  private info(r: ImageRecord): ImageInfo {
+    const cfg = JSON.parse(r.config.toString('utf8')) as ImageConfig;
+    return { ...r, cfg, layerRows: r.layers.map((l) => this.state.layer(l)).filter((l): l is LayerRow => !!l) };
+  }
+
+  get(id: string): ImageInfo | undefined {
+    const r = this.state.image(hexOf(id));
+    return r ? this.info(r) : undefined;
+  }
+
+  all(): ImageInfo[] {
+    return this.state.allImages().map((r) => this.info(r));
+  }
+
+  count(): number {
+    return this.state.count();
+  }
+
+  /** Finds an image by full ID, name (short names as docker expands them), digest or ID prefix. */
+  resolve(input: string): ImageInfo {
+    const id = this.resolveId(input);
+    const img = id && this.get(id);
+    if (!img) throw notFound(`No such image: ${input}`);
+    return img;
+  }
+
+  /** The matched stored name when `input` named the image (not its ID). */
+  resolveName(input: string): string | undefined {
+    try {
+      const { ref, names } = candidateNames(input);
+      if (ref.digest) return undefined;
+      return names.find((n) => this.state.imageByName(n));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private resolveId(input: string): string | undefined {
+    const s = input.trim();
+    if (!s) throw badParameter('invalid reference format: repository name must have at least one component');
+    if (isFullId(s)) return hexOf(s);
+    let parseErr: unknown;
+    try {
+      const { ref, names } = candidateNames(s);
+      if (ref.digest) {
+        for (const n of names) {
+          const r = parseReference(n);
+          const hit = this.state.imagesByDigest(`${repoOf(r)}@${ref.digest}`)[0];
+          if (hit) return hit;
+        }
+        const byManifest = this.state.imagesByManifestDigest(ref.digest);
+        if (byManifest.length) return byManifest[0];
+        return undefined;
+      }
+      for (const n of names) {
+        const hit = this.state.imageByName(n);
+        if (hit) return hit;
+      }
+    } catch (e) {
+      parseErr = e;
+    }
+    if (isIdPrefix(s)) {
+      const ids = this.state.idsWithPrefix(hexOf(s));
+      if (ids.length > 1) throw badParameter(`image ID prefix ${JSON.stringify(s)} is ambiguous`);
+      if (ids.length === 1) return ids[0];
+    }
+    if (parseErr) throw parseErr;
+    return undefined;
+  }
+
+  exists(input: string): boolean {
+    try {
+      return this.resolveId(input) !== undefined && this.get(this.resolveId(input)!) !== undefined;
+    } catch (e) {
+      if (e instanceof EngineError && e.kind === 'bad-parameter') return false;
+      throw e;
+    }
+  }
+
+  list(filters: Record<string, string[]> = {}, opts: { libpod?: boolean } = {}): ImageInfo[] {
+    return filterImages(this.all(), filters, (ref) => this.resolve(ref), opts);
+  }
+
+  sizeOf(img: ImageInfo): number {
+    return img.layerRows.reduce((n, l) => n + l.size, 0);
+  }
+
+  /** Bytes of this image's layers that other images also use. */
+  sharedSize(img: ImageInfo, uses = this.state.layerUseCounts()): number {
+    return img.layerRows.reduce((n, l) => n + ((uses.get(l.id) ?? 0) > 1 ? l.size : 0), 0);
+  }
+
+  containersUsing(id: string): ImageUse['containers'] {
+    return this.deps.usage(hexOf(id)).containers;
+  }
+
+  history(input: string): HistoryItem[] {
+    const img = this.resolve(input);
+    const hist: HistoryEntry[] = img.cfg.history?.length
+      ? img.cfg.history
+      : img.layerRows.map(() => ({ created: img.cfg.created, created_by: '', comment: '' }));
+    const rows = [...img.layerRows];
+    const out: HistoryItem[] = [];
+    for (let i = hist.length - 1; i >= 0; i--) {
+      const h = hist[i];
+      const layer = h.empty_layer ? undefined : rows.pop();
+      out.push({
+        id: i === hist.length - 1 ? `sha256:${img.id}` : '<missing>',
+        created: h.created ? Math.floor(Date.parse(h.created) / 1000) || 0 : 0,
+        createdBy: h.created_by ?? '',
+        tags: i === hist.length - 1 ? img.names : [],
+        size: layer?.size ?? 0,
+        comment: h.comment ?? '',
+      });
+    }
+    return out;
+  }
+
+  /** Lower dirs of an image's layers, top layer first, as overlay's lowerdir wants them. */
+  layerDirs(imageId: string): string[] {
+    const img = this.get(imageId);
+    if (!img) throw notFound(`No such image: ${imageId}`);
+    return [...img.layers].reverse().map((l) => this.layers.diffDir(l));
+  }
+
+  /** The same as short links: mount with `cwd` so the option string stays short. */
+  lowerSpec(imageId: string): { cwd: string; lower: string } {
+    const img = this.get(imageId);
+    if (!img) throw notFound(`No such image: ${imageId}`);
+    return { cwd: this.layers.dir, lower: this.layers.lowerSpec(img.layers) };
+  }
+
+  config(imageId: string): ImageConfig {
+    const img = this.get(imageId);
+    if (!img) throw notFound(`No such image: ${imageId}`);
+    return img.cfg;
+  }
+
+  // ---- names ----
+
+  /** @internal The stored name for a user's target name (validates it). */
+  nameFor(input: string, libpod: boolean): string {
+    const ref = parseReference(input);
+    if (ref.digest) throw badParameter(`refusing to create a tag with a digest reference: ${input}`);
+    if (!ref.explicitDomain && libpod) return canonicalName(parseReference(`${LOCAL_DOMAIN}/${ref.path.replace(/^library\//, '')}:${ref.tag ?? 'latest'}`));
+    return canonicalName(ref);
+  }
+
+  /** @internal */
+  display(name: string, libpod: boolean) {
+    return libpod ? name : familiarName(name);
+  }
+
+  /** Tags `input` as `target`; libpod puts registry-less names under localhost/, as podman does. */
+  tag(input: string, target: string, opts: { libpod?: boolean } = {}): string {
+    const img = this.resolve(input);
+    const name = this.nameFor(target, !!opts.libpod);
+    this.state.setName(name, img.id);
+    this.publish('tag', img.id, this.display(name, !!opts.libpod));
+    return name;
+  }
+
+  /** Removes names from an image (all of them when `names` is empty); the image stays. */
+  untag(input: string, names: string[] = [], opts: { libpod?: boolean } = {}): string[] {
+    const img = this.resolve(input);
+    let targets = img.names;
+    if (names.length) {
+      targets = names.map((n) => {
+        const { names: cands } = candidateNames(n);
+        const hit = cands.find((c) => img.names.includes(c));
+        if (!hit) throw notFound(`image ${input} is not tagged ${n}`);
+        return hit;
+      });
+    }
+    for (const n of targets) {
+      this.state.removeName(n);
+      this.publish('untag', img.id, this.display(n, !!opts.libpod));
+    }
+    return targets;
+  }
+
+  // ---- removal ----
+
+  /** docker rmi semantics: a name with siblings is only untagged; images in use are guarded. */
+  remove(input: string, opts: { force?: boolean; noprune?: boolean; libpod?: boolean } = {}): Promise<RemoveReport> {
+    return this.locked(() => this.removeNow(input, opts));
+  }
+
+  private async removeNow(input: string, opts: { force?: boolean; noprune?: boolean; libpod?: boolean }): Promise<RemoveReport> {
+    const img = this.resolve(input);
+    const byName = this.resolveName(input);
+    const short = img.id.slice(0, 12);
+    const report: RemoveReport = { untagged: [], deleted: [] };
+    if (byName && img.names.length > 1) {
+      report.untagged.push(...this.untag(img.id, [byName], opts).map((n) => this.display(n, !!opts.libpod)));
+      return report;
+    }
+    const users = this.containersUsing(img.id);
+    const running = users.find((c) => c.running);
+    if (running) {
+      throw conflict(`conflict: unable to delete ${short} (cannot be forced) - image is being used by running container ${running.id.slice(0, 12)}`);
+    }
+    if (users.length && !opts.force) {
+      if (byName) throw conflict(`conflict: unable to remove repository reference "${input}" (must force) - container ${users[0].id.slice(0, 12)} is using its referenced image ${short}`);
+      throw conflict(`conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${users[0].id.slice(0, 12)}`);
+    }
+    if (!byName && img.names.length > 1 && !opts.force) {
+      throw conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
+    }
+    report.untagged.push(...this.untag(img.id, [], opts).map((n) => this.display(n, !!opts.libpod)));
+    if (users.length) return report; // forced: the stopped containers keep the image's layers
+    report.deleted.push(...(await this.deleteImage(img)));
+    return report;
+  }
+
+  private async deleteImage(img: ImageInfo): Promise<string[]> {
+    this.state.deleteImage(img.id);
+    const deleted = [`sha256:${img.id}`];
+    for (const l of [...img.layers].reverse()) {
+      if (this.state.layerUsers(l) > 0) break;
+      await this.layers.remove(l);
+      deleted.push(`sha256:${l}`);
+    }
+    this.publish('delete', img.id, `sha256:${img.id}`);
+    return deleted;
+  }
+
+  /** Removes dangling images (all unused ones with `all`), honouring until/label filters. */
+  prune(filters: Record<string, string[]> = {}, opts: { all?: boolean; libpod?: boolean } = {}): Promise<{ report: RemoveReport; reclaimed: number; perImage: { id: string; size: number }[] }> {
+    return this.locked(() => this.pruneNow(filters, opts));
+  }
+
+  private async pruneNow(filters: Record<string, string[]>, opts: { all?: boolean; libpod?: boolean }): Promise<{ report: RemoveReport; reclaimed: number; perImage: { id: string; size: number }[] }> {
+    const f = { ...filters };
+    let all = !!opts.all;
+    if (f.dangling?.length) {
+      if (!['true', 'false', '1', '0'].includes(f.dangling[0])) throw badParameter(`invalid filter 'dangling=${f.dangling[0]}'`);
+      all = f.dangling[0] === 'false' || f.dangling[0] === '0';
+      delete f.dangling;
+    }
+    for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw badParameter(`invalid filter '${k}'`);
+    const candidates = filterImages(this.all(), f, (r) => this.resolve(r), { libpod: opts.libpod }).filter((i) => all || i.names.length === 0);
+    const report: RemoveReport = { untagged: [], deleted: [] };
+    const perImage: { id: string; size: number }[] = [];
+    let reclaimed = 0;
+    for (const img of candidates) {
+      if (this.containersUsing(img.id).length) continue;
+      const fresh = this.get(img.id);
+      if (!fresh) continue;
+      const before = this.layerBytes();
+      report.untagged.push(...this.untag(img.id, [], opts).map((n) => this.display(n, !!opts.libpod)));
+      report.deleted.push(...(await this.deleteImage(fresh)));
+      const freed = before - this.layerBytes();
+      reclaimed += freed;
+      perImage.push({ id: img.id, size: freed });
+    }
+    this.deps.events.publish('image', 'prune', '', { reclaimed: String(reclaimed) });
+    return { report, reclaimed, perImage };
+  }
+
+  private layerBytes(): number {
+    return this.state.allLayers().reduce((n, l) => n + l.size, 0);
+  }
+
+  /** The images part of `system df`. */
+  df(): { images: (ImageInfo & { size: number; shared: number; containers: number })[]; layersSize: number } {
+    const uses = this.state.layerUseCounts();
+    const images = this.all().map((i) => ({ ...i, size: this.sizeOf(i), shared: this.sharedSize(i, uses), containers: this.containersUsing(i.id).length }));
+    return { images, layersSize: this.layerBytes() };
+  }
+
+  // ---- creating (images-create.ts) ----
+
+  /** @internal Records an image whose layers (chain IDs, bottom first) are stored. */
+  record(config: Buffer, chain: string[], extra: { digest?: string; manifest?: Buffer; parent?: string } = {}): ImageInfo {
+    const id = sha256Hex(config);
+    const cfg = JSON.parse(config.toString('utf8')) as ImageConfig;
+    const size = chain.reduce((n, l) => n + (this.state.layer(l)?.size ?? 0), 0);
+    this.state.insertImage(
+      {
+        id,
+        config,
+        parent: extra.parent ?? '',
+        digest: extra.digest ?? null,
+        manifest: extra.manifest ?? null,
+        created: Date.parse(cfg.created ?? '') || 0,
+        added: Date.now(),
+        size,
+        labels: cfg.config?.Labels ?? {},
+      },
+      chain,
+    );
+    return this.get(id)!;
+  }
+
+  /** @internal Layers made by a failed operation that no image ended up using. */
+  async dropOrphans(created: Set<string>): Promise<void> {
+    for (const l of [...created].reverse()) if (this.state.layerUsers(l) === 0) await this.layers.remove(l);
+  }
+
+  /** @internal */
+  applyName(imageId: string, input: string, libpod: boolean): string {
+    const name = this.nameFor(input, libpod);
+    this.state.setName(name, imageId);
+    this.publish('tag', imageId, this.display(name, libpod));
+    return name;
+  }
+
+  /** @internal */
+  publish(action: string, imageId: string, name: string): void {
+    this.deps.events.publish('image', action, `sha256:${imageId}`, { name });
+  }
+
+  load(input: AsyncIterable<Buffer>, opts: { libpod?: boolean } = {}): Promise<LoadReport> {
+    return loadImages(this, input, opts);
+  }
+
+  save(refs: string[], format: ArchiveFormat, out: Writable, opts: { libpod?: boolean } = {}): Promise<void> {
+    return saveImages(this, refs, format, out, opts);
+  }
+
+  import(input: AsyncIterable<Buffer>, opts: ImportOptions = {}): Promise<ImageInfo> {
+    return importImage(this, input, opts);
+  }
+
+  /** For commit: `diff` is an OCI layer tar of the container's changes (storage/diff-tar.ts). */
+  commit(opts: CommitOptions): Promise<ImageInfo> {
+    return commitImage(this, opts);
+  }
+}
