@@ -37,11 +37,18 @@ function networks(v: ContainerView) {
   };
 }
 
+/** docker lists binds and `--mount` tmpfs mounts; `--tmpfs` ones only show in HostConfig.Tmpfs. */
 function mounts(v: ContainerView) {
-  return (v.parsed.HostConfig.Binds ?? []).map((b) => {
-    const [src, dst, mode = ''] = b.split(':');
-    return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
-  });
+  return v.mounts
+    .filter((m) => m.type === 'bind' || m.origin === 'mounts')
+    .map((m) => ({
+      Type: m.type,
+      Source: m.source,
+      Destination: m.destination,
+      Mode: m.mode ?? '',
+      RW: !m.readOnly,
+      Propagation: m.type === 'bind' ? m.propagation ?? 'rprivate' : '',
+    }));
 }
 
 export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {

@@ -35,7 +35,7 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
     ImageID: v.imageId,
     IsInfra: false,
     Labels: c.Labels ?? {},
-    Mounts: (v.parsed.HostConfig.Binds ?? []).map((b) => b.split(':')[1]),
+    Mounts: v.mounts.filter((m) => m.type === 'bind').map((m) => m.destination),
     Names: [v.name],
     Namespaces: {},
     Networks: [],
@@ -117,10 +117,9 @@ function inspectBody(v: ContainerView, runtime: string, size?: number, execIds: 
     ExecIDs: execIds,
     GraphDriver: { Name: 'overlay', Data: { MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work } },
     ...(size !== undefined ? { SizeRw: size, SizeRootFs: 0 } : {}),
-    Mounts: (h.Binds ?? []).map((b) => {
-      const [src, dst, mode = ''] = b.split(':');
-      return { Type: 'bind', Source: src, Destination: dst, Driver: '', Mode: '', Options: ['rbind'], RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
-    }),
+    Mounts: v.mounts
+      .filter((m) => m.type === 'bind')
+      .map((m) => ({ Type: 'bind', Source: m.source, Destination: m.destination, Driver: '', Mode: '', Options: ['rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' })),
     Dependencies: [],
     NetworkSettings: { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {}, SandboxKey: '' },
     Namespace: '',

@@ -40,6 +40,8 @@ function refuse(field: string, why = 'is not supported by berth yet'): never {
   throw new HttpError(400, `SpecGenerator field "${field}" ${why}`, `invalid argument: ${field}`);
 }
 
+const BIND_OPTIONS = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
+
 export function specgenToCreate(sg: SG): CreateRequest {
   if (!sg || typeof sg !== 'object' || Array.isArray(sg)) throw new HttpError(400, 'request body must be a SpecGenerator object');
   for (const [k, v] of Object.entries(sg)) {
@@ -150,8 +152,11 @@ export function specgenToCreate(sg: SG): CreateRequest {
     const type = (m.type ?? m.Type) as string;
     const dst = (m.destination ?? m.Target) as string;
     const src = (m.source ?? m.Source) as string;
-    const opts = ((m.options as string[] | undefined) ?? []).filter((o) => o !== 'rbind' && o !== 'bind');
-    if ((m.ReadOnly as boolean | undefined) === true) opts.push('ro');
+    const given = ((m.options as string[] | undefined) ?? []).filter((o) => typeof o === 'string');
+    // Bind strings carry only what the engine's bind syntax knows; podman's extra flags (nosuid,
+    // nodev...) have no Binds form and were never applied.
+    const opts = type === 'bind' ? given.filter((o) => BIND_OPTIONS.has(o)) : given;
+    if ((m.ReadOnly as boolean | undefined) === true && !opts.includes('ro')) opts.push('ro');
     if (type === 'bind') binds.push(`${src}:${dst}${opts.length ? `:${opts.join(',')}` : ''}`);
     else if (type === 'tmpfs') tmpfs[dst] = opts.join(',');
     else refuse('mounts', `type "${type}" is not supported (bind and tmpfs are)`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isAbsolute } from 'node:path';
+import { mountsOf } from './mounts.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
 import { parseSignal } from './signals.js';
@@ -83,15 +83,6 @@ function checkSecurityOpt(opts: string[]): void {
   }
 }
 
-function checkBinds(binds: string[]): void {
-  for (const b of binds) {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3) throw badParameter(`invalid volume specification: '${b}'`);
-    if (!isAbsolute(parts[0])) throw badParameter(`named volumes are not supported yet: '${b}' (use a host path)`);
-    if (!isAbsolute(parts[1])) throw badParameter(`invalid volume specification: '${b}': mount path must be absolute`);
-  }
-}
-
 const DEFAULT_HOST: HostConfig = {
   Binds: null, NetworkMode: 'default', RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false,
   CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null, IpcMode: 'private',
@@ -120,8 +111,7 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   else if (published) throw badParameter('publishing ports needs bridge networking, which this berth build does not have yet (use --network host)');
   resolveCapsChecked(h.CapAdd ?? [], h.CapDrop ?? []);
   checkSecurityOpt(h.SecurityOpt ?? []);
-  foldMounts(h);
-  checkBinds(h.Binds ?? []);
+  const mounts = mountsOf(h);
   if (c.StopSignal) parseSignal(c.StopSignal);
   for (const u of h.Ulimits ?? []) {
     if (!u.Name || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw badParameter(`invalid ulimit: ${JSON.stringify(u)}`);
@@ -178,25 +168,9 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
     ...(c.StopTimeout !== undefined && c.StopTimeout !== null ? { StopTimeout: c.StopTimeout } : {}),
   };
   if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
-  const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '' };
+  const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '', mounts };
   if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;
   return { spec, warnings };
-}
-
-/** `--mount` as docker sends it: binds join Binds, tmpfs joins Tmpfs; volumes wait for the volume issue. */
-function foldMounts(h: HostConfig): void {
-  for (const m of h.Mounts ?? []) {
-    if (!m.Target || !isAbsolute(m.Target)) throw badParameter(`invalid mount config: target must be an absolute path`);
-    if (m.Type === 'bind') {
-      if (!m.Source || !isAbsolute(m.Source)) throw badParameter(`invalid mount config for type "bind": source must be an absolute path`);
-      h.Binds = [...(h.Binds ?? []), `${m.Source}:${m.Target}${m.ReadOnly ? ':ro' : ''}`];
-    } else if (m.Type === 'tmpfs') {
-      const opts = [m.TmpfsOptions?.SizeBytes ? `size=${m.TmpfsOptions.SizeBytes}` : '', m.TmpfsOptions?.Mode ? `mode=${m.TmpfsOptions.Mode.toString(8)}` : '', m.ReadOnly ? 'ro' : ''];
-      h.Tmpfs = { ...(h.Tmpfs ?? {}), [m.Target]: opts.filter(Boolean).join(',') };
-    } else {
-      throw badParameter(`mount type "${m.Type}" is not supported yet (bind and tmpfs are)`);
-    }
-  }
 }
 
 function resolveCapsChecked(add: string[], drop: string[]): void {

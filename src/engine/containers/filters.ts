@@ -1,5 +1,6 @@
 import { badParameter } from '../errors.js';
 import type { ContainerView } from './service.js';
+import { containerMounts } from './mounts.js';
 
 /** Docker's names for our states ('stopping' is still running to clients). */
 export function dockerStatus(state: string): string {
@@ -56,7 +57,7 @@ export function filterContainers(list: ContainerView[], f: Record<string, string
     if (f['restart-policy']?.length && !f['restart-policy'].includes(c.parsed.HostConfig.RestartPolicy.Name || 'no')) return false;
     if (f.network?.length && !f.network.includes(c.parsed.HostConfig.NetworkMode)) return false;
     if (f.volume?.length) {
-      const dests = (c.parsed.HostConfig.Binds ?? []).flatMap((b) => b.split(':').slice(0, 2));
+      const dests = containerMounts(c.parsed).flatMap((m) => [m.source, m.destination]);
       if (!f.volume.some((v) => dests.includes(v))) return false;
     }
     if (f.until?.length) {

@@ -4,6 +4,7 @@ import { customSeccomp, defaultSeccomp } from '../../oci/seccomp.js';
 import type { OciMount, SpecInput } from '../../oci/spec.js';
 import { hostDevices } from '../../oci/devices.js';
 import type { ContainerSpec } from './types.js';
+import { containerMounts } from './mounts.js';
 import type { ResolvedUser } from './rootfs.js';
 
 export const INIT_DEST = '/run/berth-init';
@@ -54,10 +55,10 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     mounts.push({ destination: INIT_DEST, type: 'bind', source: r.spec.initPath, options: ['bind', 'ro', 'nosuid', 'nodev'] });
     args = [INIT_DEST, '--', ...args];
   }
-  for (const b of h.Binds ?? []) {
-    const [src, dst, mode = ''] = b.split(':');
-    const flags = mode.split(',');
-    mounts.push({ destination: dst, type: 'bind', source: src, options: ['rbind', flags.includes('ro') ? 'ro' : 'rw', 'rprivate'] });
+  const tmpfs: Record<string, string> = {};
+  for (const m of containerMounts(r.spec)) {
+    if (m.type === 'bind') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate'] });
+    else tmpfs[m.destination] = m.options.join(',');
   }
 
   const env = [...c.Env];
@@ -104,7 +105,7 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     pidHost: h.PidMode === 'host',
     utsHost: h.UTSMode === 'host',
     mounts,
-    tmpfs: h.Tmpfs ?? {},
+    tmpfs,
     cgroupsPath: r.cgroupsPath,
     devices: h.Privileged ? hostDevices() : undefined,
     annotations: { ...(r.spec.annotations ?? {}), 'io.container.manager': 'berth', 'org.opencontainers.image.stopSignal': c.StopSignal ?? 'SIGTERM' },

@@ -20,7 +20,8 @@ import {
 } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import { parseSignal } from './signals.js';
-import type { ContainerSpec, HostConfig, ImageSource } from './types.js';
+import type { ContainerSpec, HostConfig, ImageSource, MountSpec } from './types.js';
+import { containerMounts } from './mounts.js';
 import { AttachSession, PendingAttaches, type AttachOptions } from './attach.js';
 import { Waiters } from './waiters.js';
 import { planUpdate } from './update.js';
@@ -46,6 +47,8 @@ export interface ContainerServiceOptions {
 export interface ContainerView extends ContainerRow {
   parsed: ContainerSpec;
   dirs: ContainerDirs;
+  /** Every mount, from the typed model (mounts.ts). */
+  mounts: MountSpec[];
 }
 
 export interface ExitClaim {
@@ -100,15 +103,16 @@ export class ContainerService {
    * Parsed specs and paths by container: a spec only changes on update, so listing a thousand
    * containers parses none of them again (the stored text is compared, not trusted to be fresh).
    */
-  private views = new Map<string, { spec: string; parsed: ContainerSpec; dirs: ContainerDirs }>();
+  private views = new Map<string, { spec: string; parsed: ContainerSpec; dirs: ContainerDirs; mounts: MountSpec[] }>();
 
   private view(row: ContainerRow): ContainerView {
     let c = this.views.get(row.id);
     if (!c || c.spec !== row.spec) {
-      c = { spec: row.spec, parsed: JSON.parse(row.spec) as ContainerSpec, dirs: c?.dirs ?? containerDirs(this.o.paths, row.id) };
+      const parsed = JSON.parse(row.spec) as ContainerSpec;
+      c = { spec: row.spec, parsed, dirs: c?.dirs ?? containerDirs(this.o.paths, row.id), mounts: containerMounts(parsed) };
       this.views.set(row.id, c);
     }
-    return { ...row, parsed: c.parsed, dirs: c.dirs };
+    return { ...row, parsed: c.parsed, dirs: c.dirs, mounts: c.mounts };
   }
 
   find(ref: string): ContainerView | undefined {

@@ -70,8 +70,39 @@ export interface HostConfig {
   LogConfig: { Type: string; Config: Record<string, string> };
   PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
   GroupAdd?: string[] | null;
-  /** `--mount` entries (bind and tmpfs are honoured; they are folded into Binds/Tmpfs at create). */
-  Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }[] | null;
+  /** `--mount` entries as docker sends them; parsed into `ContainerSpec.mounts` at create. */
+  Mounts?: {
+    Type: string;
+    Source?: string;
+    Target: string;
+    ReadOnly?: boolean;
+    BindOptions?: { Propagation?: string };
+    TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  }[] | null;
+}
+
+export type MountType = 'bind' | 'tmpfs';
+export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
+
+/** One mount of a container, parsed once from whichever field asked for it (mounts.ts). */
+export interface MountSpec {
+  type: MountType;
+  /** The host path of a bind; '' for tmpfs. */
+  source: string;
+  /** Absolute, normalised path inside the container. */
+  destination: string;
+  readOnly: boolean;
+  /** Bind propagation; unset means the default (rprivate). */
+  propagation?: Propagation;
+  /** SELinux relabelling asked for (z shared, Z private); recorded, no labels on these hosts. */
+  relabel?: 'z' | 'Z';
+  noCopy?: boolean;
+  /** tmpfs mount options as given (size=, mode=, ro...). */
+  options: string[];
+  /** The field it came from: inspect shows each as docker does. */
+  origin: 'binds' | 'mounts' | 'tmpfs';
+  /** A Binds entry's option string, echoed as inspect's Mode. */
+  mode?: string;
 }
 
 /** How the container was made: the API flavour decides defaults (capability set, names). */
@@ -88,6 +119,8 @@ export interface ContainerSpec {
   initPath?: string;
   /** Extra OCI annotations (libpod's SpecGenerator). */
   annotations?: Record<string, string>;
+  /** Every mount, parsed at create (absent in containers made before the mount model). */
+  mounts?: MountSpec[];
 }
 
 /** Image facts the container engine needs; the image store implements this. */

@@ -313,3 +313,41 @@ test('-v host binds, --mount bind/tmpfs; volume mounts are refused until volumes
   const named = await b.docker(['run', '--rm', ...NET, '-v', 'named:/v', 'busybox', 'true']);
   assert.notEqual(named.code, 0);
 });
+
+test('mounts: inspect lists each as docker does; propagation reaches the runtime; bad specs are 400s', async () => {
+  const fs = await import('node:fs');
+  const dir = join(b.dir, 'mountsdir');
+  fs.mkdirSync(dir, { recursive: true });
+  const c = await ok(['create', ...NET, '-v', `${dir}:/b:ro,rslave`, '--mount', `type=bind,src=${dir},dst=/m`, '--mount', 'type=tmpfs,dst=/t', '--tmpfs', '/run:size=1m', 'busybox', 'sleep', '30']);
+  const id = c.trim();
+  const info = JSON.parse(await ok(['inspect', id]))[0];
+  // --mount stays in HostConfig.Mounts (docker does not fold it into Binds).
+  assert.deepEqual(info.HostConfig.Binds, [`${dir}:/b:ro,rslave`]);
+  assert.equal(info.HostConfig.Mounts.length, 2);
+  assert.deepEqual(
+    info.Mounts.map((m: Record<string, unknown>) => [m.Type, m.Source, m.Destination, m.Mode, m.RW, m.Propagation]),
+    [['bind', dir, '/b', 'ro,rslave', false, 'rslave'], ['bind', dir, '/m', '', true, 'rprivate'], ['tmpfs', '', '/t', '', true, '']],
+  );
+  await ok(['start', id]);
+  const pm = await ok(['exec', id, 'cat', '/proc/self/mountinfo']);
+  const line = (dst: string) => pm.split('\n').find((l: string) => l.split(' ')[4] === dst) ?? '';
+  assert.match(line('/b'), / ro[, ]/);
+  assert.match(line('/run'), /tmpfs/);
+  const config = JSON.parse(fs.readFileSync(join(b.runRoot, 'containers', id, 'bundle', 'config.json'), 'utf8'));
+  const ociB = config.mounts.find((m: { destination: string }) => m.destination === '/b');
+  assert.deepEqual(ociB.options, ['rbind', 'ro', 'rslave']);
+  await ok(['rm', '-f', id]);
+
+  for (const [spec, msg] of [
+    [`${dir}:/`, /destination can't be '\/'/],
+    [`${dir}:/x:rw,zz`, /unknown option 'zz'/],
+    [`${dir}:relative`, /must be absolute/],
+  ] as const) {
+    const r = await b.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none', Binds: [spec] } });
+    assert.equal(r.status, 400, `${spec}: ${r.text}`);
+    assert.match(r.json.message, msg);
+  }
+  const dup = await b.request('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none', Binds: [`${dir}:/x`], Tmpfs: { '/x': '' } } });
+  assert.equal(dup.status, 400);
+  assert.match(dup.json.message, /Duplicate mount point: \/x/);
+});

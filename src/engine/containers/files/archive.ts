@@ -13,6 +13,7 @@ import { badParameter, EngineError, internal } from '../../errors.js';
 import { ContainerFs, components, goFileMode, type Entry, type FsMount } from './container-fs.js';
 import { ByteSource, TarError, TarReader, type TarHeader } from '../../../storage/tar-reader.js';
 import { decompressed } from '../../../storage/compression.js';
+import { bindSources, containerMounts } from '../mounts.js';
 
 /** docker's X-Docker-Container-Path-Stat. */
 export interface PathStat {
@@ -29,10 +30,7 @@ function fsMounts(v: ContainerView): FsMount[] {
     const src = join(v.dirs.userdata, f);
     if (existsSync(src)) m.push({ dest: `/etc/${f}`, source: src });
   }
-  for (const b of v.parsed.HostConfig.Binds ?? []) {
-    const [src, dst] = b.split(':');
-    if (src?.startsWith('/') && dst) m.push({ dest: dst, source: src });
-  }
+  m.push(...bindSources(containerMounts(v.parsed)));
   return m;
 }
 

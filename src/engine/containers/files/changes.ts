@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { getAttributeSync } from '@napi-rs/xattr';
 import type { FilesDeps } from './service.js';
 import type { ContainerView } from '../service.js';
+import { containerMounts } from '../mounts.js';
 
 export interface Change {
   Path: string;
@@ -125,11 +126,7 @@ export function changesOf(upper: string, layers: string[], mountDests: string[])
 
 function mountDestsOf(v: ContainerView): string[] {
   const d = [...RUNTIME_MOUNTS];
-  for (const b of v.parsed.HostConfig.Binds ?? []) {
-    const dst = b.split(':')[1];
-    if (dst) d.push(dst.replace(/\/+$/, ''));
-  }
-  for (const t of Object.keys(v.parsed.HostConfig.Tmpfs ?? {})) d.push(t.replace(/\/+$/, ''));
+  for (const m of containerMounts(v.parsed)) d.push(m.destination);
   return d;
 }
 

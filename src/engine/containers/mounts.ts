@@ -1,0 +1,114 @@
+// The typed mount model: every way a client asks for a mount (compat `Binds`, `Mounts`, `Tmpfs`;
+// libpod's mounts arrive as Binds/Tmpfs through specgen) is parsed once, at create, into
+// `MountSpec`s stored with the container. The OCI spec, archive and cp, changes, filters and
+// inspect read these, never the request strings.
+import { isAbsolute, posix } from 'node:path';
+import { badParameter } from '../errors.js';
+import type { HostConfig, MountSpec, Propagation } from './types.js';
+
+export type { MountSpec, MountType, Propagation } from './types.js';
+
+const PROPAGATIONS = new Set<Propagation>(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
+// Docker Desktop's consistency flags: accepted and meaningless on Linux, as in dockerd.
+const CONSISTENCY = new Set(['consistent', 'cached', 'delegated']);
+
+function cleanDest(dst: string, what: string): string {
+  if (!dst || !isAbsolute(dst)) throw badParameter(`invalid ${what}: mount path must be absolute`);
+  const d = posix.normalize(dst).replace(/(.)\/+$/, '$1');
+  if (d === '/') throw badParameter(`invalid ${what}: destination can't be '/'`);
+  return d;
+}
+
+/** One `Binds` entry: `host:ctr[:opts]`, opts a comma list of ro|rw, z|Z, nocopy, propagation. */
+export function parseBind(spec: string): MountSpec {
+  if (typeof spec !== 'string') throw badParameter('invalid volume specification: expected a string');
+  const what = `volume specification: '${spec.slice(0, 200)}'`;
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3) throw badParameter(`invalid ${what}`);
+  const [src, dst, mode = ''] = parts;
+  if (!isAbsolute(src)) throw badParameter(`named volumes are not supported yet: '${spec.slice(0, 200)}' (use a host path)`);
+  const m: MountSpec = { type: 'bind', source: src, destination: cleanDest(dst, what), readOnly: false, options: [], origin: 'binds', mode };
+  let rw: string | undefined;
+  for (const o of mode === '' ? [] : mode.split(',')) {
+    if (o === 'ro' || o === 'rw') {
+      if (rw) throw badParameter(`invalid ${what}: duplicate mode ${o}`);
+      rw = o;
+      m.readOnly = o === 'ro';
+    } else if (o === 'z' || o === 'Z') {
+      if (m.relabel) throw badParameter(`invalid ${what}: duplicate relabel option ${o}`);
+      m.relabel = o;
+    } else if (o === 'nocopy') m.noCopy = true;
+    else if (PROPAGATIONS.has(o as Propagation)) {
+      if (m.propagation) throw badParameter(`invalid ${what}: duplicate propagation ${o}`);
+      m.propagation = o as Propagation;
+    } else if (!CONSISTENCY.has(o)) throw badParameter(`invalid ${what}: unknown option '${o.slice(0, 40)}'`);
+  }
+  return m;
+}
+
+type MountsEntry = NonNullable<HostConfig['Mounts']>[number];
+
+/** One `Mounts` entry (`--mount`): bind and tmpfs today; volumes come with the volume store. */
+export function parseMountEntry(e: MountsEntry): MountSpec {
+  if (!e || typeof e !== 'object') throw badParameter('invalid mount config: expected an object');
+  const what = 'mount config';
+  if (typeof e.Target !== 'string') throw badParameter(`invalid ${what}: Target must be a string`);
+  const destination = cleanDest(e.Target, what);
+  const readOnly = e.ReadOnly === true;
+  if (e.Type === 'bind') {
+    if (typeof e.Source !== 'string' || !isAbsolute(e.Source)) throw badParameter(`invalid mount config for type "bind": source must be an absolute path`);
+    const prop = e.BindOptions?.Propagation;
+    if (prop !== undefined && prop !== '' && !PROPAGATIONS.has(prop as Propagation)) throw badParameter(`invalid mount config for type "bind": unknown propagation '${String(prop).slice(0, 40)}'`);
+    return { type: 'bind', source: e.Source, destination, readOnly, options: [], origin: 'mounts', ...(prop ? { propagation: prop as Propagation } : {}) };
+  }
+  if (e.Type === 'tmpfs') {
+    if (e.Source) throw badParameter(`invalid mount config for type "tmpfs": source must be empty`);
+    const size = e.TmpfsOptions?.SizeBytes;
+    const mode = e.TmpfsOptions?.Mode;
+    if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) throw badParameter('invalid mount config for type "tmpfs": SizeBytes must be a non-negative integer');
+    if (mode !== undefined && (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o7777)) throw badParameter('invalid mount config for type "tmpfs": Mode must be a file mode');
+    const options = [size ? `size=${size}` : '', mode ? `mode=${mode.toString(8)}` : '', readOnly ? 'ro' : ''].filter(Boolean);
+    return { type: 'tmpfs', source: '', destination, readOnly, options, origin: 'mounts' };
+  }
+  throw badParameter(`mount type "${String(e.Type).slice(0, 40)}" is not supported yet (bind and tmpfs are)`);
+}
+
+/** One `Tmpfs` entry: destination → mount options (`size=64m,mode=1777,ro`...). */
+export function parseTmpfs(dest: string, opts: unknown): MountSpec {
+  if (typeof opts !== 'string') throw badParameter(`invalid tmpfs options for ${dest.slice(0, 200)}: expected a string`);
+  const options = opts === '' ? [] : opts.split(',');
+  return { type: 'tmpfs', source: '', destination: cleanDest(dest, `tmpfs mount '${dest.slice(0, 200)}'`), readOnly: options.includes('ro'), options, origin: 'tmpfs' };
+}
+
+/** Every mount a HostConfig asks for, validated; two mounts on one path are refused as docker does. */
+export function mountsOf(h: Pick<HostConfig, 'Binds' | 'Mounts' | 'Tmpfs'>): MountSpec[] {
+  if (h.Binds != null && !Array.isArray(h.Binds)) throw badParameter('HostConfig.Binds must be an array of strings');
+  if (h.Mounts != null && !Array.isArray(h.Mounts)) throw badParameter('HostConfig.Mounts must be an array');
+  if (h.Tmpfs != null && (typeof h.Tmpfs !== 'object' || Array.isArray(h.Tmpfs))) throw badParameter('HostConfig.Tmpfs must be an object');
+  const all = [
+    ...(h.Binds ?? []).map(parseBind),
+    ...(h.Mounts ?? []).map(parseMountEntry),
+    ...Object.entries(h.Tmpfs ?? {}).map(([d, o]) => parseTmpfs(d, o)),
+  ];
+  const seen = new Set<string>();
+  for (const m of all) {
+    if (seen.has(m.destination)) throw badParameter(`Duplicate mount point: ${m.destination}`);
+    seen.add(m.destination);
+  }
+  return all;
+}
+
+/** The mounts of a stored container; containers created before the model have them derived. */
+export function containerMounts(spec: { HostConfig: HostConfig; mounts?: MountSpec[] }): MountSpec[] {
+  if (spec.mounts) return spec.mounts;
+  try {
+    return (spec.mounts = mountsOf(spec.HostConfig));
+  } catch {
+    return (spec.mounts = []);
+  }
+}
+
+/** Host paths bound into the container, for reading and writing its files through the binds. */
+export function bindSources(mounts: MountSpec[]): { dest: string; source: string }[] {
+  return mounts.filter((m) => m.type === 'bind').map((m) => ({ dest: m.destination, source: m.source }));
+}
