@@ -109,7 +109,7 @@ function human(n: number): string {
 async function tree(ctx: Ctx): Promise<void> {
   const t = (await svcOf(ctx)).tree(ctx.params.name);
   const img = t.image;
-  const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${human(t.size)}`, 'Image Layers'];
+  const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${human(img.size)}`, 'Image Layers'];
   t.layers.forEach((l, i) => {
     const tops = l.topOf.flatMap((o) => (o.names.length ? o.names : [o.id.slice(0, 12)]));
     const last = i === t.layers.length - 1;

@@ -198,7 +198,6 @@ export class ImageService implements ImagesPort {
     const all = this.all();
     return {
       image,
-      size: image.size,
       layers: image.layerRows.map((l) => ({ id: l.id, size: l.size, topOf: all.filter((o) => o.layers.at(-1) === l.id) })),
       children: all.filter((o) => o.id !== image.id && image.layers.every((l, i) => o.layers[i] === l)),
     };

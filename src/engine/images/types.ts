@@ -77,7 +77,6 @@ export interface ListOptions {
 /** An image's layers, bottom first, and how other images stand on them (`podman image tree`). */
 export interface ImageTree {
   image: ImageInfo;
-  size: number;
   /** `topOf`: the images whose top layer this is. */
   layers: { id: string; size: number; topOf: ImageInfo[] }[];
   /** Images built on this one: their layers start with all of its layers. */
