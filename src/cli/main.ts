@@ -1,7 +1,6 @@
 import { CliError, type GlobalOptions } from './errors.js';
 import { MAIN_HELP } from './help.js';
-
-const VERSION = '0.1.0';
+import { BERTH_VERSION } from '../version.js';
 
 /** Splits global options (before the command) from the command and its own arguments. */
 function parseGlobal(argv: string[]): { g: GlobalOptions; rest: string[]; help: boolean; version: boolean } {
@@ -47,7 +46,7 @@ function parseGlobal(argv: string[]): { g: GlobalOptions; rest: string[]; help: 
 async function run(argv: string[]): Promise<number> {
   const { g, rest, help, version } = parseGlobal(argv);
   if (version) {
-    process.stdout.write(`berth version ${VERSION}\n`);
+    process.stdout.write(`berth version ${BERTH_VERSION}\n`);
     return 0;
   }
   const [group, cmd, ...args] = rest;
@@ -56,7 +55,7 @@ async function run(argv: string[]): Promise<number> {
     return help ? 0 : 125;
   }
   if (group === 'version') {
-    process.stdout.write(`berth version ${VERSION}\n`);
+    process.stdout.write(`berth version ${BERTH_VERSION}\n`);
     return 0;
   }
   if (group === 'container' && cmd === 'cleanup') {

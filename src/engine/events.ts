@@ -1,26 +1,10 @@
-// The engine's event bus. Every layer publishes here (images, containers, ...); the /events
-// endpoints of both API layers subscribe. Docker's message shape is the common currency:
-// libpod clients read the same fields.
+// The engine's event bus. Every resource publishes here (images, containers, ...); the /events
+// endpoints of both API layers subscribe (events/port.ts, events/types.ts).
 import { randomBytes } from 'node:crypto';
+import { familiarName } from '../lib/image-ref.js';
 import type { EventLog } from '../state/events.js';
-
-export type EventType = 'container' | 'image' | 'volume' | 'network' | 'pod' | 'daemon' | 'system' | 'exec';
-
-export interface EngineEvent {
-  Type: EventType;
-  Action: string;
-  Actor: { ID: string; Attributes: Record<string, string> };
-  scope: 'local';
-  time: number;
-  timeNano: number;
-  // Legacy top-level fields that docker still sends for containers and images.
-  status?: string;
-  id?: string;
-  from?: string;
-}
-
-export type EventFilters = Record<string, string[]>;
-export type Listener = (e: EngineEvent) => void;
+import type { EventsPort } from './events/port.js';
+import type { EngineEvent, EventFilters, EventType, Listener } from './events/types.js';
 
 const HISTORY = 1024;
 /** How often a service with listeners looks for events other processes logged. */
@@ -151,7 +135,9 @@ export function matchesEvent(e: EngineEvent, f: EventFilters): boolean {
   };
   for (const k of ['container', 'volume', 'network', 'pod'] as const) if (!byObject(k)) return false;
   if (want('image')) {
-    const refs = [e.Actor.ID, attr.image, attr.name].filter(Boolean);
+    // An image's full name also answers to its familiar form: `image=busybox` finds its events.
+    const familiar = e.Type === 'image' && attr.name ? familiarName(attr.name) : undefined;
+    const refs = [e.Actor.ID, attr.image, attr.name, familiar].filter(Boolean);
     if (!f.image.some((v) => refs.some((r) => r === v || r!.startsWith(v) || r!.split(':')[0] === v))) return false;
   }
   if (want('label')) {
@@ -162,12 +148,4 @@ export function matchesEvent(e: EngineEvent, f: EventFilters): boolean {
     }
   }
   return true;
-}
-
-/** What the API layers may ask of events: the past, and a live subscription. */
-export interface EventsPort {
-  past(sinceNs: number, untilNs?: number): EngineEvent[];
-  subscribe(l: Listener): () => void;
-  /** Events matching docker/libpod filters (type, event, container, image, label, ...). */
-  matches(e: EngineEvent, filters: EventFilters): boolean;
 }

@@ -2,7 +2,7 @@
 // from the engine only these ports and the resources' types (test/unit/api/boundary.test.ts).
 import type { ContainersPort } from './containers/port.js';
 import type { ContainerFilesPort } from './containers/files/port.js';
-import type { EventsPort } from './events.js';
+import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
 import type { SystemPort } from './system/port.js';

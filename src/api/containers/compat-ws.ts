@@ -3,8 +3,7 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { isUpgraded, qBool } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
-import { parseDetachKeys } from '../../engine/exec/service.js';
-import { DetachScanner } from '../http/detach.js';
+import { DetachScanner, parseDetachKeys } from '../http/detach.js';
 import { writeChunked } from '../exec/handlers.js';
 
 async function attachWs(ctx: Ctx): Promise<void> {

@@ -8,7 +8,8 @@ import { containerChanges } from '../../engine/containers/files/changes.js';
 import { top } from '../../engine/containers/top.js';
 import { dockerStats, libpodStats, readStats, statsStream } from '../../engine/containers/stats.js';
 import { commitContainer } from '../../engine/containers/files/commit.js';
-import type { ContainerConfigLike } from '../../engine/images/changes.js';
+import type { ContainerConfigLike } from '../../engine/images/types.js';
+import { libpodName } from '../images/libpod.js';
 import { EngineError } from '../../engine/errors.js';
 
 const ref = (ctx: Ctx) => ctx.params.id ?? ctx.params.name;
@@ -185,14 +186,14 @@ export async function commitHandler(ctx: Ctx): Promise<void> {
   const tag = ctx.query.get('tag') ?? '';
   if (!repo && tag) throw new HttpError(400, 'tag without repo');
   const changes = ctx.query.getAll('changes').flatMap((c) => (libpod ? c.split(/\n/) : [c])).filter((c) => c.trim());
+  const reference = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
   const img = await ctx.engine.containerFiles.commit(container, {
-    reference: repo ? (tag ? `${repo}:${tag}` : repo) : undefined,
+    reference: reference && libpod ? libpodName(reference) : reference,
     comment: ctx.query.get('comment') ?? undefined,
     author: ctx.query.get('author') ?? undefined,
     pause: qBool(ctx, 'pause', !libpod),
     changes,
     config: body ?? undefined,
-    libpod,
   });
   sendJson(ctx, 201, { Id: libpod ? img.id : `sha256:${img.id}` });
 }

@@ -4,9 +4,9 @@ import type { Socket } from 'node:net';
 import { hijack, isUpgraded, noContent, qInt, readJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { EngineError } from '../../engine/errors.js';
-import { parseDetachKeys, type ExecCreateRequest } from '../../engine/exec/service.js';
+import type { ExecCreateRequest } from '../../engine/exec/types.js';
 import { frame } from '../containers/streams.js';
-import { DetachScanner } from '../http/detach.js';
+import { DetachScanner, parseDetachKeys } from '../http/detach.js';
 import { detachHttpParser } from '../../server/detach-parser.js';
 
 export const execs = (ctx: Ctx) => ctx.engine.exec;
@@ -14,6 +14,8 @@ export const execs = (ctx: Ctx) => ctx.engine.exec;
 export async function createExec(ctx: Ctx): Promise<string> {
   const body = await readJson<ExecCreateRequest>(ctx);
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'exec create needs a JSON body with Cmd');
+  // Refused now rather than when a start attaches with them.
+  if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
   return execs(ctx).create(ctx.params.id ?? ctx.params.name, body).id;
 }
 
@@ -24,13 +26,11 @@ export async function createExec(ctx: Ctx): Promise<string> {
  */
 export async function startExec(ctx: Ctx): Promise<void> {
   const body = (await readStartBody(ctx)) ?? {};
-  const svc = execs(ctx);
-  const id = ctx.params.id;
-  const row = svc.find(id);
   const detach = !!body.Detach;
   // podman sends the terminal size with the start: it becomes the initial console size.
   const size: [number, number] | undefined = body.h && body.w ? [body.h, body.w] : undefined;
-  const run = svc.start(id, { detach, tty: body.Tty ?? row.config.Tty, size });
+  const run = execs(ctx).start(ctx.params.id, { detach, tty: body.Tty, size });
+  const cfg = run.config;
   if (detach) {
     await run.started;
     if (ctx.layer === 'libpod') return noContent(ctx, 200);
@@ -46,11 +46,11 @@ export async function startExec(ctx: Ctx): Promise<void> {
     if (!sock.destroyed && d.length) sock.write(tty ? d : frame(s, d));
   };
   session.onOutput(send);
-  const scanner = new DetachScanner(parseDetachKeys(row.config.DetachKeys || ctx.query.get('detachKeys') || undefined));
+  const scanner = new DetachScanner(parseDetachKeys(cfg.DetachKeys || ctx.query.get('detachKeys') || undefined));
   let detached = false;
   sock.on('data', (d: Buffer) => {
     if (detached) return;
-    const r = row.config.AttachStdin ? scanner.feed(d) : { forward: d, detach: false };
+    const r = cfg.AttachStdin ? scanner.feed(d) : { forward: d, detach: false };
     writeChunked(session, r.forward);
     if (r.detach) {
       detached = true;

@@ -1,3 +1,21 @@
+// Detach keys of attach and exec streams: the spec a client sends, and the watch on its stdin.
+import { badParameter } from '../../engine/errors.js';
+
+/** The default detach sequence, ctrl-p ctrl-q; `ctrl-x,a` style specs as docker parses them. */
+export function parseDetachKeys(spec: string | undefined): Buffer {
+  if (spec === undefined || spec === '') return Buffer.from([16, 17]);
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const k = part.trim().toLowerCase();
+    if (k.length === 1) out.push(k.charCodeAt(0));
+    else if (/^ctrl-[a-z@[\\\]^_]$/.test(k)) {
+      const c = k[5];
+      out.push(c >= 'a' && c <= 'z' ? c.charCodeAt(0) - 96 : { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 }[c]!);
+    } else throw badParameter(`Invalid detach keys (${spec}) provided`);
+  }
+  return Buffer.from(out);
+}
+
 /**
  * Watches a client's stdin for the detach sequence (docker's default ctrl-p ctrl-q). Bytes that
  * could start the sequence are held back until it either completes (detach: they are dropped)

@@ -1,13 +1,12 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { qBool, qFilters, sendJson, startStream } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
-import { familiarName } from '../../engine/images/refs.js';
-import type { ImageInfo, ImageService } from '../../engine/images/service.js';
-import type { ContainerConfigLike } from '../../engine/images/changes.js';
-import type { ArchiveFormat } from '../../storage/archive-write.js';
+import { familiarName } from '../../lib/image-ref.js';
+import type { ImagesPort } from '../../engine/images/port.js';
+import type { ArchiveFormat, ContainerConfigLike, ImageInfo, ImageSummary, RemoveReport, SaveOptions } from '../../engine/images/types.js';
 import { badParameter, notImplemented } from '../../engine/errors.js';
 
-export async function images(ctx: Ctx): Promise<ImageService> {
+export async function images(ctx: Ctx): Promise<ImagesPort> {
   return ctx.engine.images;
 }
 
@@ -68,8 +67,8 @@ export function fullConfig(c: ContainerConfigLike | null | undefined): Record<st
   };
 }
 
-export function graphDriver(svc: ImageService, img: ImageInfo) {
-  const dirs = [...img.layers].reverse().map((l) => svc.layers.diffDir(l));
+export function graphDriver(svc: ImagesPort, img: ImageInfo) {
+  const dirs = svc.layerDirs(img.id);
   const top = dirs[0] ?? '';
   const base = top.replace(/\/diff$/, '');
   return {
@@ -84,29 +83,29 @@ export function graphDriver(svc: ImageService, img: ImageInfo) {
 }
 
 /** One entry of GET /images/json, as dockerd 20.10 shapes it. */
-export function summary(svc: ImageService, img: ImageInfo, opts: { sharedSize?: number; containers?: number } = {}) {
-  const size = svc.sizeOf(img);
+function summary(img: ImageSummary) {
+  const size = img.size;
   const tags = img.names.filter((n) => !n.includes('@')).map(familiarName);
   const digests = img.digests.map(familiarName);
   const dangling = tags.length === 0 && digests.length === 0;
   return {
     // dockerd computes these two only for /system/df (and SharedSize on request).
-    Containers: opts.containers ?? -1,
+    Containers: img.containers ?? -1,
     Created: Math.floor(img.created / 1000),
     Id: `sha256:${img.id}`,
     Labels: img.cfg.config?.Labels ?? null,
     ParentId: img.parent,
     RepoDigests: dangling ? ['<none>@<none>'] : digests.length ? digests : null,
     RepoTags: dangling ? ['<none>:<none>'] : tags,
-    SharedSize: opts.sharedSize ?? -1,
+    SharedSize: img.sharedSize ?? -1,
     Size: size,
     VirtualSize: size,
   };
 }
 
-export function inspect(svc: ImageService, img: ImageInfo) {
+function inspect(svc: ImagesPort, img: ImageInfo) {
   const c = img.cfg;
-  const size = svc.sizeOf(img);
+  const size = img.size;
   return {
     Id: `sha256:${img.id}`,
     RepoTags: img.names.map(familiarName),
@@ -138,11 +137,10 @@ async function list(ctx: Ctx): Promise<void> {
   // The legacy `filter` parameter is a reference filter.
   const legacy = ctx.query.get('filter');
   if (legacy) (filters.reference ??= []).push(legacy);
-  const shared = qBool(ctx, 'shared-size');
+  const sharedSize = qBool(ctx, 'shared-size');
   qBool(ctx, 'all');
   qBool(ctx, 'digests');
-  const found = svc.list(filters);
-  sendJson(ctx, 200, found.map((i) => summary(svc, i, { sharedSize: shared ? svc.sharedSize(i) : -1 })));
+  sendJson(ctx, 200, svc.list(filters, { sharedSize }).map(summary));
 }
 
 async function inspectHandler(ctx: Ctx): Promise<void> {
@@ -180,9 +178,12 @@ async function tag(ctx: Ctx): Promise<void> {
   ctx.res.end();
 }
 
+/** docker's rmi entries: familiar names untagged, then the IDs deleted. */
+const removeEntries = (r: RemoveReport) => [...r.untagged.map((u) => ({ Untagged: familiarName(u) })), ...r.deleted.map((d) => ({ Deleted: d }))];
+
 async function remove(ctx: Ctx): Promise<void> {
   const r = await (await images(ctx)).remove(ctx.params.name, { force: qBool(ctx, 'force'), noprune: qBool(ctx, 'noprune') });
-  sendJson(ctx, 200, [...r.untagged.map((u) => ({ Untagged: u })), ...r.deleted.map((d) => ({ Deleted: d }))]);
+  sendJson(ctx, 200, removeEntries(r));
 }
 
 async function load(ctx: Ctx): Promise<void> {
@@ -203,7 +204,7 @@ async function load(ctx: Ctx): Promise<void> {
  * Streams an archive of `names` (all resolved first, so a bad name is a clean 404/400). Once the
  * tar has started, a failure can only cut the connection.
  */
-export async function sendArchive(ctx: Ctx, names: string[], format: ArchiveFormat, opts: { libpod?: boolean } = {}): Promise<void> {
+export async function sendArchive(ctx: Ctx, names: string[], format: ArchiveFormat, opts: SaveOptions = {}): Promise<void> {
   const svc = await images(ctx);
   if (!names.length) throw badParameter('no image names given');
   for (const n of names) svc.resolve(n);
@@ -218,7 +219,8 @@ export async function sendArchive(ctx: Ctx, names: string[], format: ArchiveForm
   ctx.res.end();
 }
 
-const saveNames = (ctx: Ctx, names: string[]) => sendArchive(ctx, names, 'docker-archive');
+// docker writes familiar names in manifest.json (podman full ones).
+const saveNames = (ctx: Ctx, names: string[]) => sendArchive(ctx, names, 'docker-archive', { archiveName: familiarName });
 
 async function getOne(ctx: Ctx): Promise<void> {
   await saveNames(ctx, [ctx.params.name]);
@@ -256,18 +258,14 @@ async function create(ctx: Ctx): Promise<void> {
 
 async function prune(ctx: Ctx): Promise<void> {
   const { report, reclaimed } = await (await images(ctx)).prune(qFilters(ctx));
-  const entries = [...report.untagged.map((u) => ({ Untagged: u })), ...report.deleted.map((d) => ({ Deleted: d }))];
+  const entries = removeEntries(report);
   sendJson(ctx, 200, { ImagesDeleted: entries.length ? entries : null, SpaceReclaimed: reclaimed });
 }
 
 /** The `Images` and `LayersSize` parts of GET /system/df. */
 export async function dfImages(ctx: Ctx): Promise<{ Images: object[]; LayersSize: number }> {
-  const svc = await images(ctx);
-  const df = svc.df();
-  return {
-    LayersSize: df.layersSize,
-    Images: df.images.map((i) => summary(svc, i, { sharedSize: i.shared, containers: i.containers })),
-  };
+  const df = (await images(ctx)).df();
+  return { LayersSize: df.layersSize, Images: df.images.map(summary) };
 }
 
 async function search(): Promise<void> {

@@ -1,15 +1,19 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
 import { EngineError, badParameter } from '../../engine/errors.js';
-import type { ImageInfo, ImageService } from '../../engine/images/service.js';
-import type { ArchiveFormat } from '../../storage/archive-write.js';
+import type { ImagesPort } from '../../engine/images/port.js';
+import type { ArchiveFormat, ImageInfo, ImageSummary } from '../../engine/images/types.js';
+import { LOCAL_DOMAIN, qualifyShortName } from '../../lib/image-ref.js';
 import { fullConfig, graphDriver, images, parsePlatform, sendArchive, withUpload } from './compat.js';
 
 const svcOf = images;
 
+/** podman names a registry-less image localhost/name, where docker says docker.io/library/name. */
+export const libpodName = (ref: string) => qualifyShortName(ref, LOCAL_DOMAIN);
+
 /** podman's ImageSummary. */
-function summary(svc: ImageService, img: ImageInfo, uses?: Map<string, number>) {
-  const size = svc.sizeOf(img);
+function summary(img: ImageSummary) {
+  const size = img.size;
   return {
     Id: img.id,
     ParentId: img.parent.replace(/^sha256:/, ''),
@@ -17,10 +21,10 @@ function summary(svc: ImageService, img: ImageInfo, uses?: Map<string, number>) 
     RepoDigests: img.digests,
     Created: Math.floor(img.created / 1000),
     Size: size,
-    SharedSize: svc.sharedSize(img, uses),
+    SharedSize: img.sharedSize ?? 0,
     VirtualSize: size,
     Labels: img.cfg.config?.Labels ?? {},
-    Containers: svc.containersUsing(img.id).length,
+    Containers: img.containers ?? 0,
     ReadOnly: false,
     Names: img.names.length ? img.names : undefined,
     Digest: img.digest ?? `sha256:${img.id}`,
@@ -32,9 +36,9 @@ function summary(svc: ImageService, img: ImageInfo, uses?: Map<string, number>) 
 }
 
 /** podman's ImageData. */
-function inspect(svc: ImageService, img: ImageInfo) {
+function inspect(svc: ImagesPort, img: ImageInfo) {
   const c = img.cfg;
-  const size = svc.sizeOf(img);
+  const size = img.size;
   const cfg = c.config ?? {};
   return {
     Id: img.id,
@@ -67,8 +71,7 @@ function inspect(svc: ImageService, img: ImageInfo) {
 async function list(ctx: Ctx): Promise<void> {
   const svc = await svcOf(ctx);
   qBool(ctx, 'all');
-  const uses = svc.state.layerUseCounts();
-  sendJson(ctx, 200, svc.list(qFilters(ctx), { libpod: true }).map((i) => summary(svc, i, uses)));
+  sendJson(ctx, 200, svc.list(qFilters(ctx), { matchFullNames: true, sharedSize: true, containers: true }).map(summary));
 }
 
 async function inspectHandler(ctx: Ctx): Promise<void> {
@@ -104,18 +107,16 @@ function human(n: number): string {
 
 /** `podman image tree`: the image and its layers, bottom up, marking layers other images top. */
 async function tree(ctx: Ctx): Promise<void> {
-  const svc = await svcOf(ctx);
-  const img = svc.resolve(ctx.params.name);
-  const all = svc.all();
-  const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${human(svc.sizeOf(img))}`, 'Image Layers'];
-  img.layerRows.forEach((l, i) => {
-    const tops = all.filter((o) => o.layers.at(-1) === l.id).flatMap((o) => (o.names.length ? o.names : [o.id.slice(0, 12)]));
-    const last = i === img.layerRows.length - 1;
+  const t = (await svcOf(ctx)).tree(ctx.params.name);
+  const img = t.image;
+  const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${human(img.size)}`, 'Image Layers'];
+  t.layers.forEach((l, i) => {
+    const tops = l.topOf.flatMap((o) => (o.names.length ? o.names : [o.id.slice(0, 12)]));
+    const last = i === t.layers.length - 1;
     lines.push(`${last ? '└──' : '├──'} ID: ${l.id.slice(0, 12)} Size: ${human(l.size).padStart(7)}${tops.length ? ` Top Layer of: [${tops.join(' ')}]` : ''}`);
   });
   if (qBool(ctx, 'whatrequires')) {
-    const kids = all.filter((o) => o.id !== img.id && img.layers.every((l, i) => o.layers[i] === l));
-    for (const k of kids) lines.push(`└── ID: ${k.id.slice(0, 12)} Top Layer of: [${k.names.join(' ')}]`);
+    for (const k of t.children) lines.push(`└── ID: ${k.id.slice(0, 12)} Top Layer of: [${k.names.join(' ')}]`);
   }
   sendJson(ctx, 200, { Tree: lines.join('\n') + '\n' });
 }
@@ -128,13 +129,13 @@ function libpodTarget(ctx: Ctx): string {
 }
 
 async function tag(ctx: Ctx): Promise<void> {
-  (await svcOf(ctx)).tag(ctx.params.name, libpodTarget(ctx), { libpod: true });
+  (await svcOf(ctx)).tag(ctx.params.name, libpodName(libpodTarget(ctx)));
   noContent(ctx, 201);
 }
 
 async function untag(ctx: Ctx): Promise<void> {
   const repo = ctx.query.get('repo');
-  (await svcOf(ctx)).untag(ctx.params.name, repo ? [libpodTarget(ctx)] : [], { libpod: true });
+  (await svcOf(ctx)).untag(ctx.params.name, repo ? [libpodTarget(ctx)] : []);
   noContent(ctx, 201);
 }
 
@@ -152,7 +153,7 @@ function exitCodeOf(e: unknown): number {
 }
 
 async function removeOne(ctx: Ctx): Promise<void> {
-  const r = await (await svcOf(ctx)).remove(ctx.params.name, { force: qBool(ctx, 'force'), libpod: true });
+  const r = await (await svcOf(ctx)).remove(ctx.params.name, { force: qBool(ctx, 'force') });
   sendJson(ctx, 200, { Deleted: r.deleted.map((d) => d.replace(/^sha256:/, '')), Untagged: r.untagged, Errors: [], ExitCode: 0 });
 }
 
@@ -161,11 +162,11 @@ async function removeMany(ctx: Ctx): Promise<void> {
   const force = qBool(ctx, 'force');
   const ignore = qBool(ctx, 'ignore');
   let names = ctx.query.getAll('images').flatMap((n) => n.split(',')).filter(Boolean);
-  if (qBool(ctx, 'all')) names = svc.all().map((i) => i.id);
+  if (qBool(ctx, 'all')) names = svc.list().map((i) => i.id);
   const report: RemoveReport = { Deleted: [], Untagged: [], Errors: [], ExitCode: 0 };
   for (const n of names) {
     try {
-      const r = await svc.remove(n, { force, libpod: true });
+      const r = await svc.remove(n, { force });
       report.Deleted.push(...r.deleted.map((d) => d.replace(/^sha256:/, '')));
       report.Untagged.push(...r.untagged);
     } catch (e) {
@@ -178,7 +179,7 @@ async function removeMany(ctx: Ctx): Promise<void> {
 }
 
 async function load(ctx: Ctx): Promise<void> {
-  const report = await withUpload(ctx, async (body) => (await svcOf(ctx)).load(body, { libpod: true }));
+  const report = await withUpload(ctx, async (body) => (await svcOf(ctx)).load(body));
   sendJson(ctx, 200, { Names: report.images.flatMap((i) => (i.names.length ? i.names : [`sha256:${i.id}`])) });
 }
 
@@ -193,7 +194,7 @@ function formatOf(ctx: Ctx): ArchiveFormat {
 
 async function exportImages(ctx: Ctx, names: string[]): Promise<void> {
   if (!names.length) throw badParameter('no image references given');
-  await sendArchive(ctx, names, formatOf(ctx), { libpod: true });
+  await sendArchive(ctx, names, formatOf(ctx));
 }
 
 async function exportMany(ctx: Ctx): Promise<void> {
@@ -206,16 +207,17 @@ async function getOne(ctx: Ctx): Promise<void> {
 
 async function importHandler(ctx: Ctx): Promise<void> {
   if (ctx.query.get('url')) throw badParameter('importing from a URL is not supported; send the tarball in the request body');
-  const reference = ctx.query.get('reference') || undefined;
+  const ref = ctx.query.get('reference');
+  const reference = ref ? libpodName(ref) : undefined;
   const changes = ctx.query.getAll('changes').filter((c) => c.trim());
   const img = await withUpload(ctx, async (body) =>
-    (await svcOf(ctx)).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, libpod: true, platform: parsePlatform(ctx.query.get('platform')) }),
+    (await svcOf(ctx)).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, platform: parsePlatform(ctx.query.get('platform')) }),
   );
   sendJson(ctx, 200, { Id: img.id });
 }
 
 async function prune(ctx: Ctx): Promise<void> {
-  const { perImage } = await (await svcOf(ctx)).prune(qFilters(ctx), { all: qBool(ctx, 'all'), libpod: true });
+  const { perImage } = await (await svcOf(ctx)).prune(qFilters(ctx), { all: qBool(ctx, 'all') });
   sendJson(ctx, 200, perImage.map((p) => ({ Id: p.id, Size: p.size })));
 }
 

@@ -2,13 +2,13 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { sendJson } from '../../server/http.js';
 import { pingHandler } from './ping.js';
 import { events } from './events.js';
-import { BERTH_VERSION, COMPAT_API_VERSION, COMPAT_MIN_API_VERSION } from '../../engine/system/service.js';
-import { hostFacts } from '../../engine/system/host.js';
+import type { HostFacts } from '../../engine/system/types.js';
+import { BERTH_VERSION, COMPAT_API_VERSION, COMPAT_MIN_API_VERSION } from '../../version.js';
 
 const BUILD_TIME = new Date().toISOString();
 
 async function version(ctx: Ctx): Promise<void> {
-  const h = hostFacts();
+  const h = ctx.engine.system.host();
   const details = {
     ApiVersion: COMPAT_API_VERSION,
     Arch: h.goArch,
@@ -135,7 +135,7 @@ async function info(ctx: Ctx): Promise<void> {
   });
 }
 
-function warnings(h: ReturnType<typeof hostFacts>): string[] {
+function warnings(h: HostFacts): string[] {
   const w: string[] = [];
   if (!h.swapLimit) w.push('WARNING: No swap limit support');
   return w;

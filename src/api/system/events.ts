@@ -1,7 +1,16 @@
 import type { Ctx } from '../../server/http.js';
 import { qBool, qFilters, qTimeNs, startStream } from '../../server/http.js';
-import type { EngineEvent } from '../../engine/events.js';
+import type { EngineEvent } from '../../engine/events/types.js';
 import { HttpError } from '../../server/errors.js';
+import { familiarName } from '../../lib/image-ref.js';
+
+/** docker names images the familiar way (busybox:latest); libpod shows the full names as recorded. */
+export function familiarImageEvent(e: EngineEvent): EngineEvent {
+  const name = e.Type === 'image' ? e.Actor.Attributes.name : undefined;
+  const familiar = name && familiarName(name);
+  if (!familiar || familiar === name) return e;
+  return { ...e, Actor: { ...e.Actor, Attributes: { ...e.Actor.Attributes, name: familiar } } };
+}
 
 /**
  * `/events` for both layers: past events from `since`, then live ones until `until` (or, for
@@ -19,10 +28,15 @@ export async function events(ctx: Ctx): Promise<void> {
   const bus = ctx.engine.events;
   const nowNs = Date.now() * 1e6;
   const res = startStream(ctx);
-  const write = (e: EngineEvent) => res.write(JSON.stringify(e) + '\n');
+  const shape = ctx.layer === 'compat' ? familiarImageEvent : (e: EngineEvent) => e;
+  // Filters apply to the event as this layer shows it.
+  const send = (raw: EngineEvent) => {
+    const e = shape(raw);
+    if (bus.matches(e, filters)) res.write(JSON.stringify(e) + '\n');
+  };
 
   const backlog = sinceNs !== undefined ? bus.past(sinceNs, untilNs) : [];
-  for (const e of backlog) if (bus.matches(e, filters)) write(e);
+  for (const e of backlog) send(e);
   const lastSeen = backlog.length ? backlog[backlog.length - 1].timeNano : -1;
 
   if (!stream || (untilNs !== undefined && untilNs <= nowNs)) {
@@ -40,7 +54,7 @@ export async function events(ctx: Ctx): Promise<void> {
     const off = bus.subscribe((e) => {
       if (e.timeNano <= lastSeen) return;
       if (untilNs !== undefined && e.timeNano > untilNs) return stop();
-      if (bus.matches(e, filters)) write(e);
+      send(e);
     });
     const timer = untilNs !== undefined ? setTimeout(stop, Math.max(0, (untilNs - nowNs) / 1e6)) : undefined;
     ctx.res.on('close', stop);

@@ -2,13 +2,12 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { sendJson } from '../../server/http.js';
 import { pingHandler } from './ping.js';
 import { events } from './events.js';
-import { BERTH_VERSION, LIBPOD_API_VERSION } from '../../engine/system/service.js';
-import { hostFacts } from '../../engine/system/host.js';
+import type { HostFacts } from '../../engine/system/types.js';
+import { BERTH_VERSION, LIBPOD_API_VERSION, LIBPOD_MIN_API_VERSION } from '../../version.js';
 
 const BUILT = Math.floor(Date.now() / 1000);
 
-function versionBlock() {
-  const h = hostFacts();
+function versionBlock(h: HostFacts) {
   return {
     APIVersion: LIBPOD_API_VERSION,
     Version: LIBPOD_API_VERSION,
@@ -23,8 +22,8 @@ function versionBlock() {
 
 /** podman-remote reads the compat-shaped version plus libpod's Components as podman serves it. */
 async function version(ctx: Ctx): Promise<void> {
-  const h = hostFacts();
-  const v = versionBlock();
+  const h = ctx.engine.system.host();
+  const v = versionBlock(h);
   sendJson(ctx, 200, {
     Platform: { Name: `berth ${BERTH_VERSION}` },
     Components: [
@@ -39,14 +38,14 @@ async function version(ctx: Ctx): Promise<void> {
           GitCommit: '',
           GoVersion: v.GoVersion,
           KernelVersion: h.kernel,
-          MinAPIVersion: '4.0.0',
+          MinAPIVersion: LIBPOD_MIN_API_VERSION,
           Os: 'linux',
         },
       },
     ],
     Version: LIBPOD_API_VERSION,
     ApiVersion: LIBPOD_API_VERSION,
-    MinAPIVersion: '4.0.0',
+    MinAPIVersion: LIBPOD_MIN_API_VERSION,
     GitCommit: '',
     GoVersion: v.GoVersion,
     Os: 'linux',
@@ -122,7 +121,7 @@ async function info(ctx: Ctx): Promise<void> {
     },
     registries: { search: ['docker.io'] },
     plugins: { volume: ['local'], network: ['host', 'none'], log: ['k8s-file'], authorization: null },
-    version: versionBlock(),
+    version: versionBlock(h),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx } from '../../server/http.js';
-import { COMPAT_API_VERSION, LIBPOD_API_VERSION } from '../../engine/system/service.js';
+import { COMPAT_API_VERSION, LIBPOD_API_VERSION } from '../../version.js';
 
 const HEADERS = {
   'API-Version': COMPAT_API_VERSION,

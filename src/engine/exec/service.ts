@@ -21,54 +21,10 @@ import { resizeConsole } from '../../oci/console-ctl.js';
 import { boundingCaps } from '../../oci/caps.js';
 import type { Rlimit } from '../../oci/spec.js';
 import { AttachSession } from '../containers/attach.js';
-
-export interface ExecCreateRequest {
-  Cmd?: string[] | string | null;
-  Env?: string[] | null;
-  WorkingDir?: string;
-  User?: string;
-  Privileged?: boolean;
-  Tty?: boolean;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  DetachKeys?: string;
-  ConsoleSize?: [number, number] | null;
-}
-
-/** A session as inspect shows it. */
-export interface ExecView extends ExecRow {
-  running: boolean;
-}
-
-/** A start in progress in this process: the client's stdio and the result. */
-export interface ExecRun {
-  id: string;
-  tty: boolean;
-  /** The attach session (stdio relay); undefined for a detached start. */
-  session: AttachSession | undefined;
-  /** Resolves once the process started (pid), rejects with EngineError when it could not. */
-  started: Promise<number>;
-  /** Resolves with the exit code once recorded in the state DB. */
-  exited: Promise<number>;
-}
+import type { ExecPort } from './port.js';
+import type { ExecCreateRequest, ExecRun, ExecStartOptions, ExecView } from './types.js';
 
 const ID_RE = /^[0-9a-f]{64}$/;
-
-/** The default detach sequence, ctrl-p ctrl-q; `ctrl-x,a` style specs as docker parses them. */
-export function parseDetachKeys(spec: string | undefined): Buffer {
-  if (spec === undefined || spec === '') return Buffer.from([16, 17]);
-  const out: number[] = [];
-  for (const part of spec.split(',')) {
-    const k = part.trim().toLowerCase();
-    if (k.length === 1) out.push(k.charCodeAt(0));
-    else if (/^ctrl-[a-z@[\\\]^_]$/.test(k)) {
-      const c = k[5];
-      out.push(c >= 'a' && c <= 'z' ? c.charCodeAt(0) - 96 : { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 }[c]!);
-    } else throw badParameter(`Invalid detach keys (${spec}) provided`);
-  }
-  return Buffer.from(out);
-}
 
 export interface ExecServiceDeps {
   db: Database;
@@ -77,7 +33,7 @@ export interface ExecServiceDeps {
   tools: Toolchain;
 }
 
-export class ExecService {
+export class ExecService implements ExecPort {
   readonly store: ExecStore;
   /** Starts in flight in this process (for resize before the ctl fifo exists). */
   private live = new Map<string, { size?: [number, number]; ready: boolean }>();
@@ -106,7 +62,6 @@ export class ExecService {
     this.assertRunning(v);
     const cmd = typeof req.Cmd === 'string' ? [req.Cmd] : req.Cmd ?? [];
     if (!cmd.length) throw badParameter('No exec command specified');
-    if (req.DetachKeys) parseDetachKeys(req.DetachKeys);
     for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${JSON.stringify(e)}`);
     const config: ExecConfig = {
       Cmd: cmd.map(String),
@@ -188,7 +143,7 @@ export class ExecService {
    * still answer with an error); the process itself starts in the background: `started` and
    * `exited` report on it, and `session` relays its stdio when attached.
    */
-  start(ref: string, o: { detach: boolean; tty?: boolean; size?: [number, number] }): ExecRun {
+  start(ref: string, o: ExecStartOptions): ExecRun {
     const row = this.find(ref);
     const v = this.containers.get(row.containerId);
     const claimed = this.store.tx(() => {
@@ -291,7 +246,7 @@ export class ExecService {
       }
     })();
     started.catch(() => undefined);
-    return { id: row.id, tty, session, started, exited };
+    return { id: row.id, tty, config: cfg, session, started, exited };
   }
 
   /** The runtime's process JSON: the container's process with the exec's command, env, user, cwd. */

@@ -13,20 +13,9 @@ import { UnsafeEntryError } from '../../storage/tar-paths.js';
 import { LayerDigestError } from '../../storage/unpack.js';
 import { badParameter, EngineError, notFound } from '../errors.js';
 import { applyChanges } from './changes.js';
-import { canonicalName, familiarName, parseReference, repoOf } from './refs.js';
+import { canonicalName, parseReference, repoOf } from '../../lib/image-ref.js';
 import type { ImageService } from './service.js';
-import type { ImageConfig, ImageInfo, LoadReport } from './types.js';
-
-export interface ImportOptions {
-  /** Name to give the image (repo[:tag]). */
-  reference?: string;
-  message?: string;
-  /** Dockerfile instructions: CMD, ENV, WORKDIR, ENTRYPOINT, EXPOSE, LABEL, USER, VOLUME... */
-  changes?: string[];
-  libpod?: boolean;
-  source?: string;
-  platform?: { os?: string; architecture?: string; variant?: string };
-}
+import type { ImageConfig, ImageInfo, ImportOptions, LoadReport, SaveOptions } from './types.js';
 
 export interface CommitOptions {
   baseImageId?: string;
@@ -36,8 +25,8 @@ export interface CommitOptions {
   author?: string;
   comment?: string;
   createdBy?: string;
+  /** Name to give the image (repo[:tag]); a registry-less one goes under docker.io. */
   reference?: string;
-  libpod?: boolean;
 }
 
 export function hostArch(): string {
@@ -88,7 +77,7 @@ async function store(svc: ImageService, a: ArchiveImage, created: Set<string>): 
   return svc.record(a.config, chain, { digest: a.manifestDigest, manifest: a.manifest });
 }
 
-async function storeLoaded(svc: ImageService, archived: ArchiveImage[], created: Set<string>, libpod: boolean): Promise<LoadReport> {
+async function storeLoaded(svc: ImageService, archived: ArchiveImage[], created: Set<string>): Promise<LoadReport> {
   const report: LoadReport = { images: [] };
   for (const a of archived) {
     for (const n of a.names) parseReference(n);
@@ -96,13 +85,13 @@ async function storeLoaded(svc: ImageService, archived: ArchiveImage[], created:
     const names: string[] = [];
     const replaced: { name: string; oldId: string }[] = [];
     for (const n of a.names) {
-      // Loaded names keep docker's expansion even through libpod: the archive says docker.io.
+      // Loaded names keep docker's expansion whoever loads them: the archive says docker.io.
       const name = canonicalName(parseReference(n));
       const prev = svc.state.setName(name, img.id);
       if (prev) replaced.push({ name, oldId: prev });
       names.push(name);
     }
-    svc.publish('load', img.id, names.length ? svc.display(names[0], libpod) : `sha256:${img.id}`);
+    svc.publish('load', img.id, names[0] ?? `sha256:${img.id}`);
     if (a.manifestDigest) for (const n of names) svc.state.addDigest(`${repoOf(parseReference(n))}@${a.manifestDigest}`, img.id);
     report.images.push({ id: img.id, names, replaced });
   }
@@ -110,20 +99,20 @@ async function storeLoaded(svc: ImageService, archived: ArchiveImage[], created:
 }
 
 /** Loads a docker-archive (either form) or oci-archive. */
-export function loadImages(svc: ImageService, input: AsyncIterable<Buffer>, opts: { libpod?: boolean } = {}): Promise<LoadReport> {
+export function loadImages(svc: ImageService, input: AsyncIterable<Buffer>): Promise<LoadReport> {
   return guarded(svc, 'invalid image archive', (created) =>
     withTmp(svc, async (dir) => {
       // The upload is spooled outside the lock: a slow client must not hold up other changes.
       const spool = new Spool(dir);
       await spool.fill(input);
       const archived = await readArchive(spool);
-      return svc.locked(() => storeLoaded(svc, archived, created, !!opts.libpod));
+      return svc.locked(() => storeLoaded(svc, archived, created));
     }),
   );
 }
 
 /** Writes one or many images as a docker-archive or oci-archive; name refs carry their name. */
-export async function saveImages(svc: ImageService, refs: string[], format: ArchiveFormat, out: Writable, opts: { libpod?: boolean } = {}): Promise<void> {
+export async function saveImages(svc: ImageService, refs: string[], format: ArchiveFormat, out: Writable, opts: SaveOptions = {}): Promise<void> {
   const chosen = new Map<string, { img: ImageInfo; names: string[] }>();
   for (const r of refs) {
     const img = svc.resolve(r);
@@ -135,16 +124,16 @@ export async function saveImages(svc: ImageService, refs: string[], format: Arch
   const images = [...chosen.values()].map(({ img, names }) => ({
     config: img.config,
     names,
-    display: (n: string) => (format === 'docker-archive' && !opts.libpod ? familiarName(n) : n),
+    display: opts.archiveName ?? ((n: string) => n),
     layers: img.layerRows.map((l) => ({ diffId: l.diff_id, tarSize: l.tar_size, open: () => svc.layers.tar(l.id) })),
   }));
   await writeArchive(images, format, out);
-  for (const { img } of chosen.values()) svc.publish('save', img.id, img.names[0] ? svc.display(img.names[0], !!opts.libpod) : `sha256:${img.id}`);
+  for (const { img } of chosen.values()) svc.publish('save', img.id, img.names[0] ?? `sha256:${img.id}`);
 }
 
 /** Imports a rootfs tar as a one-layer image. */
 export function importImage(svc: ImageService, input: AsyncIterable<Buffer>, opts: ImportOptions = {}): Promise<ImageInfo> {
-  if (opts.reference) svc.nameFor(opts.reference, !!opts.libpod);
+  const name = opts.reference ? svc.nameFor(opts.reference) : undefined;
   const config = applyChanges({}, opts.changes ?? []);
   return guarded(svc, 'invalid rootfs tar', (created) =>
     svc.locked(async () => {
@@ -163,8 +152,8 @@ export function importImage(svc: ImageService, input: AsyncIterable<Buffer>, opt
         rootfs: { type: 'layers', diff_ids: [row.diff_id] },
       };
       const img = svc.record(Buffer.from(JSON.stringify(cfg)), [row.id]);
-      if (opts.reference) svc.applyName(img.id, opts.reference, !!opts.libpod);
-      svc.publish('import', img.id, opts.reference ?? `sha256:${img.id}`);
+      if (name) svc.applyName(img.id, name);
+      svc.publish('import', img.id, name ?? `sha256:${img.id}`);
       return svc.get(img.id)!;
     }),
   );
@@ -174,7 +163,7 @@ export function importImage(svc: ImageService, input: AsyncIterable<Buffer>, opt
 export function commitImage(svc: ImageService, opts: CommitOptions): Promise<ImageInfo> {
   const base = opts.baseImageId ? svc.get(opts.baseImageId) : undefined;
   if (opts.baseImageId && !base) throw notFound(`No such image: ${opts.baseImageId}`);
-  if (opts.reference) svc.nameFor(opts.reference, !!opts.libpod);
+  const name = opts.reference ? svc.nameFor(opts.reference) : undefined;
   const parentChain = base?.layers ?? [];
   return guarded(svc, 'invalid layer', (created) =>
     svc.locked(async () => {
@@ -194,7 +183,7 @@ export function commitImage(svc: ImageService, opts: CommitOptions): Promise<Ima
         rootfs: { type: 'layers', diff_ids: [...(base?.cfg.rootfs.diff_ids ?? []), row.diff_id] },
       };
       const img = svc.record(Buffer.from(JSON.stringify(cfg)), [...parentChain, row.id], { parent: base ? `sha256:${base.id}` : '' });
-      if (opts.reference) svc.applyName(img.id, opts.reference, !!opts.libpod);
+      if (name) svc.applyName(img.id, name);
       return svc.get(img.id)!;
     }),
   );

@@ -1,20 +1,6 @@
 // Dockerfile instructions accepted by `docker import --change` and `docker commit --change`.
 import { badParameter } from '../errors.js';
-
-export interface ContainerConfigLike {
-  User?: string;
-  ExposedPorts?: Record<string, object>;
-  Env?: string[];
-  Cmd?: string[] | null;
-  Entrypoint?: string[] | null;
-  Volumes?: Record<string, object> | null;
-  WorkingDir?: string;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
-  OnBuild?: string[] | null;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
-  [k: string]: unknown;
-}
+import type { ContainerConfigLike } from './types.js';
 
 const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
 

@@ -1,8 +1,8 @@
 import { badParameter } from '../errors.js';
-import { familiarName, globMatch, splitName } from './refs.js';
+import { familiarName, globMatch, splitName } from '../../lib/image-ref.js';
 import type { ImageInfo } from './types.js';
 
-const COMPAT_KEYS = ['reference', 'label', 'label!', 'dangling', 'before', 'since', 'until', 'id', 'intermediate', 'readonly', 'containers'];
+const FILTER_KEYS = ['reference', 'label', 'label!', 'dangling', 'before', 'since', 'until', 'id', 'intermediate', 'readonly', 'containers'];
 
 function bool(key: string, v: string): boolean {
   if (v === 'true' || v === '1') return true;
@@ -32,19 +32,19 @@ export function untilMs(v: string): number {
  * Applies image list filters. A reference filter narrows each image's names to those matching, as
  * dockerd does, so `docker images busybox:b` shows only that tag.
  */
-export function filterImages(
-  images: ImageInfo[],
+export function filterImages<T extends ImageInfo>(
+  images: T[],
   filters: Record<string, string[]>,
   resolve: (ref: string) => ImageInfo,
-  opts: { libpod?: boolean } = {},
-): ImageInfo[] {
-  for (const k of Object.keys(filters)) if (!COMPAT_KEYS.includes(k)) throw badParameter(`invalid filter '${k}'`);
+  opts: { matchFullNames?: boolean } = {},
+): T[] {
+  for (const k of Object.keys(filters)) if (!FILTER_KEYS.includes(k)) throw badParameter(`invalid filter '${k}'`);
   const has = (k: string) => (filters[k]?.length ?? 0) > 0;
   const dangling = has('dangling') ? bool('dangling', filters.dangling[0]) : undefined;
   const before = has('before') ? Math.min(...filters.before.map((r) => resolve(r).created)) : undefined;
   const since = has('since') ? Math.max(...filters.since.map((r) => resolve(r).created)) : undefined;
   const until = has('until') ? Math.min(...filters.until.map(untilMs)) : undefined;
-  const out: ImageInfo[] = [];
+  const out: T[] = [];
   for (const img of images) {
     if (dangling !== undefined && (img.names.length === 0) !== dangling) continue;
     const labels = img.cfg.config?.Labels ?? {};
@@ -57,7 +57,7 @@ export function filterImages(
     if (has('reference')) {
       const names = img.names.filter((n) =>
         filters.reference.some((p) => {
-          const forms = opts.libpod ? [n, familiarName(n)] : [familiarName(n)];
+          const forms = opts.matchFullNames ? [n, familiarName(n)] : [familiarName(n)];
           return forms.some((f) => globMatch(p, f) || globMatch(p, splitName(f).repo));
         }),
       );

@@ -1,4 +1,45 @@
-import type { ImageService } from './service.js';
+import type { Writable } from 'node:stream';
+import type {
+  ArchiveFormat,
+  HistoryItem,
+  ImageInfo,
+  ImagesDf,
+  ImageSummary,
+  ImageTree,
+  ImportOptions,
+  ListOptions,
+  LoadReport,
+  PruneReport,
+  RemoveReport,
+  SaveOptions,
+} from './types.js';
 
-/** What the API layers may ask of images. */
-export type ImagesPort = ImageService;
+/**
+ * What the API layers may ask of images. Names in and out are full names; a registry-less name
+ * given to name an image goes under docker.io (the libpod layer qualifies its own under
+ * localhost/ first), and how names are shown is each layer's business.
+ */
+export interface ImagesPort {
+  /** By full ID, name (short names under docker.io, then localhost/), digest or ID prefix. */
+  resolve(ref: string): ImageInfo;
+  /** Filters as docker defines them (reference, label, dangling, before, since, until, id...). */
+  list(filters?: Record<string, string[]>, opts?: ListOptions): ImageSummary[];
+  history(ref: string): HistoryItem[];
+  tree(ref: string): ImageTree;
+  /** The image's layer dirs, top first (inspect's GraphDriver). */
+  layerDirs(imageId: string): string[];
+  /** The `images` and `layersSize` of `system df`. */
+  df(): ImagesDf;
+
+  tag(ref: string, target: string): string;
+  /** Removes the given names (all when none) and returns the full names removed. */
+  untag(ref: string, names?: string[]): string[];
+  /** docker rmi semantics: a name with siblings is only untagged; images in use are guarded. */
+  remove(ref: string, opts?: { force?: boolean; noprune?: boolean }): Promise<RemoveReport>;
+  /** Dangling images (all unused with `all`), honouring dangling/until/label filters. */
+  prune(filters?: Record<string, string[]>, opts?: { all?: boolean }): Promise<PruneReport>;
+
+  load(input: AsyncIterable<Buffer>): Promise<LoadReport>;
+  save(refs: string[], format: ArchiveFormat, out: Writable, opts?: SaveOptions): Promise<void>;
+  import(input: AsyncIterable<Buffer>, opts?: ImportOptions): Promise<ImageInfo>;
+}

@@ -8,13 +8,26 @@ import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../../config/paths.js';
 import type { EventBus } from '../events.js';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
-import { commitImage, importImage, loadImages, saveImages, type CommitOptions, type ImportOptions } from './archives.js';
+import { commitImage, importImage, loadImages, saveImages, type CommitOptions } from './archives.js';
 import { filterImages } from './filter.js';
-import type { HistoryEntry, HistoryItem, ImageConfig, ImageInfo, ImageUse, LoadReport, RemoveReport } from './types.js';
-import { canonicalName, candidateNames, familiarName, isFullId, isIdPrefix, LOCAL_DOMAIN, parseReference, repoOf } from './refs.js';
-
-export type { ImageInfo, ImageConfig, ImageUse } from './types.js';
-export { hostArch, type CommitOptions, type ImportOptions } from './archives.js';
+import type { ImagesPort } from './port.js';
+import type {
+  HistoryEntry,
+  HistoryItem,
+  ImageConfig,
+  ImageInfo,
+  ImagesDf,
+  ImageSummary,
+  ImageTree,
+  ImageUse,
+  ImportOptions,
+  ListOptions,
+  LoadReport,
+  PruneReport,
+  RemoveReport,
+  SaveOptions,
+} from './types.js';
+import { canonicalName, candidateNames, isFullId, isIdPrefix, parseReference, repoOf } from '../../lib/image-ref.js';
 
 export interface ImageServiceDeps {
   db: Database;
@@ -29,8 +42,12 @@ export interface ImageServiceDeps {
  * What containers use: `resolve(ref)` for the image, `config(id)` for its config,
  * `lowerSpec(id)` / `layerDirs(id)` for overlay lower dirs, `commit()` with storage/diff-tar.ts
  * for `docker commit`; removal asks `deps.usage` which containers use an image.
+ *
+ * Names are full everywhere (docker.io/library/busybox:latest): in the store, in what is
+ * returned and in events. A registry-less name given to name an image goes under docker.io, as
+ * docker's reference grammar has it; a caller wanting podman's localhost/ qualifies it first.
  */
-export class ImageService {
+export class ImageService implements ImagesPort {
   readonly state: ImageState;
   readonly layers: LayerStore;
   /** @internal */
@@ -57,7 +74,8 @@ export class ImageService {
 
   private info(r: ImageRecord): ImageInfo {
     const cfg = JSON.parse(r.config.toString('utf8')) as ImageConfig;
-    return { ...r, cfg, layerRows: r.layers.map((l) => this.state.layer(l)).filter((l): l is LayerRow => !!l) };
+    const layerRows = r.layers.map((l) => this.state.layer(l)).filter((l): l is LayerRow => !!l);
+    return { ...r, size: layerRows.reduce((n, l) => n + l.size, 0), cfg, layerRows };
   }
 
   get(id: string): ImageInfo | undefined {
@@ -134,20 +152,22 @@ export class ImageService {
     }
   }
 
-  list(filters: Record<string, string[]> = {}, opts: { libpod?: boolean } = {}): ImageInfo[] {
-    return filterImages(this.all(), filters, (ref) => this.resolve(ref), opts);
-  }
-
-  sizeOf(img: ImageInfo): number {
-    return img.layerRows.reduce((n, l) => n + l.size, 0);
+  list(filters: Record<string, string[]> = {}, opts: ListOptions = {}): ImageSummary[] {
+    const found: ImageSummary[] = filterImages(this.all(), filters, (ref) => this.resolve(ref), { matchFullNames: opts.matchFullNames });
+    const uses = opts.sharedSize ? this.state.layerUseCounts() : undefined;
+    for (const img of found) {
+      if (uses) img.sharedSize = this.sharedSize(img, uses);
+      if (opts.containers) img.containers = this.containersUsing(img.id).length;
+    }
+    return found;
   }
 
   /** Bytes of this image's layers that other images also use. */
-  sharedSize(img: ImageInfo, uses = this.state.layerUseCounts()): number {
+  private sharedSize(img: ImageInfo, uses: Map<string, number>): number {
     return img.layerRows.reduce((n, l) => n + ((uses.get(l.id) ?? 0) > 1 ? l.size : 0), 0);
   }
 
-  containersUsing(id: string): ImageUse['containers'] {
+  private containersUsing(id: string): ImageUse['containers'] {
     return this.deps.usage(hexOf(id)).containers;
   }
 
@@ -173,6 +193,16 @@ export class ImageService {
     return out;
   }
 
+  tree(input: string): ImageTree {
+    const image = this.resolve(input);
+    const all = this.all();
+    return {
+      image,
+      layers: image.layerRows.map((l) => ({ id: l.id, size: l.size, topOf: all.filter((o) => o.layers.at(-1) === l.id) })),
+      children: all.filter((o) => o.id !== image.id && image.layers.every((l, i) => o.layers[i] === l)),
+    };
+  }
+
   /** Lower dirs of an image's layers, top layer first, as overlay's lowerdir wants them. */
   layerDirs(imageId: string): string[] {
     const img = this.get(imageId);
@@ -196,29 +226,23 @@ export class ImageService {
   // ---- names ----
 
   /** @internal The stored name for a user's target name (validates it). */
-  nameFor(input: string, libpod: boolean): string {
+  nameFor(input: string): string {
     const ref = parseReference(input);
     if (ref.digest) throw badParameter(`refusing to create a tag with a digest reference: ${input}`);
-    if (!ref.explicitDomain && libpod) return canonicalName(parseReference(`${LOCAL_DOMAIN}/${ref.path.replace(/^library\//, '')}:${ref.tag ?? 'latest'}`));
     return canonicalName(ref);
   }
 
-  /** @internal */
-  display(name: string, libpod: boolean) {
-    return libpod ? name : familiarName(name);
-  }
-
-  /** Tags `input` as `target`; libpod puts registry-less names under localhost/, as podman does. */
-  tag(input: string, target: string, opts: { libpod?: boolean } = {}): string {
+  /** Tags `input` as `target`; returns the full name given. */
+  tag(input: string, target: string): string {
     const img = this.resolve(input);
-    const name = this.nameFor(target, !!opts.libpod);
+    const name = this.nameFor(target);
     this.state.setName(name, img.id);
-    this.publish('tag', img.id, this.display(name, !!opts.libpod));
+    this.publish('tag', img.id, name);
     return name;
   }
 
   /** Removes names from an image (all of them when `names` is empty); the image stays. */
-  untag(input: string, names: string[] = [], opts: { libpod?: boolean } = {}): string[] {
+  untag(input: string, names: string[] = []): string[] {
     const img = this.resolve(input);
     let targets = img.names;
     if (names.length) {
@@ -231,7 +255,7 @@ export class ImageService {
     }
     for (const n of targets) {
       this.state.removeName(n);
-      this.publish('untag', img.id, this.display(n, !!opts.libpod));
+      this.publish('untag', img.id, n);
     }
     return targets;
   }
@@ -239,17 +263,17 @@ export class ImageService {
   // ---- removal ----
 
   /** docker rmi semantics: a name with siblings is only untagged; images in use are guarded. */
-  remove(input: string, opts: { force?: boolean; noprune?: boolean; libpod?: boolean } = {}): Promise<RemoveReport> {
+  remove(input: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<RemoveReport> {
     return this.locked(() => this.removeNow(input, opts));
   }
 
-  private async removeNow(input: string, opts: { force?: boolean; noprune?: boolean; libpod?: boolean }): Promise<RemoveReport> {
+  private async removeNow(input: string, opts: { force?: boolean; noprune?: boolean }): Promise<RemoveReport> {
     const img = this.resolve(input);
     const byName = this.resolveName(input);
     const short = img.id.slice(0, 12);
     const report: RemoveReport = { untagged: [], deleted: [] };
     if (byName && img.names.length > 1) {
-      report.untagged.push(...this.untag(img.id, [byName], opts).map((n) => this.display(n, !!opts.libpod)));
+      report.untagged.push(...this.untag(img.id, [byName]));
       return report;
     }
     const users = this.containersUsing(img.id);
@@ -264,7 +288,7 @@ export class ImageService {
     if (!byName && img.names.length > 1 && !opts.force) {
       throw conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
     }
-    report.untagged.push(...this.untag(img.id, [], opts).map((n) => this.display(n, !!opts.libpod)));
+    report.untagged.push(...this.untag(img.id));
     if (users.length) return report; // forced: the stopped containers keep the image's layers
     report.deleted.push(...(await this.deleteImage(img)));
     return report;
@@ -283,11 +307,11 @@ export class ImageService {
   }
 
   /** Removes dangling images (all unused ones with `all`), honouring until/label filters. */
-  prune(filters: Record<string, string[]> = {}, opts: { all?: boolean; libpod?: boolean } = {}): Promise<{ report: RemoveReport; reclaimed: number; perImage: { id: string; size: number }[] }> {
+  prune(filters: Record<string, string[]> = {}, opts: { all?: boolean } = {}): Promise<PruneReport> {
     return this.locked(() => this.pruneNow(filters, opts));
   }
 
-  private async pruneNow(filters: Record<string, string[]>, opts: { all?: boolean; libpod?: boolean }): Promise<{ report: RemoveReport; reclaimed: number; perImage: { id: string; size: number }[] }> {
+  private async pruneNow(filters: Record<string, string[]>, opts: { all?: boolean }): Promise<PruneReport> {
     const f = { ...filters };
     let all = !!opts.all;
     if (f.dangling?.length) {
@@ -296,7 +320,7 @@ export class ImageService {
       delete f.dangling;
     }
     for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw badParameter(`invalid filter '${k}'`);
-    const candidates = filterImages(this.all(), f, (r) => this.resolve(r), { libpod: opts.libpod }).filter((i) => all || i.names.length === 0);
+    const candidates = filterImages(this.all(), f, (r) => this.resolve(r)).filter((i) => all || i.names.length === 0);
     const report: RemoveReport = { untagged: [], deleted: [] };
     const perImage: { id: string; size: number }[] = [];
     let reclaimed = 0;
@@ -305,7 +329,7 @@ export class ImageService {
       const fresh = this.get(img.id);
       if (!fresh) continue;
       const before = this.layerBytes();
-      report.untagged.push(...this.untag(img.id, [], opts).map((n) => this.display(n, !!opts.libpod)));
+      report.untagged.push(...this.untag(img.id));
       report.deleted.push(...(await this.deleteImage(fresh)));
       const freed = before - this.layerBytes();
       reclaimed += freed;
@@ -320,9 +344,8 @@ export class ImageService {
   }
 
   /** The images part of `system df`. */
-  df(): { images: (ImageInfo & { size: number; shared: number; containers: number })[]; layersSize: number } {
-    const uses = this.state.layerUseCounts();
-    const images = this.all().map((i) => ({ ...i, size: this.sizeOf(i), shared: this.sharedSize(i, uses), containers: this.containersUsing(i.id).length }));
+  df(): ImagesDf {
+    const images = this.list({}, { sharedSize: true, containers: true }) as ImagesDf['images'];
     return { images, layersSize: this.layerBytes() };
   }
 
@@ -356,23 +379,23 @@ export class ImageService {
   }
 
   /** @internal */
-  applyName(imageId: string, input: string, libpod: boolean): string {
-    const name = this.nameFor(input, libpod);
+  applyName(imageId: string, input: string): string {
+    const name = this.nameFor(input);
     this.state.setName(name, imageId);
-    this.publish('tag', imageId, this.display(name, libpod));
+    this.publish('tag', imageId, name);
     return name;
   }
 
-  /** @internal */
+  /** @internal `name`: a full name, or the `sha256:` ID of an unnamed image. */
   publish(action: string, imageId: string, name: string): void {
     this.deps.events.publish('image', action, `sha256:${imageId}`, { name });
   }
 
-  load(input: AsyncIterable<Buffer>, opts: { libpod?: boolean } = {}): Promise<LoadReport> {
-    return loadImages(this, input, opts);
+  load(input: AsyncIterable<Buffer>): Promise<LoadReport> {
+    return loadImages(this, input);
   }
 
-  save(refs: string[], format: ArchiveFormat, out: Writable, opts: { libpod?: boolean } = {}): Promise<void> {
+  save(refs: string[], format: ArchiveFormat, out: Writable, opts: SaveOptions = {}): Promise<void> {
     return saveImages(this, refs, format, out, opts);
   }
 

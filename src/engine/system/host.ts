@@ -3,38 +3,9 @@ import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'nod
 import os from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { HostFacts } from './types.js';
 
 const run = promisify(execFile);
-
-/** Facts of this host that /info and /version report. Gathered on demand, never at start-up. */
-export interface HostFacts {
-  kernel: string;
-  osName: string;
-  osId: string;
-  osVersion: string;
-  osCodename: string;
-  arch: string;
-  goArch: string;
-  cpus: number;
-  memTotal: number;
-  memFree: number;
-  swapTotal: number;
-  swapFree: number;
-  hostname: string;
-  uptimeSeconds: number;
-  cgroupVersion: '1' | '2';
-  cgroupControllers: string[];
-  memoryLimit: boolean;
-  swapLimit: boolean;
-  cpuCfs: boolean;
-  cpuShares: boolean;
-  cpuset: boolean;
-  pidsLimit: boolean;
-  bridgeNfIptables: boolean;
-  seccompProfile: string | undefined;
-  /** Since boot, from /proc/stat's aggregate line: the basis podman reports too. */
-  cpuUtilization: { userPercent: number; systemPercent: number; idlePercent: number };
-}
 
 const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 

@@ -6,46 +6,10 @@ import type { StoragePaths } from '../../config/paths.js';
 import { knownRuntimes } from '../../oci/runtime-choice.js';
 import type { Toolchain } from '../engine.js';
 import type { EventBus } from '../events.js';
-import { fsUsage, hostFacts, toolVersion, type HostFacts } from './host.js';
-
-export const BERTH_VERSION = '0.1.0';
-/** Docker Engine API version the compat layer implements. */
-export const COMPAT_API_VERSION = '1.41';
-export const COMPAT_MIN_API_VERSION = '1.24';
-/** libpod API version implemented (the swagger in shared/specs). */
-export const LIBPOD_API_VERSION = '5.4.2';
-
-export interface RuntimeInfo {
-  name: string;
-  path: string;
-  version: string;
-}
-
-/** Facts about berth and its host, shaped neutrally; each API layer renders its own format. */
-export interface SystemInfo {
-  id: string;
-  version: string;
-  host: HostFacts;
-  runtime: RuntimeInfo;
-  runtimes: Record<string, string>;
-  conmon: { path: string; version: string };
-  init: string | undefined;
-  containers: ContainerCounts;
-  images: number;
-  paths: StoragePaths;
-  graphRootUsage: { total: number; used: number };
-  rootless: boolean;
-  eventListeners: number;
-  confFiles: string[];
-  socketPath: string | undefined;
-}
-
-export interface ContainerCounts {
-  total: number;
-  running: number;
-  paused: number;
-  stopped: number;
-}
+import { BERTH_VERSION } from '../../version.js';
+import { fsUsage, hostFacts, toolVersion } from './host.js';
+import type { SystemPort } from './port.js';
+import type { ContainerCounts, HostFacts, SystemInfo } from './types.js';
 
 export interface SystemServiceDeps {
   paths: StoragePaths;
@@ -57,7 +21,7 @@ export interface SystemServiceDeps {
   socketPath?: string;
 }
 
-export class SystemService {
+export class SystemService implements SystemPort {
   private idCache: string | undefined;
 
   constructor(private readonly engine: SystemServiceDeps) {}
@@ -78,6 +42,10 @@ export class SystemService {
       }
     }
     return this.idCache;
+  }
+
+  host(): HostFacts {
+    return hostFacts();
   }
 
   async info(): Promise<SystemInfo> {

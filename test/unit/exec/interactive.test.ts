@@ -6,8 +6,7 @@ import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContainerFs, goFileMode } from '../../../src/engine/containers/files/container-fs.js';
-import { DetachScanner } from '../../../src/api/http/detach.js';
-import { parseDetachKeys } from '../../../src/engine/exec/service.js';
+import { DetachScanner, parseDetachKeys } from '../../../src/api/http/detach.js';
 import { parsePs } from '../../../src/engine/containers/top.js';
 import { execFailureCode } from '../../../src/oci/exec.js';
 

@@ -18,7 +18,7 @@ const all = [
   img('d4', ['localhost/mine:t1'], 4000),
 ];
 const byRef = (r: string) => all.find((i) => i.id === r || i.names.some((n) => n.endsWith(`/${r}`)))!;
-const run = (f: Record<string, string[]>, libpod = false) => filterImages(all, f, byRef, { libpod }).map((i) => `${i.id}:${i.names.join(',')}`);
+const run = (f: Record<string, string[]>, libpod = false) => filterImages(all, f, byRef, { matchFullNames: libpod }).map((i) => `${i.id}:${i.names.join(',')}`);
 
 test('reference filters narrow names, not just images', () => {
   assert.deepEqual(run({ reference: ['busybox:b'] }), ['a1:docker.io/library/busybox:b']);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { candidateNames, canonicalName, familiarName, globMatch, parseReference, splitName } from '../../../src/engine/images/refs.js';
+import { candidateNames, canonicalName, familiarName, globMatch, parseReference, splitName } from '../../../src/lib/image-ref.js';
 import { EngineError } from '../../../src/engine/errors.js';
 
 const badRef = (s: string, re: RegExp) =>

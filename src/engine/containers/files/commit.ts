@@ -2,13 +2,14 @@ import type { ImageInfo } from '../../images/types.js';
 // docker commit: the container's upper dir becomes a new top layer on its image, with the
 // container's config (plus overrides and Dockerfile-style changes) as the image config.
 import type { FilesDeps } from './service.js';
-import { applyChanges, type ContainerConfigLike } from '../../images/changes.js';
+import { applyChanges } from '../../images/changes.js';
+import type { ContainerConfigLike } from '../../images/types.js';
 import { diffTar } from '../../../storage/diff-tar.js';
 import { placeholderPaths } from './changes.js';
 import { badParameter } from '../../errors.js';
 
 export interface CommitRequest {
-  /** repo[:tag] to name the image; none leaves it untagged. */
+  /** repo[:tag] to name the image (registry-less under docker.io); none leaves it untagged. */
   reference?: string;
   comment?: string;
   author?: string;
@@ -17,7 +18,6 @@ export interface CommitRequest {
   changes: string[];
   /** Config fields from the request body, over the container's. */
   config?: ContainerConfigLike;
-  libpod?: boolean;
   /** podman's `format`: oci (default) or docker; recorded only. */
   format?: string;
 }
@@ -66,7 +66,6 @@ export async function commitContainer(engine: FilesDeps, ref: string, req: Commi
       comment: req.comment || undefined,
       createdBy: [...((v.parsed.Config.Entrypoint as string[] | null) ?? []), ...((v.parsed.Config.Cmd as string[] | null) ?? [])].join(' '),
       reference: req.reference,
-      libpod: req.libpod,
     });
     engine.events.publish('container', 'commit', v.id, { ...(v.parsed.Config.Labels ?? {}), name: v.name, image: v.image, comment: req.comment ?? '' });
     return img;

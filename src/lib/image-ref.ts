@@ -1,6 +1,7 @@
 // Image references as docker's distribution/reference grammar defines them, and the way the
-// docker CLI expands short names (busybox -> docker.io/library/busybox:latest).
-import { badParameter } from '../errors.js';
+// docker CLI expands short names (busybox -> docker.io/library/busybox:latest). Pure: the engine
+// names and finds images with it, the API layers shape the names they show with it.
+import { badParameter } from '../engine/errors.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 export const LOCAL_DOMAIN = 'localhost';
@@ -111,6 +112,22 @@ export function splitName(name: string): { repo: string; tag: string } {
 
 export const isFullId = (s: string) => ID_ONLY.test(s);
 export const isIdPrefix = (s: string) => /^(?:sha256:)?[a-f0-9]{1,64}$/.test(s);
+
+/**
+ * A registry-less name completed under `domain` instead of docker.io, as podman puts names
+ * under localhost/ (`foo` -> `localhost/foo:latest`). Anything else, including what does not
+ * parse, comes back as given: whoever stores the name validates it at its point in the operation.
+ */
+export function qualifyShortName(input: string, domain: string): string {
+  let ref: Reference;
+  try {
+    ref = parseReference(input);
+  } catch {
+    return input;
+  }
+  if (ref.explicitDomain || ref.digest) return input;
+  return `${domain}/${ref.path.replace(/^library\//, '')}:${ref.tag ?? 'latest'}`;
+}
 
 /**
  * Stored names a user reference may mean, most likely first: short names are looked up under

@@ -1,0 +1,64 @@
+// What system reports of berth, its host, runtime and store (/info, /version).
+import type { StoragePaths } from '../../config/paths.js';
+
+/** Facts of this host that /info and /version report. Gathered on demand, never at start-up. */
+export interface HostFacts {
+  kernel: string;
+  osName: string;
+  osId: string;
+  osVersion: string;
+  osCodename: string;
+  arch: string;
+  goArch: string;
+  cpus: number;
+  memTotal: number;
+  memFree: number;
+  swapTotal: number;
+  swapFree: number;
+  hostname: string;
+  uptimeSeconds: number;
+  cgroupVersion: '1' | '2';
+  cgroupControllers: string[];
+  memoryLimit: boolean;
+  swapLimit: boolean;
+  cpuCfs: boolean;
+  cpuShares: boolean;
+  cpuset: boolean;
+  pidsLimit: boolean;
+  bridgeNfIptables: boolean;
+  seccompProfile: string | undefined;
+  /** Since boot, from /proc/stat's aggregate line: the basis podman reports too. */
+  cpuUtilization: { userPercent: number; systemPercent: number; idlePercent: number };
+}
+
+export interface RuntimeInfo {
+  name: string;
+  path: string;
+  version: string;
+}
+
+export interface ContainerCounts {
+  total: number;
+  running: number;
+  paused: number;
+  stopped: number;
+}
+
+/** Facts about berth and its host, shaped neutrally; each API layer renders its own format. */
+export interface SystemInfo {
+  id: string;
+  version: string;
+  host: HostFacts;
+  runtime: RuntimeInfo;
+  runtimes: Record<string, string>;
+  conmon: { path: string; version: string };
+  init: string | undefined;
+  containers: ContainerCounts;
+  images: number;
+  paths: StoragePaths;
+  graphRootUsage: { total: number; used: number };
+  rootless: boolean;
+  eventListeners: number;
+  confFiles: string[];
+  socketPath: string | undefined;
+}
