@@ -11,7 +11,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24',
   splitting: true,
   outdir: 'dist/bundle',
   // Native addons load their .node files relative to their own package.
