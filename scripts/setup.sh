@@ -54,3 +54,5 @@ fi
 
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
 "$NODE" scripts/bundle.mjs
+# Writes the bundle's code cache (dist/compile-cache) once, so no start has to parse it.
+"$NODE" bin/berth.js --version >/dev/null
