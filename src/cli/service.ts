@@ -82,19 +82,19 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     if (e instanceof ListenError) throw new CliError(e.message);
     throw e;
   }
-  void log.start();
+  svc.warmup(() => log.start());
   log.info('API service listening', {
     endpoint: binding.kind === 'systemd' ? `systemd fd ${binding.fd}` : binding.endpoint.uri,
     timeout,
     root: paths.root,
   });
-  // The container service reconciles exits that happened while no service ran; started after
-  // listening so a cold /_ping never waits for it.
-  setImmediate(() => {
+  // The container service reconciles exits that happened while no service ran; started once the
+  // service has settled so a cold /_ping never waits for it (a request that needs it starts it itself).
+  svc.warmup(() =>
     engine()
       .then((e) => e.containers)
-      .catch((e: Error) => log.error('container service failed to start', { err: e.message }));
-  });
+      .catch((e: Error) => log.error('container service failed to start', { err: e.message })),
+  );
   const onSignal = () => void svc.shutdown('signal');
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -30,7 +30,19 @@ export interface RunningService {
   /** Resolves with the exit reason once the service has shut down. */
   done: Promise<'idle' | 'signal' | 'requested'>;
   shutdown(reason?: 'signal' | 'requested'): Promise<void>;
+  /**
+   * Runs `task` once the service has settled: after its first answer, or a moment after listening
+   * when no client comes. Loading the handlers, the logger or the state DB takes tens of ms of
+   * one thread: done right at listen, it would hold up the first reply of a cold start (the
+   * client's connection, or systemd's, is already waiting). Tasks run one per turn of the loop.
+   */
+  warmup(task: () => unknown): void;
 }
+
+/** With no client this long after listening, the service warms up anyway. */
+const SETTLE_MS = 25;
+/** A client connected but has not asked anything yet: wait at most this long for its request. */
+const FIRST_REQUEST_MS = 250;
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   let router: Router | undefined;
@@ -153,9 +165,42 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
+  // Warm-up: the handlers (and what the caller adds) load once the first reply is out.
+  const tasks: (() => unknown)[] = [() => loadRouter()];
+  let settled = false;
+  let settleTimer: NodeJS.Timeout | undefined;
+  const runTasks = () => {
+    const t = tasks.shift();
+    if (!t) return;
+    try {
+      void Promise.resolve(t()).catch((e: Error) => o.log.error('warm-up failed', { err: e?.stack ?? String(e) }));
+    } catch (e) {
+      o.log.error('warm-up failed', { err: (e as Error)?.stack ?? String(e) });
+    }
+    setImmediate(runTasks);
+  };
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(settleTimer);
+    server.off('connection', onFirstConnection);
+    server.off('request', onFirstRequest);
+    setImmediate(runTasks);
+  };
+  const onFirstConnection = () => {
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(settle, FIRST_REQUEST_MS);
+  };
+  const onFirstRequest = (_req: IncomingMessage, res: ServerResponse) => {
+    server.off('connection', onFirstConnection);
+    clearTimeout(settleTimer);
+    res.once('close', settle);
+  };
+  server.once('connection', onFirstConnection);
+  server.once('request', onFirstRequest);
+
   await listen(server, o.binding);
-  // Handlers and the engine code behind them compile while the first client is still connecting.
-  setImmediate(() => void loadRouter());
+  settleTimer = setTimeout(settle, SETTLE_MS);
 
   const shutdown = async (reason: 'idle' | 'signal' | 'requested' = 'requested') => {
     if (closing) return;
@@ -172,5 +217,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     finish(reason);
   };
 
-  return { server, done, shutdown: (r) => shutdown(r) };
+  return {
+    server,
+    done,
+    shutdown: (r) => shutdown(r),
+    warmup: (task) => {
+      tasks.push(task);
+      if (settled && tasks.length === 1) setImmediate(runTasks);
+    },
+  };
 }
