@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { EnginePorts } from '../engine/ports.js';
 import { HttpError, type Layer } from './errors.js';
 import type { Logger } from './log.js';
+import { parseJson } from './json-parse.js';
 
 /** What every handler receives: the parsed request and the one engine both layers share. */
 export interface Ctx {
@@ -49,6 +50,12 @@ export function noContent(ctx: Ctx, status = 204): void {
 
 /** The request body as parsed JSON; undefined when there is none (docker CLI often sends none). */
 export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promise<T | undefined> {
+  const text = await readText(ctx, limit);
+  return text ? (parseJson(text) as T) : undefined;
+}
+
+/** The request body as text, trimmed; '' when there is none. */
+export async function readText(ctx: Ctx, limit = JSON_LIMIT): Promise<string> {
   const declared = Number(ctx.req.headers['content-length'] ?? NaN);
   if (declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes (limit ${limit})`);
   const chunks: Buffer[] = [];
@@ -58,13 +65,7 @@ export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promi
     if (size > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new HttpError(400, `malformed JSON in request body: ${(e as Error).message}`);
-  }
+  return Buffer.concat(chunks).toString('utf8').trim();
 }
 
 export function qBool(ctx: Ctx, name: string, def = false): boolean {
