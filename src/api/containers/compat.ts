@@ -1,5 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView, WaitCondition } from '../../engine/containers/service.js';
 import { dockerStatus, filterContainers, statusText, untilMs } from '../../engine/containers/filters.js';
@@ -171,7 +172,7 @@ interface CreateBody extends Partial<ContainerConfig> {
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const body = (await readJson<CreateBody>(ctx)) ?? {};
+  const body = (await readBody<CreateBody>(ctx, 'ContainerCreate')) ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid request body');
   const { HostConfig: hostConfig, NetworkingConfig: net, ...config } = body;
   const eps = Object.keys(net?.EndpointsConfig ?? {});
@@ -251,7 +252,7 @@ async function rename(ctx: Ctx): Promise<void> {
 }
 
 async function update(ctx: Ctx): Promise<void> {
-  const body = (await readJson<Partial<HostConfig>>(ctx)) ?? {};
+  const body = (await readBody<Partial<HostConfig>>(ctx, 'ContainerUpdate')) ?? {};
   const warnings = await svc(ctx).update(ctx.params.id, body);
   sendJson(ctx, 200, { Warnings: warnings });
 }

@@ -1,7 +1,8 @@
 // Container files and inspection endpoints shared by both layers: archive (GET/HEAD/PUT),
 // export, changes, top, stats, commit. Layer differences are passed in, not branched on deep down.
 import type { Ctx } from '../../server/http.js';
-import { qBool, qInt, readJson, sendJson } from '../../server/http.js';
+import { qBool, qInt, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import { archivePath, exportContainer, putArchive, statPath, type PathStat } from '../../engine/containers/files/archive.js';
 import { containerChanges } from '../../engine/containers/files/changes.js';
@@ -180,7 +181,7 @@ export async function commitHandler(ctx: Ctx): Promise<void> {
   const container = ctx.query.get('container');
   if (!container) throw new HttpError(400, 'container is required');
   const libpod = ctx.layer === 'libpod';
-  const body = libpod ? undefined : await readJson<ContainerConfigLike>(ctx);
+  const body = libpod ? undefined : await readBody<ContainerConfigLike>(ctx, 'ContainerCommit');
   if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) throw new HttpError(400, 'commit body must be a container config object');
   const repo = ctx.query.get('repo') ?? '';
   const tag = ctx.query.get('tag') ?? '';

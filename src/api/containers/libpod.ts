@@ -1,5 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/service.js';
 import { dockerStatus, filterContainers } from '../../engine/containers/filters.js';
@@ -200,7 +201,7 @@ async function exists(ctx: Ctx): Promise<void> {
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const body = await readJson<Record<string, unknown>>(ctx);
+  const body = await readBody<Record<string, unknown>>(ctx, 'SpecGenerator');
   if (!body) throw new HttpError(400, 'request body is required (a SpecGenerator)');
   const r = await svc(ctx).create(specgenToCreate(body));
   sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });

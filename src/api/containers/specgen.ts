@@ -126,8 +126,9 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (cpu.cpus) h.CpusetCpus = cpu.cpus as string;
   if (rl.pids?.limit) h.PidsLimit = rl.pids.limit;
   if (sg.r_limits) {
-    h.Ulimits = (sg.r_limits as { type: string; soft: number; hard: number }[]).map((r) => ({
-      Name: r.type.toLowerCase().replace(/^rlimit_/, ''),
+    h.Ulimits = (sg.r_limits as { type?: string; soft: number; hard: number }[]).map((r) => ({
+      // A decoded entry may lack its type: the engine refuses the nameless ulimit.
+      Name: (r.type ?? '').toLowerCase().replace(/^rlimit_/, ''),
       Soft: r.soft,
       Hard: r.hard,
     }));
