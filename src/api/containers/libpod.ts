@@ -169,8 +169,21 @@ async function list(ctx: Ctx): Promise<void> {
   const limit = qInt(ctx, 'limit', -1)!;
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
-  const out = s.list({ all, limit, filters: qFilters(ctx) });
+  const { last, ...filters } = qFilters(ctx);
+  const out = s.list({ all, limit: lastOf(ctx, last) ?? limit, filters });
   sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
+}
+
+/**
+ * podman's `last`: the newest N containers, live or not. A query parameter that overrides
+ * `limit` (podman's first name for it, kept as an alias), also accepted as a filter.
+ */
+function lastOf(ctx: Ctx, filter: string[] | undefined): number | undefined {
+  if (ctx.query.has('last')) return qInt(ctx, 'last', 0);
+  if (!filter?.length) return undefined;
+  const n = Number(filter[filter.length - 1]);
+  if (!Number.isInteger(n)) throw new HttpError(400, `Invalid filter 'last=${filter[filter.length - 1]}'`);
+  return n;
 }
 
 async function inspect(ctx: Ctx): Promise<void> {
