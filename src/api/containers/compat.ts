@@ -1,26 +1,13 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
-import type { ContainerView, WaitCondition } from '../../engine/containers/service.js';
-import { dockerStatus, filterContainers, statusText, untilMs } from '../../engine/containers/filters.js';
-import type { ContainerConfig, HostConfig } from '../../engine/containers/types.js';
+import type { ContainerConfig, ContainerView, HostConfig, WaitCondition } from '../../engine/containers/types.js';
+import { dockerStatus, statusText } from './status.js';
 import { attach, logs } from './streams.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 const svc = (ctx: Ctx) => ctx.engine.containers;
-
-function imageIdOf(ctx: Ctx, ref: string): string | undefined {
-  try {
-    return ctx.engine.images.resolve(ref).id;
-  } catch {
-    return undefined;
-  }
-}
-
-export function filterDeps(ctx: Ctx) {
-  return { imageId: (r: string) => imageIdOf(ctx, r), lookup: (r: string) => svc(ctx).find(r) };
-}
 
 function command(c: ContainerConfig): string {
   return [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])].join(' ');
@@ -154,9 +141,7 @@ async function list(ctx: Ctx): Promise<void> {
   const limit = qInt(ctx, 'limit', -1)!;
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
-  let out = filterContainers(s.list(), qFilters(ctx), filterDeps(ctx));
-  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
-  if (limit > 0) out = out.slice(0, limit);
+  const out = s.list({ all, limit, filters: qFilters(ctx) });
   sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
 }
 
@@ -218,7 +203,7 @@ async function wait(ctx: Ctx): Promise<void> {
   const s = svc(ctx);
   const id = ctx.params.id;
   // An auto-removed container may already be gone: its recorded exit still answers.
-  const gone = !s.find(id) ? s.store.removedExit(id) : undefined;
+  const gone = !s.find(id) ? s.removedExit(id) : undefined;
   if (gone !== undefined) return sendJson(ctx, 200, { StatusCode: gone, Error: null });
   const v = s.get(id);
   // dockerd sends the headers first so the client knows the wait is registered before it starts.
@@ -256,31 +241,15 @@ async function update(ctx: Ctx): Promise<void> {
   sendJson(ctx, 200, { Warnings: warnings });
 }
 
-export function pruneFilter(f: Record<string, string[]>) {
-  for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw new HttpError(400, `Invalid filter '${k}'`);
-  const until = (f.until ?? []).map(untilMs);
-  return (v: ContainerView) => {
-    const labels = v.parsed.Config.Labels ?? {};
-    const has = (l: string) => {
-      const i = l.indexOf('=');
-      return i < 0 ? l in labels : labels[l.slice(0, i)] === l.slice(i + 1);
-    };
-    if (until.length && !until.every((u) => Date.parse(v.created) < u)) return true;
-    if (f.label?.length && !f.label.every(has)) return true;
-    if (f['label!']?.length && f['label!'].some(has)) return true;
-    return false;
-  };
-}
-
 async function prune(ctx: Ctx): Promise<void> {
-  const r = await svc(ctx).prune(pruneFilter(qFilters(ctx)));
+  const r = await svc(ctx).prune(qFilters(ctx));
   sendJson(ctx, 200, { ContainersDeleted: r.deleted.length ? r.deleted : null, SpaceReclaimed: r.reclaimed });
 }
 
 /** The containers part of `/system/df` (the system handler merges it). */
 export function dfContainers(ctx: Ctx) {
   const s = svc(ctx);
-  return s.list().map((v) => listEntry(v, true, () => s.sizeRw(v)));
+  return s.list({ all: true }).map((v) => listEntry(v, true, () => s.sizeRw(v)));
 }
 
 async function resize(ctx: Ctx): Promise<void> {

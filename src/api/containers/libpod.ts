@@ -1,13 +1,11 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
-import type { ContainerView } from '../../engine/containers/service.js';
-import { dockerStatus, filterContainers } from '../../engine/containers/filters.js';
+import type { ContainerView } from '../../engine/containers/types.js';
 import { EngineError } from '../../engine/errors.js';
-import { resolveCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, ALL_CAPS } from '../../oci/caps.js';
-import { parseSignal } from '../../engine/containers/signals.js';
+import { signalNumber } from '../../lib/signals.js';
+import { dockerStatus } from './status.js';
 import { attach, logs } from './streams.js';
-import { filterDeps, pruneFilter } from './compat.js';
 import { specgenToCreate } from './specgen.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -51,25 +49,14 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
   };
 }
 
-function caps(v: ContainerView): string[] {
-  const h = v.parsed.HostConfig;
-  if (h.Privileged) return ALL_CAPS;
-  return resolveCaps(v.parsed.flavor === 'podman' ? PODMAN_DEFAULT_CAPS : DOCKER_DEFAULT_CAPS, h.CapAdd ?? [], h.CapDrop ?? []);
-}
-
-function inspectBody(v: ContainerView, runtime: string, size?: number, execIds: string[] = []) {
+function inspectBody(v: ContainerView, runtime: string, effective: string[], size?: number, execIds: string[] = []) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
   const st = podmanState(v.state);
-  let stopSignal = 15;
-  try {
-    stopSignal = parseSignal(c.StopSignal, 'SIGTERM');
-  } catch {
-    /* validated at create */
-  }
-  const effective = caps(v);
+  // Validated at create; podman reports the number.
+  const stopSignal = signalNumber(c.StopSignal || 'SIGTERM') ?? 15;
   return {
     Id: v.id,
     Created: v.created,
@@ -181,17 +168,26 @@ async function list(ctx: Ctx): Promise<void> {
   const limit = qInt(ctx, 'limit', -1)!;
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
-  const f = qFilters(ctx);
-  // podman accepts "stopped" for exited; "last" is libpod's limit spelled as a filter.
-  let out = filterContainers(s.list(), f, filterDeps(ctx));
-  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
-  if (limit > 0) out = out.slice(0, limit);
+  const { last, ...filters } = qFilters(ctx);
+  const out = s.list({ all, limit: lastOf(ctx, last) ?? limit, filters });
   sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
+}
+
+/**
+ * podman's `last`: the newest N containers, live or not. A query parameter that overrides
+ * `limit` (podman's first name for it, kept as an alias), also accepted as a filter.
+ */
+function lastOf(ctx: Ctx, filter: string[] | undefined): number | undefined {
+  if (ctx.query.has('last')) return qInt(ctx, 'last', 0);
+  if (!filter?.length) return undefined;
+  const n = Number(filter[filter.length - 1]);
+  if (!Number.isInteger(n)) throw new HttpError(400, `Invalid filter 'last=${filter[filter.length - 1]}'`);
+  return n;
 }
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.name);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id)));
 }
 
 async function exists(ctx: Ctx): Promise<void> {
@@ -248,7 +244,7 @@ async function wait(ctx: Ctx): Promise<void> {
   for (const c of conds) if (!known.includes(c)) throw new HttpError(400, `invalid condition "${c}"`);
   const s = svc(ctx);
   // podman keeps the exit code of auto-removed containers for exactly this call.
-  const removed = !s.find(ctx.params.name) ? s.store.removedExit(ctx.params.name) : undefined;
+  const removed = !s.find(ctx.params.name) ? s.removedExit(ctx.params.name) : undefined;
   if (removed !== undefined) return sendJson(ctx, 200, removed);
   const v = s.get(ctx.params.name);
   const ac = new AbortController();
@@ -276,19 +272,7 @@ async function remove(ctx: Ctx): Promise<void> {
 
 /** podman-remote asks after an exit whether the restart policy will bring the container back. */
 async function shouldRestart(ctx: Ctx): Promise<void> {
-  const s = svc(ctx);
-  const v = s.find(ctx.params.name);
-  if (!v) {
-    if (s.store.removedExit(ctx.params.name) !== undefined) return sendJson(ctx, 200, { Value: false });
-    s.get(ctx.params.name);
-    return;
-  }
-  sendJson(ctx, 200, { Value: v.state === 'restarting' || (v.state === 'running' && v.restartCount > 0 && isLiveRestart(v)) });
-}
-
-function isLiveRestart(v: ContainerView): boolean {
-  const p = v.parsed.HostConfig.RestartPolicy.Name;
-  return p === 'always' || p === 'unless-stopped' || p === 'on-failure';
+  sendJson(ctx, 200, { Value: svc(ctx).willRestart(ctx.params.name) });
 }
 
 async function rename(ctx: Ctx): Promise<void> {
@@ -299,10 +283,8 @@ async function rename(ctx: Ctx): Promise<void> {
 }
 
 async function prune(ctx: Ctx): Promise<void> {
-  const s = svc(ctx);
-  const sizes = new Map(s.list().map((v) => [v.id, 0]));
-  const r = await s.prune(pruneFilter(qFilters(ctx)));
-  sendJson(ctx, 200, r.deleted.map((id) => ({ Id: id, Size: sizes.get(id) ?? 0, Err: null })));
+  const r = await svc(ctx).prune(qFilters(ctx));
+  sendJson(ctx, 200, r.deleted.map((id) => ({ Id: id, Size: 0, Err: null })));
 }
 
 export const routes: RouteDef[] = [

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HttpError } from '../../server/errors.js';
-import type { CreateRequest } from '../../engine/containers/create.js';
-import type { ContainerConfig, HostConfig, RestartPolicy } from '../../engine/containers/types.js';
+import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy } from '../../engine/containers/types.js';
 
 /**
  * libpod's SpecGenerator → the engine's create request. Fields berth implements are mapped;

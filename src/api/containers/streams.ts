@@ -1,7 +1,7 @@
 import type { Ctx } from '../../server/http.js';
 import { hijack, qBool, startStream } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
-import type { LogLine } from '../../oci/logfile.js';
+import type { LogLine } from '../../engine/containers/types.js';
 import { DetachScanner, parseDetachKeys } from '../http/detach.js';
 import { detachHttpParser } from '../../server/detach-parser.js';
 

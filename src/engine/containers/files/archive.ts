@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import type { FilesDeps } from './service.js';
-import { isLive, type ContainerView } from '../service.js';
+import type { ContainerView } from '../types.js';
+import { isLive } from '../util.js';
 import { isMounted, mountRootfs, unmountRootfs } from '../rootfs.js';
 import { badParameter, EngineError, internal } from '../../errors.js';
 import { ContainerFs, components, goFileMode, type Entry, type FsMount } from './container-fs.js';
@@ -15,13 +16,16 @@ import { ByteSource, TarError, TarReader, type TarHeader } from '../../../storag
 import { decompressed } from '../../../storage/compression.js';
 import { bindSources, containerMounts } from '../mounts.js';
 
-/** docker's X-Docker-Container-Path-Stat. */
+/** A container path's stat (docker's X-Docker-Container-Path-Stat, plus the path it resolved to). */
 export interface PathStat {
   name: string;
   size: number;
   mode: number;
   mtime: string;
+  /** Where a symbolic link points, resolved inside the container; '' for anything else. */
   linkTarget: string;
+  /** The path inside the container, links in its directories followed. */
+  path: string;
 }
 
 function fsMounts(v: ContainerView): FsMount[] {
@@ -69,30 +73,24 @@ export async function withContainerFs<T>(engine: FilesDeps, ref: string, fn: (fs
 /** `dir/` and `dir/.` name the directory a final link points to; a bare name is the link itself. */
 const namesDir = (p: string) => /(^|\/)\.?$/.test(p) && p !== '.';
 
-/**
- * docker leaves linkTarget empty unless the path is a link; podman's clients copy from
- * linkTarget and expect the resolved path always (a trailing "/." kept).
- */
-function statOf(fs: ContainerFs, requested: string, cpath: string, st: Stats, libpod = false): PathStat {
-  let linkTarget = '';
-  if (st.isSymbolicLink()) linkTarget = fs.resolve(cpath, true);
-  else if (libpod) linkTarget = cpath + (/(^|\/)\.$/.test(requested) ? (cpath === '/' ? '.' : '/.') : '');
+function statOf(fs: ContainerFs, requested: string, cpath: string, st: Stats): PathStat {
   const parts = components(requested);
   return {
     name: parts.length ? parts[parts.length - 1] : '/',
     size: Number(st.size),
     mode: goFileMode(st),
     mtime: new Date(Number(st.mtimeMs)).toISOString(),
-    linkTarget,
+    linkTarget: st.isSymbolicLink() ? fs.resolve(cpath, true) : '',
+    path: cpath,
   };
 }
 
-export async function statPath(engine: FilesDeps, ref: string, path: string, libpod = false): Promise<PathStat> {
+export async function statPath(engine: FilesDeps, ref: string, path: string): Promise<PathStat> {
   if (!path) throw badParameter('path is required');
   return withContainerFs(engine, ref, async (fs, v) => {
     const { entry, st } = fs.locateExisting(path, namesDir(path), v.name);
     entry.close();
-    return statOf(fs, path, entry.cpath, st, libpod);
+    return statOf(fs, path, entry.cpath, st);
   });
 }
 
@@ -100,7 +98,7 @@ export async function statPath(engine: FilesDeps, ref: string, path: string, lib
  * A tar of `path` as docker makes it: entries named after the path's last component (so
  * `dir/.` yields `./...`), links stored as links, never followed.
  */
-export async function archivePath(engine: FilesDeps, ref: string, path: string, libpod = false): Promise<{ stat: PathStat; tar: AsyncIterable<Buffer> }> {
+export async function archivePath(engine: FilesDeps, ref: string, path: string): Promise<{ stat: PathStat; tar: AsyncIterable<Buffer> }> {
   if (!path) throw badParameter('path is required');
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
@@ -116,7 +114,7 @@ export async function archivePath(engine: FilesDeps, ref: string, path: string, 
     const { entry, st } = fs.locateExisting(path, namesDir(path), v.name);
     let stat: PathStat;
     try {
-      stat = statOf(fs, path, entry.cpath, st, libpod);
+      stat = statOf(fs, path, entry.cpath, st);
     } catch (e) {
       entry.close();
       throw e;

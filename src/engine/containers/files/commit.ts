@@ -4,23 +4,10 @@ import type { ImageInfo } from '../../images/types.js';
 import type { FilesDeps } from './service.js';
 import { applyChanges } from '../../images/changes.js';
 import type { ContainerConfigLike } from '../../images/types.js';
+import type { CommitRequest } from '../types.js';
 import { diffTar } from '../../../storage/diff-tar.js';
 import { placeholderPaths } from './changes.js';
 import { badParameter } from '../../errors.js';
-
-export interface CommitRequest {
-  /** repo[:tag] to name the image (registry-less under docker.io); none leaves it untagged. */
-  reference?: string;
-  comment?: string;
-  author?: string;
-  /** Freeze a running container while its changes are read (docker's default). */
-  pause: boolean;
-  changes: string[];
-  /** Config fields from the request body, over the container's. */
-  config?: ContainerConfigLike;
-  /** podman's `format`: oci (default) or docker; recorded only. */
-  format?: string;
-}
 
 const IMAGE_KEYS = ['User', 'ExposedPorts', 'Env', 'Cmd', 'Healthcheck', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal', 'Hostname', 'Domainname', 'Tty', 'OpenStdin', 'StdinOnce', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped'] as const;
 

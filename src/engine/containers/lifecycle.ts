@@ -1,0 +1,132 @@
+// Moving a container between states at a client's request: start, stop, kill, restart, pause,
+// unpause. Each holds the container's lock while it acts; exits are recorded by Exits.
+import { conflict, internal, notModified } from '../errors.js';
+import type { ContainerContext } from './context.js';
+import { parseSignal } from './signals.js';
+import type { Starter } from './start.js';
+import type { ContainerView } from './types.js';
+import type { ContainerWaits } from './wait.js';
+import { isLive, noSuchContainer } from './util.js';
+
+export class Lifecycle {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly starter: Starter,
+    private readonly waits: ContainerWaits,
+  ) {}
+
+  async start(ref: string): Promise<void> {
+    const v = this.ctx.lookups.get(ref);
+    await this.ctx.locks.run(v.id, () => this.starter.start(v.id));
+  }
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    const v = this.ctx.lookups.get(ref);
+    const sig = parseSignal(signal, 'SIGKILL');
+    if (!isLive(v.state) || v.state === 'restarting') throw conflict(`Cannot kill container: ${ref}: Container ${v.id} is not running`);
+    // As in docker: only SIGKILL or the stop signal count as the user stopping it (no restart).
+    if (sig === 9 || sig === parseSignal(v.parsed.Config.StopSignal, 'SIGTERM')) {
+      this.ctx.store.tx(() => this.ctx.store.update(v.id, { stopRequested: true }));
+    }
+    await this.signal(v, sig);
+  }
+
+  async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    const v = this.ctx.lookups.get(ref);
+    if (!isLive(v.state)) throw notModified('container already stopped');
+    const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
+    const t = timeoutSec ?? v.parsed.Config.StopTimeout ?? 10;
+    await this.ctx.locks.run(v.id, () => this.stopLocked(v.id, sig, t));
+    this.ctx.publish('stop', v.id, {}, v);
+  }
+
+  /** Signals the run, then SIGKILL after `timeoutSec` (0: at once, negative: never); the caller holds the lock. */
+  async stopLocked(id: string, sig: number, timeoutSec: number): Promise<void> {
+    const { store } = this.ctx;
+    const row = store.get(id);
+    if (!row || !isLive(row.state)) return;
+    store.tx(() => store.update(id, { stopRequested: true }));
+    if (row.state === 'restarting') {
+      store.tx(() => store.update(id, { state: 'exited' }));
+      return this.ctx.kick();
+    }
+    const v = this.ctx.lookups.view(row);
+    if (timeoutSec !== 0) {
+      await this.signal(v, sig);
+      if (await this.waits.runEnded(id, row.generation, timeoutSec < 0 ? undefined : timeoutSec * 1000)) return;
+    }
+    await this.signal({ ...v, state: store.get(id)?.state ?? v.state }, 9);
+    if (!(await this.waits.runEnded(id, row.generation, 30_000))) throw internal(`container ${id} did not exit after SIGKILL`);
+  }
+
+  async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    const { ctx } = this;
+    const v = ctx.lookups.get(ref);
+    await ctx.locks.run(v.id, async () => {
+      const row = ctx.store.get(v.id);
+      if (row && isLive(row.state)) {
+        const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
+        await this.stopLocked(v.id, sig, timeoutSec ?? v.parsed.Config.StopTimeout ?? 10);
+        // Let the exit handler finish its teardown before the new run (it waits on this lock).
+        await this.waits.exitHandled(v.id, 5000);
+      }
+    });
+    // The exit handler takes the lock for teardown; start after it.
+    await ctx.locks.run(v.id, async () => {
+      const cur = ctx.store.get(v.id);
+      if (!cur) throw noSuchContainer(ref);
+      if (!isLive(cur.state)) await this.starter.start(v.id);
+    });
+    ctx.publish('restart', v.id, {}, v);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const { ctx } = this;
+    const v = ctx.lookups.get(ref);
+    await ctx.locks.run(v.id, async () => {
+      const r = ctx.store.get(v.id)!;
+      if (r.state === 'paused') throw conflict(`Container ${v.id} is already paused`);
+      if (r.state !== 'running') throw conflict(`Container ${v.id} is not running`);
+      await ctx.runtime.pause(v.id).catch((e: Error) => {
+        throw internal(`cannot pause container: ${e.message}`);
+      });
+      ctx.store.tx(() => ctx.store.update(v.id, { state: 'paused' }));
+    });
+    ctx.publish('pause', v.id, {}, v);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const { ctx } = this;
+    const v = ctx.lookups.get(ref);
+    await ctx.locks.run(v.id, async () => {
+      const r = ctx.store.get(v.id)!;
+      if (r.state !== 'paused') throw conflict(`Container ${v.id} is not paused`);
+      await ctx.runtime.resume(v.id).catch((e: Error) => {
+        throw internal(`cannot unpause container: ${e.message}`);
+      });
+      ctx.store.tx(() => ctx.store.update(v.id, { state: 'running' }));
+    });
+    ctx.publish('unpause', v.id, {}, v);
+  }
+
+  private async signal(v: ContainerView, sig: number): Promise<void> {
+    const { ctx } = this;
+    try {
+      await ctx.runtime.kill(v.id, sig);
+    } catch (e) {
+      const cur = ctx.store.get(v.id);
+      if (cur && isLive(cur.state) && !/not running|process already finished|container not running/i.test((e as Error).message)) {
+        throw internal(`cannot send signal ${sig}: ${(e as Error).message}`);
+      }
+    }
+    ctx.publish('kill', v.id, { signal: String(sig) }, v);
+    // A frozen process only sees the signal once thawed; docker does the same for kill and stop.
+    if (v.state === 'paused' && (sig === 9 || sig === parseSignal(v.parsed.Config.StopSignal, 'SIGTERM'))) {
+      await ctx.runtime.resume(v.id).catch(() => undefined);
+      ctx.store.tx(() => {
+        const cur = ctx.store.get(v.id);
+        if (cur?.state === 'paused') ctx.store.update(v.id, { state: 'running' });
+      });
+    }
+  }
+}
