@@ -62,16 +62,16 @@ export class Lifecycle {
   async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const { ctx } = this;
     const v = ctx.lookups.get(ref);
-    await ctx.locks.run(v.id, async () => {
+    const stopped = await ctx.locks.run(v.id, async () => {
       const row = ctx.store.get(v.id);
-      if (row && isLive(row.state)) {
-        const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
-        await this.stopLocked(v.id, sig, timeoutSec ?? v.parsed.Config.StopTimeout ?? 10);
-        // Let the exit handler finish its teardown before the new run (it waits on this lock).
-        await this.waits.exitHandled(v.id, 5000);
-      }
+      if (!row || !isLive(row.state)) return false;
+      const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
+      await this.stopLocked(v.id, sig, timeoutSec ?? v.parsed.Config.StopTimeout ?? 10);
+      return true;
     });
-    // The exit handler takes the lock for teardown; start after it.
+    // The exit handler tears down under this lock: it can only run once the stop let go of it
+    // (waiting for it while holding the lock would wait out the whole bound).
+    if (stopped) await this.waits.exitHandled(v.id, 5000);
     await ctx.locks.run(v.id, async () => {
       const cur = ctx.store.get(v.id);
       if (!cur) throw noSuchContainer(ref);
