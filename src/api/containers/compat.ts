@@ -2,6 +2,7 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerConfig, ContainerView, HostConfig, WaitCondition } from '../../engine/containers/types.js';
+import { signalNumber } from '../../lib/signals.js';
 import { dockerStatus, statusText } from './status.js';
 import { attach, logs } from './streams.js';
 
@@ -183,7 +184,13 @@ async function restart(ctx: Ctx): Promise<void> {
 }
 
 async function kill(ctx: Ctx): Promise<void> {
-  await svc(ctx).kill(ctx.params.id, ctx.query.get('signal') ?? undefined);
+  const signal = ctx.query.get('signal') || undefined;
+  const s = svc(ctx);
+  const id = s.get(ctx.params.id).id;
+  await s.kill(ctx.params.id, signal);
+  // dockerd answers a SIGKILL (the default) once the container is dead, within 10 s; other
+  // signals as soon as they are sent (podman's libpod kill never waits).
+  if (signal === undefined || signalNumber(signal) === 9) await s.wait(id, 'not-running', AbortSignal.timeout(10_000)).catch(() => undefined);
   noContent(ctx);
 }
 
