@@ -150,7 +150,7 @@ export class ExecService implements ExecPort {
       const cur = this.store.get(row.id);
       if (!cur) throw notFound(`No such exec instance: ${ref}`);
       if (cur.state === 'running' || cur.state === 'starting') throw conflict(`Error: Exec command ${row.id} is already running`);
-      if (cur.state === 'exited') throw conflict(`Error: Exec command ${row.id} has already run`);
+      if (cur.state === 'exited' || cur.state === 'failed') throw conflict(`Error: Exec command ${row.id} has already run`);
       const c = this.containers.store.get(row.containerId);
       if (!c) throw notFound(`No such container: ${row.containerId}`);
       this.assertRunning({ ...v, state: c.state });
@@ -158,7 +158,8 @@ export class ExecService implements ExecPort {
       return cur;
     });
     const cfg = claimed.config;
-    const tty = o.tty ?? cfg.Tty;
+    // The terminal is the session's, as created; how a client frames the stream is its own affair.
+    const tty = cfg.Tty;
     const attach = !o.detach;
     const session = attach
       ? new AttachSession(row.id, tty, { stdin: cfg.AttachStdin, stdout: cfg.AttachStdout, stderr: cfg.AttachStderr })
@@ -186,7 +187,7 @@ export class ExecService implements ExecPort {
         spec = this.processSpec(v, cfg, tty, liveEntry.size);
       } catch (e) {
         // docker's code for a session that could not be set up (e.g. an unknown user).
-        record({ state: 'exited', exitCode: 126 });
+        record({ state: 'failed', exitCode: 126 });
         this.live.delete(row.id);
         session?.fail((e as Error).message);
         resolveExit(126);
@@ -236,7 +237,7 @@ export class ExecService implements ExecPort {
         return pid;
       } catch (e) {
         const code = e instanceof ExecStartError ? e.exitCode : 125;
-        record({ state: 'exited', exitCode: code });
+        record({ state: 'failed', exitCode: code });
         this.live.delete(row.id);
         rmSync(dir, { recursive: true, force: true });
         session?.fail((e as Error).message);
