@@ -26,6 +26,13 @@ export interface SpecInput {
   cpuQuota: number;
   cpuPeriod: number;
   cpusetCpus: string;
+  cpusetMems?: string;
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
+  /** 0 = the runtime's default. */
+  blkioWeight?: number;
+  /** Extra device cgroup rules (docker's DeviceCgroupRules), after the default ones. */
+  deviceRules?: OciDeviceRule[];
   pidsLimit: number;
   shmSize: number;
   sysctls: Record<string, string>;
@@ -53,6 +60,15 @@ export interface OciDevice {
   fileMode: number;
   uid: number;
   gid: number;
+}
+
+/** One entry of linux.resources.devices; an absent major or minor means any ("*"). */
+export interface OciDeviceRule {
+  allow: boolean;
+  access: string;
+  type?: 'a' | 'b' | 'c';
+  major?: number;
+  minor?: number;
 }
 
 export interface Rlimit {
@@ -122,7 +138,7 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
   const resources: Record<string, unknown> = {
     devices: inp.privileged
       ? [{ allow: true, access: 'rwm' }]
-      : [{ allow: false, access: 'rwm' }, ...ALLOWED_DEVICES.map((d) => ({ allow: true, access: 'rwm', ...d }))],
+      : [{ allow: false, access: 'rwm' }, ...ALLOWED_DEVICES.map((d) => ({ allow: true, access: 'rwm', ...d })), ...(inp.deviceRules ?? [])],
   };
   const memory: Record<string, number> = {};
   if (inp.memory > 0) memory.limit = inp.memory;
@@ -140,7 +156,11 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
     if (inp.cpuQuota > 0) cpu.quota = inp.cpuQuota;
   }
   if (inp.cpusetCpus) cpu.cpus = inp.cpusetCpus;
+  if (inp.cpusetMems) cpu.mems = inp.cpusetMems;
+  if (inp.cpuRtPeriod) cpu.realtimePeriod = inp.cpuRtPeriod;
+  if (inp.cpuRtRuntime) cpu.realtimeRuntime = inp.cpuRtRuntime;
   if (Object.keys(cpu).length) resources.cpu = cpu;
+  if (inp.blkioWeight) resources.blockIO = { weight: inp.blkioWeight };
   if (inp.pidsLimit > 0) resources.pids = { limit: inp.pidsLimit };
 
   const caps = inp.caps;

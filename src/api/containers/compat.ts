@@ -59,7 +59,7 @@ export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number)
   };
 }
 
-export function inspectBody(v: ContainerView, size?: number, lowerDir = '', execIds: string[] = []) {
+export function inspectBody(v: ContainerView, runtime: string, size?: number, lowerDir = '', execIds: string[] = []) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -96,7 +96,7 @@ export function inspectBody(v: ContainerView, size?: number, lowerDir = '', exec
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: execIds.length ? execIds : null,
-    HostConfig: hostConfigBody(h),
+    HostConfig: hostConfigBody(h, runtime),
     GraphDriver: {
       Data: { LowerDir: lowerDir, MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
       Name: 'overlay2',
@@ -117,18 +117,20 @@ export function inspectBody(v: ContainerView, size?: number, lowerDir = '', exec
   };
 }
 
-function hostConfigBody(h: HostConfig) {
+function hostConfigBody(h: HostConfig, runtime: string) {
   return {
     ContainerIDFile: '', PortBindings: h.PortBindings ?? {}, VolumeDriver: '', VolumesFrom: null, ConsoleSize: [0, 0],
     Cgroup: '', CgroupnsMode: 'private', GroupAdd: h.GroupAdd ?? null, Links: null,
     PublishAllPorts: false, StorageOpt: null, Isolation: '', BlkioWeight: 0, BlkioWeightDevice: null,
     BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null, BlkioDeviceReadIOps: null, BlkioDeviceWriteIOps: null,
-    CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetMems: '', Devices: null, DeviceCgroupRules: null,
+    CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetMems: '', Devices: null,
     DeviceRequests: null, KernelMemory: 0, KernelMemoryTCP: 0, MemorySwappiness: null, OomKillDisable: false,
     CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0, MaskedPaths: null, ReadonlyPaths: null,
     ...h,
     PidsLimit: h.PidsLimit ?? null,
     Init: h.Init ?? null,
+    DeviceCgroupRules: h.DeviceCgroupRules?.length ? h.DeviceCgroupRules : null,
+    Runtime: runtime,
     Tmpfs: h.Tmpfs ?? undefined,
     Sysctls: h.Sysctls ?? undefined,
     LogConfig: { Type: h.LogConfig?.Type === 'k8s-file' ? 'json-file' : h.LogConfig?.Type ?? 'json-file', Config: h.LogConfig?.Config ?? {} },
@@ -148,7 +150,7 @@ async function list(ctx: Ctx): Promise<void> {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.id);
-  sendJson(ctx, 200, inspectBody(v, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id)));
 }
 
 interface CreateBody extends Partial<ContainerConfig> {

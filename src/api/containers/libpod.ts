@@ -157,6 +157,8 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
       Ulimits: h.Ulimits ?? [],
       PidsLimit: h.PidsLimit ?? 0,
       Init: !!h.Init,
+      // podman names the runtime in OCIRuntime; its HostConfig says only that it is an OCI one.
+      Runtime: 'oci',
     },
   };
 }

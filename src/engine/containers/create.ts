@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { mountsOf } from './mounts.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
+import { deviceCgroupRules } from './devices.js';
+import { verifyResources } from './resources.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, ResolvedImage, RestartPolicy } from './types.js';
 
@@ -103,6 +105,10 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   h.RestartPolicy = validateRestartPolicy(req.hostConfig?.RestartPolicy, h.AutoRemove);
   if (h.RestartPolicy.Name === '') h.RestartPolicy.Name = 'no';
   validateResources(h);
+  warnings.push(...verifyResources(h, false, h.CgroupParent));
+  // dockerd's default, shown by inspect: swap as much again as the memory.
+  if (h.Memory > 0 && !h.MemorySwap) h.MemorySwap = h.Memory * 2;
+  deviceCgroupRules(h.DeviceCgroupRules);
   const net = networkMode(h.NetworkMode);
   h.NetworkMode = net.mode;
   if (net.warning) warnings.push(net.warning);
@@ -128,9 +134,9 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   if (h.PidMode && h.PidMode !== 'host') throw badParameter(`pid mode "${h.PidMode}" is not supported`);
   if (h.UTSMode && h.UTSMode !== 'host') throw badParameter(`uts mode "${h.UTSMode}" is not supported`);
   const logType = h.LogConfig?.Type || 'k8s-file';
-  if (logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'none') throw badParameter(`log driver "${logType}" is not supported (k8s-file only)`);
+  checkLogDriver(logType);
   h.LogConfig = { Type: logType === 'none' ? 'none' : 'k8s-file', Config: h.LogConfig?.Config ?? {} };
-  for (const k of Object.keys(h.LogConfig.Config)) if (!['max-size', 'max-file', 'path', 'tag'].includes(k)) throw badParameter(`unknown log opt '${k}' for k8s-file log driver`);
+  for (const k of Object.keys(h.LogConfig.Config)) if (!['max-size', 'max-file', 'path', 'tag'].includes(k)) throw badParameter(`unknown log opt '${k}' for ${logType} log driver`);
   const maxSize = h.LogConfig.Config['max-size'];
   if (maxSize && !/^\d+(\.\d+)?\s*[kmgKMG]?[bB]?$/.test(maxSize.trim())) throw badParameter(`invalid log max-size: ${maxSize}`);
 
@@ -171,6 +177,16 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '', mounts };
   if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;
   return { spec, warnings };
+}
+
+// The drivers dockerd and podman register; berth writes k8s-file (json-file is shown as such).
+const KNOWN_LOG_DRIVERS = new Set(['json-file', 'k8s-file', 'none', 'journald', 'passthrough', 'local', 'syslog', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries']);
+
+function checkLogDriver(name: string): void {
+  if (name === 'json-file' || name === 'k8s-file' || name === 'none') return;
+  // dockerd's words for a driver it does not know: clients match on them.
+  if (!KNOWN_LOG_DRIVERS.has(name)) throw badParameter(`logger: no log driver named '${name.slice(0, 100)}' is registered`);
+  throw badParameter(`log driver "${name}" is not supported (k8s-file only)`);
 }
 
 function resolveCapsChecked(add: string[], drop: string[]): void {

@@ -1,4 +1,6 @@
 // A container's record: create, rename, update, remove, prune.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { badParameter, conflict, EngineError, internal } from '../errors.js';
 import type { ContainerContext } from './context.js';
 import { buildSpec, newId, randomName, validateName } from './create.js';
@@ -7,8 +9,9 @@ import { pruneSelector } from './filters.js';
 import type { Lifecycle } from './lifecycle.js';
 import { removeDirs } from './rootfs.js';
 import type { ContainerSpec, CreateRequest, HostConfig, PruneResult } from './types.js';
+import type { RuntimeResources } from './resources.js';
 import { planUpdate } from './update.js';
-import { dirSize, isLive, noSuchContainer, nowIso } from './util.js';
+import { dirSize, hasRun, isLive, noSuchContainer, nowIso } from './util.js';
 
 export class ContainerRecords {
   constructor(
@@ -30,6 +33,9 @@ export class ContainerRecords {
     const image = await ctx.images.resolve(ref);
     const id = newId();
     const { spec, warnings } = buildSpec(req, image, id);
+    // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
+    const runtime = spec.HostConfig.Runtime;
+    if (runtime && runtime !== 'oci' && runtime !== ctx.runtime.info.name) throw badParameter(`Unknown runtime specified ${String(runtime).slice(0, 100)}`);
     if (spec.HostConfig.Init) {
       const init = ctx.tools.init();
       if (!init) throw badParameter('--init requested but neither catatonit nor tini is installed');
@@ -70,15 +76,11 @@ export class ContainerRecords {
   async update(ref: string, u: Partial<HostConfig>): Promise<string[]> {
     const { ctx } = this;
     const v = ctx.lookups.get(ref);
-    const { hostConfig: h, runtimeFlags: flags } = planUpdate(v.parsed.HostConfig, u);
+    const { hostConfig: h, runtime: resources, warnings } = planUpdate(v.id, v.parsed.HostConfig, u);
     await ctx.locks.run(v.id, async () => {
       const row = ctx.store.get(v.id);
       if (!row) throw noSuchContainer(ref);
-      if (flags.length && isLive(row.state) && row.state !== 'restarting') {
-        await ctx.runtime.run(['update', ...flags, v.id]).catch((e: Error) => {
-          throw internal(`Cannot update container ${v.id}: ${e.message}`);
-        });
-      }
+      if (resources && hasRun(row.state) && row.state !== 'restarting') await this.applyResources(v.id, v.dirs.bundle, resources);
       ctx.store.tx(() => {
         const cur = ctx.store.get(v.id);
         if (!cur) return;
@@ -88,7 +90,20 @@ export class ContainerRecords {
       });
     });
     ctx.publish('update', v.id, {}, v);
-    return [];
+    return warnings;
+  }
+
+  /** `runc update --resources FILE`: every field in one document (runc's flags miss some). */
+  private async applyResources(id: string, bundle: string, r: RuntimeResources): Promise<void> {
+    const file = join(bundle, 'update.json');
+    writeFileSync(file, JSON.stringify(r), { mode: 0o600 });
+    try {
+      await this.ctx.runtime.run(['update', '--resources', file, id]);
+    } catch (e) {
+      throw internal(`Cannot update container ${id}: ${(e as Error).message}`);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {

@@ -3,6 +3,7 @@ import { clampRlimits, defaultRlimits, rlimitName } from '../../oci/rlimits.js';
 import { customSeccomp, defaultSeccomp } from '../../oci/seccomp.js';
 import type { OciMount, SpecInput } from '../../oci/spec.js';
 import { hostDevices } from '../../oci/devices.js';
+import { deviceCgroupRules } from './devices.js';
 import type { ContainerSpec } from './types.js';
 import { containerMounts } from './mounts.js';
 import type { ResolvedUser } from './rootfs.js';
@@ -95,6 +96,12 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     cpuQuota: h.CpuQuota || 0,
     cpuPeriod: h.CpuPeriod || 0,
     cpusetCpus: h.CpusetCpus || '',
+    cpusetMems: h.CpusetMems || '',
+    cpuRtPeriod: h.CpuRealtimePeriod || 0,
+    cpuRtRuntime: h.CpuRealtimeRuntime || 0,
+    blkioWeight: h.BlkioWeight || 0,
+    // A privileged container may use every device already.
+    deviceRules: h.Privileged ? undefined : deviceCgroupRules(h.DeviceCgroupRules ?? []),
     pidsLimit: h.PidsLimit && h.PidsLimit > 0 ? h.PidsLimit : 0,
     shmSize: h.ShmSize || 0,
     sysctls: h.Sysctls ?? {},

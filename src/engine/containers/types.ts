@@ -69,7 +69,17 @@ export interface HostConfig {
   CpuPeriod: number;
   CpuQuota: number;
   CpusetCpus: string;
+  CpusetMems?: string;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  BlkioWeight?: number;
+  /** Stored and shown; runc ignores kernel memory limits (deprecated since kernel 5.4). */
+  KernelMemory?: number;
   PidsLimit?: number | null;
+  /** Device cgroup rules docker's way: "c 1:3 rwm", "b *:* m", "a *:* rwm". */
+  DeviceCgroupRules?: string[] | null;
+  /** The OCI runtime the container runs with (its name, as containers.conf and docker spell it). */
+  Runtime?: string;
   OomScoreAdj: number;
   Ulimits: Ulimit[] | null;
   CgroupParent: string;

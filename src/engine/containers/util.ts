@@ -5,6 +5,8 @@ import type { ContainerSpec } from './types.js';
 
 const LIVE = new Set(['running', 'paused', 'stopping', 'restarting']);
 export const isLive = (state: string) => LIVE.has(state);
+/** A run the runtime and conmon hold: live, or initialized (created in the runtime, not started). */
+export const hasRun = (state: string) => LIVE.has(state) || state === 'initialized';
 
 export const nowIso = (): string => {
   const ns = process.hrtime.bigint() % 1_000_000n;
