@@ -25,6 +25,9 @@ export interface CommitOptions {
   author?: string;
   comment?: string;
   createdBy?: string;
+  /** The source container's ID and its config as it was (docker's `container`, `container_config`). */
+  container?: string;
+  containerConfig?: ImageConfig['container_config'];
   /** Name to give the image (repo[:tag]); a registry-less one goes under docker.io. */
   reference?: string;
 }
@@ -177,6 +180,8 @@ export function commitImage(svc: ImageService, opts: CommitOptions): Promise<Ima
         ...who,
         ...why,
         config: opts.config ?? {},
+        ...(opts.container ? { container: opts.container } : {}),
+        ...(opts.containerConfig ? { container_config: opts.containerConfig } : {}),
         created: now,
         history: [...(base?.cfg.history ?? []), { created: now, created_by: opts.createdBy ?? '', ...who, ...why }],
         os: base?.cfg.os ?? 'linux',

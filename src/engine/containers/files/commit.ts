@@ -52,6 +52,9 @@ export async function commitContainer(engine: FilesDeps, ref: string, req: Commi
       author: req.author || undefined,
       comment: req.comment || undefined,
       createdBy: [...((v.parsed.Config.Entrypoint as string[] | null) ?? []), ...((v.parsed.Config.Cmd as string[] | null) ?? [])].join(' '),
+      // dockerd records where the image came from; docker-compose 1.x reads container_config.
+      container: v.id,
+      containerConfig: { ...v.parsed.Config, OnBuild: null } as ContainerConfigLike,
       reference: req.reference,
     });
     engine.events.publish('container', 'commit', v.id, { ...(v.parsed.Config.Labels ?? {}), name: v.name, image: v.image, comment: req.comment ?? '' });
