@@ -13,15 +13,16 @@ export function familiarImageEvent(e: EngineEvent): EngineEvent {
 }
 
 /**
- * `/events` for both layers: past events from `since`, then live ones until `until` (or, for
- * libpod's `stream=false`, only what has happened). The stream stays open while the client
- * listens, which keeps the idle timer from firing.
+ * `/events` for both layers: past events from `since`, then live ones until `until`. With
+ * podman's `stream=false` (on the compat path too, as podman serves it) only what has happened
+ * — every event kept, or those from `since` — and the response ends. The stream stays open while
+ * the client listens, which keeps the idle timer from firing.
  */
 export async function events(ctx: Ctx): Promise<void> {
   const filters = qFilters(ctx);
   const sinceNs = qTimeNs(ctx, 'since');
   const untilNs = qTimeNs(ctx, 'until');
-  const stream = ctx.layer === 'libpod' ? qBool(ctx, 'stream', true) : true;
+  const stream = qBool(ctx, 'stream', true);
   if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) {
     throw new HttpError(400, '"until" must not be before "since"');
   }
@@ -35,7 +36,7 @@ export async function events(ctx: Ctx): Promise<void> {
     if (bus.matches(e, filters)) res.write(JSON.stringify(e) + '\n');
   };
 
-  const backlog = sinceNs !== undefined ? bus.past(sinceNs, untilNs) : [];
+  const backlog = sinceNs !== undefined || !stream ? bus.past(sinceNs ?? 0, untilNs) : [];
   for (const e of backlog) send(e);
   const lastSeen = backlog.length ? backlog[backlog.length - 1].timeNano : -1;
 
