@@ -36,8 +36,11 @@ CREATE TABLE IF NOT EXISTS container_seq (n INTEGER NOT NULL);
 `,
 });
 
-/** Lifecycle states as docker names them; 'removing' guards a delete in progress. */
-export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
+/**
+ * Lifecycle states as docker names them; 'removing' guards a delete in progress. 'initialized' is
+ * podman's: created in the runtime (conmon monitors it) with its process not yet started.
+ */
+export type ContainerStatus = 'created' | 'initialized' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
 
 export interface ContainerRow {
   id: string;

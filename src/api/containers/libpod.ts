@@ -12,8 +12,8 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 const svc = (ctx: Ctx) => ctx.engine.containers;
 const unix = (t: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
 
-/** podman's state names: exited containers are "exited", never-started ones "created". */
-const podmanState = (s: string) => (s === 'stopping' ? 'stopping' : dockerStatus(s));
+/** podman's state names: exited containers are "exited", never-started ones "created" (or "initialized"). */
+const podmanState = (s: string) => (s === 'stopping' || s === 'initialized' ? s : dockerStatus(s));
 
 function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
   const c = v.parsed.Config;
@@ -209,6 +209,12 @@ async function start(ctx: Ctx): Promise<void> {
   noContent(ctx);
 }
 
+/** podman's init: 204 once created in the runtime, 304 when it already is (or runs). */
+async function init(ctx: Ctx): Promise<void> {
+  await svc(ctx).init(ctx.params.name);
+  noContent(ctx);
+}
+
 async function stop(ctx: Ctx): Promise<void> {
   try {
     await svc(ctx).stop(ctx.params.name, qInt(ctx, 'timeout') ?? qInt(ctx, 't'));
@@ -296,6 +302,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/libpod/containers/:name/json', handler: inspect },
   { method: 'GET', path: '/libpod/containers/:name/exists', handler: exists },
   { method: 'POST', path: '/libpod/containers/:name/start', handler: start },
+  { method: 'POST', path: '/libpod/containers/:name/init', handler: init },
   { method: 'POST', path: '/libpod/containers/:name/stop', handler: stop },
   { method: 'POST', path: '/libpod/containers/:name/restart', handler: restart },
   { method: 'POST', path: '/libpod/containers/:name/kill', handler: kill },

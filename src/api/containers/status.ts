@@ -4,8 +4,8 @@ import type { ContainerView } from '../../engine/containers/types.js';
 /** Docker's names for our states ('stopping' is still running to clients). */
 export function dockerStatus(state: string): string {
   if (state === 'stopping') return 'running';
-  // Docker has no transient start state; the container is not running yet.
-  if (state === 'starting') return 'created';
+  // Docker has no transient start state nor podman's initialized one; the container is not running yet.
+  if (state === 'starting' || state === 'initialized') return 'created';
   return state;
 }
 

@@ -9,7 +9,7 @@ import type { ContainerContext } from './context.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
 import { exitDir, mountPoints, removeDirs, unmountRootfs, type ContainerDirs } from './rootfs.js';
 import type { ContainerSpec, ContainerView } from './types.js';
-import { alive, cgroupsPathOf, isLive, nowIso } from './util.js';
+import { alive, cgroupsPathOf, hasRun, nowIso } from './util.js';
 
 export interface ExitClaim {
   row: ContainerRow;
@@ -75,7 +75,7 @@ export class Exits {
       if (row && !oom) oom = cgroupOomKilled(cgroupsPathOf(id, JSON.parse(row.spec) as ContainerSpec));
       // A start in progress owns the file's future: never drop an exit we could not apply yet.
       if (row?.state === 'starting') keepFile = true;
-      if (!row || !isLive(row.state) || row.state === 'restarting') return undefined;
+      if (!row || !hasRun(row.state) || row.state === 'restarting') return undefined;
       const spec = JSON.parse(row.spec) as ContainerSpec;
       const restart = shouldRestart(spec.HostConfig.RestartPolicy, exitCode, row);
       const finishedAt = nowIso();
@@ -136,7 +136,7 @@ export class Exits {
    * once the container's process is gone too.
    */
   notice(r: ContainerRow): Promise<void> | undefined {
-    if (!isLive(r.state) || r.state === 'restarting') return undefined;
+    if (!hasRun(r.state) || r.state === 'restarting') return undefined;
     const d = this.ctx.dirs(r.id);
     if (existsSync(d.exitFile)) return this.handle(r.id);
     if (!r.conmonPid || alive(r.conmonPid, 'conmon') || this.processAlive(r)) return undefined;
@@ -181,7 +181,7 @@ export class Exits {
         store.tx(() => store.update(row.id, { state: cur.finishedAt ? 'exited' : 'created', pid: 0, conmonPid: 0, error: 'interrupted while starting' }));
       }));
     }
-    for (const row of store.byState('running', 'paused', 'stopping', 'restarting', 'removing')) {
+    for (const row of store.byState('running', 'paused', 'stopping', 'restarting', 'removing', 'initialized')) {
       const d = ctx.dirs(row.id);
       if (row.state === 'removing') {
         slow.push(ctx.locks.run(row.id, async () => {

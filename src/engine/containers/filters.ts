@@ -7,7 +7,7 @@ import { containerMounts } from './mounts.js';
 /** The state the status filter matches: 'stopping' still runs to clients, 'starting' is not running yet. */
 function filterState(state: string): string {
   if (state === 'stopping') return 'running';
-  if (state === 'starting') return 'created';
+  if (state === 'starting' || state === 'initialized') return 'created';
   return state;
 }
 

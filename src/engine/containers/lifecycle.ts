@@ -6,7 +6,7 @@ import { parseSignal } from './signals.js';
 import type { Starter } from './start.js';
 import type { ContainerView } from './types.js';
 import type { ContainerWaits } from './wait.js';
-import { isLive, noSuchContainer } from './util.js';
+import { hasRun, isLive, noSuchContainer } from './util.js';
 
 export class Lifecycle {
   constructor(
@@ -18,6 +18,12 @@ export class Lifecycle {
   async start(ref: string): Promise<void> {
     const v = this.ctx.lookups.get(ref);
     await this.ctx.locks.run(v.id, () => this.starter.start(v.id));
+  }
+
+  /** podman's init: created in the runtime, its process not started (see Starter.init). */
+  async init(ref: string): Promise<void> {
+    const v = this.ctx.lookups.get(ref);
+    await this.ctx.locks.run(v.id, () => this.starter.init(v.id));
   }
 
   async kill(ref: string, signal?: string): Promise<void> {
@@ -33,7 +39,7 @@ export class Lifecycle {
 
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const v = this.ctx.lookups.get(ref);
-    if (!isLive(v.state)) throw notModified('container already stopped');
+    if (!hasRun(v.state)) throw notModified('container already stopped');
     const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
     const t = timeoutSec ?? v.parsed.Config.StopTimeout ?? 10;
     await this.ctx.locks.run(v.id, () => this.stopLocked(v.id, sig, t));
@@ -44,14 +50,15 @@ export class Lifecycle {
   async stopLocked(id: string, sig: number, timeoutSec: number): Promise<void> {
     const { store } = this.ctx;
     const row = store.get(id);
-    if (!row || !isLive(row.state)) return;
+    if (!row || !hasRun(row.state)) return;
     store.tx(() => store.update(id, { stopRequested: true }));
     if (row.state === 'restarting') {
       store.tx(() => store.update(id, { state: 'exited' }));
       return this.ctx.kick();
     }
     const v = this.ctx.lookups.view(row);
-    if (timeoutSec !== 0) {
+    // An initialized container's process never ran its command: nothing to stop gracefully.
+    if (timeoutSec !== 0 && row.state !== 'initialized') {
       await this.signal(v, sig);
       if (await this.waits.runEnded(id, row.generation, timeoutSec < 0 ? undefined : timeoutSec * 1000)) return;
     }

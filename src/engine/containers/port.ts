@@ -37,6 +37,8 @@ export interface ContainersPort {
 
   // ---- lifecycle (signals as docker spells them: "SIGTERM", "TERM", "15")
   start(ref: string): Promise<void>;
+  /** Everything a start does up to the runtime's create; the process waits for `start` (podman's init). */
+  init(ref: string): Promise<void>;
   stop(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
   restart(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
   kill(ref: string, signal?: string): Promise<void>;

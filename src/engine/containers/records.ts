@@ -114,6 +114,8 @@ export class ContainerRecords {
       const row = store.get(v.id);
       if (!row) return;
       if (row.state === 'starting' && !opts.force) throw conflict(`container ${v.id} is starting`);
+      // podman removes an initialized container without force: its process never ran.
+      if (row.state === 'initialized') await this.lifecycle.stopLocked(v.id, 9, 0);
       if (isLive(row.state)) {
         if (!opts.force) {
           const what = row.state === 'paused' ? 'paused' : 'running';
@@ -145,7 +147,7 @@ export class ContainerRecords {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const v of this.ctx.lookups.all()) {
-      if (isLive(v.state) || v.state === 'removing' || !selected(v)) continue;
+      if (hasRun(v.state) || v.state === 'removing' || !selected(v)) continue;
       const size = dirSize(v.dirs.upper);
       try {
         await this.remove(v.id);

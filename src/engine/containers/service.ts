@@ -159,6 +159,10 @@ export class ContainerService implements ContainersPort {
     return this.lifecycle.stop(ref, timeoutSec, signal);
   }
 
+  init(ref: string): Promise<void> {
+    return this.lifecycle.init(ref);
+  }
+
   restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     return this.lifecycle.restart(ref, timeoutSec, signal);
   }

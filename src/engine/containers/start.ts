@@ -1,6 +1,7 @@
 // Starting a container, as named steps: claim → mount the root → prepare its files → network →
 // OCI spec → conmon and the runtime's create → mark running → connect waiting attaches → run
-// the process. A feature that
+// the process. podman's init stops after the runtime's create (the container is 'initialized');
+// its start then goes on from there. A feature that
 // needs something at start (volumes, networks, healthchecks) adds a step here; a step that
 // fails throws a StartFailure and `failStart` undoes what the steps did, in one place.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,12 +56,7 @@ export class Starter {
     const row = this.claim(id, restarting);
     const run: StartRun = { id, restarting, row, v: this.ctx.lookups.view(row) };
     try {
-      await this.forgetPreviousRun(run);
-      await this.mountRoot(run);
-      this.prepareFiles(run);
-      this.joinNetwork(run);
-      this.writeSpec(run);
-      const proc = await this.createWithConmon(run);
+      const proc = row.state === 'initialized' ? { pid: row.pid, conmonPid: row.conmonPid } : await this.createRun(run);
       this.markRunning(run, proc);
       await this.connectAttaches(run);
       await this.runProcess(run);
@@ -71,6 +67,47 @@ export class Starter {
     this.ctx.publish(restarting ? 'restart' : 'start', id, {}, run.v);
     this.ctx.kick();
     if (existsSync(run.v.dirs.exitFile)) this.onEarlyExit(id);
+  }
+
+  /**
+   * podman's init: every step of a start up to the runtime's create, so the container exists in
+   * the runtime (and conmon watches it) with its process waiting to run; the caller holds its lock.
+   */
+  async init(id: string): Promise<void> {
+    const { store } = this.ctx;
+    const row = store.tx(() => {
+      const cur = store.get(id);
+      if (!cur) throw noSuchContainer(id);
+      // podman: only a configured (created) or stopped container can be initialized.
+      if (cur.state !== 'created' && cur.state !== 'exited') throw notModified(`container ${id} has already been created in runtime`);
+      store.update(id, { state: 'starting', pid: process.pid });
+      return cur;
+    });
+    const run: StartRun = { id, restarting: false, row, v: this.ctx.lookups.view(row) };
+    try {
+      const proc = await this.createRun(run);
+      store.tx(() =>
+        store.update(id, {
+          state: 'initialized', pid: proc.pid, conmonPid: proc.conmonPid, generation: row.generation + 1, exitCode: 0, error: '', oomKilled: false, stopRequested: false,
+        }),
+      );
+    } catch (e) {
+      if (e instanceof StartFailure) return this.failStart(run, e);
+      throw e;
+    }
+    this.ctx.publish('init', id, {}, run.v);
+    this.ctx.kick();
+    if (existsSync(run.v.dirs.exitFile)) this.onEarlyExit(id);
+  }
+
+  /** The steps up to the runtime's create: the container's process exists, stopped before its exec. */
+  private async createRun(run: StartRun): Promise<{ pid: number; conmonPid: number }> {
+    await this.forgetPreviousRun(run);
+    await this.mountRoot(run);
+    this.prepareFiles(run);
+    this.joinNetwork(run);
+    this.writeSpec(run);
+    return this.createWithConmon(run);
   }
 
   /**
@@ -186,9 +223,11 @@ export class Starter {
   /** Live before `runtime start`: an instant exit must find a running row to record. */
   private markRunning(run: StartRun, proc: { pid: number; conmonPid: number }): void {
     const { store } = this.ctx;
+    // An initialized container's run began at its init.
+    const generation = run.row.state === 'initialized' ? run.row.generation : run.row.generation + 1;
     store.tx(() =>
       store.update(run.id, {
-        state: 'running', pid: proc.pid, conmonPid: proc.conmonPid, startedAt: nowIso(), generation: run.row.generation + 1, exitCode: 0,
+        state: 'running', pid: proc.pid, conmonPid: proc.conmonPid, startedAt: nowIso(), generation, exitCode: 0,
         error: '', oomKilled: false, ...(run.restarting ? {} : { stopRequested: false }),
       }),
     );

@@ -24,7 +24,9 @@ export class ContainerStdio {
       if (now - lastCheck < 100) return false;
       lastCheck = now;
       const r = this.ctx.store.get(v.id);
-      done = !r || (!isLive(r.state) && r.state !== 'created') || (r.state === 'created' && v.state !== 'created');
+      // A container that has not run yet (created, initialized) may still start: follow waits for it.
+      const waiting = (s: string) => s === 'created' || s === 'initialized';
+      done = !r || (!isLive(r.state) && !waiting(r.state)) || (waiting(r.state) && !waiting(v.state));
       return done;
     };
     return {

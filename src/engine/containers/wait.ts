@@ -4,7 +4,7 @@ import { internal } from '../errors.js';
 import type { ContainerContext } from './context.js';
 import type { Exits } from './exits.js';
 import type { WaitCondition } from './types.js';
-import { isLive } from './util.js';
+import { hasRun, isLive } from './util.js';
 
 export class ContainerWaits {
   constructor(
@@ -49,7 +49,7 @@ export class ContainerWaits {
       if (!r) return { code: store.removedExit(v.id) ?? v.exitCode };
       void this.exits.notice(r);
       const st = r.state === 'exited' ? ['exited', 'stopped'] : r.state === 'stopping' ? ['stopping'] : [r.state];
-      if (r.state === 'created') st.push('configured', 'initialized');
+      if (r.state === 'created') st.push('configured');
       return st.some((s) => want.has(s)) ? { code: r.exitCode } : undefined;
     }, undefined, signal);
     if (!res) throw internal('wait aborted');
@@ -61,7 +61,7 @@ export class ContainerWaits {
     const { store } = this.ctx;
     return this.ctx.waiters.waitFor(() => {
       const r = store.get(id);
-      if (!r || r.generation !== gen || !isLive(r.state) || r.state === 'restarting') return true;
+      if (!r || r.generation !== gen || !hasRun(r.state) || r.state === 'restarting') return true;
       void this.exits.notice(r);
       return undefined;
     }, ms).then((x) => x === true);
