@@ -1,0 +1,171 @@
+// Where dockerd (compat) and podman (libpod) answer in a way clients depend on, through the docker
+// CLI, podman-remote and plain HTTP: exec terminals and codes, kill and restart timing, init,
+// events without a stream, load errors in the stream, swarm endpoints on a non-swarm node.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { run, startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+
+let b: Berth;
+const NET = ['--network', 'none'];
+const P = '/v5.4.2/libpod';
+const ok = (args: string[]) => b.dockerOk(args);
+const podman = (args: string[]) => run('podman', ['--remote', '--url', `unix://${b.socket}`, ...args], { timeoutMs: 30_000 });
+
+before(async () => {
+  b = await startBerth();
+  await ok(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
+  await ok(['run', '-d', ...NET, '--name', 'cf', 'busybox', 'sleep', '3600']);
+});
+after(async () => {
+  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await b.cleanup();
+});
+
+test('docker exec -t writes through a terminal (onlcr): hi\\r\\n', async () => {
+  assert.equal(await ok(['exec', '-t', 'cf', 'sh', '-c', 'echo hi']), 'hi\r\n');
+  assert.equal(await ok(['exec', 'cf', 'sh', '-c', 'echo hi']), 'hi\n');
+});
+
+test('exec that cannot start: compat inspect says 126 (dockerd), libpod the runtime\'s 127 / 126 (podman)', async () => {
+  for (const [cmd, libpodCode] of [['no-such-command', 127], ['/etc/passwd', 126]] as const) {
+    const c = await b.request('POST', '/v1.41/containers/cf/exec', { Cmd: [cmd], AttachStdout: true, AttachStderr: true });
+    const s = await b.request('POST', `/v1.41/exec/${c.json.Id}/start`, { Detach: false, Tty: false });
+    assert.match(s.text, /OCI runtime exec failed/);
+    assert.equal((await b.request('GET', `/v1.41/exec/${c.json.Id}/json`)).json.ExitCode, 126, cmd);
+    assert.equal((await b.request('GET', `${P}/exec/${c.json.Id}/json`)).json.ExitCode, libpodCode, cmd);
+    // A session that never ran has run all the same: it cannot be started again.
+    assert.equal((await b.request('POST', `/v1.41/exec/${c.json.Id}/start`, { Detach: true })).status, 409);
+  }
+  // docker run of a missing command stays 127.
+  const r = await b.docker(['run', '--rm', ...NET, 'busybox', 'no-such-command']);
+  assert.equal(r.code, 127);
+});
+
+test('compat exec start frames by its own Tty: multiplexed when the start omits it, raw when it asks', async () => {
+  const c = await b.request('POST', '/v1.41/containers/cf/exec', { Cmd: ['sh', '-c', 'echo hi'], Tty: true, AttachStdout: true });
+  const muxed = await b.request('POST', `/v1.41/exec/${c.json.Id}/start`, { Detach: false });
+  const buf = Buffer.from(muxed.text, 'latin1');
+  assert.equal(buf[0], 1);
+  assert.equal(buf.subarray(8).toString(), 'hi\r\n');
+  const n = await b.request('POST', '/v1.41/containers/cf/exec', { Cmd: ['sh', '-c', 'echo hi'], Tty: false, AttachStdout: true });
+  // A terminal is the session's to have: a start asking for one gets raw output, still without.
+  assert.equal((await b.request('POST', `/v1.41/exec/${n.json.Id}/start`, { Detach: false, Tty: true })).text, 'hi\n');
+});
+
+test('kill answers once the container is dead: inspect right after shows exited', async () => {
+  for (let i = 0; i < 3; i++) {
+    await ok(['run', '-d', ...NET, '--name', `k${i}`, 'busybox', 'sleep', '1000']);
+    assert.equal((await b.request('POST', `/v1.41/containers/k${i}/kill`)).status, 204);
+    const st = (await b.request('GET', `/v1.41/containers/k${i}/json`)).json.State;
+    assert.equal(st.Status, 'exited');
+    assert.equal(st.ExitCode, 137);
+  }
+  // Another signal answers once sent; the container stays up for a trapped one.
+  await ok(['run', '-d', ...NET, '--name', 'k-usr', 'busybox', 'sh', '-c', "trap 'echo got' USR1; while true; do sleep 0.1; done"]);
+  assert.equal((await b.request('POST', '/v1.41/containers/k-usr/kill?signal=USR1')).status, 204);
+  assert.equal((await b.request('GET', '/v1.41/containers/k-usr/json')).json.State.Status, 'running');
+});
+
+test('restart takes the stop and a start, nothing more (issue 11: never less than 5 s before)', async () => {
+  await ok(['run', '-d', ...NET, '--name', 'rs-term', 'busybox', 'sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.1; done"]);
+  let t = Date.now();
+  await ok(['restart', 'rs-term']);
+  assert.ok(Date.now() - t < 2500, `docker restart took ${Date.now() - t} ms`);
+  await ok(['run', '-d', ...NET, '--name', 'rs-ign', 'busybox', 'sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"]);
+  const before = (await b.request('GET', '/v1.41/containers/rs-ign/json')).json.State.StartedAt;
+  t = Date.now();
+  assert.equal((await b.request('POST', '/v1.41/containers/rs-ign/restart?t=1')).status, 204);
+  const took = Date.now() - t;
+  assert.ok(took >= 900 && took < 3000, `restart?t=1 took ${took} ms`);
+  const st = (await b.request('GET', '/v1.41/containers/rs-ign/json')).json.State;
+  assert.equal(st.Status, 'running');
+  assert.notEqual(st.StartedAt, before);
+});
+
+test('libpod init: the container is created in the runtime, initialized, and start runs it', async () => {
+  await ok(['create', ...NET, '--name', 'in1', 'busybox', 'sh', '-c', 'echo started; sleep 100']);
+  assert.equal((await b.request('POST', `${P}/containers/in1/init`)).status, 204);
+  const i = (await b.request('GET', `${P}/containers/in1/json`)).json;
+  assert.equal(i.State.Status, 'initialized');
+  assert.ok(i.State.Pid > 0 && i.State.ConmonPid > 0);
+  assert.equal((await b.request('GET', '/v1.41/containers/in1/json')).json.State.Status, 'created');
+  // Its process waits for the start: nothing ran yet.
+  assert.equal(await ok(['logs', 'in1']), '');
+  assert.equal((await b.request('POST', `${P}/containers/in1/init`)).status, 304);
+  assert.equal((await b.request('GET', `${P}/containers/json?all=true&filters=${encodeURIComponent('{"name":["in1"]}')}`)).json[0].State, 'initialized');
+  assert.equal((await b.request('GET', `${P}/containers/json`)).json.some((c: { Names: string[] }) => c.Names[0] === 'in1'), false);
+  assert.equal((await b.request('POST', `${P}/containers/in1/start`)).status, 204);
+  assert.equal((await b.request('GET', `${P}/containers/in1/json`)).json.State.Status, 'running');
+  assert.equal(await ok(['logs', 'in1']), 'started\n');
+  assert.equal((await b.request('POST', `${P}/containers/in1/init`)).status, 304);
+  assert.equal((await b.request('POST', `${P}/containers/nope/init`)).status, 404);
+  await ok(['rm', '-f', 'in1']);
+});
+
+test('podman-remote init, then stop, init again and rm without force', async () => {
+  await ok(['create', ...NET, '--name', 'in2', 'busybox', 'sleep', '100']);
+  let r = await podman(['container', 'init', 'in2']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await podman(['ps', '-a', '--filter', 'name=in2', '--format', '{{.State}}']);
+  assert.match(r.stdout, /^Initialized/i);
+  r = await podman(['stop', 'in2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await podman(['inspect', '-f', '{{.State.Status}}', 'in2'])).stdout.trim(), 'exited');
+  assert.equal((await podman(['init', 'in2'])).code, 0);
+  r = await podman(['start', 'in2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await podman(['inspect', '-f', '{{.State.Status}}', 'in2'])).stdout.trim(), 'running');
+  await podman(['stop', '-t', '0', 'in2']);
+  assert.equal((await podman(['init', 'in2'])).code, 0);
+  r = await podman(['rm', 'in2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await b.request('GET', '/v1.41/containers/in2/json')).status, 404);
+});
+
+test('events?stream=false answers the events so far and ends, on both paths', async () => {
+  for (const path of ['/v1.41/events?stream=false', `${P}/events?stream=false`]) {
+    const r = await b.request('GET', path);
+    assert.equal(r.status, 200);
+    const evs = r.text.trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(evs.some((e) => e.Type === 'container' && e.Action === 'start'), path);
+  }
+  const since = Math.floor(Date.now() / 1000) + 3600;
+  assert.equal((await b.request('GET', `/v1.41/events?stream=false&since=${since}`)).text, '');
+});
+
+test('compat images/load of bytes that are no archive: 200 with the error in the JSON stream (libpod: 400)', async () => {
+  const r = await b.request('POST', '/v1.41/images/load', Buffer.from('these bytes are no archive'), { 'Content-Type': 'application/x-tar' });
+  assert.equal(r.status, 200);
+  const m = JSON.parse(r.text.trim());
+  assert.equal(typeof m.error, 'string');
+  assert.deepEqual(m.errorDetail, { message: m.error });
+  const l = await b.request('POST', `${P}/images/load`, Buffer.from('these bytes are no archive'), { 'Content-Type': 'application/x-tar' });
+  assert.equal(l.status, 400);
+  const cli = await b.docker(['load'], { input: 'these bytes are no archive' });
+  assert.notEqual(cli.code, 0);
+});
+
+test('swarm endpoints answer 503 as on a dockerd node outside a swarm, never 404', async () => {
+  const manager = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+  const routes: [string, string][] = [
+    ['GET', '/swarm'], ['GET', '/swarm/unlockkey'], ['POST', '/swarm/update'], ['POST', '/swarm/unlock'],
+    ['GET', '/nodes'], ['GET', '/nodes/x'], ['DELETE', '/nodes/x'], ['POST', '/nodes/x/update'],
+    ['GET', '/services'], ['GET', '/services/x'], ['POST', '/services/create'], ['POST', '/services/x/update'], ['DELETE', '/services/x'], ['GET', '/services/x/logs'],
+    ['GET', '/tasks'], ['GET', '/tasks/x'], ['GET', '/tasks/x/logs'],
+    ['GET', '/configs'], ['GET', '/configs/x'], ['POST', '/configs/create'], ['DELETE', '/configs/x'], ['POST', '/configs/x/update'],
+  ];
+  for (const [m, p] of routes) {
+    for (const prefix of ['/v1.41', '']) {
+      const r = await b.request(m, prefix + p);
+      assert.equal(r.status, 503, `${m} ${prefix}${p}`);
+      assert.deepEqual(r.json, { message: manager }, `${m} ${p}`);
+    }
+  }
+  assert.deepEqual((await b.request('POST', '/v1.41/swarm/leave?force=true')).json, { message: 'This node is not part of a swarm' });
+  for (const p of ['/swarm/init', '/swarm/join']) assert.equal((await b.request('POST', `/v1.41${p}`, {})).status, 503);
+  const cli = await b.docker(['node', 'ls']);
+  assert.notEqual(cli.code, 0);
+  assert.match(cli.stderr, /This node is not a swarm manager/);
+});
