@@ -105,29 +105,30 @@ export class Exits {
     try {
       await ctx.locks.run(id, async () => {
         await this.teardown(id, d);
-        if (claim.removed) {
-          removeDirs(d);
-          ctx.publish('destroy', id, {}, claim.view);
-          ctx.kick();
-          return;
-        }
-        if (!claim.restart) return;
-        await new Promise((r) => setTimeout(r, restartDelayMs(claim.row.restartCount)));
-        const go = ctx.store.tx(() => {
-          const cur = ctx.store.get(id);
-          if (!cur || cur.state !== 'restarting' || cur.stopRequested) {
-            if (cur?.state === 'restarting') ctx.store.update(id, { state: 'exited' });
-            return false;
-          }
-          ctx.store.update(id, { restartCount: cur.restartCount + 1 });
-          return true;
-        });
-        if (!go) return ctx.kick();
-        await this.restart(id).catch(() => ctx.kick());
+        if (!claim.removed) return;
+        removeDirs(d);
+        ctx.publish('destroy', id, {}, claim.view);
+        ctx.kick();
       });
     } finally {
       ctx.handling.delete(id);
     }
+    if (claim.removed || !claim.restart) return;
+    // The back-off waits without the lock: a stop or removal meanwhile acts at once (and wins).
+    await new Promise((r) => setTimeout(r, restartDelayMs(claim.row.restartCount)));
+    await ctx.locks.run(id, async () => {
+      const go = ctx.store.tx(() => {
+        const cur = ctx.store.get(id);
+        if (!cur || cur.state !== 'restarting' || cur.stopRequested) {
+          if (cur?.state === 'restarting') ctx.store.update(id, { state: 'exited' });
+          return false;
+        }
+        ctx.store.update(id, { restartCount: cur.restartCount + 1 });
+        return true;
+      });
+      if (!go) return ctx.kick();
+      await this.restart(id).catch(() => ctx.kick());
+    });
   }
 
   /**

@@ -39,7 +39,8 @@ export class Lifecycle {
 
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const v = this.ctx.lookups.get(ref);
-    if (!hasRun(v.state)) throw notModified('container already stopped');
+    // A start in progress (a client's, or the restart policy's) is stopped once it is done.
+    if (!hasRun(v.state) && v.state !== 'starting') throw notModified('container already stopped');
     const sig = parseSignal(signal || v.parsed.Config.StopSignal, 'SIGTERM');
     const t = timeoutSec ?? v.parsed.Config.StopTimeout ?? 10;
     await this.ctx.locks.run(v.id, () => this.stopLocked(v.id, sig, t));

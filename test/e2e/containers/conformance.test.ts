@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { run, startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { run, startBerth, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
 
 let b: Berth;
 const NET = ['--network', 'none'];
@@ -82,6 +82,22 @@ test('restart takes the stop and a start, nothing more (issue 11: never less tha
   const st = (await b.request('GET', '/v1.41/containers/rs-ign/json')).json.State;
   assert.equal(st.Status, 'running');
   assert.notEqual(st.StartedAt, before);
+});
+
+test('stop during the restart policy\'s back-off acts at once and ends the restarts', async () => {
+  await ok(['run', '-d', ...NET, '--name', 'flap', '--restart', 'always', 'busybox', 'false']);
+  const count = async () => (await b.request('GET', '/v1.41/containers/flap/json')).json.RestartCount as number;
+  // From the fifth restart on the back-off is over 3 s: a stop that waited for it would show.
+  assert.ok(await waitFor(async () => (await count()) >= 5, 30_000, 100));
+  const t = Date.now();
+  await ok(['stop', '-t', '0', 'flap']);
+  assert.ok(Date.now() - t < 1500, `stop took ${Date.now() - t} ms`);
+  const n = await count();
+  await new Promise((r) => setTimeout(r, 3500));
+  const st = (await b.request('GET', '/v1.41/containers/flap/json')).json;
+  assert.equal(st.State.Status, 'exited');
+  assert.equal(st.RestartCount, n);
+  await ok(['rm', 'flap']);
 });
 
 test('libpod init: the container is created in the runtime, initialized, and start runs it', async () => {
