@@ -3,8 +3,10 @@ import { hostname } from 'node:os';
 import { mountsOf } from './mounts.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
-import { deviceCgroupRules } from './devices.js';
+import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
 import { verifyResources } from './resources.js';
+import { systemPaths } from './runspec.js';
+import { MASKED, READONLY } from '../../oci/spec.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, ResolvedImage, RestartPolicy } from './types.js';
 
@@ -109,6 +111,9 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   // dockerd's default, shown by inspect: swap as much again as the memory.
   if (h.Memory > 0 && !h.MemorySwap) h.MemorySwap = h.Memory * 2;
   deviceCgroupRules(h.DeviceCgroupRules);
+  // Devices are looked up again at each start; a missing one is the client's mistake now.
+  deviceMappings(h.Devices);
+  blockIOLimits(h);
   const net = networkMode(h.NetworkMode);
   h.NetworkMode = net.mode;
   if (net.warning) warnings.push(net.warning);
@@ -117,6 +122,12 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   else if (published) throw badParameter('publishing ports needs bridge networking, which this berth build does not have yet (use --network host)');
   resolveCapsChecked(h.CapAdd ?? [], h.CapDrop ?? []);
   checkSecurityOpt(h.SecurityOpt ?? []);
+  // dockerd records the effective lists at create (inspect shows them); privileged has none.
+  if (req.flavor === 'docker' && !h.Privileged) {
+    const p = systemPaths(h.MaskedPaths, h.ReadonlyPaths, h.SecurityOpt ?? []);
+    h.MaskedPaths = p.masked ?? [...MASKED];
+    h.ReadonlyPaths = p.readonly ?? [...READONLY];
+  }
   const mounts = mountsOf(h);
   if (c.StopSignal) parseSignal(c.StopSignal);
   for (const u of h.Ulimits ?? []) {

@@ -14,6 +14,8 @@ export interface HostCgroups {
   mems: string;
   blkioWeight: boolean;
   cpuRealtime: boolean;
+  blkioWeightDevice: boolean;
+  oomKillDisable: boolean;
   /** The real-time runtime (µs) a parent cgroup can hand out; 0 for one not made yet. */
   rtBudget(parent: string): number;
 }
@@ -39,6 +41,9 @@ export function hostCgroups(): HostCgroups {
     mems: readFirst([`${cg}/cpuset/cpuset.mems`, `${cg}/cpuset.mems.effective`]) ?? '0',
     // CFQ's blkio.weight, or BFQ's; v2's io.weight. Neither exists with the mq-deadline/none schedulers.
     blkioWeight: [`${cg}/blkio/blkio.weight`, `${cg}/blkio/blkio.bfq.weight`, `${cg}/io.weight`, `${cg}/io.bfq.weight`].some((p) => existsSync(p)),
+    blkioWeightDevice: [`${cg}/blkio/blkio.weight_device`, `${cg}/io.weight`].some((p) => existsSync(p)),
+    // cgroup v2 has no switch for the OOM killer.
+    oomKillDisable: existsSync(`${cg}/memory/memory.oom_control`),
     cpuRealtime: existsSync(`${cg}/cpu/cpu.rt_runtime_us`),
     rtBudget: (parent) => Number(readFirst([`${cg}/cpu${parent}/cpu.rt_runtime_us`]) ?? 0) || 0,
   });
@@ -100,6 +105,21 @@ export function verifyResources(r: Partial<HostConfig>, update: boolean, cgroupP
   const reservation = n(r.MemoryReservation);
   if (reservation > 0 && reservation < MIN_MEMORY) throw badParameter('Minimum memory reservation allowed is 6MB');
   if (memory > 0 && reservation > 0 && memory < reservation) throw badParameter('Minimum memory limit can not be less than memory reservation limit, see usage');
+  const swappiness = r.MemorySwappiness;
+  if (swappiness !== undefined && swappiness !== null && swappiness !== -1) {
+    if (typeof swappiness !== 'number' || !Number.isInteger(swappiness) || swappiness < 0 || swappiness > 100) {
+      throw badParameter(`Invalid value: ${String(swappiness).slice(0, 20)}, valid memory swappiness range is 0-100`);
+    }
+  }
+  if (r.OomKillDisable && !host.oomKillDisable) {
+    warnings.push('Your kernel does not support OomKillDisable. OomKillDisable discarded.');
+    r.OomKillDisable = false;
+  }
+  if (r.OomKillDisable && memory === 0) warnings.push('OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.');
+  if (r.BlkioWeightDevice?.length && !host.blkioWeightDevice) {
+    warnings.push('Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.');
+    r.BlkioWeightDevice = [];
+  }
   const kernel = n(r.KernelMemory);
   if (kernel < 0) throw badParameter(`invalid KernelMemory: ${kernel}`);
   if (kernel > 0) {

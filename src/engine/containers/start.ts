@@ -177,9 +177,16 @@ export class Starter {
   private writeSpec(run: StartRun): void {
     const { v, id } = run;
     const d = v.dirs;
-    const spec = buildOciSpec(
-      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
-    );
+    let spec: Record<string, unknown>;
+    try {
+      spec = buildOciSpec(
+        runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
+      );
+    } catch (e) {
+      // What the spec needs from the host is gone (a --device unplugged since create).
+      if (e instanceof EngineError && e.kind === 'bad-parameter') throw new StartFailure(e.message, 125, 'bad-parameter');
+      throw e;
+    }
     mkdirSync(d.bundle, { recursive: true });
     writeFileSync(join(d.bundle, 'config.json'), JSON.stringify(spec));
     for (const f of [d.exitFile, join(d.bundle, 'oom'), join(d.bundle, 'attach'), join(d.bundle, 'pidfile')]) rmSync(f, { force: true });

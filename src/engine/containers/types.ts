@@ -33,6 +33,11 @@ export interface RestartPolicy {
   MaximumRetryCount: number;
 }
 
+export interface BlkioThrottle {
+  Path: string;
+  Rate: number;
+}
+
 export interface Ulimit {
   Name: string;
   Soft: number;
@@ -76,6 +81,19 @@ export interface HostConfig {
   /** Stored and shown; runc ignores kernel memory limits (deprecated since kernel 5.4). */
   KernelMemory?: number;
   PidsLimit?: number | null;
+  /** docker's --device: host nodes (or directories of them) made in the container, with their cgroup access. */
+  Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
+  OomKillDisable?: boolean | null;
+  /** 0-100; -1 or absent leaves the kernel's. */
+  MemorySwappiness?: number | null;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: BlkioThrottle[] | null;
+  BlkioDeviceWriteBps?: BlkioThrottle[] | null;
+  BlkioDeviceReadIOps?: BlkioThrottle[] | null;
+  BlkioDeviceWriteIOps?: BlkioThrottle[] | null;
+  /** Given: these instead of the default masked / read-only paths (docker's API; systempaths=unconfined empties both). */
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
   /** Device cgroup rules docker's way: "c 1:3 rwm", "b *:* m", "a *:* rwm". */
   DeviceCgroupRules?: string[] | null;
   /** The OCI runtime the container runs with (its name, as containers.conf and docker spell it). */

@@ -3,6 +3,7 @@
 // events without a stream, load errors in the stream, swarm endpoints on a non-swarm node.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, startBerth, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
 
@@ -82,6 +83,50 @@ test('restart takes the stop and a start, nothing more (issue 11: never less tha
   const st = (await b.request('GET', '/v1.41/containers/rs-ign/json')).json.State;
   assert.equal(st.Status, 'running');
   assert.notEqual(st.StartedAt, before);
+});
+
+test('HostConfig fields dockerd applies are applied: --device, --oom-kill-disable, --memory-swappiness, blkio throttles, systempaths', async () => {
+  // A block device to throttle: loop0 is there on these machines (loop is built in).
+  const disk = existsSync('/dev/loop0') ? '/dev/loop0' : undefined;
+  const throttle = disk ? ['--device-read-bps', `${disk}:1mb`, '--device-write-iops', `${disk}:100`] : [];
+  const id = (await ok([
+    'run', '-d', ...NET, '--device', '/dev/fuse:/dev/myfuse:r', '--oom-kill-disable', '-m', '64m', '--memory-swappiness', '10',
+    ...throttle, 'busybox', 'sleep', '1000',
+  ])).trim();
+  assert.match(await ok(['exec', id, 'ls', '-l', '/dev/myfuse']), /^c.* 10,\s+229 /);
+  // r only (fuse is no default device): opening it to read works, to write the device cgroup refuses.
+  assert.equal((await b.docker(['exec', id, 'sh', '-c', ': < /dev/myfuse'])).code, 0);
+  const w = await b.docker(['exec', id, 'sh', '-c', ': > /dev/myfuse']);
+  assert.notEqual(w.code, 0);
+  assert.match(w.stderr, /Operation not permitted/);
+  const i = (await b.request('GET', `/v1.41/containers/${id}/json`)).json.HostConfig;
+  assert.deepEqual(i.Devices, [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/myfuse', CgroupPermissions: 'r' }]);
+  assert.equal(i.OomKillDisable, true);
+  assert.equal(i.MemorySwappiness, 10);
+  assert.ok(i.MaskedPaths.includes('/proc/kcore'));
+  const cg = (ctrl: string, f: string) => {
+    const p = `/sys/fs/cgroup/${ctrl}/berth/berth-${id}/${f}`;
+    return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+  };
+  if (cg('memory', 'memory.swappiness') !== undefined) {
+    assert.equal(cg('memory', 'memory.swappiness')!.trim(), '10');
+    assert.match(cg('memory', 'memory.oom_control')!, /^oom_kill_disable 1$/m);
+    assert.match(cg('devices', 'devices.list')!, /^c 10:229 r$/m);
+    if (disk) {
+      assert.equal(cg('blkio', 'blkio.throttle.read_bps_device')!.trim(), '7:0 1048576');
+      assert.equal(cg('blkio', 'blkio.throttle.write_iops_device')!.trim(), '7:0 100');
+    }
+  }
+  const chr = await b.docker(['create', ...NET, '--device-read-bps', '/dev/null:1mb', 'busybox', 'true']);
+  assert.match(chr.stderr, /\/dev\/null is not a block device/);
+  const masked = await ok(['run', '--rm', ...NET, 'busybox', 'grep', '-c', ' /proc/keys ', '/proc/mounts']);
+  assert.equal(masked.trim(), '1');
+  const open = await b.docker(['run', '--rm', ...NET, '--security-opt', 'systempaths=unconfined', 'busybox', 'grep', '-c', ' /proc/keys ', '/proc/mounts']);
+  assert.equal(open.stdout.trim(), '0');
+  const missing = await b.docker(['create', ...NET, '--device', '/dev/no-such-device', 'busybox', 'true']);
+  assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/no-such-device": no such file or directory/);
+  const swap = await b.request('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { MemorySwappiness: 101 } });
+  assert.deepEqual([swap.status, swap.json.message], [400, 'Invalid value: 101, valid memory swappiness range is 0-100']);
 });
 
 test('stop during the restart policy\'s back-off acts at once and ends the restarts', async () => {
