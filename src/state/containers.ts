@@ -1,40 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema, stmt } from './db.js';
-
-registerSchema({
-  name: 'containers',
-  ddl: `
-CREATE TABLE IF NOT EXISTS containers (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  image TEXT NOT NULL,
-  image_id TEXT NOT NULL,
-  created TEXT NOT NULL,
-  spec TEXT NOT NULL,
-  state TEXT NOT NULL,
-  pid INTEGER NOT NULL DEFAULT 0,
-  conmon_pid INTEGER NOT NULL DEFAULT 0,
-  exit_code INTEGER NOT NULL DEFAULT 0,
-  error TEXT NOT NULL DEFAULT '',
-  oom_killed INTEGER NOT NULL DEFAULT 0,
-  started_at TEXT NOT NULL DEFAULT '',
-  finished_at TEXT NOT NULL DEFAULT '',
-  restart_count INTEGER NOT NULL DEFAULT 0,
-  stop_requested INTEGER NOT NULL DEFAULT 0,
-  generation INTEGER NOT NULL DEFAULT 0,
-  seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS containers_image_id ON containers(image_id);
-CREATE INDEX IF NOT EXISTS containers_state ON containers(state);
-CREATE TABLE IF NOT EXISTS container_exits (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  exit_code INTEGER NOT NULL,
-  removed_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS container_seq (n INTEGER NOT NULL);
-`,
-});
+import { stmt } from './db.js';
 
 /** Lifecycle states as docker names them; 'removing' guards a delete in progress. */
 export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
