@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EnginePorts } from '../engine/ports.js';
+import { parseTimeNs } from '../lib/time.js';
 import { HttpError, type Layer } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -113,17 +114,11 @@ export function qFilters(ctx: Ctx, name = 'filters'): Record<string, string[]> {
   return out;
 }
 
-/** Docker timestamps in queries: unix seconds (with fraction) or RFC 3339. Returns ns. */
-export function qTimeNs(ctx: Ctx, name: string): number | undefined {
+/** A time parameter (`since`, `until`) in any of docker's forms (lib/time.ts), exact in ns. */
+export function qTimeNs(ctx: Ctx, name: string): bigint | undefined {
   const v = ctx.query.get(name);
   if (v === null || v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) {
-    const [s, frac = ''] = v.split('.');
-    return Number(s) * 1e9 + Number((frac + '000000000').slice(0, 9));
-  }
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value "${v}" for "${name}"`);
-  return ms * 1e6;
+  return parseTimeNs(v, `value for "${name}"`);
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView, WaitCondition } from '../../engine/containers/service.js';
-import { dockerStatus, filterContainers, statusText, untilMs } from '../../engine/containers/filters.js';
+import { dockerStatus, filterContainers, statusText } from '../../engine/containers/filters.js';
+import { untilMs } from '../../lib/time.js';
 import type { ContainerConfig, HostConfig } from '../../engine/containers/types.js';
 import { attach, logs } from './streams.js';
 

@@ -1,5 +1,5 @@
 import type { Ctx } from '../../server/http.js';
-import { hijack, qBool, startStream } from '../../server/http.js';
+import { hijack, qBool, qTimeNs, startStream } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import type { LogLine } from '../../oci/logfile.js';
 import { parseDetachKeys } from '../../engine/exec/service.js';
@@ -14,16 +14,6 @@ export function frame(stream: 1 | 2, data: Buffer): Buffer {
   return Buffer.concat([h, data]);
 }
 
-/** Docker time parameters: unix seconds with an optional fraction, or RFC 3339; exact in ns. */
-export function timeParamNs(v: string | null, name: string): bigint | undefined {
-  if (v === null || v === '') return undefined;
-  const m = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(v);
-  if (m) return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new HttpError(400, `invalid value for "${name}": ${v}`);
-  return BigInt(ms) * 1_000_000n;
-}
-
 /** `GET .../containers/{id}/logs` for both layers. */
 export async function logs(ctx: Ctx): Promise<void> {
   const stdout = qBool(ctx, 'stdout');
@@ -34,8 +24,8 @@ export async function logs(ctx: Ctx): Promise<void> {
   const tailRaw = ctx.query.get('tail');
   const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? undefined : Number(tailRaw);
   if (tail !== undefined && !Number.isInteger(tail)) throw new HttpError(400, `invalid value for "tail": ${tailRaw}`);
-  const sinceNs = timeParamNs(ctx.query.get('since'), 'since');
-  const untilNs = timeParamNs(ctx.query.get('until'), 'until');
+  const sinceNs = qTimeNs(ctx, 'since');
+  const untilNs = qTimeNs(ctx, 'until');
   // The docker CLI only copies frames to stdout/stderr (stdcopy): fewer, larger frames make
   // `docker logs` several times faster there, and change nothing it prints.
   const mergeFrames = ctx.layer === 'compat' && /^Docker-Client\//.test(String(ctx.req.headers['user-agent'] ?? ''));

@@ -10,8 +10,11 @@ import { HttpError } from '../../server/errors.js';
  */
 export async function events(ctx: Ctx): Promise<void> {
   const filters = qFilters(ctx);
-  const sinceNs = qTimeNs(ctx, 'since');
-  const untilNs = qTimeNs(ctx, 'until');
+  const since = qTimeNs(ctx, 'since');
+  const until = qTimeNs(ctx, 'until');
+  // Event times are plain numbers of ns: a double orders them well enough.
+  const sinceNs = since === undefined ? undefined : Number(since);
+  const untilNs = until === undefined ? undefined : Number(until);
   const stream = ctx.layer === 'libpod' ? qBool(ctx, 'stream', true) : true;
   if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) {
     throw new HttpError(400, '"until" must not be before "since"');

@@ -1,4 +1,5 @@
 import { badParameter } from '../errors.js';
+import { untilMs } from '../../lib/time.js';
 import type { ContainerView } from './service.js';
 
 /** Docker's names for our states ('stopping' is still running to clients). */
@@ -74,15 +75,6 @@ function matchName(name: string, pattern: string): boolean {
   } catch {
     return name.includes(p);
   }
-}
-
-export function untilMs(u: string): number {
-  if (/^\d+(\.\d+)?$/.test(u)) return Number(u) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(u);
-  if (d) return Date.now() - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 's' | 'm' | 'h'];
-  const ms = Date.parse(u);
-  if (Number.isNaN(ms)) throw badParameter(`invalid until filter: ${u}`);
-  return ms;
 }
 
 /** docker's units.HumanDuration. */
