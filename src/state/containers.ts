@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { stmt } from './db.js';
+import { isLive, type ContainerStatus } from './container-states.js';
 
-/** Lifecycle states as docker names them; 'removing' guards a delete in progress. */
-export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
+export type { ContainerStatus } from './container-states.js';
 
 export interface ContainerRow {
   id: string;
@@ -173,8 +173,8 @@ export class ContainerStore {
     const c = { total: 0, running: 0, paused: 0, stopped: 0 };
     for (const r of rows) {
       c.total += r.n;
-      if (r.state === 'running' || r.state === 'stopping' || r.state === 'restarting') c.running += r.n;
-      else if (r.state === 'paused') c.paused += r.n;
+      if (r.state === 'paused') c.paused += r.n;
+      else if (isLive(r.state)) c.running += r.n;
       else c.stopped += r.n;
     }
     return c;

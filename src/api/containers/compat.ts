@@ -4,7 +4,7 @@ import { HttpError } from '../../server/errors.js';
 import type { ContainerView, WaitCondition } from '../../engine/containers/service.js';
 import { dockerStatus, filterContainers, statusText } from '../../engine/containers/filters.js';
 import { untilMs } from '../../lib/time.js';
-import type { ContainerConfig, HostConfig } from '../../engine/containers/types.js';
+import { isLive, type ContainerConfig, type HostConfig } from '../../engine/containers/types.js';
 import { attach, logs } from './streams.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -78,7 +78,7 @@ export function inspectBody(v: ContainerView, size?: number, lowerDir = '', exec
     Args: argv.slice(1),
     State: {
       Status: st,
-      Running: st === 'running' || st === 'paused' || st === 'restarting',
+      Running: isLive(v.state),
       Paused: st === 'paused',
       Restarting: st === 'restarting',
       OOMKilled: v.oomKilled,
@@ -149,7 +149,7 @@ async function list(ctx: Ctx): Promise<void> {
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
   let out = filterContainers(s.list(), qFilters(ctx), filterDeps(ctx));
-  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
+  if (!all && limit <= 0) out = out.filter((c) => isLive(c.state));
   if (limit > 0) out = out.slice(0, limit);
   sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
 }

@@ -4,6 +4,7 @@ import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/service.js';
 import { dockerStatus, filterContainers } from '../../engine/containers/filters.js';
 import { EngineError } from '../../engine/errors.js';
+import { isLive } from '../../engine/containers/types.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, ALL_CAPS } from '../../oci/caps.js';
 import { parseSignal } from '../../engine/containers/signals.js';
 import { attach, logs } from './streams.js';
@@ -185,7 +186,7 @@ async function list(ctx: Ctx): Promise<void> {
   const f = qFilters(ctx);
   // podman accepts "stopped" for exited; "last" is libpod's limit spelled as a filter.
   let out = filterContainers(s.list(), f, filterDeps(ctx));
-  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
+  if (!all && limit <= 0) out = out.filter((c) => isLive(c.state));
   if (limit > 0) out = out.slice(0, limit);
   sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
 }

@@ -20,7 +20,7 @@ import {
 } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import { parseSignal } from './signals.js';
-import type { ContainerSpec, HostConfig, ImageSource } from './types.js';
+import { LIVE_STATES, type ContainerSpec, type HostConfig, type ImageSource } from './types.js';
 import { AttachSession, PendingAttaches, type AttachOptions } from './attach.js';
 import { Waiters } from './waiters.js';
 import { planUpdate } from './update.js';
@@ -467,7 +467,7 @@ export class ContainerService {
         this.store.tx(() => this.store.update(row.id, { state: cur.finishedAt ? 'exited' : 'created', pid: 0, conmonPid: 0, error: 'interrupted while starting' }));
       }));
     }
-    for (const row of this.store.byState('running', 'paused', 'stopping', 'restarting', 'removing')) {
+    for (const row of this.store.byState(...LIVE_STATES, 'removing')) {
       const d = containerDirs(this.o.paths, row.id);
       if (row.state === 'removing') {
         slow.push(this.withLock(row.id, async () => {
