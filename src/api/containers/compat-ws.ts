@@ -5,6 +5,7 @@ import { isUpgraded, qBool } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { parseDetachKeys } from '../../engine/exec/service.js';
 import { DetachScanner } from '../http/detach.js';
+import { requestSignal } from '../http/request-signal.js';
 import { writeChunked } from '../exec/handlers.js';
 
 async function attachWs(ctx: Ctx): Promise<void> {
@@ -57,12 +58,9 @@ async function attachWs(ctx: Ctx): Promise<void> {
       }
     };
     for (const b of early.splice(0)) onMessage(b);
-    ws.on('close', () => {
-      session.close();
-      done();
-    });
+    ws.on('close', done);
     ws.on('error', () => undefined);
-    ctx.engine.onShutdown(() => session.close());
+    requestSignal(ctx, { conn: ws, onAbort: () => session.close() });
   });
 }
 

@@ -6,6 +6,7 @@ import { dockerStatus, filterContainers, statusText } from '../../engine/contain
 import { untilMs } from '../../lib/time.js';
 import { isLive, type ContainerConfig, type HostConfig } from '../../engine/containers/types.js';
 import { attach, logs } from './streams.js';
+import { requestSignal } from '../http/request-signal.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -218,16 +219,14 @@ async function wait(ctx: Ctx): Promise<void> {
   // dockerd sends the headers first so the client knows the wait is registered before it starts.
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   ctx.res.flushHeaders();
-  const ac = new AbortController();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  const { signal, done } = requestSignal(ctx);
   try {
-    const r = await s.wait(v.id, condition, ac.signal);
+    const r = await s.wait(v.id, condition, signal);
     ctx.res.end(JSON.stringify({ StatusCode: r.exitCode, Error: r.error ? { Message: r.error } : null }) + '\n');
   } catch (e) {
     ctx.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }) + '\n');
   } finally {
-    unhook();
+    done();
   }
 }
 

@@ -10,6 +10,7 @@ import { dockerStats, libpodStats, readStats, statsStream } from '../../engine/c
 import { commitContainer } from '../../engine/containers/files/commit.js';
 import type { ContainerConfigLike } from '../../engine/images/changes.js';
 import { EngineError } from '../../engine/errors.js';
+import { requestSignal } from '../http/request-signal.js';
 
 const ref = (ctx: Ctx) => ctx.params.id ?? ctx.params.name;
 
@@ -104,14 +105,14 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
   const stream = qBool(ctx, 'stream', true);
   const oneShot = qBool(ctx, 'one-shot');
   if (oneShot && stream) throw new HttpError(400, 'cannot have stream=true and one-shot=true');
-  const ac = new AbortController();
-  const gen = ctx.engine.containerFiles.stats(ref(ctx), { intervalMs: 1000, stream, prime: !oneShot, signal: ac.signal });
+  const { signal, done } = requestSignal(ctx);
+  const gen = ctx.engine.containerFiles.stats(ref(ctx), { intervalMs: 1000, stream, prime: !oneShot, signal });
   // The container lookup happens on the first step: a 404 must still be a normal answer.
   let first: Awaited<ReturnType<typeof gen.next>>;
   try {
     first = await gen.next();
   } catch (e) {
-    ac.abort();
+    done();
     throw e;
   }
   if (!stream) {
@@ -120,16 +121,13 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
   }
   ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   ctx.res.flushHeaders();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
   try {
     for (let r = first; !r.done; r = await gen.next()) {
-      if (ac.signal.aborted) break;
+      if (signal.aborted) break;
       ctx.res.write(JSON.stringify(dockerStats(r.value.cur, r.value.pre)) + '\n');
     }
   } finally {
-    unhook();
-    ac.abort();
+    done();
     if (!ctx.res.writableEnded) ctx.res.end();
   }
 }
@@ -158,8 +156,7 @@ export async function libpodStatsAll(ctx: Ctx): Promise<void> {
     open = false;
     wake?.();
   };
-  ctx.res.on('close', stop);
-  const unhook = ctx.engine.onShutdown(stop);
+  const { done } = requestSignal(ctx, { onAbort: stop });
   try {
     while (open) {
       ctx.res.write(JSON.stringify(report()) + '\n');
@@ -169,7 +166,7 @@ export async function libpodStatsAll(ctx: Ctx): Promise<void> {
       });
     }
   } finally {
-    unhook();
+    done();
     if (!ctx.res.writableEnded) ctx.res.end();
   }
 }

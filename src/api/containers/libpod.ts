@@ -8,6 +8,7 @@ import { isLive } from '../../engine/containers/types.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, ALL_CAPS } from '../../oci/caps.js';
 import { parseSignal } from '../../engine/containers/signals.js';
 import { attach, logs } from './streams.js';
+import { requestSignal } from '../http/request-signal.js';
 import { filterDeps, pruneFilter } from './compat.js';
 import { specgenToCreate } from './specgen.js';
 
@@ -253,14 +254,12 @@ async function wait(ctx: Ctx): Promise<void> {
   const removed = !s.find(ctx.params.name) ? s.store.removedExit(ctx.params.name) : undefined;
   if (removed !== undefined) return sendJson(ctx, 200, removed);
   const v = s.get(ctx.params.name);
-  const ac = new AbortController();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  const { signal, done } = requestSignal(ctx);
   try {
-    const code = await s.waitState(v.id, conds, ac.signal);
+    const code = await s.waitState(v.id, conds, signal);
     sendJson(ctx, 200, code);
   } finally {
-    unhook();
+    done();
   }
 }
 

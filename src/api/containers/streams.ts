@@ -4,6 +4,7 @@ import { HttpError } from '../../server/errors.js';
 import type { LogLine } from '../../oci/logfile.js';
 import { parseDetachKeys } from '../../engine/exec/service.js';
 import { DetachScanner } from '../http/detach.js';
+import { requestSignal } from '../http/request-signal.js';
 import { detachHttpParser } from '../../server/detach-parser.js';
 
 /** docker's stdcopy header: stream byte, three zero bytes, big-endian payload length. */
@@ -29,29 +30,25 @@ export async function logs(ctx: Ctx): Promise<void> {
   // The docker CLI only copies frames to stdout/stderr (stdcopy): fewer, larger frames make
   // `docker logs` several times faster there, and change nothing it prints.
   const mergeFrames = ctx.layer === 'compat' && /^Docker-Client\//.test(String(ctx.req.headers['user-agent'] ?? ''));
-  const ac = new AbortController();
+  const { signal, done } = requestSignal(ctx);
   const svc = ctx.engine.containers;
   const { tty, batches } = svc.logs(ctx.params.id, {
     follow,
     sinceNs: sinceNs && sinceNs > 0n ? sinceNs : undefined,
     untilNs: untilNs && untilNs > 0n ? untilNs : undefined,
     tail: tail !== undefined && tail >= 0 ? tail : undefined,
-    signal: ac.signal,
+    signal,
   });
   const res = startStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-  const onClose = () => ac.abort();
-  ctx.res.on('close', onClose);
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
   try {
     for await (const batch of batches()) {
       const out = encodeLines(batch, { stdout, stderr, timestamps, tty, mergeFrames });
       if (!out.length) continue;
       if (!res.write(out)) await new Promise((r) => res.once('drain', r));
-      if (ac.signal.aborted) break;
+      if (signal.aborted) break;
     }
   } finally {
-    unhook();
-    ctx.res.off('close', onClose);
+    done();
     if (!res.writableEnded) res.end();
   }
 }
@@ -149,12 +146,9 @@ export async function attach(ctx: Ctx): Promise<void> {
       if (rest.length) session.write(rest);
       session.endStdin();
     });
-    sock.on('close', () => {
-      session.close();
-      done();
-    });
+    sock.on('close', done);
     sock.on('error', () => undefined);
     sock.resume();
-    ctx.engine.onShutdown(() => session.close());
+    requestSignal(ctx, { conn: sock, onAbort: () => session.close() });
   });
 }

@@ -2,6 +2,7 @@ import type { Ctx } from '../../server/http.js';
 import { qBool, qFilters, qTimeNs, startStream } from '../../server/http.js';
 import type { EngineEvent } from '../../engine/events.js';
 import { HttpError } from '../../server/errors.js';
+import { requestSignal } from '../http/request-signal.js';
 
 /**
  * `/events` for both layers: past events from `since`, then live ones until `until` (or, for
@@ -35,7 +36,7 @@ export async function events(ctx: Ctx): Promise<void> {
   await new Promise<void>((done) => {
     const stop = () => {
       off();
-      unhook();
+      release();
       if (timer) clearTimeout(timer);
       if (!res.writableEnded) res.end();
       done();
@@ -46,7 +47,6 @@ export async function events(ctx: Ctx): Promise<void> {
       if (bus.matches(e, filters)) write(e);
     });
     const timer = untilNs !== undefined ? setTimeout(stop, Math.max(0, (untilNs - nowNs) / 1e6)) : undefined;
-    ctx.res.on('close', stop);
-    const unhook = ctx.engine.onShutdown(stop);
+    const { done: release } = requestSignal(ctx, { onAbort: stop });
   });
 }
