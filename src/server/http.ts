@@ -59,10 +59,15 @@ export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promi
     if (size > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
+  return parseJsonBody<T>(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** A request body's text as JSON: undefined when blank, a 400 when malformed. */
+export function parseJsonBody<T>(text: string): T | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(t) as T;
   } catch (e) {
     throw new HttpError(400, `malformed JSON in request body: ${(e as Error).message}`);
   }
@@ -90,6 +95,11 @@ export function qInt(ctx: Ctx, name: string, def?: number): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new HttpError(400, `invalid integer value "${v}" for query parameter "${name}"`);
   return n;
+}
+
+/** A list parameter, repeated (`?a=x&a=y`) or comma-separated (`?a=x,y`): clients send both. */
+export function qList(ctx: Ctx, name: string): string[] {
+  return ctx.query.getAll(name).flatMap((v) => v.split(',')).filter(Boolean);
 }
 
 /** Docker's `filters` parameter: `{"k":["v"]}`, or the legacy `{"k":{"v":true}}` form. */

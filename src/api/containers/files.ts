@@ -1,7 +1,7 @@
 // Container files and inspection endpoints shared by both layers: archive (GET/HEAD/PUT),
 // export, changes, top, stats, commit. Layer differences are passed in, not branched on deep down.
 import type { Ctx } from '../../server/http.js';
-import { qBool, qInt, readJson, sendJson } from '../../server/http.js';
+import { qBool, qInt, qList, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { archivePath, exportContainer, putArchive, statPath, type PathStat } from '../../engine/containers/files/archive.js';
 import { containerChanges } from '../../engine/containers/files/changes.js';
@@ -137,7 +137,7 @@ export async function libpodStatsAll(ctx: Ctx): Promise<void> {
   const svc = ctx.engine.containers;
   const stream = qBool(ctx, 'stream', true);
   const interval = Math.max(1, qInt(ctx, 'interval', 5)!);
-  const names = ctx.query.getAll('containers').flatMap((c) => c.split(',')).filter(Boolean);
+  const names = qList(ctx, 'containers');
   const ids = names.length ? names.map((n) => svc.get(n).id) : undefined;
   const pick = () => (ids ? ids.map((id) => svc.find(id)).filter((v) => v !== undefined) : svc.list().filter((v) => v.state === 'running' || v.state === 'paused'));
   let prev = new Map<string, ReturnType<typeof readStats>>();

@@ -1,5 +1,5 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, qList, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/service.js';
 import { dockerStatus, filterContainers } from '../../engine/containers/filters.js';
@@ -246,7 +246,7 @@ async function unpause(ctx: Ctx): Promise<void> {
 
 /** libpod answers the bare exit code once any of the requested states is reached. */
 async function wait(ctx: Ctx): Promise<void> {
-  const conds = ctx.query.getAll('condition').flatMap((c) => c.split(',')).filter(Boolean);
+  const conds = qList(ctx, 'condition');
   const known = ['configured', 'created', 'exited', 'healthy', 'initialized', 'paused', 'removing', 'running', 'stopped', 'stopping', 'unhealthy'];
   for (const c of conds) if (!known.includes(c)) throw new HttpError(400, `invalid condition "${c}"`);
   const s = svc(ctx);
