@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EnginePorts } from '../engine/ports.js';
-import { parseTimeNs } from '../lib/time.js';
 import { HttpError, type Layer } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -122,13 +121,6 @@ export function qFilters(ctx: Ctx, name = 'filters'): Record<string, string[]> {
     else throw new HttpError(400, `invalid filters: value of "${k}" must be a list`);
   }
   return out;
-}
-
-/** A time parameter (`since`, `until`) in any of docker's forms (lib/time.ts), exact in ns. */
-export function qTimeNs(ctx: Ctx, name: string): bigint | undefined {
-  const v = ctx.query.get(name);
-  if (v === null || v === '') return undefined;
-  return parseTimeNs(v, `value for "${name}"`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Ctx } from '../../server/http.js';
-import { hijack, qBool, qTimeNs, startStream } from '../../server/http.js';
+import { hijack, qBool, startStream } from '../../server/http.js';
+import { qTimeNs } from '../http/query.js';
 import { HttpError } from '../../server/errors.js';
 import type { LogLine } from '../../oci/logfile.js';
 import { parseDetachKeys } from '../../engine/exec/service.js';

@@ -1,5 +1,6 @@
 import type { Ctx } from '../../server/http.js';
-import { qBool, qFilters, qTimeNs, startStream } from '../../server/http.js';
+import { qBool, qFilters, startStream } from '../../server/http.js';
+import { qTimeNs } from '../http/query.js';
 import type { EngineEvent } from '../../engine/events.js';
 import { HttpError } from '../../server/errors.js';
 import { requestSignal } from '../http/request-signal.js';

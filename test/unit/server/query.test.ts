@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJsonBody, qList, qTimeNs, type Ctx } from '../../../src/server/http.js';
+import { parseJsonBody, qList, type Ctx } from '../../../src/server/http.js';
+import { qTimeNs } from '../../../src/api/http/query.js';
 import { HttpError } from '../../../src/server/errors.js';
 import { EngineError } from '../../../src/engine/errors.js';
 
