@@ -29,6 +29,7 @@ export function openState(root: string): DB {
     migrate(db);
   } catch (e) {
     db.close();
+    if (e instanceof Error) e.message = `${path}: ${e.message}`;
     throw e;
   }
   opened = { path, db };
