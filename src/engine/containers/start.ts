@@ -29,6 +29,11 @@ export class StartFailure extends Error {
   }
 }
 
+function asStartFailure(e: unknown): StartFailure {
+  if (e instanceof EngineError) return new StartFailure(e.message, 125, e.kind === 'bad-parameter' ? 'bad-parameter' : 'internal');
+  return new StartFailure(`starting the container: ${e instanceof Error ? e.message : String(e)}`, 125);
+}
+
 /** One start in progress: what the steps learned so far. */
 interface StartRun {
   id: string;
@@ -65,8 +70,9 @@ export class Starter {
       await this.connectAttaches(run);
       await this.runProcess(run);
     } catch (e) {
-      if (e instanceof StartFailure) return this.failStart(run, e);
-      throw e;
+      // Whatever went wrong, the start is undone: a row left in 'starting' would block the
+      // container (and a `--rm` client waiting for its removal) until the next reconcile.
+      return this.failStart(run, e instanceof StartFailure ? e : asStartFailure(e));
     }
     this.ctx.publish(restarting ? 'restart' : 'start', id, {}, run.v);
     this.ctx.kick();
