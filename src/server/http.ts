@@ -58,10 +58,15 @@ export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promi
     if (size > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
+  return parseJsonBody<T>(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** A request body's text as JSON: undefined when blank, a 400 when malformed. */
+export function parseJsonBody<T>(text: string): T | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(t) as T;
   } catch (e) {
     throw new HttpError(400, `malformed JSON in request body: ${(e as Error).message}`);
   }
@@ -91,6 +96,11 @@ export function qInt(ctx: Ctx, name: string, def?: number): number | undefined {
   return n;
 }
 
+/** A list parameter, repeated (`?a=x&a=y`) or comma-separated (`?a=x,y`): clients send both. */
+export function qList(ctx: Ctx, name: string): string[] {
+  return ctx.query.getAll(name).flatMap((v) => v.split(',')).filter(Boolean);
+}
+
 /** Docker's `filters` parameter: `{"k":["v"]}`, or the legacy `{"k":{"v":true}}` form. */
 export function qFilters(ctx: Ctx, name = 'filters'): Record<string, string[]> {
   const raw = ctx.query.get(name);
@@ -111,19 +121,6 @@ export function qFilters(ctx: Ctx, name = 'filters'): Record<string, string[]> {
     else throw new HttpError(400, `invalid filters: value of "${k}" must be a list`);
   }
   return out;
-}
-
-/** Docker timestamps in queries: unix seconds (with fraction) or RFC 3339. Returns ns. */
-export function qTimeNs(ctx: Ctx, name: string): number | undefined {
-  const v = ctx.query.get(name);
-  if (v === null || v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) {
-    const [s, frac = ''] = v.split('.');
-    return Number(s) * 1e9 + Number((frac + '000000000').slice(0, 9));
-  }
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value "${v}" for "${name}"`);
-  return ms * 1e6;
 }
 
 /**

@@ -1,46 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema, stmt } from './db.js';
+import { stmt } from './db.js';
+import { isLive, type ContainerStatus } from './container-states.js';
 
-registerSchema({
-  name: 'containers',
-  ddl: `
-CREATE TABLE IF NOT EXISTS containers (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  image TEXT NOT NULL,
-  image_id TEXT NOT NULL,
-  created TEXT NOT NULL,
-  spec TEXT NOT NULL,
-  state TEXT NOT NULL,
-  pid INTEGER NOT NULL DEFAULT 0,
-  conmon_pid INTEGER NOT NULL DEFAULT 0,
-  exit_code INTEGER NOT NULL DEFAULT 0,
-  error TEXT NOT NULL DEFAULT '',
-  oom_killed INTEGER NOT NULL DEFAULT 0,
-  started_at TEXT NOT NULL DEFAULT '',
-  finished_at TEXT NOT NULL DEFAULT '',
-  restart_count INTEGER NOT NULL DEFAULT 0,
-  stop_requested INTEGER NOT NULL DEFAULT 0,
-  generation INTEGER NOT NULL DEFAULT 0,
-  seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS containers_image_id ON containers(image_id);
-CREATE INDEX IF NOT EXISTS containers_state ON containers(state);
-CREATE TABLE IF NOT EXISTS container_exits (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  exit_code INTEGER NOT NULL,
-  removed_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS container_seq (n INTEGER NOT NULL);
-`,
-});
-
-/**
- * Lifecycle states as docker names them; 'removing' guards a delete in progress. 'initialized' is
- * podman's: created in the runtime (conmon monitors it) with its process not yet started.
- */
-export type ContainerStatus = 'created' | 'initialized' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
+export type { ContainerStatus } from './container-states.js';
 
 export interface ContainerRow {
   id: string;
@@ -211,8 +173,8 @@ export class ContainerStore {
     const c = { total: 0, running: 0, paused: 0, stopped: 0 };
     for (const r of rows) {
       c.total += r.n;
-      if (r.state === 'running' || r.state === 'stopping' || r.state === 'restarting') c.running += r.n;
-      else if (r.state === 'paused') c.paused += r.n;
+      if (r.state === 'paused') c.paused += r.n;
+      else if (isLive(r.state)) c.running += r.n;
       else c.stopped += r.n;
     }
     return c;

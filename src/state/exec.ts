@@ -1,23 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema, stmt } from './db.js';
-
-registerSchema({
-  name: 'exec',
-  ddl: `
-CREATE TABLE IF NOT EXISTS exec_sessions (
-  id TEXT PRIMARY KEY,
-  container_id TEXT NOT NULL,
-  config TEXT NOT NULL,
-  state TEXT NOT NULL,
-  pid INTEGER NOT NULL DEFAULT 0,
-  conmon_pid INTEGER NOT NULL DEFAULT 0,
-  exit_code INTEGER,
-  created TEXT NOT NULL,
-  started_by INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS exec_sessions_container ON exec_sessions(container_id);
-`,
-});
+import { stmt } from './db.js';
 
 /**
  * created → running → exited; 'starting' is claimed by one process so a session runs once.

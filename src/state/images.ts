@@ -1,53 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema, stmt } from './db.js';
-
-// Layers are keyed by chain ID (hex) so one stack of content is stored once however many images
-// share it; an image lists its layers bottom-up in image_layers, which is also the refcount.
-registerSchema({
-  name: 'images',
-  ddl: `
-CREATE TABLE IF NOT EXISTS layers (
-  id TEXT PRIMARY KEY,
-  parent TEXT,
-  diff_id TEXT NOT NULL,
-  link TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  tar_size INTEGER NOT NULL,
-  created INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS images (
-  id TEXT PRIMARY KEY,
-  config BLOB NOT NULL,
-  parent TEXT NOT NULL DEFAULT '',
-  digest TEXT,
-  manifest BLOB,
-  created INTEGER NOT NULL,
-  added INTEGER NOT NULL,
-  size INTEGER NOT NULL,
-  labels TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS images_created ON images(created);
-CREATE TABLE IF NOT EXISTS image_names (
-  name TEXT PRIMARY KEY,
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  added INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS image_names_image ON image_names(image_id);
-CREATE TABLE IF NOT EXISTS image_digests (
-  ref TEXT NOT NULL,
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  PRIMARY KEY (ref, image_id)
-);
-CREATE INDEX IF NOT EXISTS image_digests_image ON image_digests(image_id);
-CREATE TABLE IF NOT EXISTS image_layers (
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  pos INTEGER NOT NULL,
-  layer_id TEXT NOT NULL,
-  PRIMARY KEY (image_id, pos)
-);
-CREATE INDEX IF NOT EXISTS image_layers_layer ON image_layers(layer_id);
-`,
-});
+import { stmt } from './db.js';
 
 export interface LayerRow {
   id: string;

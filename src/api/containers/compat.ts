@@ -3,8 +3,10 @@ import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../serv
 import { HttpError } from '../../server/errors.js';
 import type { ContainerConfig, ContainerView, HostConfig, WaitCondition } from '../../engine/containers/types.js';
 import { signalNumber } from '../../lib/signals.js';
+import { isLive } from '../../engine/containers/types.js';
 import { dockerStatus, statusText } from './status.js';
 import { attach, logs } from './streams.js';
+import { requestSignal } from '../http/request-signal.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -72,7 +74,7 @@ export function inspectBody(v: ContainerView, runtime: string, size?: number, lo
     Args: argv.slice(1),
     State: {
       Status: st,
-      Running: st === 'running' || st === 'paused' || st === 'restarting',
+      Running: isLive(v.state),
       Paused: st === 'paused',
       Restarting: st === 'restarting',
       OOMKilled: v.oomKilled,
@@ -218,16 +220,14 @@ async function wait(ctx: Ctx): Promise<void> {
   // dockerd sends the headers first so the client knows the wait is registered before it starts.
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   ctx.res.flushHeaders();
-  const ac = new AbortController();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  const { signal, done } = requestSignal(ctx);
   try {
-    const r = await s.wait(v.id, condition, ac.signal);
+    const r = await s.wait(v.id, condition, signal);
     ctx.res.end(JSON.stringify({ StatusCode: r.exitCode, Error: r.error ? { Message: r.error } : null }) + '\n');
   } catch (e) {
     ctx.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }) + '\n');
   } finally {
-    unhook();
+    done();
   }
 }
 

@@ -2,7 +2,7 @@
 // export, changes, top, stats, commit. The engine answers in neutral terms; each layer's
 // differences (ps arguments, stat linkTarget, stats bodies) are shaped here.
 import type { Ctx } from '../../server/http.js';
-import { qBool, qInt, readJson, sendJson } from '../../server/http.js';
+import { qBool, qInt, qList, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerConfigLike } from '../../engine/images/types.js';
 import type { PathStat, StatsReading } from '../../engine/containers/types.js';
@@ -10,6 +10,7 @@ import { libpodName } from '../images/libpod.js';
 import { EngineError } from '../../engine/errors.js';
 import { dockerStats, libpodStats } from './stats.js';
 import { compatPsArgs, libpodPsArgs } from './top.js';
+import { requestSignal } from '../http/request-signal.js';
 
 const ref = (ctx: Ctx) => ctx.params.id ?? ctx.params.name;
 
@@ -114,14 +115,14 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
   const stream = qBool(ctx, 'stream', true);
   const oneShot = qBool(ctx, 'one-shot');
   if (oneShot && stream) throw new HttpError(400, 'cannot have stream=true and one-shot=true');
-  const ac = new AbortController();
-  const gen = ctx.engine.containerFiles.stats(ref(ctx), { intervalMs: 1000, stream, prime: !oneShot, signal: ac.signal });
+  const { signal, done } = requestSignal(ctx);
+  const gen = ctx.engine.containerFiles.stats(ref(ctx), { intervalMs: 1000, stream, prime: !oneShot, signal });
   // The container lookup happens on the first step: a 404 must still be a normal answer.
   let first: Awaited<ReturnType<typeof gen.next>>;
   try {
     first = await gen.next();
   } catch (e) {
-    ac.abort();
+    done();
     throw e;
   }
   if (!stream) {
@@ -130,16 +131,13 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
   }
   ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   ctx.res.flushHeaders();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
   try {
     for (let r = first; !r.done; r = await gen.next()) {
-      if (ac.signal.aborted) break;
+      if (signal.aborted) break;
       ctx.res.write(JSON.stringify(dockerStats(r.value.cur, r.value.pre)) + '\n');
     }
   } finally {
-    unhook();
-    ac.abort();
+    done();
     if (!ctx.res.writableEnded) ctx.res.end();
   }
 }
@@ -148,7 +146,7 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
 export async function libpodStatsAll(ctx: Ctx): Promise<void> {
   const stream = qBool(ctx, 'stream', true);
   const interval = Math.max(1, qInt(ctx, 'interval', 5)!);
-  const names = ctx.query.getAll('containers').flatMap((c) => c.split(',')).filter(Boolean);
+  const names = qList(ctx, 'containers');
   const ids = names.length ? names.map((n) => ctx.engine.containers.get(n).id) : undefined;
   let prev = new Map<string, StatsReading>();
   const report = () => {
@@ -166,8 +164,7 @@ export async function libpodStatsAll(ctx: Ctx): Promise<void> {
     open = false;
     wake?.();
   };
-  ctx.res.on('close', stop);
-  const unhook = ctx.engine.onShutdown(stop);
+  const { done } = requestSignal(ctx, { onAbort: stop });
   try {
     while (open) {
       ctx.res.write(JSON.stringify(report()) + '\n');
@@ -177,7 +174,7 @@ export async function libpodStatsAll(ctx: Ctx): Promise<void> {
       });
     }
   } finally {
-    unhook();
+    done();
     if (!ctx.res.writableEnded) ctx.res.end();
   }
 }

@@ -1,11 +1,12 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, qList, readJson, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/types.js';
 import { EngineError } from '../../engine/errors.js';
 import { signalNumber } from '../../lib/signals.js';
 import { dockerStatus } from './status.js';
 import { attach, logs } from './streams.js';
+import { requestSignal } from '../http/request-signal.js';
 import { specgenToCreate } from './specgen.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -247,7 +248,7 @@ async function unpause(ctx: Ctx): Promise<void> {
 
 /** libpod answers the bare exit code once any of the requested states is reached. */
 async function wait(ctx: Ctx): Promise<void> {
-  const conds = ctx.query.getAll('condition').flatMap((c) => c.split(',')).filter(Boolean);
+  const conds = qList(ctx, 'condition');
   const known = ['configured', 'created', 'exited', 'healthy', 'initialized', 'paused', 'removing', 'running', 'stopped', 'stopping', 'unhealthy'];
   for (const c of conds) if (!known.includes(c)) throw new HttpError(400, `invalid condition "${c}"`);
   const s = svc(ctx);
@@ -255,14 +256,12 @@ async function wait(ctx: Ctx): Promise<void> {
   const removed = !s.find(ctx.params.name) ? s.removedExit(ctx.params.name) : undefined;
   if (removed !== undefined) return sendJson(ctx, 200, removed);
   const v = s.get(ctx.params.name);
-  const ac = new AbortController();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  const { signal, done } = requestSignal(ctx);
   try {
-    const code = await s.waitState(v.id, conds, ac.signal);
+    const code = await s.waitState(v.id, conds, signal);
     sendJson(ctx, 200, code);
   } finally {
-    unhook();
+    done();
   }
 }
 

@@ -1,7 +1,7 @@
 // Exec endpoints shared by both layers; each layer shapes create and inspect bodies itself.
 import type { Ctx } from '../../server/http.js';
 import type { Socket } from 'node:net';
-import { hijack, isUpgraded, noContent, qInt, readJson } from '../../server/http.js';
+import { hijack, isUpgraded, noContent, parseJsonBody, qInt, readJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { EngineError } from '../../engine/errors.js';
 import type { ExecCreateRequest, ExecView } from '../../engine/exec/types.js';
@@ -96,13 +96,7 @@ async function readStartBody(ctx: Ctx): Promise<StartBody | undefined> {
   const n = Number(ctx.req.headers['content-length'] ?? 0);
   if (!n) return undefined;
   if (n > 1 << 20) throw new HttpError(413, 'exec start body too large');
-  const raw = (await readExactly(ctx.req.socket, n)).toString('utf8').trim();
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as StartBody;
-  } catch (e) {
-    throw new HttpError(400, `malformed JSON in request body: ${(e as Error).message}`);
-  }
+  return parseJsonBody<StartBody>((await readExactly(ctx.req.socket, n)).toString('utf8'));
 }
 
 async function readExactly(sock: Socket, n: number): Promise<Buffer> {

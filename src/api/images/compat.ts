@@ -1,5 +1,5 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { qBool, qFilters, sendJson, startStream } from '../../server/http.js';
+import { qBool, qFilters, qList, sendJson, startStream } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
 import type { ImagesPort } from '../../engine/images/port.js';
@@ -237,7 +237,7 @@ async function getOne(ctx: Ctx): Promise<void> {
 }
 
 async function getMany(ctx: Ctx): Promise<void> {
-  await saveNames(ctx, ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean));
+  await saveNames(ctx, qList(ctx, 'names'));
 }
 
 /** `platform=linux/amd64[/v8]` as import accepts it. */

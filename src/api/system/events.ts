@@ -1,5 +1,7 @@
 import type { Ctx } from '../../server/http.js';
-import { qBool, qFilters, qTimeNs, startStream } from '../../server/http.js';
+import { qBool, qFilters, startStream } from '../../server/http.js';
+import { qTimeNs } from '../http/query.js';
+import { requestSignal } from '../http/request-signal.js';
 import type { EngineEvent } from '../../engine/events/types.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
@@ -20,8 +22,11 @@ export function familiarImageEvent(e: EngineEvent): EngineEvent {
  */
 export async function events(ctx: Ctx): Promise<void> {
   const filters = qFilters(ctx);
-  const sinceNs = qTimeNs(ctx, 'since');
-  const untilNs = qTimeNs(ctx, 'until');
+  const since = qTimeNs(ctx, 'since');
+  const until = qTimeNs(ctx, 'until');
+  // Event times are plain numbers of ns: a double orders them well enough.
+  const sinceNs = since === undefined ? undefined : Number(since);
+  const untilNs = until === undefined ? undefined : Number(until);
   const stream = qBool(ctx, 'stream', true);
   if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) {
     throw new HttpError(400, '"until" must not be before "since"');
@@ -47,7 +52,7 @@ export async function events(ctx: Ctx): Promise<void> {
   await new Promise<void>((done) => {
     const stop = () => {
       off();
-      unhook();
+      release();
       if (timer) clearTimeout(timer);
       if (!res.writableEnded) res.end();
       done();
@@ -58,7 +63,6 @@ export async function events(ctx: Ctx): Promise<void> {
       send(e);
     });
     const timer = untilNs !== undefined ? setTimeout(stop, Math.max(0, (untilNs - nowNs) / 1e6)) : undefined;
-    ctx.res.on('close', stop);
-    const unhook = ctx.engine.onShutdown(stop);
+    const { done: release } = requestSignal(ctx, { onAbort: stop });
   });
 }

@@ -8,7 +8,7 @@ import type { ContainerRow } from '../../state/containers.js';
 import type { ContainerContext } from './context.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
 import { exitDir, mountPoints, removeDirs, unmountRootfs, type ContainerDirs } from './rootfs.js';
-import type { ContainerSpec, ContainerView } from './types.js';
+import { LIVE_STATES, type ContainerSpec, type ContainerView } from './types.js';
 import { alive, cgroupsPathOf, hasRun, nowIso } from './util.js';
 
 export interface ExitClaim {
@@ -182,7 +182,7 @@ export class Exits {
         store.tx(() => store.update(row.id, { state: cur.finishedAt ? 'exited' : 'created', pid: 0, conmonPid: 0, error: 'interrupted while starting' }));
       }));
     }
-    for (const row of store.byState('running', 'paused', 'stopping', 'restarting', 'removing', 'initialized')) {
+    for (const row of store.byState(...LIVE_STATES, 'removing', 'initialized')) {
       const d = ctx.dirs(row.id);
       if (row.state === 'removing') {
         slow.push(ctx.locks.run(row.id, async () => {

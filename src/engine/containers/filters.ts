@@ -3,6 +3,7 @@ import { badParameter, EngineError } from '../errors.js';
 import type { ContainerView, ListOptions } from './types.js';
 import { isLive } from './util.js';
 import { containerMounts } from './mounts.js';
+import { untilMs } from '../../lib/time.js';
 
 /** The state the status filter matches: 'stopping' still runs to clients, 'starting' is not running yet. */
 function filterState(state: string): string {
@@ -76,15 +77,6 @@ function matchName(name: string, pattern: string): boolean {
   } catch {
     return name.includes(p);
   }
-}
-
-export function untilMs(u: string): number {
-  if (/^\d+(\.\d+)?$/.test(u)) return Number(u) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(u);
-  if (d) return Date.now() - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 's' | 'm' | 'h'];
-  const ms = Date.parse(u);
-  if (Number.isNaN(ms)) throw badParameter(`invalid until filter: ${u}`);
-  return ms;
 }
 
 /** A list: the filters, then only live containers unless `all` or a `limit` asks for more. */

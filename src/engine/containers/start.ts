@@ -30,6 +30,11 @@ export class StartFailure extends Error {
   }
 }
 
+function asStartFailure(e: unknown): StartFailure {
+  if (e instanceof EngineError) return new StartFailure(e.message, 125, e.kind === 'bad-parameter' ? 'bad-parameter' : 'internal');
+  return new StartFailure(`starting the container: ${e instanceof Error ? e.message : String(e)}`, 125);
+}
+
 /** One start in progress: what the steps learned so far. */
 interface StartRun {
   id: string;
@@ -61,8 +66,9 @@ export class Starter {
       await this.connectAttaches(run);
       await this.runProcess(run);
     } catch (e) {
-      if (e instanceof StartFailure) return this.failStart(run, e);
-      throw e;
+      // Whatever went wrong, the start is undone: a row left in 'starting' would block the
+      // container (and a `--rm` client waiting for its removal) until the next reconcile.
+      return this.failStart(run, e instanceof StartFailure ? e : asStartFailure(e));
     }
     this.ctx.publish(restarting ? 'restart' : 'start', id, {}, run.v);
     this.ctx.kick();
@@ -92,8 +98,7 @@ export class Starter {
         }),
       );
     } catch (e) {
-      if (e instanceof StartFailure) return this.failStart(run, e);
-      throw e;
+      return this.failStart(run, e instanceof StartFailure ? e : asStartFailure(e));
     }
     this.ctx.publish('init', id, {}, run.v);
     this.ctx.kick();
@@ -177,16 +182,9 @@ export class Starter {
   private writeSpec(run: StartRun): void {
     const { v, id } = run;
     const d = v.dirs;
-    let spec: Record<string, unknown>;
-    try {
-      spec = buildOciSpec(
-        runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
-      );
-    } catch (e) {
-      // What the spec needs from the host is gone (a --device unplugged since create).
-      if (e instanceof EngineError && e.kind === 'bad-parameter') throw new StartFailure(e.message, 125, 'bad-parameter');
-      throw e;
-    }
+    const spec = buildOciSpec(
+      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
+    );
     mkdirSync(d.bundle, { recursive: true });
     writeFileSync(join(d.bundle, 'config.json'), JSON.stringify(spec));
     for (const f of [d.exitFile, join(d.bundle, 'oom'), join(d.bundle, 'attach'), join(d.bundle, 'pidfile')]) rmSync(f, { force: true });

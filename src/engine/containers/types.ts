@@ -142,6 +142,8 @@ export interface MountSpec {
 /** How the container was made: the API flavour decides defaults (capability set, names). */
 export type Flavor = 'docker' | 'podman';
 
+export { isLive, LIVE_STATES } from '../../state/container-states.js';
+
 /** Everything persisted about a container beyond its runtime state. */
 export interface ContainerSpec {
   Config: ContainerConfig;

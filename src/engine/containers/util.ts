@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { badParameter, EngineError } from '../errors.js';
 import type { ContainerSpec } from './types.js';
 
-const LIVE = new Set(['running', 'paused', 'stopping', 'restarting']);
-export const isLive = (state: string) => LIVE.has(state);
+export { isLive } from '../../state/container-states.js';
 /** A run the runtime and conmon hold: live, or initialized (created in the runtime, not started). */
-export const hasRun = (state: string) => LIVE.has(state) || state === 'initialized';
+export { hasRun } from '../../state/container-states.js';
 
 export const nowIso = (): string => {
   const ns = process.hrtime.bigint() % 1_000_000n;

@@ -1,4 +1,5 @@
 import { badParameter } from '../errors.js';
+import { untilMs } from '../../lib/time.js';
 import { familiarName, globMatch, splitName } from '../../lib/image-ref.js';
 import type { ImageInfo } from './types.js';
 
@@ -13,19 +14,6 @@ function bool(key: string, v: string): boolean {
 function labelMatch(labels: Record<string, string>, spec: string): boolean {
   const i = spec.indexOf('=');
   return i < 0 ? spec in labels : labels[spec.slice(0, i)] === spec.slice(i + 1);
-}
-
-/** Docker's `until`: a unix timestamp (with fraction), RFC 3339 time or a Go-style duration ago. */
-export function untilMs(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const d = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
-  if (d) {
-    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-    return Date.now() - Number(d[1]) * unit[d[2]];
-  }
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw badParameter(`invalid filter 'until=${v}': not a timestamp or duration`);
-  return t;
 }
 
 /**
