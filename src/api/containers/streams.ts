@@ -137,6 +137,7 @@ export async function attach(ctx: Ctx): Promise<void> {
   // Docker's escape proxy: the detach sequence ends this attach and leaves the container running.
   const scanner = new DetachScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? undefined));
   let detached = false;
+  let unhook = () => {};
   await new Promise<void>((done) => {
     const end = () => {
       if (!sock.destroyed) sock.end();
@@ -164,6 +165,7 @@ export async function attach(ctx: Ctx): Promise<void> {
     });
     sock.on('error', () => undefined);
     sock.resume();
-    ctx.engine.onShutdown(() => session.close());
+    unhook = ctx.engine.onShutdown(() => session.close());
   });
+  unhook();
 }
