@@ -44,6 +44,8 @@ export class ContainerContext {
   readonly pending = new PendingAttaches();
   /** Containers whose exit teardown/restart is in progress in this process. */
   readonly handling = new Set<string>();
+  /** Starts in progress in this process: a forced removal aborts one (conmon and the runtime are killed). */
+  readonly starts = new Map<string, AbortController>();
   private readonly events: EventBus;
   private rt: Runtime | undefined;
 

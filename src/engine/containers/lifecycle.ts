@@ -59,6 +59,19 @@ export class Lifecycle {
     if (!(await this.waits.runEnded(id, row.generation, 30_000))) throw internal(`container ${id} did not exit after SIGKILL`);
   }
 
+  /**
+   * The first half of a forced removal, without the lock: aborts a start in progress in this
+   * process and kills a live run at once, so a stop waiting out its timeout ends now.
+   */
+  async killForRemoval(id: string): Promise<void> {
+    const { ctx } = this;
+    ctx.starts.get(id)?.abort('the container is being removed');
+    const row = ctx.store.get(id);
+    if (!row || !isLive(row.state) || row.state === 'restarting') return;
+    ctx.store.tx(() => ctx.store.update(id, { stopRequested: true }));
+    await this.signal(ctx.lookups.view(row), 9).catch(() => undefined);
+  }
+
   async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const { ctx } = this;
     const v = ctx.lookups.get(ref);

@@ -11,6 +11,7 @@ import { RuntimeError } from '../../oci/runtime.js';
 import { buildSpec as buildOciSpec } from '../../oci/spec.js';
 import type { ContainerRow } from '../../state/containers.js';
 import { conflict, EngineError, notModified } from '../errors.js';
+import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
 import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
@@ -41,6 +42,8 @@ interface StartRun {
   user?: ResolvedUser;
   /** /proc/PID/ns/net of the container whose network this one joins. */
   networkNsPath?: string;
+  /** Aborted by a forced removal: the steps that wait on a child process give up at once. */
+  abort: AbortController;
 }
 
 export class Starter {
@@ -53,7 +56,8 @@ export class Starter {
   /** Starts the container; the caller holds its lock. */
   async start(id: string, restarting = false): Promise<void> {
     const row = this.claim(id, restarting);
-    const run: StartRun = { id, restarting, row, v: this.ctx.lookups.view(row) };
+    const run: StartRun = { id, restarting, row, v: this.ctx.lookups.view(row), abort: new AbortController() };
+    this.ctx.starts.set(id, run.abort);
     try {
       await this.forgetPreviousRun(run);
       await this.mountRoot(run);
@@ -67,6 +71,8 @@ export class Starter {
     } catch (e) {
       if (e instanceof StartFailure) return this.failStart(run, e);
       throw e;
+    } finally {
+      if (this.ctx.starts.get(id) === run.abort) this.ctx.starts.delete(id);
     }
     this.ctx.publish(restarting ? 'restart' : 'start', id, {}, run.v);
     this.ctx.kick();
@@ -174,10 +180,13 @@ export class Starter {
         stdinOnce: !c.Tty && (c.StdinOnce || v.parsed.flavor === 'podman'),
         logSizeMax: parseSize(h.LogConfig?.Config?.['max-size']),
         exitCommand: guardedExitCommand(d.exitFile, [...ctx.exitCommand, '--root', ctx.paths.root, '--runroot', ctx.paths.runRoot, 'container', 'cleanup', id]),
+        signal: run.abort.signal,
       });
     } catch (e) {
       const msg = e instanceof ConmonError ? e.message : String(e);
       await ctx.runtime.delete(id).catch(() => undefined);
+      // A runtime killed half-way never removed the cgroup it made.
+      removeCgroup(cgroupsPathOf(id, v.parsed));
       const code = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 125;
       throw new StartFailure(`OCI runtime create failed: ${msg}`, code, code === 125 ? 'internal' : 'bad-parameter');
     }
