@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { validateCgroupParent, validateCpuset } from './cgroup-settings.js';
 import { mountsOf } from './mounts.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
@@ -56,6 +57,8 @@ export function validateResources(h: Partial<HostConfig>): void {
   if (h.MemorySwap !== undefined && h.MemorySwap > 0 && h.Memory && h.MemorySwap < h.Memory) throw badParameter('Minimum memoryswap limit should be larger than memory limit, see usage');
   if (h.NanoCpus && h.NanoCpus > 0 && (h.CpuQuota || h.CpuPeriod)) throw badParameter('Conflicting options: Nano CPUs and CPU Period cannot both be set');
   if (h.NanoCpus && h.NanoCpus > 0 && h.NanoCpus < 1e7) throw badParameter('Range of CPUs is from 0.01 to the number of CPUs available on the system');
+  validateCpuset(h.CpusetCpus);
+  validateCgroupParent(h.CgroupParent);
 }
 
 /** Networks this build can give a container; bridge networks arrive with the network issue. */
