@@ -3,8 +3,9 @@
 // the process. A feature that
 // needs something at start (volumes, networks, healthchecks) adds a step here; a step that
 // fails throws a StartFailure and `failStart` undoes what the steps did, in one place.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
 import { ConmonError, startConmon } from '../../oci/conmon.js';
 import { connectAttach } from '../../oci/attach.js';
 import { RuntimeError } from '../../oci/runtime.js';
@@ -149,10 +150,10 @@ export class Starter {
     const spec = buildOciSpec(
       runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
     );
-    mkdirSync(d.bundle, { recursive: true });
-    writeFileSync(join(d.bundle, 'config.json'), JSON.stringify(spec));
+    privateDir(d.bundle);
+    writePrivateFile(join(d.bundle, 'config.json'), JSON.stringify(spec));
     for (const f of [d.exitFile, join(d.bundle, 'oom'), join(d.bundle, 'attach'), join(d.bundle, 'pidfile')]) rmSync(f, { force: true });
-    mkdirSync(d.userdata, { recursive: true });
+    privateDir(d.userdata);
   }
 
   /** conmon runs the runtime's create: the container's process exists, stopped before its exec. */

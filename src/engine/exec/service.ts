@@ -2,7 +2,7 @@
 // session lives in the state DB from create on, so any service instance can start, inspect or
 // resize it; its exit code comes over conmon's sync pipe to the process that started it, or
 // from conmon's exit file to whoever looks next.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { alive, nowIso, type ContainerService, type ContainerView } from '../con
 import { badParameter, conflict, EngineError, internal, notFound } from '../errors.js';
 import { resolveUser, UserError } from '../containers/rootfs.js';
 import { runtimeStateDir } from '../containers/rootfs.js';
+import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
 import { connectAttach } from '../../oci/attach.js';
 import { ExecStartError, startExecConmon } from '../../oci/exec.js';
 import { clampRlimits } from '../../oci/rlimits.js';
@@ -43,6 +44,7 @@ export class ExecService implements ExecPort {
     readonly containers: ContainerService,
   ) {
     this.store = new ExecStore(deps.db);
+    privateDir(join(deps.paths.runRoot, 'exec'));
     // Sessions of containers removed while no service ran (or by another process).
     this.prune();
   }
@@ -192,8 +194,10 @@ export class ExecService implements ExecPort {
         resolveExit(126);
         throw e;
       }
-      mkdirSync(join(dir, 'exit'), { recursive: true });
-      writeFileSync(join(dir, 'process.json'), JSON.stringify(spec));
+      // The process spec carries the exec's env: the session's dir is the owner's only.
+      privateDir(dir);
+      privateDir(join(dir, 'exit'));
+      writePrivateFile(join(dir, 'process.json'), JSON.stringify(spec));
       const rt = this.deps.tools.runtime();
       const cm = startExecConmon({
         conmonPath: this.deps.tools.conmon(),
