@@ -29,6 +29,9 @@ export function quote(v: unknown, max = QUOTE_MAX): string {
  * (what failed, and why) survive; the whole is then bounded by `total`.
  */
 export function clipRuns(text: string, max = QUOTE_MAX, total = 4096): string {
-  const short = text.length <= max ? text : text.replace(new RegExp(`[^\\s"']{${max + 1},}`, 'g'), (run) => clip(run, max));
+  if (text.length <= max) return text;
+  // A run already clipped (by `clip` where the message was made) keeps its own cut.
+  const clipped = (run: string) => run.length <= 2 * max + 16 && /\.\.\.\(\d+$/.test(run);
+  const short = text.replace(new RegExp(`[^\\s"']{${max + 1},}`, 'g'), (run) => (clipped(run) ? run : clip(run, max)));
   return clip(short, total);
 }

@@ -15,6 +15,7 @@ import { badParameter, conflict, EngineError, internal, notFound } from '../erro
 import { resolveUser, UserError } from '../containers/rootfs.js';
 import { runtimeStateDir } from '../containers/rootfs.js';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
+import { quote } from '../../lib/clip.js';
 import { connectAttach } from '../../oci/attach.js';
 import { ExecStartError, startExecConmon } from '../../oci/exec.js';
 import { clampRlimits } from '../../oci/rlimits.js';
@@ -64,7 +65,7 @@ export class ExecService implements ExecPort {
     this.assertRunning(v);
     const cmd = typeof req.Cmd === 'string' ? [req.Cmd] : req.Cmd ?? [];
     if (!cmd.length) throw badParameter('No exec command specified');
-    for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${JSON.stringify(e)}`);
+    for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${quote(e)}`);
     const config: ExecConfig = {
       Cmd: cmd.map(String),
       Env: req.Env ?? [],

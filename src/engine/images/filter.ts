@@ -1,4 +1,5 @@
 import { badParameter } from '../errors.js';
+import { clip } from '../../lib/clip.js';
 import { familiarName, globMatch, splitName } from '../../lib/image-ref.js';
 import type { ImageInfo } from './types.js';
 
@@ -7,7 +8,7 @@ const FILTER_KEYS = ['reference', 'label', 'label!', 'dangling', 'before', 'sinc
 function bool(key: string, v: string): boolean {
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
-  throw badParameter(`invalid filter '${key}=${v}': expected true or false`);
+  throw badParameter(`invalid filter '${clip(key)}=${clip(v)}': expected true or false`);
 }
 
 function labelMatch(labels: Record<string, string>, spec: string): boolean {
@@ -24,7 +25,7 @@ export function untilMs(v: string): number {
     return Date.now() - Number(d[1]) * unit[d[2]];
   }
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw badParameter(`invalid filter 'until=${v}': not a timestamp or duration`);
+  if (Number.isNaN(t)) throw badParameter(`invalid filter 'until=${clip(v)}': not a timestamp or duration`);
   return t;
 }
 
@@ -38,7 +39,7 @@ export function filterImages<T extends ImageInfo>(
   resolve: (ref: string) => ImageInfo,
   opts: { matchFullNames?: boolean } = {},
 ): T[] {
-  for (const k of Object.keys(filters)) if (!FILTER_KEYS.includes(k)) throw badParameter(`invalid filter '${k}'`);
+  for (const k of Object.keys(filters)) if (!FILTER_KEYS.includes(k)) throw badParameter(`invalid filter '${clip(k)}'`);
   const has = (k: string) => (filters[k]?.length ?? 0) > 0;
   const dangling = has('dangling') ? bool('dangling', filters.dangling[0]) : undefined;
   const before = has('before') ? Math.min(...filters.before.map((r) => resolve(r).created)) : undefined;
