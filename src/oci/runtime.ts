@@ -22,7 +22,8 @@ export class Runtime {
     return new Promise((resolve, reject) => {
       execFile(this.info.path, ['--root', this.stateDir, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
         if (err) {
-          const msg = cleanMessage(String(stderr)) || (err.killed ? `${this.info.name} ${args[0]} did not finish within ${timeoutMs / 1000} s` : clipRuns(err.message));
+          const timedOut = err.killed && err.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
+          const msg = cleanMessage(String(stderr)) || (timedOut ? `${this.info.name} ${args[0]} did not finish within ${timeoutMs / 1000} s` : clipRuns(err.message));
           reject(new RuntimeError(msg, String(stderr), typeof err.code === 'number' ? err.code : null));
         } else resolve(String(stdout));
       });

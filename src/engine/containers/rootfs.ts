@@ -41,7 +41,7 @@ export const runtimeStateDir = (p: StoragePaths) => join(p.runRoot, 'runtime');
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, _o, stderr) => {
+    execFile(cmd, args, { timeout: 30_000, killSignal: 'SIGKILL' }, (err, _o, stderr) => {
       if (err) reject(new Error(String(stderr).trim() || err.message));
       else resolve();
     });

@@ -431,7 +431,7 @@ function mknod(host: string, h: TarHeader): Promise<void> {
   const kind = h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p';
   const args = kind === 'p' ? [host, 'p'] : [host, kind, String(h.devmajor), String(h.devminor)];
   return new Promise((resolve, reject) => {
-    execFile('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
+    execFile('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], { timeout: 10_000, killSignal: 'SIGKILL' }, (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
   });
 }
 
