@@ -41,6 +41,11 @@ export interface ExecConmon {
   pid: Promise<number>;
   /** The exit code (conmon's second sync message); undefined when conmon vanished. */
   exit: Promise<{ code: number; message?: string }>;
+  /**
+   * Settles once conmon is gone (its end of the sync pipe closed): it still writes into the
+   * session dir after reporting the exit, so the dir is removed after this, not before.
+   */
+  gone: Promise<void>;
   conmonPid(): number;
 }
 
@@ -187,8 +192,13 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
     },
   );
   exit.catch(() => undefined);
+  // The sync pipe stays open to its EOF: that is how conmon's exit is seen (it is not our child).
+  const gone = new Promise<void>((r) => {
+    sync.once('close', () => r());
+    sync.once('error', () => r());
+  });
   const end = () => {
-    for (const s of [sync, attachPipe]) s.destroy();
+    attachPipe.destroy();
     start.destroy();
     child.stderr?.destroy();
   };
@@ -200,6 +210,7 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
     },
     pid,
     exit,
+    gone,
     conmonPid: () => {
       try {
         return Number(readFileSync(o.conmonPidFile, 'utf8').trim()) || 0;

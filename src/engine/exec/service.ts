@@ -2,7 +2,7 @@
 // session lives in the state DB from create on, so any service instance can start, inspect or
 // resize it; its exit code comes over conmon's sync pipe to the process that started it, or
 // from conmon's exit file to whoever looks next.
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
@@ -216,6 +216,8 @@ export class ExecService implements ExecPort {
         stdin: cfg.AttachStdin && attach,
         attach,
       });
+      // conmon writes into the session dir until it exits: the dir goes once it is gone.
+      void cm.gone.then(() => rmSync(dir, { recursive: true, force: true }));
       try {
         if (session) {
           await cm.attachReady;
@@ -232,7 +234,6 @@ export class ExecService implements ExecPort {
           ({ code }) => {
             record({ state: 'exited', exitCode: code });
             this.live.delete(row.id);
-            rmSync(dir, { recursive: true, force: true });
             this.publish(v, 'exec_die', row.id, { exitCode: String(code) });
             resolveExit(code);
           },
@@ -243,7 +244,6 @@ export class ExecService implements ExecPort {
         const code = e instanceof ExecStartError ? e.exitCode : 125;
         record({ state: 'exited', exitCode: code });
         this.live.delete(row.id);
-        rmSync(dir, { recursive: true, force: true });
         session?.fail((e as Error).message);
         resolveExit(code);
         const msg = `OCI runtime exec failed: ${(e as Error).message}`;
@@ -325,11 +325,21 @@ export class ExecService implements ExecPort {
     }
   }
 
-  /** Drops sessions of containers that are gone. */
+  /** Drops sessions of containers that are gone, and session dirs no running session owns. */
   prune(): void {
     for (const id of this.store.orphans()) {
       this.store.delete(id);
       if (ID_RE.test(id)) rmSync(this.dir(id), { recursive: true, force: true });
+    }
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(join(this.deps.paths.runRoot, 'exec'));
+    } catch {
+      /* none yet */
+    }
+    for (const id of dirs) {
+      const r = ID_RE.test(id) ? this.store.get(id) : undefined;
+      if (ID_RE.test(id) && (!r || r.state === 'exited')) rmSync(this.dir(id), { recursive: true, force: true });
     }
   }
 

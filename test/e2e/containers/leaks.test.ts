@@ -56,6 +56,8 @@ test('100 attached runs and 100 execs leave the service with the fds it had', as
   const diff = after.filter((f) => !before.includes(f));
   assert.ok(after.length <= before.length + 3, `fds ${before.length} → ${after.length}; new: ${diff.slice(0, 20).join(' ')}`);
   assert.ok(sockets(after) <= sockets(before) + 3, `sockets ${sockets(before)} → ${sockets(after)}`);
+  // Nor does a session leave its dir behind (conmon writes into it until it exits).
+  assert.ok(await waitFor(() => readdirSync(join(b.runRoot, 'exec')).length === 0, 5000), `exec dirs left: ${readdirSync(join(b.runRoot, 'exec')).length}`);
   await ok(['rm', '-f', 'fds']);
 });
 
