@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS image_layers (
   PRIMARY KEY (image_id, pos)
 );
 CREATE INDEX IF NOT EXISTS image_layers_layer ON image_layers(layer_id);
+CREATE TABLE IF NOT EXISTS layer_claims (
+  layer_id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL
+);
 `,
 });
 
@@ -94,6 +98,23 @@ export class ImageState {
 
   deleteLayer(id: string): void {
     stmt(this.db, 'DELETE FROM layers WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM layer_claims WHERE layer_id = ?').run(id);
+  }
+
+  /**
+   * A layer being stored for an image not recorded yet, with the process doing it: if that
+   * process dies first, the layer is half-made and a later instance removes it.
+   */
+  claimLayer(id: string, owner: string): void {
+    stmt(this.db, 'INSERT OR REPLACE INTO layer_claims (layer_id, owner) VALUES (?, ?)').run(id, owner);
+  }
+
+  releaseLayerClaims(ids: Iterable<string>): void {
+    for (const id of ids) stmt(this.db, 'DELETE FROM layer_claims WHERE layer_id = ?').run(id);
+  }
+
+  layerClaims(): { layer_id: string; owner: string }[] {
+    return stmt(this.db, 'SELECT layer_id, owner FROM layer_claims').all() as { layer_id: string; owner: string }[];
   }
 
   allLayers(): LayerRow[] {

@@ -54,7 +54,8 @@ export class LayerStore {
    * Debris of a killed service: scratch dirs of unfinished unpacks (`overlay/.tmp-*`) and loads
    * (`tmp/*`) whose owner process is gone, and layers no image took. Another service instance
    * may share this root and be mid-load: its scratch names it as their owner, so it is kept.
-   * Layers carry no owner, so only old unused ones go.
+   * Layers stored for an image not recorded yet are claimed by their process, and go once it is
+   * gone; unclaimed unused layers (of older versions) only once they are old.
    */
   private async sweep(maxAgeMs = 3_600_000): Promise<void> {
     const old = async (p: string) => {
@@ -71,6 +72,11 @@ export class LayerStore {
     for (const e of await readdir(this.dir)) if (e.startsWith('.tmp-') && (await debris(join(this.dir, e), e))) await rm(join(this.dir, e), { recursive: true, force: true });
     const tmp = join(this.root, 'tmp');
     for (const e of existsSync(tmp) ? await readdir(tmp) : []) if (await debris(join(tmp, e), e)) await rm(join(tmp, e), { recursive: true, force: true });
+    for (const c of this.state.layerClaims()) {
+      if (ownerAlive(c.owner)) continue;
+      if (this.state.layerUsers(c.layer_id) === 0) await this.remove(c.layer_id);
+      else this.state.releaseLayerClaims([c.layer_id]);
+    }
     for (const l of this.state.allLayers()) {
       if (Date.now() - l.created > maxAgeMs && this.state.layerUsers(l.id) === 0) await this.remove(l.id);
     }
@@ -111,6 +117,8 @@ export class LayerStore {
       if (existing) await this.remove(id);
       const linkName = newLinkName();
       await writeFile(join(tmp, 'link'), linkName);
+      // Claimed before it leaves the scratch dir: until an image takes it, it is half-made.
+      this.state.claimLayer(id, ownerToken());
       await rm(join(this.dir, id), { recursive: true, force: true });
       await rename(join(tmp, 'split.gz'), this.splitPath(id));
       await rename(tmp, join(this.dir, id));

@@ -52,6 +52,9 @@ async function guarded<T>(svc: ImageService, what: string, fn: (created: Set<str
   } catch (e) {
     await svc.locked(() => svc.dropOrphans(created));
     throw inputError(e, what);
+  } finally {
+    // Recorded (or dropped): no longer half-made.
+    svc.state.releaseLayerClaims(created);
   }
 }
 
