@@ -147,6 +147,27 @@ export class ContainerStore {
 
   delete(id: string): void {
     stmt(this.db, 'DELETE FROM containers WHERE id = ?').run(id);
+    this.clearOwnPause(id);
+  }
+
+  /**
+   * A pause berth made for itself (a commit's), with the process that owns it: a later service
+   * resumes it once that process is gone. A client's pause has no record and is never undone.
+   */
+  setOwnPause(id: string, owner: string): void {
+    stmt(this.db, 'INSERT OR REPLACE INTO container_pauses (id, owner) VALUES (?, ?)').run(id, owner);
+  }
+
+  ownPause(id: string): string | undefined {
+    return (stmt(this.db, 'SELECT owner FROM container_pauses WHERE id = ?').get(id) as { owner: string } | undefined)?.owner;
+  }
+
+  clearOwnPause(id: string): void {
+    stmt(this.db, 'DELETE FROM container_pauses WHERE id = ?').run(id);
+  }
+
+  ownPauses(): { id: string; owner: string }[] {
+    return stmt(this.db, 'SELECT id, owner FROM container_pauses').all() as { id: string; owner: string }[];
   }
 
   byImage(imageId: string): ContainerRow[] {

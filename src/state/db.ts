@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database as DB, Statement } from 'better-sqlite3';
 import { createRequire } from 'node:module';
@@ -31,6 +31,14 @@ export function openState(root: string): DB {
     db.close();
     if (e instanceof Error) e.message = `${path}: ${e.message}`;
     throw e;
+  }
+  // Container specs (with their env) live here: the owner's only, whatever the umask made them.
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch {
+      /* not there yet (SQLite gives it the database's mode), or not ours */
+    }
   }
   opened = { path, db };
   return db;

@@ -46,6 +46,23 @@ export class ImageState {
 
   deleteLayer(id: string): void {
     stmt(this.db, 'DELETE FROM layers WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM layer_claims WHERE layer_id = ?').run(id);
+  }
+
+  /**
+   * A layer being stored for an image not recorded yet, with the process doing it: if that
+   * process dies first, the layer is half-made and a later instance removes it.
+   */
+  claimLayer(id: string, owner: string): void {
+    stmt(this.db, 'INSERT OR REPLACE INTO layer_claims (layer_id, owner) VALUES (?, ?)').run(id, owner);
+  }
+
+  releaseLayerClaims(ids: Iterable<string>): void {
+    for (const id of ids) stmt(this.db, 'DELETE FROM layer_claims WHERE layer_id = ?').run(id);
+  }
+
+  layerClaims(): { layer_id: string; owner: string }[] {
+    return stmt(this.db, 'SELECT layer_id, owner FROM layer_claims').all() as { layer_id: string; owner: string }[];
   }
 
   allLayers(): LayerRow[] {

@@ -134,6 +134,25 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(INITIAL);
     },
   },
+  {
+    version: 2,
+    name: 'owners of commit pauses and of layers stored before their image',
+    up(db) {
+      // A commit's pause, so reconcile resumes only the pauses whose owner died (never a user's).
+      // A layer stored by a load or commit still in progress, so the next instance can remove it
+      // once its owner is dead.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS container_pauses (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS layer_claims (
+  layer_id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL
+);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

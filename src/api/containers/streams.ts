@@ -125,6 +125,8 @@ export async function attach(ctx: Ctx): Promise<void> {
   // Docker's escape proxy: the detach sequence ends this attach and leaves the container running.
   const scanner = new DetachScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? undefined));
   let detached = false;
+  // Unhooked once the session ends, or every attach would leave a shutdown hook behind.
+  let release = () => {};
   await new Promise<void>((done) => {
     const end = () => {
       if (!sock.destroyed) sock.end();
@@ -149,6 +151,7 @@ export async function attach(ctx: Ctx): Promise<void> {
     sock.on('close', done);
     sock.on('error', () => undefined);
     sock.resume();
-    requestSignal(ctx, { conn: sock, onAbort: () => session.close() });
+    release = requestSignal(ctx, { conn: sock, onAbort: () => session.close() }).done;
   });
+  release();
 }

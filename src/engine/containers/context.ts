@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../../config/paths.js';
+import { privateDir } from '../../lib/private-fs.js';
 import { Runtime } from '../../oci/runtime.js';
 import { ContainerStore } from '../../state/containers.js';
 import type { Toolchain } from '../engine.js';
@@ -44,6 +45,8 @@ export class ContainerContext {
   readonly pending = new PendingAttaches();
   /** Containers whose exit teardown/restart is in progress in this process. */
   readonly handling = new Set<string>();
+  /** Starts in progress in this process: a forced removal aborts one (conmon and the runtime are killed). */
+  readonly starts = new Map<string, AbortController>();
   private readonly events: EventBus;
   private rt: Runtime | undefined;
 
@@ -56,7 +59,8 @@ export class ContainerContext {
     this.events = o.events;
     this.stateDir = runtimeStateDir(o.paths);
     this.lookups = new ContainerLookups(this.store, o.paths);
-    mkdirSync(exitDir(o.paths), { recursive: true });
+    // Bundles (config.json with the env), exit codes and container data are the owner's only.
+    for (const d of [exitDir(o.paths), join(o.paths.runRoot, 'containers'), join(o.paths.root, 'containers')]) privateDir(d);
   }
 
   /** The runtime, chosen on first use: a service with a broken runtime still lists and inspects. */

@@ -1,4 +1,5 @@
 // Which containers a list or a prune selects: docker's and podman's filters, `all` and `limit`.
+import { clip } from '../../lib/clip.js';
 import { badParameter, EngineError } from '../errors.js';
 import type { ContainerView, ListOptions } from './types.js';
 import { isLive } from './util.js';
@@ -28,13 +29,13 @@ function labelMatch(labels: Record<string, string>, f: string): boolean {
 
 /** Applies docker's `filters` to containers listed newest first. */
 export function filterContainers(list: ContainerView[], f: Record<string, string[]>, deps: FilterDeps): ContainerView[] {
-  for (const k of Object.keys(f)) if (!KEYS.has(k)) throw badParameter(`Invalid filter '${k}'`);
-  for (const s of f.status ?? []) if (!STATUSES.has(s)) throw badParameter(`Invalid filter 'status=${s}'`);
-  for (const e of f.exited ?? []) if (!/^-?\d+$/.test(e)) throw badParameter(`Invalid filter 'exited=${e}'`);
+  for (const k of Object.keys(f)) if (!KEYS.has(k)) throw badParameter(`Invalid filter '${clip(k)}'`);
+  for (const s of f.status ?? []) if (!STATUSES.has(s)) throw badParameter(`Invalid filter 'status=${clip(s)}'`);
+  for (const e of f.exited ?? []) if (!/^-?\d+$/.test(e)) throw badParameter(`Invalid filter 'exited=${clip(e)}'`);
   const seqOf = (key: string) =>
     (f[key] ?? []).map((ref) => {
       const c = deps.lookup(ref);
-      if (!c) throw badParameter(`No such container: ${ref}`);
+      if (!c) throw badParameter(`No such container: ${clip(ref)}`);
       return c.seq;
     });
   const before = seqOf('before');
@@ -92,7 +93,7 @@ const PRUNE_KEYS = new Set(['until', 'label', 'label!']);
 
 /** Prune's filters as a predicate: true for a (stopped) container the prune removes. */
 export function pruneSelector(f: Record<string, string[]>): (v: ContainerView) => boolean {
-  for (const k of Object.keys(f)) if (!PRUNE_KEYS.has(k)) throw new EngineError('bad-parameter', `Invalid filter '${k}'`, `Invalid filter '${k}'`);
+  for (const k of Object.keys(f)) if (!PRUNE_KEYS.has(k)) throw new EngineError('bad-parameter', `Invalid filter '${clip(k)}'`, `Invalid filter '${clip(k)}'`);
   const until = (f.until ?? []).map(untilMs);
   return (v) => {
     const labels = v.parsed.Config.Labels ?? {};

@@ -1,5 +1,6 @@
 // Moving a container between states at a client's request: start, stop, kill, restart, pause,
 // unpause. Each holds the container's lock while it acts; exits are recorded by Exits.
+import { ownerAlive, ownerToken } from '../../lib/owner.js';
 import { conflict, internal, notModified } from '../errors.js';
 import type { ContainerContext } from './context.js';
 import { parseSignal } from './signals.js';
@@ -67,6 +68,19 @@ export class Lifecycle {
     if (!(await this.waits.runEnded(id, row.generation, 30_000))) throw internal(`container ${id} did not exit after SIGKILL`);
   }
 
+  /**
+   * The first half of a forced removal, without the lock: aborts a start in progress in this
+   * process and kills a live run at once, so a stop waiting out its timeout ends now.
+   */
+  async killForRemoval(id: string): Promise<void> {
+    const { ctx } = this;
+    ctx.starts.get(id)?.abort('the container is being removed');
+    const row = ctx.store.get(id);
+    if (!row || !isLive(row.state) || row.state === 'restarting') return;
+    ctx.store.tx(() => ctx.store.update(id, { stopRequested: true }));
+    await this.signal(ctx.lookups.view(row), 9).catch(() => undefined);
+  }
+
   async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const { ctx } = this;
     const v = ctx.lookups.get(ref);
@@ -89,32 +103,95 @@ export class Lifecycle {
   }
 
   async pause(ref: string): Promise<void> {
-    const { ctx } = this;
-    const v = ctx.lookups.get(ref);
-    await ctx.locks.run(v.id, async () => {
-      const r = ctx.store.get(v.id)!;
-      if (r.state === 'paused') throw conflict(`Container ${v.id} is already paused`);
-      if (r.state !== 'running') throw conflict(`Container ${v.id} is not running`);
-      await ctx.runtime.pause(v.id).catch((e: Error) => {
-        throw internal(`cannot pause container: ${e.message}`);
-      });
-      ctx.store.tx(() => ctx.store.update(v.id, { state: 'paused' }));
-    });
-    ctx.publish('pause', v.id, {}, v);
+    const v = this.ctx.lookups.get(ref);
+    await this.ctx.locks.run(v.id, () => this.pauseLocked(v.id));
+    this.ctx.publish('pause', v.id, {}, v);
   }
 
   async unpause(ref: string): Promise<void> {
-    const { ctx } = this;
-    const v = ctx.lookups.get(ref);
-    await ctx.locks.run(v.id, async () => {
-      const r = ctx.store.get(v.id)!;
-      if (r.state !== 'paused') throw conflict(`Container ${v.id} is not paused`);
-      await ctx.runtime.resume(v.id).catch((e: Error) => {
-        throw internal(`cannot unpause container: ${e.message}`);
-      });
-      ctx.store.tx(() => ctx.store.update(v.id, { state: 'running' }));
+    const v = this.ctx.lookups.get(ref);
+    await this.ctx.locks.run(v.id, () => this.unpauseLocked(v.id));
+    this.ctx.publish('unpause', v.id, {}, v);
+  }
+
+  /**
+   * A pause berth takes for itself (commit copies a still filesystem): recorded with this
+   * process as its owner before the runtime freezes anything, so a service that finds the owner
+   * killed resumes it. Resolves false when the container was not running.
+   */
+  async pauseOwn(id: string): Promise<boolean> {
+    const paused = await this.ctx.locks.run(id, async () => {
+      if (this.ctx.store.get(id)?.state !== 'running') return false;
+      await this.pauseLocked(id, ownerToken());
+      return true;
     });
-    ctx.publish('unpause', v.id, {}, v);
+    if (paused) this.ctx.publish('pause', id);
+    return paused;
+  }
+
+  /** Ends a pause of `pauseOwn`, unless a client unpaused (and maybe paused) it meanwhile. */
+  async unpauseOwn(id: string): Promise<void> {
+    const { store } = this.ctx;
+    const resumed = await this.ctx.locks.run(id, async () => {
+      if (store.ownPause(id) !== ownerToken()) return false;
+      if (store.get(id)?.state === 'paused') {
+        await this.unpauseLocked(id);
+        return true;
+      }
+      store.tx(() => store.clearOwnPause(id));
+      return false;
+    });
+    if (resumed) this.ctx.publish('unpause', id);
+  }
+
+  /** After a restart of the service: berth's own pauses whose owner was killed are undone. */
+  resumeOrphanedPauses(): Promise<unknown> {
+    const { ctx } = this;
+    const work = ctx.store.ownPauses().filter((p) => !ownerAlive(p.owner)).map((p) =>
+      ctx.locks.run(p.id, async () => {
+        if (ctx.store.ownPause(p.id) !== p.owner) return;
+        const row = ctx.store.get(p.id);
+        if (row?.state === 'paused') await this.unpauseLocked(p.id).catch(() => undefined);
+        else {
+          // Killed between recording the pause and the state change: the runtime may have frozen it.
+          if (row && isLive(row.state)) await ctx.runtime.resume(p.id).catch(() => undefined);
+          ctx.store.tx(() => ctx.store.clearOwnPause(p.id));
+        }
+      }),
+    );
+    return Promise.allSettled(work).then(() => ctx.kick());
+  }
+
+  private async pauseLocked(id: string, owner?: string): Promise<void> {
+    const { ctx } = this;
+    ctx.store.tx(() => {
+      const r = ctx.store.get(id);
+      if (!r) throw noSuchContainer(id);
+      if (r.state === 'paused') throw conflict(`Container ${id} is already paused`);
+      if (r.state !== 'running') throw conflict(`Container ${id} is not running`);
+      if (owner) ctx.store.setOwnPause(id, owner);
+    });
+    try {
+      await ctx.runtime.pause(id);
+    } catch (e) {
+      if (owner) ctx.store.tx(() => ctx.store.clearOwnPause(id));
+      throw internal(`cannot pause container: ${(e as Error).message}`);
+    }
+    ctx.store.tx(() => ctx.store.update(id, { state: 'paused' }));
+  }
+
+  private async unpauseLocked(id: string): Promise<void> {
+    const { ctx } = this;
+    const r = ctx.store.get(id);
+    if (!r) throw noSuchContainer(id);
+    if (r.state !== 'paused') throw conflict(`Container ${id} is not paused`);
+    await ctx.runtime.resume(id).catch((e: Error) => {
+      throw internal(`cannot unpause container: ${e.message}`);
+    });
+    ctx.store.tx(() => {
+      ctx.store.update(id, { state: 'running' });
+      ctx.store.clearOwnPause(id);
+    });
   }
 
   private async signal(v: ContainerView, sig: number): Promise<void> {
@@ -134,6 +211,7 @@ export class Lifecycle {
       ctx.store.tx(() => {
         const cur = ctx.store.get(v.id);
         if (cur?.state === 'paused') ctx.store.update(v.id, { state: 'running' });
+        ctx.store.clearOwnPause(v.id);
       });
     }
   }

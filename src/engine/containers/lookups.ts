@@ -26,7 +26,9 @@ export class ContainerLookups {
       c = { spec: row.spec, parsed, dirs: c?.dirs ?? containerDirs(this.paths, row.id), mounts: containerMounts(parsed) };
       this.views.set(row.id, c);
     }
-    return { ...row, parsed: c.parsed, dirs: c.dirs, mounts: c.mounts };
+    // A starting row's pid names the process that starts it, not a process of the container.
+    const pid = row.state === 'starting' ? 0 : row.pid;
+    return { ...row, pid, parsed: c.parsed, dirs: c.dirs, mounts: c.mounts };
   }
 
   find(ref: string): ContainerView | undefined {

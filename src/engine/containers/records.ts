@@ -110,6 +110,9 @@ export class ContainerRecords {
     const { ctx } = this;
     const { store } = ctx;
     const v = ctx.lookups.get(ref);
+    // Forced: whatever holds the lock now (a stop with a long timeout, a start waiting on the
+    // runtime) must not hold up the removal, so the container is killed before the lock is taken.
+    if (opts.force) await this.lifecycle.killForRemoval(v.id);
     await ctx.locks.run(v.id, async () => {
       const row = store.get(v.id);
       if (!row) return;
@@ -147,7 +150,7 @@ export class ContainerRecords {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const v of this.ctx.lookups.all()) {
-      if (hasRun(v.state) || v.state === 'removing' || !selected(v)) continue;
+      if (hasRun(v.state) || v.state === 'removing' || v.state === 'starting' || !selected(v)) continue;
       const size = dirSize(v.dirs.upper);
       try {
         await this.remove(v.id);

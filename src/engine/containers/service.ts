@@ -51,6 +51,7 @@ export class ContainerService implements ContainersPort {
     if (o.service) {
       this.exits.watch();
       void this.exits.reconcile();
+      void this.lifecycle.resumeOrphanedPauses();
     }
   }
 
@@ -177,6 +178,15 @@ export class ContainerService implements ContainersPort {
 
   unpause(ref: string): Promise<void> {
     return this.lifecycle.unpause(ref);
+  }
+
+  /** A pause for berth's own use (commit), undone by a later service if this process dies; false when not running. */
+  pauseOwn(id: string): Promise<boolean> {
+    return this.lifecycle.pauseOwn(id);
+  }
+
+  unpauseOwn(id: string): Promise<void> {
+    return this.lifecycle.unpauseOwn(id);
   }
 
   // ---- exits and waits -----------------------------------------------------------------------

@@ -4,14 +4,16 @@
 // its start then goes on from there. A feature that
 // needs something at start (volumes, networks, healthchecks) adds a step here; a step that
 // fails throws a StartFailure and `failStart` undoes what the steps did, in one place.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
 import { ConmonError, startConmon } from '../../oci/conmon.js';
 import { connectAttach } from '../../oci/attach.js';
 import { RuntimeError } from '../../oci/runtime.js';
 import { buildSpec as buildOciSpec } from '../../oci/spec.js';
 import type { ContainerRow } from '../../state/containers.js';
 import { conflict, EngineError, notModified } from '../errors.js';
+import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
 import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
@@ -47,6 +49,8 @@ interface StartRun {
   user?: ResolvedUser;
   /** /proc/PID/ns/net of the container whose network this one joins. */
   networkNsPath?: string;
+  /** Aborted by a forced removal: the steps that wait on a child process give up at once. */
+  abort: AbortController;
 }
 
 export class Starter {
@@ -59,7 +63,8 @@ export class Starter {
   /** Starts the container; the caller holds its lock. */
   async start(id: string, restarting = false): Promise<void> {
     const row = this.claim(id, restarting);
-    const run: StartRun = { id, restarting, row, v: this.ctx.lookups.view(row) };
+    const run: StartRun = { id, restarting, row, v: this.ctx.lookups.view(row), abort: new AbortController() };
+    this.ctx.starts.set(id, run.abort);
     try {
       const proc = row.state === 'initialized' ? { pid: row.pid, conmonPid: row.conmonPid } : await this.createRun(run);
       this.markRunning(run, proc);
@@ -69,6 +74,8 @@ export class Starter {
       // Whatever went wrong, the start is undone: a row left in 'starting' would block the
       // container (and a `--rm` client waiting for its removal) until the next reconcile.
       return this.failStart(run, e instanceof StartFailure ? e : asStartFailure(e));
+    } finally {
+      if (this.ctx.starts.get(id) === run.abort) this.ctx.starts.delete(id);
     }
     this.ctx.publish(restarting ? 'restart' : 'start', id, {}, run.v);
     this.ctx.kick();
@@ -89,7 +96,9 @@ export class Starter {
       store.update(id, { state: 'starting', pid: process.pid });
       return cur;
     });
-    const run: StartRun = { id, restarting: false, row, v: this.ctx.lookups.view(row) };
+    const run: StartRun = { id, restarting: false, row, v: this.ctx.lookups.view(row), abort: new AbortController() };
+    // A forced removal aborts an init in progress as it aborts a start.
+    this.ctx.starts.set(id, run.abort);
     try {
       const proc = await this.createRun(run);
       store.tx(() =>
@@ -99,6 +108,8 @@ export class Starter {
       );
     } catch (e) {
       return this.failStart(run, e instanceof StartFailure ? e : asStartFailure(e));
+    } finally {
+      if (this.ctx.starts.get(id) === run.abort) this.ctx.starts.delete(id);
     }
     this.ctx.publish('init', id, {}, run.v);
     this.ctx.kick();
@@ -185,10 +196,10 @@ export class Starter {
     const spec = buildOciSpec(
       runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
     );
-    mkdirSync(d.bundle, { recursive: true });
-    writeFileSync(join(d.bundle, 'config.json'), JSON.stringify(spec));
+    privateDir(d.bundle);
+    writePrivateFile(join(d.bundle, 'config.json'), JSON.stringify(spec));
     for (const f of [d.exitFile, join(d.bundle, 'oom'), join(d.bundle, 'attach'), join(d.bundle, 'pidfile')]) rmSync(f, { force: true });
-    mkdirSync(d.userdata, { recursive: true });
+    privateDir(d.userdata);
   }
 
   /** conmon runs the runtime's create: the container's process exists, stopped before its exec. */
@@ -216,10 +227,13 @@ export class Starter {
         stdinOnce: !c.Tty && (c.StdinOnce || v.parsed.flavor === 'podman'),
         logSizeMax: parseSize(h.LogConfig?.Config?.['max-size']),
         exitCommand: guardedExitCommand(d.exitFile, [...ctx.exitCommand, '--root', ctx.paths.root, '--runroot', ctx.paths.runRoot, 'container', 'cleanup', id]),
+        signal: run.abort.signal,
       });
     } catch (e) {
       const msg = e instanceof ConmonError ? e.message : String(e);
       await ctx.runtime.delete(id).catch(() => undefined);
+      // A runtime killed half-way never removed the cgroup it made.
+      removeCgroup(cgroupsPathOf(id, v.parsed));
       const code = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 125;
       throw new StartFailure(`OCI runtime create failed: ${msg}`, code, code === 125 ? 'internal' : 'bad-parameter');
     }

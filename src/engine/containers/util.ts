@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clip } from '../../lib/clip.js';
 import { badParameter, EngineError } from '../errors.js';
 import type { ContainerSpec } from './types.js';
 
@@ -33,7 +34,7 @@ export function cgroupsPathOf(id: string, spec: ContainerSpec): string {
 export function parseSize(v: string | undefined): number | undefined {
   if (!v) return undefined;
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(v.trim());
-  if (!m) throw badParameter(`invalid log max-size: ${v}`);
+  if (!m) throw badParameter(`invalid log max-size: ${clip(v)}`);
   return Math.floor(Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g']);
 }
 

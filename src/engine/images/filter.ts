@@ -1,5 +1,6 @@
 import { badParameter } from '../errors.js';
 import { untilMs } from '../../lib/time.js';
+import { clip } from '../../lib/clip.js';
 import { familiarName, globMatch, splitName } from '../../lib/image-ref.js';
 import type { ImageInfo } from './types.js';
 
@@ -8,7 +9,7 @@ const FILTER_KEYS = ['reference', 'label', 'label!', 'dangling', 'before', 'sinc
 function bool(key: string, v: string): boolean {
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
-  throw badParameter(`invalid filter '${key}=${v}': expected true or false`);
+  throw badParameter(`invalid filter '${clip(key)}=${clip(v)}': expected true or false`);
 }
 
 function labelMatch(labels: Record<string, string>, spec: string): boolean {
@@ -26,7 +27,7 @@ export function filterImages<T extends ImageInfo>(
   resolve: (ref: string) => ImageInfo,
   opts: { matchFullNames?: boolean } = {},
 ): T[] {
-  for (const k of Object.keys(filters)) if (!FILTER_KEYS.includes(k)) throw badParameter(`invalid filter '${k}'`);
+  for (const k of Object.keys(filters)) if (!FILTER_KEYS.includes(k)) throw badParameter(`invalid filter '${clip(k)}'`);
   const has = (k: string) => (filters[k]?.length ?? 0) > 0;
   const dangling = has('dangling') ? bool('dangling', filters.dangling[0]) : undefined;
   const before = has('before') ? Math.min(...filters.before.map((r) => resolve(r).created)) : undefined;

@@ -168,6 +168,8 @@ test('a fresh database gets the full schema, exactly as berth declared it before
   for (const s of V0_SCHEMA) reference.exec(s);
   assert.deepEqual(objects(stepOne), objects(reference));
   for (const o of objects(reference)) assert.ok(objects(fresh).includes(o), `has ${o}`);
+  // Step 2: who owns a commit's pause and a layer stored before its image.
+  for (const t of ['container_pauses', 'layer_claims']) assert.ok(objects(fresh).some((o) => o.includes(t)), `has ${t}`);
 });
 
 test('a database from a newer berth is refused and left untouched', () => {

@@ -11,6 +11,7 @@ import type { ContainerView } from '../types.js';
 import { isLive } from '../util.js';
 import { isMounted, mountRootfs, unmountRootfs } from '../rootfs.js';
 import { badParameter, EngineError, internal } from '../../errors.js';
+import { clip, quote } from '../../../lib/clip.js';
 import { ContainerFs, components, goFileMode, type Entry, type FsMount } from './container-fs.js';
 import { ByteSource, TarError, TarReader, type TarHeader } from '../../../storage/tar-reader.js';
 import { decompressed } from '../../../storage/compression.js';
@@ -326,9 +327,9 @@ export async function putArchive(engine: FilesDeps, ref: string, path: string, b
 }
 
 function entryParts(name: string): string[] {
-  if (name.includes('\0')) throw badParameter(`invalid tar entry name ${JSON.stringify(name)}`);
+  if (name.includes('\0')) throw badParameter(`invalid tar entry name ${quote(name)}`);
   const parts = components(name);
-  if (parts.includes('..')) throw badParameter(`invalid tar entry ${JSON.stringify(name)}: path traversal`);
+  if (parts.includes('..')) throw badParameter(`invalid tar entry ${quote(name)}: path traversal`);
   return parts;
 }
 
@@ -361,8 +362,8 @@ async function extractEntry(fs: ContainerFs, dest: string, h: TarHeader, reader:
     }
     if (existing) {
       if (o.noOverwriteDirNonDir) {
-        if (existing.isDirectory() && h.type !== 'dir') throw badParameter(`cannot overwrite directory "${cpath}" with non-directory "${h.name}"`);
-        if (!existing.isDirectory() && h.type === 'dir') throw badParameter(`cannot overwrite non-directory "${cpath}" with directory "${h.name}"`);
+        if (existing.isDirectory() && h.type !== 'dir') throw badParameter(`cannot overwrite directory "${clip(cpath)}" with non-directory "${clip(h.name)}"`);
+        if (!existing.isDirectory() && h.type === 'dir') throw badParameter(`cannot overwrite non-directory "${clip(cpath)}" with directory "${clip(h.name)}"`);
       }
       // rm on a link removes the link; a directory is only replaced by a non-directory.
       if (!(existing.isDirectory() && h.type === 'dir')) await rm(at, { recursive: true, force: true });
@@ -400,12 +401,12 @@ async function extractEntry(fs: ContainerFs, dest: string, h: TarHeader, reader:
       case 'link': {
         // Hard link targets name another entry of this archive, relative to the extraction dir.
         const tparts = entryParts(h.linkname);
-        if (!tparts.length) throw badParameter(`invalid hard link ${h.name} -> ${h.linkname}`);
+        if (!tparts.length) throw badParameter(`invalid hard link ${clip(h.name)} -> ${clip(h.linkname)}`);
         const tdir = fs.openDir([dest, ...tparts.slice(0, -1)].join('/'));
         try {
           const tat = `${tdir.path}/${tparts[tparts.length - 1]}`;
           const tst = lstatSync(tat, { throwIfNoEntry: false });
-          if (!tst || tst.isDirectory()) throw badParameter(`invalid hard link ${h.name} -> ${h.linkname}`);
+          if (!tst || tst.isDirectory()) throw badParameter(`invalid hard link ${clip(h.name)} -> ${clip(h.linkname)}`);
           linkSync(tat, at);
         } finally {
           tdir.close();
@@ -430,7 +431,7 @@ function mknod(host: string, h: TarHeader): Promise<void> {
   const kind = h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p';
   const args = kind === 'p' ? [host, 'p'] : [host, kind, String(h.devmajor), String(h.devminor)];
   return new Promise((resolve, reject) => {
-    execFile('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
+    execFile('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], { timeout: 10_000, killSignal: 'SIGKILL' }, (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
   });
 }
 

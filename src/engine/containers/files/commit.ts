@@ -37,13 +37,9 @@ export async function commitContainer(engine: FilesDeps, ref: string, req: Commi
     throw badParameter((e as Error).message);
   }
   const exclude = new Set(placeholderPaths(v, engine).map((p) => p.slice(1)));
+  // Recorded as berth's own pause: a service that finds this one killed mid-commit resumes it.
   let paused = false;
-  if (req.pause && v.state === 'running') {
-    await svc.pause(v.id).then(
-      () => (paused = true),
-      () => undefined,
-    );
-  }
+  if (req.pause && v.state === 'running') paused = await svc.pauseOwn(v.id).catch(() => false);
   try {
     const img = await images.commit({
       baseImageId: base?.id,
@@ -60,6 +56,6 @@ export async function commitContainer(engine: FilesDeps, ref: string, req: Commi
     engine.events.publish('container', 'commit', v.id, { ...(v.parsed.Config.Labels ?? {}), name: v.name, image: v.image, comment: req.comment ?? '' });
     return img;
   } finally {
-    if (paused) await svc.unpause(v.id).catch(() => undefined);
+    if (paused) await svc.unpauseOwn(v.id).catch(() => undefined);
   }
 }
