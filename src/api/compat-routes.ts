@@ -6,6 +6,7 @@ import { routes as exec } from './exec/compat.js';
 import { routes as containerFiles } from './containers/compat-files.js';
 import { routes as containerWs } from './containers/compat-ws.js';
 import { routes as systemDf } from './system/compat-df.js';
+import { routes as swarm } from './swarm/compat.js';
 
 /** Every Docker-compatible route; each resource module declares its own. */
-export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf];
+export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf, ...swarm];

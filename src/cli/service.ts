@@ -88,11 +88,12 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     timeout,
     root: paths.root,
   });
-  // The container service reconciles exits that happened while no service ran; started once the
-  // service has settled so a cold /_ping never waits for it (a request that needs it starts it itself).
+  // The container service reconciles exits that happened while no service ran, and the image
+  // store sweeps what killed loads and commits left half-made; started once the service has
+  // settled so a cold /_ping never waits for it (a request that needs either starts it itself).
   svc.warmup(() =>
     engine()
-      .then((e) => e.containers)
+      .then((e) => [e.containers, e.images])
       .catch((e: Error) => log.error('container service failed to start', { err: e.message })),
   );
   const onSignal = () => void svc.shutdown('signal');

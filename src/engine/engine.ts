@@ -97,6 +97,13 @@ export class Engine implements EnginePorts {
         const img = this.images.resolve(ref);
         return { id: img.id, config: img.cfg.config ?? {} };
       },
+      idOf: (ref) => {
+        try {
+          return this.images.resolve(ref).id;
+        } catch {
+          return undefined;
+        }
+      },
       lowerSpec: (imageId) => this.images.lowerSpec(imageId),
     };
   }

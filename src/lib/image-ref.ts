@@ -2,6 +2,7 @@
 // docker CLI expands short names (busybox -> docker.io/library/busybox:latest). Pure: the engine
 // names and finds images with it, the API layers shape the names they show with it.
 import { badParameter } from '../engine/errors.js';
+import { clip } from './clip.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 export const LOCAL_DOMAIN = 'localhost';
@@ -23,7 +24,7 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const ID_ONLY = /^(?:sha256:)?[a-f0-9]{64}$/;
 
 const invalid = (s: string, why?: string) =>
-  badParameter(`invalid reference format${why ? `: ${why}` : ''}${why ? '' : ` "${s}"`}`);
+  badParameter(`invalid reference format${why ? `: ${why}` : ''}${why ? '' : ` "${clip(s)}"`}`);
 
 function validDomain(d: string): boolean {
   const [host, port, ...rest] = d.split(':');
@@ -53,14 +54,14 @@ export function parseReference(input: string, defaultDomain = DEFAULT_DOMAIN): R
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw invalid(s, `invalid digest "${digest}"`);
+    if (!DIGEST.test(digest)) throw invalid(s, `invalid digest "${clip(digest)}"`);
   }
   let tag: string | undefined;
   const lastColon = rest.lastIndexOf(':');
   if (lastColon > rest.lastIndexOf('/')) {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
-    if (!TAG.test(tag)) throw invalid(s, `invalid tag "${tag}"`);
+    if (!TAG.test(tag)) throw invalid(s, `invalid tag "${clip(tag)}"`);
   }
   if (!rest) throw invalid(s);
   const parts = rest.split('/');
@@ -72,7 +73,7 @@ export function parseReference(input: string, defaultDomain = DEFAULT_DOMAIN): R
     if (!validDomain(domain)) throw invalid(s);
   }
   if (parts.some((p) => p !== p.toLowerCase()) && parts.every((p) => COMPONENT.test(p.toLowerCase()))) {
-    throw invalid(s, `repository name (${parts.join('/')}) must be lowercase`);
+    throw invalid(s, `repository name (${clip(parts.join('/'))}) must be lowercase`);
   }
   if (!parts.every((p) => COMPONENT.test(p))) throw invalid(s);
   if (domain === DEFAULT_DOMAIN && parts.length === 1) parts.unshift('library');

@@ -42,9 +42,12 @@ export function connectAttach(bundle: string): Promise<AttachConn> {
     let closed = false;
     let inFlight = 0;
     let endWanted = false;
+    // The peer's end (conmon closes the socket when the process exits) ends the session: the
+    // addon only closes the fd once both directions are shut, so it is closed here.
     const finish = () => {
       if (closed) return;
       closed = true;
+      sock.destroy();
       for (const c of closeCbs) c();
     };
     sock.on('data', (buf: Buffer) => {
@@ -90,7 +93,6 @@ export function connectAttach(bundle: string): Promise<AttachConn> {
             if (inFlight === 0 && !closed) sock.end();
           },
           close() {
-            if (!closed) sock.destroy();
             finish();
           },
         });

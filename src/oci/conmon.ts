@@ -1,7 +1,11 @@
 import { findBinary } from './binaries.js';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { CappedText, killMonitor, MONITOR_REPORT_TIMEOUT_MS } from './child.js';
 import { cleanMessage } from './runtime.js';
+
+/** conmon's sync messages are one short JSON line; more is not conmon talking. */
+const SYNC_MAX = 64 * 1024;
 
 export interface ConmonOptions {
   conmonPath: string;
@@ -23,6 +27,10 @@ export interface ConmonOptions {
   /** Bytes after which conmon truncates the log (0 = unlimited). */
   logSizeMax?: number;
   env?: NodeJS.ProcessEnv;
+  /** How long conmon may take to report the create (default MONITOR_REPORT_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Aborting kills conmon and the runtime at once (a forced removal during the start). */
+  signal?: AbortSignal;
 }
 
 export interface ConmonResult {
@@ -74,6 +82,8 @@ export function conmonArgs(o: ConmonOptions): string[] {
  * Starts conmon, which double-forks (so the container is never our child), runs `runtime create`
  * and reports the container pid over the sync pipe (fd 3) as `{"data": pid}` or
  * `{"data": -1, "message": "..."}` on failure. The container is left created, not started.
+ * A conmon that does not report within `timeoutMs`, or whose start is aborted, is killed with
+ * the runtime under it and the promise rejects; the caller cleans up the runtime's state.
  */
 export function startConmon(o: ConmonOptions): Promise<ConmonResult> {
   return new Promise((resolve, reject) => {
@@ -82,27 +92,42 @@ export function startConmon(o: ConmonOptions): Promise<ConmonResult> {
       env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: '3' },
       detached: true,
     });
-    let stderr = '';
+    const stderr = new CappedText();
     let sync = '';
     let settled = false;
+    const timeoutMs = o.timeoutMs ?? MONITOR_REPORT_TIMEOUT_MS;
+    const timer = setTimeout(() => stop(`the runtime did not create the container within ${timeoutMs / 1000} s`), timeoutMs);
+    const onAbort = () => stop(String(o.signal?.reason ?? 'the start was cancelled'));
     const done = (err: Error | undefined, res?: ConmonResult) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
       sync$.destroy();
+      child.stderr!.destroy();
       if (err) reject(err);
       else resolve(res!);
     };
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const stop = (why: string) => {
+      if (settled) return;
+      killMonitor(child.pid, o.conmonPidFile);
+      done(new ConmonError(why));
+    };
+    child.stderr!.on('data', (d: Buffer) => stderr.add(d));
+    child.stderr!.on('error', () => undefined);
     const sync$ = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     sync$.on('data', (d: Buffer) => {
-      sync += d.toString();
+      if (sync.length < SYNC_MAX) sync += d.toString();
       const nl = sync.indexOf('\n');
-      if (nl < 0) return;
+      if (nl < 0) {
+        if (sync.length >= SYNC_MAX) stop('conmon sent an oversized sync message');
+        return;
+      }
       let msg: { data?: number; message?: string };
       try {
         msg = JSON.parse(sync.slice(0, nl)) as typeof msg;
       } catch {
-        return done(new ConmonError(`conmon sent an unreadable sync message: ${sync.slice(0, nl)}`));
+        return done(new ConmonError('conmon sent an unreadable sync message'));
       }
       if (msg.data === undefined || msg.data < 0) return done(new ConmonError(cleanMessage(msg.message ?? '') || 'container create failed'));
       let conmonPid = 0;
@@ -114,8 +139,10 @@ export function startConmon(o: ConmonOptions): Promise<ConmonResult> {
       done(undefined, { pid: msg.data, conmonPid });
     });
     sync$.on('error', () => undefined);
-    sync$.on('end', () => done(new ConmonError(stderr.trim() || 'conmon exited before reporting the container pid')));
+    sync$.on('end', () => done(new ConmonError(stderr.toString().trim() || 'conmon exited before reporting the container pid')));
     child.on('error', (e) => done(new ConmonError(`cannot run conmon: ${e.message}`)));
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener('abort', onAbort, { once: true });
     child.unref();
   });
 }

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { CappedText, killMonitor, MONITOR_REPORT_TIMEOUT_MS } from './child.js';
 import { cleanMessage } from './runtime.js';
 
 export interface ExecConmonOptions {
@@ -26,6 +27,8 @@ export interface ExecConmonOptions {
   stdin: boolean;
   /** Wait for attach (start pipe) before the runtime runs: set when a client attaches. */
   attach: boolean;
+  /** How long conmon may take to report the process pid (default MONITOR_REPORT_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 /** A started exec monitor. `pid` settles once the runtime started the process (or failed). */
@@ -38,6 +41,11 @@ export interface ExecConmon {
   pid: Promise<number>;
   /** The exit code (conmon's second sync message); undefined when conmon vanished. */
   exit: Promise<{ code: number; message?: string }>;
+  /**
+   * Settles once conmon is gone (its end of the sync pipe closed): it still writes into the
+   * session dir after reporting the exit, so the dir is removed after this, not before.
+   */
+  gone: Promise<void>;
   conmonPid(): number;
 }
 
@@ -123,8 +131,10 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
     detached: true,
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const err = new CappedText();
+  const stderr = () => err.toString();
+  child.stderr!.on('data', (d: Buffer) => err.add(d));
+  child.stderr!.on('error', () => undefined);
   const sync = child.stdio[3] as Readable;
   const start = child.stdio[4] as unknown as Writable;
   const attachPipe = (child.stdio as unknown as Readable[])[5];
@@ -133,15 +143,23 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
   start.write('0');
   const nextSync = messages(sync);
   const nextAttach = messages(attachPipe);
+  // Until the pid is reported: a conmon that cannot run, or one that never reports (its runtime
+  // stuck), fails the start; the stuck one is killed with the runtime under it.
+  let timer: NodeJS.Timeout | undefined;
   const failed = new Promise<never>((_r, reject) => {
     child.on('error', (e) => reject(new ExecStartError(`cannot run conmon: ${e.message}`, 125)));
+    const ms = o.timeoutMs ?? MONITOR_REPORT_TIMEOUT_MS;
+    timer = setTimeout(() => {
+      killMonitor(child.pid, o.conmonPidFile);
+      reject(new ExecStartError(`the runtime did not start the exec process within ${ms / 1000} s`, 125));
+    }, ms);
   });
   failed.catch(() => undefined);
 
   const attachReady = o.attach
     ? Promise.race([
         nextAttach().then((m) => {
-          if (!m) throw new ExecStartError(cleanMessage(stderr) || 'conmon exited before creating the attach socket', 125);
+          if (!m) throw new ExecStartError(cleanMessage(stderr()) || 'conmon exited before creating the attach socket', 125);
         }),
         failed,
       ])
@@ -150,9 +168,9 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
 
   const pid = Promise.race([
     nextSync().then((m) => {
-      if (!m) throw new ExecStartError(cleanMessage(stderr) || 'conmon exited before reporting the exec pid', 125);
+      if (!m) throw new ExecStartError(cleanMessage(stderr()) || 'conmon exited before reporting the exec pid', 125);
       if (m.data <= 0) {
-        const msg = cleanMessage(m.message ?? '') || cleanMessage(stderr) || 'exec failed';
+        const msg = cleanMessage(m.message ?? '') || cleanMessage(stderr()) || 'exec failed';
         throw new ExecStartError(msg, execFailureCode(msg));
       }
       return m.data;
@@ -160,6 +178,7 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
     failed,
   ]);
   pid.catch(() => undefined);
+  void pid.finally(() => clearTimeout(timer)).catch(() => undefined);
   const exit = pid.then(
     async () => {
       const m = await nextSync();
@@ -173,8 +192,13 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
     },
   );
   exit.catch(() => undefined);
+  // The sync pipe stays open to its EOF: that is how conmon's exit is seen (it is not our child).
+  const gone = new Promise<void>((r) => {
+    sync.once('close', () => r());
+    sync.once('error', () => r());
+  });
   const end = () => {
-    for (const s of [sync, attachPipe]) s.destroy();
+    attachPipe.destroy();
     start.destroy();
     child.stderr?.destroy();
   };
@@ -186,6 +210,7 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
     },
     pid,
     exit,
+    gone,
     conmonPid: () => {
       try {
         return Number(readFileSync(o.conmonPidFile, 'utf8').trim()) || 0;

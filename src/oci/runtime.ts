@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { clipRuns } from '../lib/clip.js';
 
 import type { RuntimeInfo } from './runtime-choice.js';
 
@@ -19,9 +20,10 @@ export class Runtime {
 
   run(args: string[], timeoutMs = 30_000): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile(this.info.path, ['--root', this.stateDir, ...args], { timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+      execFile(this.info.path, ['--root', this.stateDir, ...args], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
         if (err) {
-          const msg = cleanMessage(String(stderr)) || err.message;
+          const timedOut = err.killed && err.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
+          const msg = cleanMessage(String(stderr)) || (timedOut ? `${this.info.name} ${args[0]} did not finish within ${timeoutMs / 1000} s` : clipRuns(err.message));
           reject(new RuntimeError(msg, String(stderr), typeof err.code === 'number' ? err.code : null));
         } else resolve(String(stdout));
       });
@@ -59,7 +61,10 @@ export class Runtime {
   }
 }
 
-/** runc prints logrus lines (`time=".." level=error msg="..."`) or JSON; keep only the message. */
+/**
+ * runc prints logrus lines (`time=".." level=error msg="..."`) or JSON; keep only the message,
+ * with any long value it quotes (a client's cpuset, a path) clipped.
+ */
 export function cleanMessage(stderr: string): string {
   const lines = stderr.trim().split('\n').filter(Boolean);
   const msgs = lines.map((l) => {
@@ -72,5 +77,5 @@ export function cleanMessage(stderr: string): string {
     const m = /msg="((?:[^"\\]|\\.)*)"/.exec(l);
     return m ? m[1].replace(/\\"/g, '"').replace(/\\\\/g, '\\') : l;
   });
-  return msgs.join('; ');
+  return clipRuns(msgs.join('; '));
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { clip } from '../lib/clip.js';
 import { arch as nodeArch } from 'node:os';
 
 /**
@@ -89,6 +90,41 @@ export function defaultSeccomp(caps: string[], path = DEFAULT_PROFILE): OciSecco
   const res = convertProfile(raw, caps);
   cache.set(key, res);
   return res;
+}
+
+/** Profiles are a few tens of KiB; a file far larger is not one (and /dev/zero never ends). */
+const PROFILE_FILE_MAX = 4 << 20;
+
+/**
+ * The text of a profile file named by a client (libpod's seccomp_profile_path): a regular file
+ * of bounded size holding a JSON profile. Its errors name the path and never quote the content:
+ * the file may be any host file (/etc/shadow).
+ */
+export function readProfileFile(path: string): string {
+  let text: string;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > PROFILE_FILE_MAX) throw new Error('too large for a seccomp profile');
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read seccomp profile ${clip(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  checkProfileText(text, `seccomp profile ${clip(path)}`);
+  return text;
+}
+
+/** Throws (quoting nothing of `text`) unless it is a JSON object with a defaultAction. */
+export function checkProfileText(text: string, what = 'seccomp profile'): void {
+  let p: unknown;
+  try {
+    p = JSON.parse(text);
+  } catch {
+    throw new Error(`invalid ${what}: not JSON`);
+  }
+  if (!p || typeof p !== 'object' || Array.isArray(p) || typeof (p as MobyProfile).defaultAction !== 'string') {
+    throw new Error(`invalid ${what}: not a seccomp profile (no defaultAction)`);
+  }
 }
 
 /** A custom profile given inline (`--security-opt seccomp=<json>`) in either format. */

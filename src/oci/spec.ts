@@ -26,6 +26,21 @@ export interface SpecInput {
   cpuQuota: number;
   cpuPeriod: number;
   cpusetCpus: string;
+  cpusetMems?: string;
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
+  /** 0 = the runtime's default. */
+  blkioWeight?: number;
+  /** Extra device cgroup rules (docker's --device and DeviceCgroupRules), after the default ones. */
+  deviceRules?: OciDeviceRule[];
+  oomKillDisable?: boolean;
+  /** Paths hidden and made read-only in the container; undefined: docker's defaults. */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  /** 0-100; undefined leaves the kernel's. */
+  memorySwappiness?: number;
+  /** linux.resources.blockIO beyond the weight: weightDevice and the throttle lists, as OCI spells them. */
+  blockIO?: OciBlockIO;
   pidsLimit: number;
   shmSize: number;
   sysctls: Record<string, string>;
@@ -55,6 +70,28 @@ export interface OciDevice {
   gid: number;
 }
 
+export interface OciBlockDevice {
+  major: number;
+  minor: number;
+}
+
+export interface OciBlockIO {
+  weightDevice?: (OciBlockDevice & { weight: number })[];
+  throttleReadBpsDevice?: (OciBlockDevice & { rate: number })[];
+  throttleWriteBpsDevice?: (OciBlockDevice & { rate: number })[];
+  throttleReadIOPSDevice?: (OciBlockDevice & { rate: number })[];
+  throttleWriteIOPSDevice?: (OciBlockDevice & { rate: number })[];
+}
+
+/** One entry of linux.resources.devices; an absent major or minor means any ("*"). */
+export interface OciDeviceRule {
+  allow: boolean;
+  access: string;
+  type?: 'a' | 'b' | 'c';
+  major?: number;
+  minor?: number;
+}
+
 export interface Rlimit {
   type: string;
   hard: number;
@@ -67,12 +104,12 @@ export interface OciMount {
   options?: string[];
 }
 
-const MASKED = [
+export const MASKED = [
   '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
   '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi',
   '/sys/firmware', '/sys/devices/virtual/powercap',
 ];
-const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+export const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 // The device nodes every container may use; runc creates the nodes, the cgroup rule allows them.
 const ALLOWED_DEVICES = [
@@ -122,14 +159,17 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
   const resources: Record<string, unknown> = {
     devices: inp.privileged
       ? [{ allow: true, access: 'rwm' }]
-      : [{ allow: false, access: 'rwm' }, ...ALLOWED_DEVICES.map((d) => ({ allow: true, access: 'rwm', ...d }))],
+      : [{ allow: false, access: 'rwm' }, ...ALLOWED_DEVICES.map((d) => ({ allow: true, access: 'rwm', ...d })), ...(inp.deviceRules ?? [])],
   };
   const memory: Record<string, number> = {};
   if (inp.memory > 0) memory.limit = inp.memory;
   if (inp.memorySwap !== 0) memory.swap = inp.memorySwap;
   else if (inp.memory > 0) memory.swap = inp.memory * 2; // docker's default: swap = 2 × memory
   if (inp.memoryReservation > 0) memory.reservation = inp.memoryReservation;
-  if (Object.keys(memory).length) resources.memory = memory;
+  const mem: Record<string, unknown> = memory;
+  if (inp.oomKillDisable) mem.disableOOMKiller = true;
+  if (inp.memorySwappiness !== undefined) mem.swappiness = inp.memorySwappiness;
+  if (Object.keys(mem).length) resources.memory = mem;
   const cpu: Record<string, unknown> = {};
   if (inp.cpuShares > 0) cpu.shares = inp.cpuShares;
   if (inp.nanoCpus > 0) {
@@ -140,7 +180,13 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
     if (inp.cpuQuota > 0) cpu.quota = inp.cpuQuota;
   }
   if (inp.cpusetCpus) cpu.cpus = inp.cpusetCpus;
+  if (inp.cpusetMems) cpu.mems = inp.cpusetMems;
+  if (inp.cpuRtPeriod) cpu.realtimePeriod = inp.cpuRtPeriod;
+  if (inp.cpuRtRuntime) cpu.realtimeRuntime = inp.cpuRtRuntime;
   if (Object.keys(cpu).length) resources.cpu = cpu;
+  const blockIO: Record<string, unknown> = { ...(inp.blockIO ?? {}) };
+  if (inp.blkioWeight) blockIO.weight = inp.blkioWeight;
+  if (Object.keys(blockIO).length) resources.blockIO = blockIO;
   if (inp.pidsLimit > 0) resources.pids = { limit: inp.pidsLimit };
 
   const caps = inp.caps;
@@ -170,8 +216,8 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
     sysctl: inp.sysctls,
   };
   if (!inp.privileged) {
-    linux.maskedPaths = MASKED;
-    linux.readonlyPaths = READONLY;
+    linux.maskedPaths = inp.maskedPaths ?? MASKED;
+    linux.readonlyPaths = inp.readonlyPaths ?? READONLY;
     if (inp.seccomp) linux.seccomp = inp.seccomp;
   }
 

@@ -1,4 +1,5 @@
 import { EngineError, type ErrorKind } from '../engine/errors.js';
+import { clipRuns } from '../lib/clip.js';
 
 export type Layer = 'compat' | 'libpod';
 
@@ -25,11 +26,16 @@ export function statusOf(err: unknown): number {
   return 500;
 }
 
-/** compat answers `{"message"}` as dockerd does; libpod adds cause and response as podman does. */
+/**
+ * compat answers `{"message"}` as dockerd does; libpod adds cause and response as podman does.
+ * Whatever a message quotes of the request is clipped here too, the one place every error
+ * passes: a 100 KB input never comes back whole.
+ */
 export function errorBody(layer: Layer, status: number, err: unknown): Record<string, unknown> {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = clipRuns(err instanceof Error ? err.message : String(err));
   if (layer === 'compat') return { message };
-  const cause =
-    err instanceof EngineError ? (err.causeText ?? err.message) : err instanceof HttpError ? err.causeText : message;
+  const cause = clipRuns(
+    err instanceof EngineError ? (err.causeText ?? err.message) : err instanceof HttpError ? err.causeText : message,
+  );
   return { cause, message, response: status };
 }

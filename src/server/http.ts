@@ -50,8 +50,7 @@ export function noContent(ctx: Ctx, status = 204): void {
 
 /** The request body as parsed JSON; undefined when there is none (docker CLI often sends none). */
 export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promise<T | undefined> {
-  const text = await readText(ctx, limit);
-  return text ? (parseJson(text) as T) : undefined;
+  return parseJsonBody<T>(await readText(ctx, limit));
 }
 
 /** The request body as text, trimmed; '' when there is none. */
@@ -66,6 +65,12 @@ export async function readText(ctx: Ctx, limit = JSON_LIMIT): Promise<string> {
     chunks.push(c);
   }
   return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/** A request body's text as JSON: undefined when blank, a 400 when malformed or nested too deep. */
+export function parseJsonBody<T>(text: string): T | undefined {
+  const t = text.trim();
+  return t ? (parseJson(t) as T) : undefined;
 }
 
 export function qBool(ctx: Ctx, name: string, def = false): boolean {
@@ -92,6 +97,11 @@ export function qInt(ctx: Ctx, name: string, def?: number): number | undefined {
   return n;
 }
 
+/** A list parameter, repeated (`?a=x&a=y`) or comma-separated (`?a=x,y`): clients send both. */
+export function qList(ctx: Ctx, name: string): string[] {
+  return ctx.query.getAll(name).flatMap((v) => v.split(',')).filter(Boolean);
+}
+
 /** Docker's `filters` parameter: `{"k":["v"]}`, or the legacy `{"k":{"v":true}}` form. */
 export function qFilters(ctx: Ctx, name = 'filters'): Record<string, string[]> {
   const raw = ctx.query.get(name);
@@ -112,19 +122,6 @@ export function qFilters(ctx: Ctx, name = 'filters'): Record<string, string[]> {
     else throw new HttpError(400, `invalid filters: value of "${k}" must be a list`);
   }
   return out;
-}
-
-/** Docker timestamps in queries: unix seconds (with fraction) or RFC 3339. Returns ns. */
-export function qTimeNs(ctx: Ctx, name: string): number | undefined {
-  const v = ctx.query.get(name);
-  if (v === null || v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) {
-    const [s, frac = ''] = v.split('.');
-    return Number(s) * 1e9 + Number((frac + '000000000').slice(0, 9));
-  }
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value "${v}" for "${name}"`);
-  return ms * 1e6;
 }
 
 /**

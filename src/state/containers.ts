@@ -1,43 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema, stmt } from './db.js';
+import { stmt } from './db.js';
+import { isLive, type ContainerStatus } from './container-states.js';
 
-registerSchema({
-  name: 'containers',
-  ddl: `
-CREATE TABLE IF NOT EXISTS containers (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  image TEXT NOT NULL,
-  image_id TEXT NOT NULL,
-  created TEXT NOT NULL,
-  spec TEXT NOT NULL,
-  state TEXT NOT NULL,
-  pid INTEGER NOT NULL DEFAULT 0,
-  conmon_pid INTEGER NOT NULL DEFAULT 0,
-  exit_code INTEGER NOT NULL DEFAULT 0,
-  error TEXT NOT NULL DEFAULT '',
-  oom_killed INTEGER NOT NULL DEFAULT 0,
-  started_at TEXT NOT NULL DEFAULT '',
-  finished_at TEXT NOT NULL DEFAULT '',
-  restart_count INTEGER NOT NULL DEFAULT 0,
-  stop_requested INTEGER NOT NULL DEFAULT 0,
-  generation INTEGER NOT NULL DEFAULT 0,
-  seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS containers_image_id ON containers(image_id);
-CREATE INDEX IF NOT EXISTS containers_state ON containers(state);
-CREATE TABLE IF NOT EXISTS container_exits (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  exit_code INTEGER NOT NULL,
-  removed_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS container_seq (n INTEGER NOT NULL);
-`,
-});
-
-/** Lifecycle states as docker names them; 'removing' guards a delete in progress. */
-export type ContainerStatus = 'created' | 'starting' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'stopping';
+export type { ContainerStatus } from './container-states.js';
 
 export interface ContainerRow {
   id: string;
@@ -182,6 +147,27 @@ export class ContainerStore {
 
   delete(id: string): void {
     stmt(this.db, 'DELETE FROM containers WHERE id = ?').run(id);
+    this.clearOwnPause(id);
+  }
+
+  /**
+   * A pause berth made for itself (a commit's), with the process that owns it: a later service
+   * resumes it once that process is gone. A client's pause has no record and is never undone.
+   */
+  setOwnPause(id: string, owner: string): void {
+    stmt(this.db, 'INSERT OR REPLACE INTO container_pauses (id, owner) VALUES (?, ?)').run(id, owner);
+  }
+
+  ownPause(id: string): string | undefined {
+    return (stmt(this.db, 'SELECT owner FROM container_pauses WHERE id = ?').get(id) as { owner: string } | undefined)?.owner;
+  }
+
+  clearOwnPause(id: string): void {
+    stmt(this.db, 'DELETE FROM container_pauses WHERE id = ?').run(id);
+  }
+
+  ownPauses(): { id: string; owner: string }[] {
+    return stmt(this.db, 'SELECT id, owner FROM container_pauses').all() as { id: string; owner: string }[];
   }
 
   byImage(imageId: string): ContainerRow[] {
@@ -208,8 +194,8 @@ export class ContainerStore {
     const c = { total: 0, running: 0, paused: 0, stopped: 0 };
     for (const r of rows) {
       c.total += r.n;
-      if (r.state === 'running' || r.state === 'stopping' || r.state === 'restarting') c.running += r.n;
-      else if (r.state === 'paused') c.paused += r.n;
+      if (r.state === 'paused') c.paused += r.n;
+      else if (isLive(r.state)) c.running += r.n;
       else c.stopped += r.n;
     }
     return c;

@@ -1,42 +1,45 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database as DB, Statement } from 'better-sqlite3';
 import { createRequire } from 'node:module';
+import { migrate } from './migrate.js';
 
 // better-sqlite3 is loaded on first use: a cold start that only answers /_ping never pays for it.
 const require = createRequire(import.meta.url);
 
-/**
- * Each domain owns its tables and declares them here as idempotent DDL; applying them in
- * order on open keeps every service instance and `container cleanup` process in step.
- */
-export interface Schema {
-  name: string;
-  ddl: string;
-}
-
-const schemas: Schema[] = [];
 let opened: { path: string; db: DB } | undefined;
 
-export function registerSchema(s: Schema): void {
-  if (schemas.some((x) => x.name === s.name)) return;
-  schemas.push(s);
-  opened?.db.exec(s.ddl);
-}
-
-/** The state DB under `root`; WAL so readers (list endpoints) never wait for writers. */
+/**
+ * The state DB under `root`, its schema brought up to date (migrations.ts); WAL so readers
+ * (list endpoints) never wait for writers. A database from a newer berth is refused.
+ */
 export function openState(root: string): DB {
   const path = join(root, 'state.db');
   if (opened?.path === path) return opened.db;
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const Database = require('better-sqlite3') as typeof import('better-sqlite3');
   const db = new Database(path);
+  // Two service instances and cleanup processes share the file: wait for locks instead of failing
+  // (from the first statement on: switching a new file to WAL takes a lock too).
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  // Two service instances and cleanup processes share the file: wait for locks instead of failing.
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  for (const s of schemas) db.exec(s.ddl);
+  try {
+    migrate(db);
+  } catch (e) {
+    db.close();
+    if (e instanceof Error) e.message = `${path}: ${e.message}`;
+    throw e;
+  }
+  // Container specs (with their env) live here: the owner's only, whatever the umask made them.
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch {
+      /* not there yet (SQLite gives it the database's mode), or not ours */
+    }
+  }
   opened = { path, db };
   return db;
 }

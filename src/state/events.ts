@@ -1,18 +1,4 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { registerSchema } from './db.js';
-
-registerSchema({
-  name: 'events',
-  ddl: `
-    CREATE TABLE IF NOT EXISTS events (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      origin TEXT NOT NULL,
-      time_nano INTEGER NOT NULL,
-      body TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS events_time ON events (time_nano);
-  `,
-});
 
 export interface EventRow {
   seq: number;

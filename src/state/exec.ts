@@ -1,26 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema, stmt } from './db.js';
+import { stmt } from './db.js';
 
-registerSchema({
-  name: 'exec',
-  ddl: `
-CREATE TABLE IF NOT EXISTS exec_sessions (
-  id TEXT PRIMARY KEY,
-  container_id TEXT NOT NULL,
-  config TEXT NOT NULL,
-  state TEXT NOT NULL,
-  pid INTEGER NOT NULL DEFAULT 0,
-  conmon_pid INTEGER NOT NULL DEFAULT 0,
-  exit_code INTEGER,
-  created TEXT NOT NULL,
-  started_by INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS exec_sessions_container ON exec_sessions(container_id);
-`,
-});
-
-/** created → running → exited; 'starting' is claimed by one process so a session runs once. */
-export type ExecState = 'created' | 'starting' | 'running' | 'exited';
+/**
+ * created → running → exited; 'starting' is claimed by one process so a session runs once.
+ * 'failed': the process never ran (not found, not executable, unknown user); its exit code is
+ * the runtime's verdict (127, 126, 125).
+ */
+export type ExecState = 'created' | 'starting' | 'running' | 'exited' | 'failed';
 
 /** What the client asked for at create (docker's ExecConfig, normalised). */
 export interface ExecConfig {
@@ -130,7 +116,7 @@ export class ExecStore {
 
   /** Ended sessions created before `isoBefore` (docker forgets ended execs after a few minutes). */
   forgetEnded(isoBefore: string): void {
-    stmt(this.db, "DELETE FROM exec_sessions WHERE state = 'exited' AND created < ?").run(isoBefore);
+    stmt(this.db, "DELETE FROM exec_sessions WHERE state IN ('exited', 'failed') AND created < ?").run(isoBefore);
   }
 
   /** Sessions of containers that no longer exist (removed by another process). */

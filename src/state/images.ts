@@ -1,53 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { registerSchema, stmt } from './db.js';
-
-// Layers are keyed by chain ID (hex) so one stack of content is stored once however many images
-// share it; an image lists its layers bottom-up in image_layers, which is also the refcount.
-registerSchema({
-  name: 'images',
-  ddl: `
-CREATE TABLE IF NOT EXISTS layers (
-  id TEXT PRIMARY KEY,
-  parent TEXT,
-  diff_id TEXT NOT NULL,
-  link TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  tar_size INTEGER NOT NULL,
-  created INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS images (
-  id TEXT PRIMARY KEY,
-  config BLOB NOT NULL,
-  parent TEXT NOT NULL DEFAULT '',
-  digest TEXT,
-  manifest BLOB,
-  created INTEGER NOT NULL,
-  added INTEGER NOT NULL,
-  size INTEGER NOT NULL,
-  labels TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS images_created ON images(created);
-CREATE TABLE IF NOT EXISTS image_names (
-  name TEXT PRIMARY KEY,
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  added INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS image_names_image ON image_names(image_id);
-CREATE TABLE IF NOT EXISTS image_digests (
-  ref TEXT NOT NULL,
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  PRIMARY KEY (ref, image_id)
-);
-CREATE INDEX IF NOT EXISTS image_digests_image ON image_digests(image_id);
-CREATE TABLE IF NOT EXISTS image_layers (
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  pos INTEGER NOT NULL,
-  layer_id TEXT NOT NULL,
-  PRIMARY KEY (image_id, pos)
-);
-CREATE INDEX IF NOT EXISTS image_layers_layer ON image_layers(layer_id);
-`,
-});
+import { stmt } from './db.js';
 
 export interface LayerRow {
   id: string;
@@ -94,6 +46,23 @@ export class ImageState {
 
   deleteLayer(id: string): void {
     stmt(this.db, 'DELETE FROM layers WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM layer_claims WHERE layer_id = ?').run(id);
+  }
+
+  /**
+   * A layer being stored for an image not recorded yet, with the process doing it: if that
+   * process dies first, the layer is half-made and a later instance removes it.
+   */
+  claimLayer(id: string, owner: string): void {
+    stmt(this.db, 'INSERT OR REPLACE INTO layer_claims (layer_id, owner) VALUES (?, ?)').run(id, owner);
+  }
+
+  releaseLayerClaims(ids: Iterable<string>): void {
+    for (const id of ids) stmt(this.db, 'DELETE FROM layer_claims WHERE layer_id = ?').run(id);
+  }
+
+  layerClaims(): { layer_id: string; owner: string }[] {
+    return stmt(this.db, 'SELECT layer_id, owner FROM layer_claims').all() as { layer_id: string; owner: string }[];
   }
 
   allLayers(): LayerRow[] {

@@ -2,10 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownerAlive, ownerToken } from '../lib/owner.js';
 import type { ImageState, LayerRow } from '../state/images.js';
 import { hexOf, sha256Digest } from './digest.js';
 import { assembleLayer } from './tar-split.js';
 import { unpackLayer } from './unpack.js';
+
+/**
+ * A scratch file or dir name that names its owner process: `<prefix><pid>.<start>-<random>`.
+ * The sweep of a later instance removes it once that process is gone.
+ */
+export function scratchName(prefix: string): string {
+  return `${prefix}${ownerToken()}-${randomBytes(8).toString('hex')}`;
+}
+
+/** The owner token in a scratch name; undefined for names of older versions (no owner). */
+function scratchOwner(name: string): string | undefined {
+  return /^(?:\.tmp-|work-)(\d+\.\d+)-[0-9a-f]+$/.exec(name)?.[1];
+}
 
 /** Link names as containers/storage makes them: 26 chars keep a 100-layer lowerdir under a page. */
 function newLinkName(): string {
@@ -37,8 +51,11 @@ export class LayerStore {
   }
 
   /**
-   * Debris of a killed service: scratch dirs of unfinished unpacks and loads, and layers no image
-   * took. Only old debris goes: another service instance may share this root and be mid-load.
+   * Debris of a killed service: scratch dirs of unfinished unpacks (`overlay/.tmp-*`) and loads
+   * (`tmp/*`) whose owner process is gone, and layers no image took. Another service instance
+   * may share this root and be mid-load: its scratch names it as their owner, so it is kept.
+   * Layers stored for an image not recorded yet are claimed by their process, and go once it is
+   * gone; unclaimed unused layers (of older versions) only once they are old.
    */
   private async sweep(maxAgeMs = 3_600_000): Promise<void> {
     const old = async (p: string) => {
@@ -48,9 +65,18 @@ export class LayerStore {
         return false;
       }
     };
-    for (const e of await readdir(this.dir)) if (e.startsWith('.tmp-') && (await old(join(this.dir, e)))) await rm(join(this.dir, e), { recursive: true, force: true });
+    const debris = async (p: string, name: string) => {
+      const owner = scratchOwner(name);
+      return owner === undefined ? old(p) : !ownerAlive(owner);
+    };
+    for (const e of await readdir(this.dir)) if (e.startsWith('.tmp-') && (await debris(join(this.dir, e), e))) await rm(join(this.dir, e), { recursive: true, force: true });
     const tmp = join(this.root, 'tmp');
-    for (const e of existsSync(tmp) ? await readdir(tmp) : []) if (await old(join(tmp, e))) await rm(join(tmp, e), { recursive: true, force: true });
+    for (const e of existsSync(tmp) ? await readdir(tmp) : []) if (await debris(join(tmp, e), e)) await rm(join(tmp, e), { recursive: true, force: true });
+    for (const c of this.state.layerClaims()) {
+      if (ownerAlive(c.owner)) continue;
+      if (this.state.layerUsers(c.layer_id) === 0) await this.remove(c.layer_id);
+      else this.state.releaseLayerClaims([c.layer_id]);
+    }
     for (const l of this.state.allLayers()) {
       if (Date.now() - l.created > maxAgeMs && this.state.layerUsers(l.id) === 0) await this.remove(l.id);
     }
@@ -78,7 +104,7 @@ export class LayerStore {
    */
   async put(parent: string | null, input: AsyncIterable<Buffer>, expectDiffId?: string): Promise<LayerRow> {
     await this.init();
-    const tmp = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    const tmp = join(this.dir, scratchName('.tmp-'));
     await mkdir(tmp, { mode: 0o700 });
     await mkdir(join(tmp, 'diff'), { mode: 0o755 });
     try {
@@ -91,6 +117,8 @@ export class LayerStore {
       if (existing) await this.remove(id);
       const linkName = newLinkName();
       await writeFile(join(tmp, 'link'), linkName);
+      // Claimed before it leaves the scratch dir: until an image takes it, it is half-made.
+      this.state.claimLayer(id, ownerToken());
       await rm(join(this.dir, id), { recursive: true, force: true });
       await rename(join(tmp, 'split.gz'), this.splitPath(id));
       await rename(tmp, join(this.dir, id));

@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+// A mount that never returns (a hung filesystem) fails instead of holding up its caller.
+const BOUND = { timeout: 30_000, killSignal: 'SIGKILL' } as const;
 
 export interface OverlayMount {
   /** lowerdir value, top layer first; may be relative to `cwd` (short `l/` links). */
@@ -23,7 +25,7 @@ export async function mountOverlay(m: OverlayMount): Promise<void> {
   const data = opts.join(',');
   if (data.length >= 4096) throw new Error(`overlay mount options too long (${data.length} bytes; the kernel allows one page)`);
   try {
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', data, m.target], { cwd: m.cwd });
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', data, m.target], { cwd: m.cwd, ...BOUND });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`mounting overlay at ${m.target}: ${(err.stderr || err.message).trim()}`);
@@ -32,7 +34,7 @@ export async function mountOverlay(m: OverlayMount): Promise<void> {
 
 export async function unmount(target: string, lazy = false): Promise<void> {
   try {
-    await run('umount', lazy ? ['-l', target] : [target]);
+    await run('umount', lazy ? ['-l', target] : [target], BOUND);
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     if (/not mounted|no mount point/i.test(err.stderr ?? '')) return;

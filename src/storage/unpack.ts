@@ -26,7 +26,7 @@ export class LayerDigestError extends Error {}
 async function mknod(path: string, kind: 'c' | 'b' | 'p', mode: number, major = 0, minor = 0): Promise<void> {
   const args = ['-m', (mode & 0o7777).toString(8), path, kind];
   if (kind !== 'p') args.push(String(major), String(minor));
-  await run('mknod', args);
+  await run('mknod', args, { timeout: 10_000, killSignal: 'SIGKILL' });
 }
 
 async function exists(p: string) {

@@ -4,6 +4,7 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { isUpgraded, qBool } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { DetachScanner, parseDetachKeys } from '../http/detach.js';
+import { requestSignal } from '../http/request-signal.js';
 import { writeChunked } from '../exec/handlers.js';
 
 async function attachWs(ctx: Ctx): Promise<void> {
@@ -56,12 +57,9 @@ async function attachWs(ctx: Ctx): Promise<void> {
       }
     };
     for (const b of early.splice(0)) onMessage(b);
-    ws.on('close', () => {
-      session.close();
-      done();
-    });
+    ws.on('close', done);
     ws.on('error', () => undefined);
-    ctx.engine.onShutdown(() => session.close());
+    requestSignal(ctx, { conn: ws, onAbort: () => session.close() });
   });
 }
 

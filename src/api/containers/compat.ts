@@ -2,26 +2,16 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, sendJson } from '../../server/http.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
-import type { ContainerView, WaitCondition } from '../../engine/containers/service.js';
-import { dockerStatus, filterContainers, statusText, untilMs } from '../../engine/containers/filters.js';
-import type { ContainerConfig, HostConfig } from '../../engine/containers/types.js';
+import type { ContainerConfig, ContainerView, HostConfig, WaitCondition } from '../../engine/containers/types.js';
+import { signalNumber } from '../../lib/signals.js';
+import { isLive } from '../../engine/containers/types.js';
+import { dockerStatus, statusText } from './status.js';
 import { attach, logs } from './streams.js';
+import { requestSignal } from '../http/request-signal.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 const svc = (ctx: Ctx) => ctx.engine.containers;
-
-function imageIdOf(ctx: Ctx, ref: string): string | undefined {
-  try {
-    return ctx.engine.images.resolve(ref).id;
-  } catch {
-    return undefined;
-  }
-}
-
-export function filterDeps(ctx: Ctx) {
-  return { imageId: (r: string) => imageIdOf(ctx, r), lookup: (r: string) => svc(ctx).find(r) };
-}
 
 function command(c: ContainerConfig): string {
   return [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])].join(' ');
@@ -72,7 +62,7 @@ export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number)
   };
 }
 
-export function inspectBody(v: ContainerView, size?: number, lowerDir = '', execIds: string[] = []) {
+export function inspectBody(v: ContainerView, runtime: string, size?: number, lowerDir = '', execIds: string[] = []) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -85,7 +75,7 @@ export function inspectBody(v: ContainerView, size?: number, lowerDir = '', exec
     Args: argv.slice(1),
     State: {
       Status: st,
-      Running: st === 'running' || st === 'paused' || st === 'restarting',
+      Running: isLive(v.state),
       Paused: st === 'paused',
       Restarting: st === 'restarting',
       OOMKilled: v.oomKilled,
@@ -109,7 +99,7 @@ export function inspectBody(v: ContainerView, size?: number, lowerDir = '', exec
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: execIds.length ? execIds : null,
-    HostConfig: hostConfigBody(h),
+    HostConfig: hostConfigBody(h, runtime),
     GraphDriver: {
       Data: { LowerDir: lowerDir, MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
       Name: 'overlay2',
@@ -130,18 +120,20 @@ export function inspectBody(v: ContainerView, size?: number, lowerDir = '', exec
   };
 }
 
-function hostConfigBody(h: HostConfig) {
+function hostConfigBody(h: HostConfig, runtime: string) {
   return {
     ContainerIDFile: '', PortBindings: h.PortBindings ?? {}, VolumeDriver: '', VolumesFrom: null, ConsoleSize: [0, 0],
     Cgroup: '', CgroupnsMode: 'private', GroupAdd: h.GroupAdd ?? null, Links: null,
     PublishAllPorts: false, StorageOpt: null, Isolation: '', BlkioWeight: 0, BlkioWeightDevice: null,
     BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null, BlkioDeviceReadIOps: null, BlkioDeviceWriteIOps: null,
-    CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetMems: '', Devices: null, DeviceCgroupRules: null,
+    CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetMems: '', Devices: null,
     DeviceRequests: null, KernelMemory: 0, KernelMemoryTCP: 0, MemorySwappiness: null, OomKillDisable: false,
     CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0, MaskedPaths: null, ReadonlyPaths: null,
     ...h,
     PidsLimit: h.PidsLimit ?? null,
     Init: h.Init ?? null,
+    DeviceCgroupRules: h.DeviceCgroupRules?.length ? h.DeviceCgroupRules : null,
+    Runtime: runtime,
     Tmpfs: h.Tmpfs ?? undefined,
     Sysctls: h.Sysctls ?? undefined,
     LogConfig: { Type: h.LogConfig?.Type === 'k8s-file' ? 'json-file' : h.LogConfig?.Type ?? 'json-file', Config: h.LogConfig?.Config ?? {} },
@@ -155,15 +147,13 @@ async function list(ctx: Ctx): Promise<void> {
   const limit = qInt(ctx, 'limit', -1)!;
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
-  let out = filterContainers(s.list(), qFilters(ctx), filterDeps(ctx));
-  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
-  if (limit > 0) out = out.slice(0, limit);
+  const out = s.list({ all, limit, filters: qFilters(ctx) });
   sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
 }
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.id);
-  sendJson(ctx, 200, inspectBody(v, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id)));
 }
 
 interface CreateBody extends Partial<ContainerConfig> {
@@ -199,7 +189,13 @@ async function restart(ctx: Ctx): Promise<void> {
 }
 
 async function kill(ctx: Ctx): Promise<void> {
-  await svc(ctx).kill(ctx.params.id, ctx.query.get('signal') ?? undefined);
+  const signal = ctx.query.get('signal') || undefined;
+  const s = svc(ctx);
+  const id = s.get(ctx.params.id).id;
+  await s.kill(ctx.params.id, signal);
+  // dockerd answers a SIGKILL (the default) once the container is dead, within 10 s; other
+  // signals as soon as they are sent (podman's libpod kill never waits).
+  if (signal === undefined || signalNumber(signal) === 9) await s.wait(id, 'not-running', AbortSignal.timeout(10_000)).catch(() => undefined);
   noContent(ctx);
 }
 
@@ -219,22 +215,20 @@ async function wait(ctx: Ctx): Promise<void> {
   const s = svc(ctx);
   const id = ctx.params.id;
   // An auto-removed container may already be gone: its recorded exit still answers.
-  const gone = !s.find(id) ? s.store.removedExit(id) : undefined;
+  const gone = !s.find(id) ? s.removedExit(id) : undefined;
   if (gone !== undefined) return sendJson(ctx, 200, { StatusCode: gone, Error: null });
   const v = s.get(id);
   // dockerd sends the headers first so the client knows the wait is registered before it starts.
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   ctx.res.flushHeaders();
-  const ac = new AbortController();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  const { signal, done } = requestSignal(ctx);
   try {
-    const r = await s.wait(v.id, condition, ac.signal);
+    const r = await s.wait(v.id, condition, signal);
     ctx.res.end(JSON.stringify({ StatusCode: r.exitCode, Error: r.error ? { Message: r.error } : null }) + '\n');
   } catch (e) {
     ctx.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }) + '\n');
   } finally {
-    unhook();
+    done();
   }
 }
 
@@ -257,31 +251,15 @@ async function update(ctx: Ctx): Promise<void> {
   sendJson(ctx, 200, { Warnings: warnings });
 }
 
-export function pruneFilter(f: Record<string, string[]>) {
-  for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw new HttpError(400, `Invalid filter '${k}'`);
-  const until = (f.until ?? []).map(untilMs);
-  return (v: ContainerView) => {
-    const labels = v.parsed.Config.Labels ?? {};
-    const has = (l: string) => {
-      const i = l.indexOf('=');
-      return i < 0 ? l in labels : labels[l.slice(0, i)] === l.slice(i + 1);
-    };
-    if (until.length && !until.every((u) => Date.parse(v.created) < u)) return true;
-    if (f.label?.length && !f.label.every(has)) return true;
-    if (f['label!']?.length && f['label!'].some(has)) return true;
-    return false;
-  };
-}
-
 async function prune(ctx: Ctx): Promise<void> {
-  const r = await svc(ctx).prune(pruneFilter(qFilters(ctx)));
+  const r = await svc(ctx).prune(qFilters(ctx));
   sendJson(ctx, 200, { ContainersDeleted: r.deleted.length ? r.deleted : null, SpaceReclaimed: r.reclaimed });
 }
 
 /** The containers part of `/system/df` (the system handler merges it). */
 export function dfContainers(ctx: Ctx) {
   const s = svc(ctx);
-  return s.list().map((v) => listEntry(v, true, () => s.sizeRw(v)));
+  return s.list({ all: true }).map((v) => listEntry(v, true, () => s.sizeRw(v)));
 }
 
 async function resize(ctx: Ctx): Promise<void> {

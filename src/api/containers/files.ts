@@ -1,21 +1,30 @@
 // Container files and inspection endpoints shared by both layers: archive (GET/HEAD/PUT),
-// export, changes, top, stats, commit. Layer differences are passed in, not branched on deep down.
+// export, changes, top, stats, commit. The engine answers in neutral terms; each layer's
+// differences (ps arguments, stat linkTarget, stats bodies) are shaped here.
 import type { Ctx } from '../../server/http.js';
-import { qBool, qInt, sendJson } from '../../server/http.js';
+import { qBool, qInt, qList, sendJson } from '../../server/http.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
-import { archivePath, exportContainer, putArchive, statPath, type PathStat } from '../../engine/containers/files/archive.js';
-import { containerChanges } from '../../engine/containers/files/changes.js';
-import { top } from '../../engine/containers/top.js';
-import { dockerStats, libpodStats, readStats, statsStream } from '../../engine/containers/stats.js';
-import { commitContainer } from '../../engine/containers/files/commit.js';
 import type { ContainerConfigLike } from '../../engine/images/types.js';
+import type { PathStat, StatsReading } from '../../engine/containers/types.js';
 import { libpodName } from '../images/libpod.js';
 import { EngineError } from '../../engine/errors.js';
+import { dockerStats, libpodStats } from './stats.js';
+import { compatPsArgs, libpodPsArgs } from './top.js';
+import { requestSignal } from '../http/request-signal.js';
 
 const ref = (ctx: Ctx) => ctx.params.id ?? ctx.params.name;
 
-const statHeader = (s: PathStat) => Buffer.from(JSON.stringify(s)).toString('base64');
+/**
+ * X-Docker-Container-Path-Stat. docker leaves linkTarget empty unless the path is a link;
+ * podman's clients copy from linkTarget and expect the resolved path always (a trailing "/." kept).
+ */
+function statHeader(ctx: Ctx, requested: string, s: PathStat): string {
+  let linkTarget = s.linkTarget;
+  if (!linkTarget && ctx.layer === 'libpod') linkTarget = s.path + (/(^|\/)\.$/.test(requested) ? (s.path === '/' ? '.' : '/.') : '');
+  const body = { name: s.name, size: s.size, mode: s.mode, mtime: s.mtime, linkTarget };
+  return Buffer.from(JSON.stringify(body)).toString('base64');
+}
 
 /** Streams an async iterable of chunks as the response body, respecting back-pressure. */
 async function pipeBody(ctx: Ctx, body: AsyncIterable<Buffer>): Promise<void> {
@@ -50,13 +59,13 @@ export async function getArchive(ctx: Ctx): Promise<void> {
   const path = ctx.query.get('path') ?? '';
   if (!path) throw new HttpError(400, 'path is required');
   if (ctx.req.method === 'HEAD') {
-    const st = await ctx.engine.containerFiles.stat(ref(ctx), path, ctx.layer === 'libpod');
-    ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' });
+    const st = await ctx.engine.containerFiles.stat(ref(ctx), path);
+    ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(ctx, path, st), 'Content-Type': 'application/x-tar' });
     ctx.res.end();
     return;
   }
-  const { stat, tar } = await ctx.engine.containerFiles.archive(ref(ctx), path, ctx.layer === 'libpod');
-  ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(stat), 'Content-Type': 'application/x-tar', 'Transfer-Encoding': 'chunked' });
+  const { stat, tar } = await ctx.engine.containerFiles.archive(ref(ctx), path);
+  ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(ctx, path, stat), 'Content-Type': 'application/x-tar', 'Transfer-Encoding': 'chunked' });
   await pipeBody(ctx, tar);
 }
 
@@ -82,17 +91,18 @@ export async function changesHandler(ctx: Ctx): Promise<void> {
 }
 
 export async function topHandler(ctx: Ctx): Promise<void> {
-  const layer = ctx.layer === 'libpod' ? 'libpod' : 'compat';
-  const psArgs = ctx.query.getAll('ps_args').join(layer === 'libpod' ? ',' : ' ') || undefined;
-  const stream = layer === 'libpod' && qBool(ctx, 'stream');
-  if (!stream) return sendJson(ctx, 200, await ctx.engine.containerFiles.top(ref(ctx), psArgs, layer));
+  const libpod = ctx.layer === 'libpod';
+  const joined = ctx.query.getAll('ps_args').join(libpod ? ',' : ' ') || undefined;
+  const psArgs = libpod ? libpodPsArgs(joined) : compatPsArgs(joined);
+  const stream = libpod && qBool(ctx, 'stream');
+  if (!stream) return sendJson(ctx, 200, await ctx.engine.containerFiles.top(ref(ctx), psArgs));
   const delayS = qInt(ctx, 'delay', 5)!;
   ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   let open = true;
   ctx.res.on('close', () => (open = false));
   while (open) {
     try {
-      ctx.res.write(JSON.stringify(await ctx.engine.containerFiles.top(ref(ctx), psArgs, layer)) + '\n');
+      ctx.res.write(JSON.stringify(await ctx.engine.containerFiles.top(ref(ctx), psArgs)) + '\n');
     } catch {
       break;
     }
@@ -106,14 +116,14 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
   const stream = qBool(ctx, 'stream', true);
   const oneShot = qBool(ctx, 'one-shot');
   if (oneShot && stream) throw new HttpError(400, 'cannot have stream=true and one-shot=true');
-  const ac = new AbortController();
-  const gen = ctx.engine.containerFiles.stats(ref(ctx), { intervalMs: 1000, stream, prime: !oneShot, signal: ac.signal });
+  const { signal, done } = requestSignal(ctx);
+  const gen = ctx.engine.containerFiles.stats(ref(ctx), { intervalMs: 1000, stream, prime: !oneShot, signal });
   // The container lookup happens on the first step: a 404 must still be a normal answer.
   let first: Awaited<ReturnType<typeof gen.next>>;
   try {
     first = await gen.next();
   } catch (e) {
-    ac.abort();
+    done();
     throw e;
   }
   if (!stream) {
@@ -122,31 +132,26 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
   }
   ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   ctx.res.flushHeaders();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
   try {
     for (let r = first; !r.done; r = await gen.next()) {
-      if (ac.signal.aborted) break;
+      if (signal.aborted) break;
       ctx.res.write(JSON.stringify(dockerStats(r.value.cur, r.value.pre)) + '\n');
     }
   } finally {
-    unhook();
-    ac.abort();
+    done();
     if (!ctx.res.writableEnded) ctx.res.end();
   }
 }
 
 /** `GET /libpod/containers/stats`: reports of several containers, every `interval` seconds. */
 export async function libpodStatsAll(ctx: Ctx): Promise<void> {
-  const svc = ctx.engine.containers;
   const stream = qBool(ctx, 'stream', true);
   const interval = Math.max(1, qInt(ctx, 'interval', 5)!);
-  const names = ctx.query.getAll('containers').flatMap((c) => c.split(',')).filter(Boolean);
-  const ids = names.length ? names.map((n) => svc.get(n).id) : undefined;
-  const pick = () => (ids ? ids.map((id) => svc.find(id)).filter((v) => v !== undefined) : svc.list().filter((v) => v.state === 'running' || v.state === 'paused'));
-  let prev = new Map<string, ReturnType<typeof readStats>>();
+  const names = qList(ctx, 'containers');
+  const ids = names.length ? names.map((n) => ctx.engine.containers.get(n).id) : undefined;
+  let prev = new Map<string, StatsReading>();
   const report = () => {
-    const cur = pick().map((v) => readStats(v));
+    const cur = ctx.engine.containerFiles.readStats(ids);
     const out = { Error: null, Stats: cur.map((r) => libpodStats(r, prev.get(r.id))) };
     prev = new Map(cur.map((r) => [r.id, r]));
     return out;
@@ -160,8 +165,7 @@ export async function libpodStatsAll(ctx: Ctx): Promise<void> {
     open = false;
     wake?.();
   };
-  ctx.res.on('close', stop);
-  const unhook = ctx.engine.onShutdown(stop);
+  const { done } = requestSignal(ctx, { onAbort: stop });
   try {
     while (open) {
       ctx.res.write(JSON.stringify(report()) + '\n');
@@ -171,7 +175,7 @@ export async function libpodStatsAll(ctx: Ctx): Promise<void> {
       });
     }
   } finally {
-    unhook();
+    done();
     if (!ctx.res.writableEnded) ctx.res.end();
   }
 }

@@ -1,22 +1,21 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, qList, sendJson } from '../../server/http.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
-import type { ContainerView } from '../../engine/containers/service.js';
-import { dockerStatus, filterContainers } from '../../engine/containers/filters.js';
+import type { ContainerView } from '../../engine/containers/types.js';
 import { EngineError } from '../../engine/errors.js';
-import { resolveCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, ALL_CAPS } from '../../oci/caps.js';
-import { parseSignal } from '../../engine/containers/signals.js';
+import { signalNumber } from '../../lib/signals.js';
+import { dockerStatus } from './status.js';
 import { attach, logs } from './streams.js';
-import { filterDeps, pruneFilter } from './compat.js';
+import { requestSignal } from '../http/request-signal.js';
 import { specgenToCreate } from './specgen.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const svc = (ctx: Ctx) => ctx.engine.containers;
 const unix = (t: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
 
-/** podman's state names: exited containers are "exited", never-started ones "created". */
-const podmanState = (s: string) => (s === 'stopping' ? 'stopping' : dockerStatus(s));
+/** podman's state names: exited containers are "exited", never-started ones "created" (or "initialized"). */
+const podmanState = (s: string) => (s === 'stopping' || s === 'initialized' ? s : dockerStatus(s));
 
 function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
   const c = v.parsed.Config;
@@ -52,25 +51,14 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
   };
 }
 
-function caps(v: ContainerView): string[] {
-  const h = v.parsed.HostConfig;
-  if (h.Privileged) return ALL_CAPS;
-  return resolveCaps(v.parsed.flavor === 'podman' ? PODMAN_DEFAULT_CAPS : DOCKER_DEFAULT_CAPS, h.CapAdd ?? [], h.CapDrop ?? []);
-}
-
-function inspectBody(v: ContainerView, runtime: string, size?: number, execIds: string[] = []) {
+function inspectBody(v: ContainerView, runtime: string, effective: string[], size?: number, execIds: string[] = []) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
   const st = podmanState(v.state);
-  let stopSignal = 15;
-  try {
-    stopSignal = parseSignal(c.StopSignal, 'SIGTERM');
-  } catch {
-    /* validated at create */
-  }
-  const effective = caps(v);
+  // Validated at create; podman reports the number.
+  const stopSignal = signalNumber(c.StopSignal || 'SIGTERM') ?? 15;
   return {
     Id: v.id,
     Created: v.created,
@@ -171,6 +159,8 @@ function inspectBody(v: ContainerView, runtime: string, size?: number, execIds: 
       Ulimits: h.Ulimits ?? [],
       PidsLimit: h.PidsLimit ?? 0,
       Init: !!h.Init,
+      // podman names the runtime in OCIRuntime; its HostConfig says only that it is an OCI one.
+      Runtime: 'oci',
     },
   };
 }
@@ -182,17 +172,26 @@ async function list(ctx: Ctx): Promise<void> {
   const limit = qInt(ctx, 'limit', -1)!;
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
-  const f = qFilters(ctx);
-  // podman accepts "stopped" for exited; "last" is libpod's limit spelled as a filter.
-  let out = filterContainers(s.list(), f, filterDeps(ctx));
-  if (!all && limit <= 0) out = out.filter((c) => ['running', 'paused', 'stopping', 'restarting'].includes(c.state));
-  if (limit > 0) out = out.slice(0, limit);
+  const { last, ...filters } = qFilters(ctx);
+  const out = s.list({ all, limit: lastOf(ctx, last) ?? limit, filters });
   sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
+}
+
+/**
+ * podman's `last`: the newest N containers, live or not. A query parameter that overrides
+ * `limit` (podman's first name for it, kept as an alias), also accepted as a filter.
+ */
+function lastOf(ctx: Ctx, filter: string[] | undefined): number | undefined {
+  if (ctx.query.has('last')) return qInt(ctx, 'last', 0);
+  if (!filter?.length) return undefined;
+  const n = Number(filter[filter.length - 1]);
+  if (!Number.isInteger(n)) throw new HttpError(400, `Invalid filter 'last=${filter[filter.length - 1]}'`);
+  return n;
 }
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.name);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id)));
 }
 
 async function exists(ctx: Ctx): Promise<void> {
@@ -209,6 +208,12 @@ async function create(ctx: Ctx): Promise<void> {
 
 async function start(ctx: Ctx): Promise<void> {
   await svc(ctx).start(ctx.params.name);
+  noContent(ctx);
+}
+
+/** podman's init: 204 once created in the runtime, 304 when it already is (or runs). */
+async function init(ctx: Ctx): Promise<void> {
+  await svc(ctx).init(ctx.params.name);
   noContent(ctx);
 }
 
@@ -244,22 +249,20 @@ async function unpause(ctx: Ctx): Promise<void> {
 
 /** libpod answers the bare exit code once any of the requested states is reached. */
 async function wait(ctx: Ctx): Promise<void> {
-  const conds = ctx.query.getAll('condition').flatMap((c) => c.split(',')).filter(Boolean);
+  const conds = qList(ctx, 'condition');
   const known = ['configured', 'created', 'exited', 'healthy', 'initialized', 'paused', 'removing', 'running', 'stopped', 'stopping', 'unhealthy'];
   for (const c of conds) if (!known.includes(c)) throw new HttpError(400, `invalid condition "${c}"`);
   const s = svc(ctx);
   // podman keeps the exit code of auto-removed containers for exactly this call.
-  const removed = !s.find(ctx.params.name) ? s.store.removedExit(ctx.params.name) : undefined;
+  const removed = !s.find(ctx.params.name) ? s.removedExit(ctx.params.name) : undefined;
   if (removed !== undefined) return sendJson(ctx, 200, removed);
   const v = s.get(ctx.params.name);
-  const ac = new AbortController();
-  ctx.res.on('close', () => ac.abort());
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
+  const { signal, done } = requestSignal(ctx);
   try {
-    const code = await s.waitState(v.id, conds, ac.signal);
+    const code = await s.waitState(v.id, conds, signal);
     sendJson(ctx, 200, code);
   } finally {
-    unhook();
+    done();
   }
 }
 
@@ -277,19 +280,7 @@ async function remove(ctx: Ctx): Promise<void> {
 
 /** podman-remote asks after an exit whether the restart policy will bring the container back. */
 async function shouldRestart(ctx: Ctx): Promise<void> {
-  const s = svc(ctx);
-  const v = s.find(ctx.params.name);
-  if (!v) {
-    if (s.store.removedExit(ctx.params.name) !== undefined) return sendJson(ctx, 200, { Value: false });
-    s.get(ctx.params.name);
-    return;
-  }
-  sendJson(ctx, 200, { Value: v.state === 'restarting' || (v.state === 'running' && v.restartCount > 0 && isLiveRestart(v)) });
-}
-
-function isLiveRestart(v: ContainerView): boolean {
-  const p = v.parsed.HostConfig.RestartPolicy.Name;
-  return p === 'always' || p === 'unless-stopped' || p === 'on-failure';
+  sendJson(ctx, 200, { Value: svc(ctx).willRestart(ctx.params.name) });
 }
 
 async function rename(ctx: Ctx): Promise<void> {
@@ -300,10 +291,8 @@ async function rename(ctx: Ctx): Promise<void> {
 }
 
 async function prune(ctx: Ctx): Promise<void> {
-  const s = svc(ctx);
-  const sizes = new Map(s.list().map((v) => [v.id, 0]));
-  const r = await s.prune(pruneFilter(qFilters(ctx)));
-  sendJson(ctx, 200, r.deleted.map((id) => ({ Id: id, Size: sizes.get(id) ?? 0, Err: null })));
+  const r = await svc(ctx).prune(qFilters(ctx));
+  sendJson(ctx, 200, r.deleted.map((id) => ({ Id: id, Size: 0, Err: null })));
 }
 
 export const routes: RouteDef[] = [
@@ -313,6 +302,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/libpod/containers/:name/json', handler: inspect },
   { method: 'GET', path: '/libpod/containers/:name/exists', handler: exists },
   { method: 'POST', path: '/libpod/containers/:name/start', handler: start },
+  { method: 'POST', path: '/libpod/containers/:name/init', handler: init },
   { method: 'POST', path: '/libpod/containers/:name/stop', handler: stop },
   { method: 'POST', path: '/libpod/containers/:name/restart', handler: restart },
   { method: 'POST', path: '/libpod/containers/:name/kill', handler: kill },

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readProfileFile } from '../../oci/seccomp.js';
 import { HttpError } from '../../server/errors.js';
-import type { CreateRequest } from '../../engine/containers/create.js';
-import type { ContainerConfig, HostConfig, RestartPolicy } from '../../engine/containers/types.js';
+import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy } from '../../engine/containers/types.js';
 
 /**
  * libpod's SpecGenerator → the engine's create request. Fields berth implements are mapped;
@@ -95,13 +94,14 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (sg.no_new_privileges) secOpt.push('no-new-privileges');
   if (sg.seccomp_policy && !['default', 'empty'].includes(sg.seccomp_policy as string)) refuse('seccomp_policy', `value "${String(sg.seccomp_policy)}" is not supported`);
   if (sg.seccomp_profile_path) {
-    const p = sg.seccomp_profile_path as string;
+    const p = sg.seccomp_profile_path;
+    if (typeof p !== 'string') refuse('seccomp_profile_path', 'must be a string');
     if (p === 'unconfined') secOpt.push('seccomp=unconfined');
     else {
       try {
-        secOpt.push(`seccomp=${readFileSync(p, 'utf8')}`);
-      } catch {
-        refuse('seccomp_profile_path', `names an unreadable file: ${p}`);
+        secOpt.push(`seccomp=${readProfileFile(p)}`);
+      } catch (e) {
+        refuse('seccomp_profile_path', `is not usable: ${(e as Error).message}`);
       }
     }
   }

@@ -1,8 +1,10 @@
 import type { Ctx } from '../../server/http.js';
 import { hijack, qBool, startStream } from '../../server/http.js';
+import { qTimeNs } from '../http/query.js';
 import { HttpError } from '../../server/errors.js';
-import type { LogLine } from '../../oci/logfile.js';
+import type { LogLine } from '../../engine/containers/types.js';
 import { DetachScanner, parseDetachKeys } from '../http/detach.js';
+import { requestSignal } from '../http/request-signal.js';
 import { detachHttpParser } from '../../server/detach-parser.js';
 
 /** docker's stdcopy header: stream byte, three zero bytes, big-endian payload length. */
@@ -11,16 +13,6 @@ export function frame(stream: 1 | 2, data: Buffer): Buffer {
   h[0] = stream;
   h.writeUInt32BE(data.length, 4);
   return Buffer.concat([h, data]);
-}
-
-/** Docker time parameters: unix seconds with an optional fraction, or RFC 3339; exact in ns. */
-export function timeParamNs(v: string | null, name: string): bigint | undefined {
-  if (v === null || v === '') return undefined;
-  const m = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(v);
-  if (m) return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new HttpError(400, `invalid value for "${name}": ${v}`);
-  return BigInt(ms) * 1_000_000n;
 }
 
 /** `GET .../containers/{id}/logs` for both layers. */
@@ -33,34 +25,30 @@ export async function logs(ctx: Ctx): Promise<void> {
   const tailRaw = ctx.query.get('tail');
   const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? undefined : Number(tailRaw);
   if (tail !== undefined && !Number.isInteger(tail)) throw new HttpError(400, `invalid value for "tail": ${tailRaw}`);
-  const sinceNs = timeParamNs(ctx.query.get('since'), 'since');
-  const untilNs = timeParamNs(ctx.query.get('until'), 'until');
+  const sinceNs = qTimeNs(ctx, 'since');
+  const untilNs = qTimeNs(ctx, 'until');
   // The docker CLI only copies frames to stdout/stderr (stdcopy): fewer, larger frames make
   // `docker logs` several times faster there, and change nothing it prints.
   const mergeFrames = ctx.layer === 'compat' && /^Docker-Client\//.test(String(ctx.req.headers['user-agent'] ?? ''));
-  const ac = new AbortController();
+  const { signal, done } = requestSignal(ctx);
   const svc = ctx.engine.containers;
   const { tty, batches } = svc.logs(ctx.params.id, {
     follow,
     sinceNs: sinceNs && sinceNs > 0n ? sinceNs : undefined,
     untilNs: untilNs && untilNs > 0n ? untilNs : undefined,
     tail: tail !== undefined && tail >= 0 ? tail : undefined,
-    signal: ac.signal,
+    signal,
   });
   const res = startStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-  const onClose = () => ac.abort();
-  ctx.res.on('close', onClose);
-  const unhook = ctx.engine.onShutdown(() => ac.abort());
   try {
     for await (const batch of batches()) {
       const out = encodeLines(batch, { stdout, stderr, timestamps, tty, mergeFrames });
       if (!out.length) continue;
       if (!res.write(out)) await new Promise((r) => res.once('drain', r));
-      if (ac.signal.aborted) break;
+      if (signal.aborted) break;
     }
   } finally {
-    unhook();
-    ctx.res.off('close', onClose);
+    done();
     if (!res.writableEnded) res.end();
   }
 }
@@ -137,6 +125,8 @@ export async function attach(ctx: Ctx): Promise<void> {
   // Docker's escape proxy: the detach sequence ends this attach and leaves the container running.
   const scanner = new DetachScanner(parseDetachKeys(ctx.query.get('detachKeys') ?? undefined));
   let detached = false;
+  // Unhooked once the session ends, or every attach would leave a shutdown hook behind.
+  let release = () => {};
   await new Promise<void>((done) => {
     const end = () => {
       if (!sock.destroyed) sock.end();
@@ -158,12 +148,10 @@ export async function attach(ctx: Ctx): Promise<void> {
       if (rest.length) session.write(rest);
       session.endStdin();
     });
-    sock.on('close', () => {
-      session.close();
-      done();
-    });
+    sock.on('close', done);
     sock.on('error', () => undefined);
     sock.resume();
-    ctx.engine.onShutdown(() => session.close());
+    release = requestSignal(ctx, { conn: sock, onAbort: () => session.close() }).done;
   });
+  release();
 }

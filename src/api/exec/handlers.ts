@@ -5,7 +5,7 @@ import { hijack, isUpgraded, noContent, qInt } from '../../server/http.js';
 import { decodeBody, readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import { EngineError } from '../../engine/errors.js';
-import type { ExecCreateRequest } from '../../engine/exec/types.js';
+import type { ExecCreateRequest, ExecView } from '../../engine/exec/types.js';
 import { frame } from '../containers/streams.js';
 import { DetachScanner, parseDetachKeys } from '../http/detach.js';
 import { detachHttpParser } from '../../server/detach-parser.js';
@@ -30,7 +30,7 @@ export async function startExec(ctx: Ctx): Promise<void> {
   const detach = !!body.Detach;
   // podman sends the terminal size with the start: it becomes the initial console size.
   const size: [number, number] | undefined = body.h && body.w ? [body.h, body.w] : undefined;
-  const run = execs(ctx).start(ctx.params.id, { detach, tty: body.Tty, size });
+  const run = execs(ctx).start(ctx.params.id, { detach, size });
   const cfg = run.config;
   if (detach) {
     await run.started;
@@ -40,7 +40,9 @@ export async function startExec(ctx: Ctx): Promise<void> {
     return;
   }
   const session = run.session!;
-  const tty = run.tty;
+  // dockerd frames the stream by the start request's Tty (absent: multiplexed), whatever the
+  // session's terminal; podman by the session's terminal.
+  const tty = ctx.layer === 'compat' ? body.Tty === true : run.tty;
   detachHttpParser(ctx.req.socket);
   const sock = hijack(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
   const send = (s: 1 | 2, d: Buffer) => {
@@ -148,7 +150,7 @@ export function inspectExec(ctx: Ctx) {
     CanRemove: false,
     ContainerID: e.containerId,
     DetachKeys: c.DetachKeys,
-    ExitCode: e.exitCode === null ? (ctx.layer === 'libpod' ? 0 : null) : e.exitCode,
+    ExitCode: exitCode(ctx, e),
     ID: e.id,
     OpenStderr: c.AttachStderr,
     OpenStdin: c.AttachStdin,
@@ -157,6 +159,17 @@ export function inspectExec(ctx: Ctx) {
     Running: e.running,
     Pid: e.pid,
   };
+}
+
+/**
+ * dockerd records 126 for any process that could not be started (its code, whatever the runtime
+ * said); podman keeps the runtime's verdict (127 not found, 126 not executable). Until the end
+ * docker shows null, podman 0.
+ */
+function exitCode(ctx: Ctx, e: ExecView): number | null {
+  if (e.state === 'failed' && ctx.layer === 'compat') return 126;
+  if (e.exitCode === null) return ctx.layer === 'libpod' ? 0 : null;
+  return e.exitCode;
 }
 
 export async function resizeExec(ctx: Ctx): Promise<void> {

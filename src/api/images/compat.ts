@@ -1,9 +1,9 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { qBool, qFilters, sendJson, startStream } from '../../server/http.js';
+import { qBool, qFilters, qList, sendJson, startStream } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
 import type { ImagesPort } from '../../engine/images/port.js';
-import type { ArchiveFormat, ContainerConfigLike, ImageInfo, ImageSummary, RemoveReport, SaveOptions } from '../../engine/images/types.js';
+import type { ArchiveFormat, ContainerConfigLike, ImageInfo, ImageSummary, LoadReport, RemoveReport, SaveOptions } from '../../engine/images/types.js';
 import { badParameter, notImplemented } from '../../engine/errors.js';
 
 export async function images(ctx: Ctx): Promise<ImagesPort> {
@@ -188,7 +188,17 @@ async function remove(ctx: Ctx): Promise<void> {
 
 async function load(ctx: Ctx): Promise<void> {
   qBool(ctx, 'quiet');
-  const report = await withUpload(ctx, async (body) => (await images(ctx)).load(body));
+  let report: LoadReport;
+  try {
+    report = await withUpload(ctx, async (body) => (await images(ctx)).load(body));
+  } catch (e) {
+    // dockerd answers 200 and reports a failed load in the stream; SDKs look for it there
+    // (docker-py raises ImageLoadError from `error`).
+    const message = e instanceof Error ? e.message : String(e);
+    ctx.log.info('image load failed', { err: message });
+    startStream(ctx).end(JSON.stringify({ errorDetail: { message }, error: message }) + '\r\n');
+    return;
+  }
   const res = startStream(ctx);
   for (const img of report.images) {
     for (const r of img.replaced) {
@@ -227,7 +237,7 @@ async function getOne(ctx: Ctx): Promise<void> {
 }
 
 async function getMany(ctx: Ctx): Promise<void> {
-  await saveNames(ctx, ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean));
+  await saveNames(ctx, qList(ctx, 'names'));
 }
 
 /** `platform=linux/amd64[/v8]` as import accepts it. */

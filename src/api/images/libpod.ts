@@ -1,5 +1,5 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qList, sendJson } from '../../server/http.js';
 import { EngineError, badParameter } from '../../engine/errors.js';
 import type { ImagesPort } from '../../engine/images/port.js';
 import type { ArchiveFormat, ImageInfo, ImageSummary } from '../../engine/images/types.js';
@@ -161,7 +161,7 @@ async function removeMany(ctx: Ctx): Promise<void> {
   const svc = await svcOf(ctx);
   const force = qBool(ctx, 'force');
   const ignore = qBool(ctx, 'ignore');
-  let names = ctx.query.getAll('images').flatMap((n) => n.split(',')).filter(Boolean);
+  let names = qList(ctx, 'images');
   if (qBool(ctx, 'all')) names = svc.list().map((i) => i.id);
   const report: RemoveReport = { Deleted: [], Untagged: [], Errors: [], ExitCode: 0 };
   for (const n of names) {
@@ -198,7 +198,7 @@ async function exportImages(ctx: Ctx, names: string[]): Promise<void> {
 }
 
 async function exportMany(ctx: Ctx): Promise<void> {
-  await exportImages(ctx, ctx.query.getAll('references').flatMap((n) => n.split(',')).filter(Boolean));
+  await exportImages(ctx, qList(ctx, 'references'));
 }
 
 async function getOne(ctx: Ctx): Promise<void> {

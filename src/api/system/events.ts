@@ -1,5 +1,7 @@
 import type { Ctx } from '../../server/http.js';
-import { qBool, qFilters, qTimeNs, startStream } from '../../server/http.js';
+import { qBool, qFilters, startStream } from '../../server/http.js';
+import { qTimeNs } from '../http/query.js';
+import { requestSignal } from '../http/request-signal.js';
 import type { EngineEvent } from '../../engine/events/types.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
@@ -13,15 +15,19 @@ export function familiarImageEvent(e: EngineEvent): EngineEvent {
 }
 
 /**
- * `/events` for both layers: past events from `since`, then live ones until `until` (or, for
- * libpod's `stream=false`, only what has happened). The stream stays open while the client
- * listens, which keeps the idle timer from firing.
+ * `/events` for both layers: past events from `since`, then live ones until `until`. With
+ * podman's `stream=false` (on the compat path too, as podman serves it) only what has happened
+ * — every event kept, or those from `since` — and the response ends. The stream stays open while
+ * the client listens, which keeps the idle timer from firing.
  */
 export async function events(ctx: Ctx): Promise<void> {
   const filters = qFilters(ctx);
-  const sinceNs = qTimeNs(ctx, 'since');
-  const untilNs = qTimeNs(ctx, 'until');
-  const stream = ctx.layer === 'libpod' ? qBool(ctx, 'stream', true) : true;
+  const since = qTimeNs(ctx, 'since');
+  const until = qTimeNs(ctx, 'until');
+  // Event times are plain numbers of ns: a double orders them well enough.
+  const sinceNs = since === undefined ? undefined : Number(since);
+  const untilNs = until === undefined ? undefined : Number(until);
+  const stream = qBool(ctx, 'stream', true);
   if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) {
     throw new HttpError(400, '"until" must not be before "since"');
   }
@@ -35,7 +41,7 @@ export async function events(ctx: Ctx): Promise<void> {
     if (bus.matches(e, filters)) res.write(JSON.stringify(e) + '\n');
   };
 
-  const backlog = sinceNs !== undefined ? bus.past(sinceNs, untilNs) : [];
+  const backlog = sinceNs !== undefined || !stream ? bus.past(sinceNs ?? 0, untilNs) : [];
   for (const e of backlog) send(e);
   const lastSeen = backlog.length ? backlog[backlog.length - 1].timeNano : -1;
 
@@ -46,7 +52,7 @@ export async function events(ctx: Ctx): Promise<void> {
   await new Promise<void>((done) => {
     const stop = () => {
       off();
-      unhook();
+      release();
       if (timer) clearTimeout(timer);
       if (!res.writableEnded) res.end();
       done();
@@ -57,7 +63,6 @@ export async function events(ctx: Ctx): Promise<void> {
       send(e);
     });
     const timer = untilNs !== undefined ? setTimeout(stop, Math.max(0, (untilNs - nowNs) / 1e6)) : undefined;
-    ctx.res.on('close', stop);
-    const unhook = ctx.engine.onShutdown(stop);
+    const { done: release } = requestSignal(ctx, { onAbort: stop });
   });
 }

@@ -1,16 +1,11 @@
 import { CONMON_STDERR, type AttachConn, type StreamId } from '../../oci/attach.js';
-
-export interface AttachOptions {
-  stdin: boolean;
-  stdout: boolean;
-  stderr: boolean;
-}
+import type { AttachOptions, AttachStream } from './types.js';
 
 /**
  * One client's view of a container's stdio. It may exist before the container runs (docker run
  * attaches first); `connect` hands it conmon's socket once the container is created.
  */
-export class AttachSession {
+export class AttachSession implements AttachStream {
   private conn: AttachConn | undefined;
   private outCbs: ((s: 1 | 2, d: Buffer) => void)[] = [];
   private endCbs: ((err?: string) => void)[] = [];

@@ -1,7 +1,8 @@
 // A container's cgroups, found from its init process (/proc/PID/cgroup) and the host's cgroup
 // mounts, and read for stats: cgroup v1 (per-controller hierarchies, the hybrid layout of these
-// machines) and v2 (one unified hierarchy). Only file reads, nothing spawned.
-import { existsSync, readFileSync } from 'node:fs';
+// machines) and v2 (one unified hierarchy). Only file reads (and rmdir of an empty cgroup),
+// nothing spawned.
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface CgMount {
@@ -31,6 +32,24 @@ function cgroupMounts(): CgMount[] {
     /* not Linux */
   }
   return (mountsCache = out);
+}
+
+/**
+ * Removes a container's cgroup (a path as runc's cgroupsPath) from every hierarchy, when it is
+ * empty: what a runtime killed during its create leaves behind. The kernel refuses a cgroup
+ * that still holds a process, so a live container's cgroup is never touched.
+ */
+export function removeCgroup(cgroupsPath: string): void {
+  // runc puts an absolute cgroupsPath right under each mount point, whatever the mount's root.
+  const rel = join('/', cgroupsPath);
+  if (rel === '/') return;
+  for (const m of cgroupMounts()) {
+    try {
+      rmdirSync(join(m.point, rel));
+    } catch {
+      /* not there, or not empty */
+    }
+  }
 }
 
 /** Directories of one process's cgroups: `v2` is the unified one; `v1` by controller name. */

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { validateCgroupParent, validateCpuset } from './cgroup-settings.js';
 import { mountsOf } from './mounts.js';
+import { clip, quote } from '../../lib/clip.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
+import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
+import { verifyResources } from './resources.js';
+import { systemPaths } from './runspec.js';
+import { MASKED, READONLY } from '../../oci/spec.js';
+import { checkProfileText } from '../../oci/seccomp.js';
 import { parseSignal } from './signals.js';
 import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, ResolvedImage, RestartPolicy } from './types.js';
 
@@ -18,7 +25,7 @@ export interface CreateRequest {
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 export function validateName(name: string): string {
-  if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${clip(name)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   return name.replace(/^\//, '');
 }
 
@@ -38,7 +45,7 @@ export const newId = (): string => randomBytes(32).toString('hex');
 export function validateRestartPolicy(p: Partial<RestartPolicy> | undefined, autoRemove: boolean): RestartPolicy {
   const name = (p?.Name ?? '') as string;
   const max = p?.MaximumRetryCount ?? 0;
-  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(name)) throw badParameter(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(name)) throw badParameter(`invalid restart policy: unknown policy '${clip(name)}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
   if (max < 0) throw badParameter('invalid restart policy: maximum retry count cannot be negative');
   if (max > 0 && name !== 'on-failure') throw badParameter(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   if (autoRemove && name !== '' && name !== 'no') throw badParameter(`conflicting options: cannot specify both --restart and --rm`);
@@ -50,12 +57,14 @@ const MIN_MEMORY = 6 * 1024 * 1024;
 export function validateResources(h: Partial<HostConfig>): void {
   for (const k of ['Memory', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'ShmSize'] as const) {
     const v = h[k];
-    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw badParameter(`invalid ${k}: ${String(v)}`);
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw badParameter(`invalid ${k}: ${quote(v)}`);
   }
   if (h.Memory && h.Memory > 0 && h.Memory < MIN_MEMORY) throw badParameter('Minimum memory limit allowed is 6MB');
   if (h.MemorySwap !== undefined && h.MemorySwap > 0 && h.Memory && h.MemorySwap < h.Memory) throw badParameter('Minimum memoryswap limit should be larger than memory limit, see usage');
   if (h.NanoCpus && h.NanoCpus > 0 && (h.CpuQuota || h.CpuPeriod)) throw badParameter('Conflicting options: Nano CPUs and CPU Period cannot both be set');
   if (h.NanoCpus && h.NanoCpus > 0 && h.NanoCpus < 1e7) throw badParameter('Range of CPUs is from 0.01 to the number of CPUs available on the system');
+  validateCpuset(h.CpusetCpus);
+  validateCgroupParent(h.CgroupParent);
 }
 
 /** Networks this build can give a container; bridge networks arrive with the network issue. */
@@ -70,16 +79,23 @@ export function networkMode(mode: string | undefined): { mode: string; warning?:
   }
   if (m.startsWith('container:') && m.length > 'container:'.length) return { mode: m };
   if (m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
-    throw badParameter(`network mode "${m}" is not supported yet: use "none" or "host"`);
+    throw badParameter(`network mode "${clip(m)}" is not supported yet: use "none" or "host"`);
   }
-  throw notFound(`network ${m} not found`);
+  throw notFound(`network ${clip(m)} not found`);
 }
 
 function checkSecurityOpt(opts: string[]): void {
   for (const o of opts) {
     const [k, v = ''] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.split(':');
-    if (!['seccomp', 'no-new-privileges', 'apparmor', 'label', 'mask', 'unmask', 'systempaths'].includes(k)) throw badParameter(`invalid --security-opt: ${o}`);
-    if (k === 'seccomp' && v !== 'unconfined' && v !== 'default' && !v.trim().startsWith('{')) throw badParameter(`invalid seccomp profile: ${v.slice(0, 60)}`);
+    if (!['seccomp', 'no-new-privileges', 'apparmor', 'label', 'mask', 'unmask', 'systempaths'].includes(k)) throw badParameter(`invalid --security-opt: ${clip(o)}`);
+    // A profile's text is never quoted back: it may have come from any host file.
+    if (k === 'seccomp' && v !== 'unconfined' && v !== 'default') {
+      try {
+        checkProfileText(v);
+      } catch (e) {
+        throw badParameter((e as Error).message);
+      }
+    }
   }
 }
 
@@ -103,6 +119,13 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   h.RestartPolicy = validateRestartPolicy(req.hostConfig?.RestartPolicy, h.AutoRemove);
   if (h.RestartPolicy.Name === '') h.RestartPolicy.Name = 'no';
   validateResources(h);
+  warnings.push(...verifyResources(h, false, h.CgroupParent));
+  // dockerd's default, shown by inspect: swap as much again as the memory.
+  if (h.Memory > 0 && !h.MemorySwap) h.MemorySwap = h.Memory * 2;
+  deviceCgroupRules(h.DeviceCgroupRules);
+  // Devices are looked up again at each start; a missing one is the client's mistake now.
+  deviceMappings(h.Devices);
+  blockIOLimits(h);
   const net = networkMode(h.NetworkMode);
   h.NetworkMode = net.mode;
   if (net.warning) warnings.push(net.warning);
@@ -111,28 +134,34 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   else if (published) throw badParameter('publishing ports needs bridge networking, which this berth build does not have yet (use --network host)');
   resolveCapsChecked(h.CapAdd ?? [], h.CapDrop ?? []);
   checkSecurityOpt(h.SecurityOpt ?? []);
+  // dockerd records the effective lists at create (inspect shows them); privileged has none.
+  if (req.flavor === 'docker' && !h.Privileged) {
+    const p = systemPaths(h.MaskedPaths, h.ReadonlyPaths, h.SecurityOpt ?? []);
+    h.MaskedPaths = p.masked ?? [...MASKED];
+    h.ReadonlyPaths = p.readonly ?? [...READONLY];
+  }
   const mounts = mountsOf(h);
   if (c.StopSignal) parseSignal(c.StopSignal);
   for (const u of h.Ulimits ?? []) {
-    if (!u.Name || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw badParameter(`invalid ulimit: ${JSON.stringify(u)}`);
-    if (u.Soft > u.Hard) throw badParameter(`invalid ulimit: soft limit ${u.Soft} is greater than hard limit ${u.Hard} for "${u.Name}"`);
+    if (!u.Name || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw badParameter(`invalid ulimit: ${quote(u)}`);
+    if (u.Soft > u.Hard) throw badParameter(`invalid ulimit: soft limit ${u.Soft} is greater than hard limit ${u.Hard} for "${clip(u.Name)}"`);
   }
   if (h.NetworkMode === 'host' && h.Sysctls) {
     const net = Object.keys(h.Sysctls).filter((k) => k.startsWith('net.'));
     // podman clients send containers.conf's default net sysctls; they do not apply to the host's network.
-    if (net.length && req.flavor === 'docker') throw badParameter(`sysctl "${net[0]}" is not allowed in the host network namespace`);
+    if (net.length && req.flavor === 'docker') throw badParameter(`sysctl "${clip(net[0])}" is not allowed in the host network namespace`);
     for (const k of net) delete h.Sysctls[k];
   }
   if (h.IpcMode === '') h.IpcMode = 'private';
-  if (h.IpcMode !== 'private' && h.IpcMode !== 'host' && h.IpcMode !== 'shareable') throw badParameter(`ipc mode "${h.IpcMode}" is not supported`);
-  if (h.PidMode && h.PidMode !== 'host') throw badParameter(`pid mode "${h.PidMode}" is not supported`);
-  if (h.UTSMode && h.UTSMode !== 'host') throw badParameter(`uts mode "${h.UTSMode}" is not supported`);
+  if (h.IpcMode !== 'private' && h.IpcMode !== 'host' && h.IpcMode !== 'shareable') throw badParameter(`ipc mode "${quote(h.IpcMode)}" is not supported`);
+  if (h.PidMode && h.PidMode !== 'host') throw badParameter(`pid mode "${quote(h.PidMode)}" is not supported`);
+  if (h.UTSMode && h.UTSMode !== 'host') throw badParameter(`uts mode "${quote(h.UTSMode)}" is not supported`);
   const logType = h.LogConfig?.Type || 'k8s-file';
-  if (logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'none') throw badParameter(`log driver "${logType}" is not supported (k8s-file only)`);
+  checkLogDriver(logType);
   h.LogConfig = { Type: logType === 'none' ? 'none' : 'k8s-file', Config: h.LogConfig?.Config ?? {} };
-  for (const k of Object.keys(h.LogConfig.Config)) if (!['max-size', 'max-file', 'path', 'tag'].includes(k)) throw badParameter(`unknown log opt '${k}' for k8s-file log driver`);
+  for (const k of Object.keys(h.LogConfig.Config)) if (!['max-size', 'max-file', 'path', 'tag'].includes(k)) throw badParameter(`unknown log opt '${clip(k)}' for ${logType} log driver`);
   const maxSize = h.LogConfig.Config['max-size'];
-  if (maxSize && !/^\d+(\.\d+)?\s*[kmgKMG]?[bB]?$/.test(maxSize.trim())) throw badParameter(`invalid log max-size: ${maxSize}`);
+  if (maxSize && !/^\d+(\.\d+)?\s*[kmgKMG]?[bB]?$/.test(maxSize.trim())) throw badParameter(`invalid log max-size: ${quote(maxSize)}`);
 
   const ic = image.config;
   const envMap = new Map<string, string>();
@@ -171,6 +200,16 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '', mounts };
   if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;
   return { spec, warnings };
+}
+
+// The drivers dockerd and podman register; berth writes k8s-file (json-file is shown as such).
+const KNOWN_LOG_DRIVERS = new Set(['json-file', 'k8s-file', 'none', 'journald', 'passthrough', 'local', 'syslog', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries']);
+
+function checkLogDriver(name: string): void {
+  if (name === 'json-file' || name === 'k8s-file' || name === 'none') return;
+  // dockerd's words for a driver it does not know: clients match on them.
+  if (!KNOWN_LOG_DRIVERS.has(name)) throw badParameter(`logger: no log driver named '${name.slice(0, 100)}' is registered`);
+  throw badParameter(`log driver "${name}" is not supported (k8s-file only)`);
 }
 
 function resolveCapsChecked(add: string[], drop: string[]): void {

@@ -1,12 +1,15 @@
-import { badParameter } from '../errors.js';
-import type { ContainerView } from './service.js';
+// Which containers a list or a prune selects: docker's and podman's filters, `all` and `limit`.
+import { clip } from '../../lib/clip.js';
+import { badParameter, EngineError } from '../errors.js';
+import type { ContainerView, ListOptions } from './types.js';
+import { isLive } from './util.js';
 import { containerMounts } from './mounts.js';
+import { untilMs } from '../../lib/time.js';
 
-/** Docker's names for our states ('stopping' is still running to clients). */
-export function dockerStatus(state: string): string {
+/** The state the status filter matches: 'stopping' still runs to clients, 'starting' is not running yet. */
+function filterState(state: string): string {
   if (state === 'stopping') return 'running';
-  // Docker has no transient start state; the container is not running yet.
-  if (state === 'starting') return 'created';
+  if (state === 'starting' || state === 'initialized') return 'created';
   return state;
 }
 
@@ -26,13 +29,13 @@ function labelMatch(labels: Record<string, string>, f: string): boolean {
 
 /** Applies docker's `filters` to containers listed newest first. */
 export function filterContainers(list: ContainerView[], f: Record<string, string[]>, deps: FilterDeps): ContainerView[] {
-  for (const k of Object.keys(f)) if (!KEYS.has(k)) throw badParameter(`Invalid filter '${k}'`);
-  for (const s of f.status ?? []) if (!STATUSES.has(s)) throw badParameter(`Invalid filter 'status=${s}'`);
-  for (const e of f.exited ?? []) if (!/^-?\d+$/.test(e)) throw badParameter(`Invalid filter 'exited=${e}'`);
+  for (const k of Object.keys(f)) if (!KEYS.has(k)) throw badParameter(`Invalid filter '${clip(k)}'`);
+  for (const s of f.status ?? []) if (!STATUSES.has(s)) throw badParameter(`Invalid filter 'status=${clip(s)}'`);
+  for (const e of f.exited ?? []) if (!/^-?\d+$/.test(e)) throw badParameter(`Invalid filter 'exited=${clip(e)}'`);
   const seqOf = (key: string) =>
     (f[key] ?? []).map((ref) => {
       const c = deps.lookup(ref);
-      if (!c) throw badParameter(`No such container: ${ref}`);
+      if (!c) throw badParameter(`No such container: ${clip(ref)}`);
       return c.seq;
     });
   const before = seqOf('before');
@@ -44,7 +47,7 @@ export function filterContainers(list: ContainerView[], f: Record<string, string
     const labels = c.parsed.Config.Labels ?? {};
     if (f.label?.length && !f.label.every((l) => labelMatch(labels, l))) return false;
     if (f['label!']?.length && f['label!'].some((l) => labelMatch(labels, l))) return false;
-    const st = dockerStatus(c.state);
+    const st = filterState(c.state);
     if (f.status?.length && !f.status.some((s) => s === st || (s === 'stopped' && st === 'exited') || (s === 'configured' && st === 'created'))) return false;
     if (f.exited?.length && (st !== 'exited' || !f.exited.some((e) => Number(e) === c.exitCode))) return false;
     if (ancestors.length && !ancestors.some((a) => (a.id && a.id === c.imageId) || a.ref === c.image || c.imageId.startsWith(a.ref.replace(/^sha256:/, '')))) return false;
@@ -77,49 +80,26 @@ function matchName(name: string, pattern: string): boolean {
   }
 }
 
-export function untilMs(u: string): number {
-  if (/^\d+(\.\d+)?$/.test(u)) return Number(u) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(u);
-  if (d) return Date.now() - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 's' | 'm' | 'h'];
-  const ms = Date.parse(u);
-  if (Number.isNaN(ms)) throw badParameter(`invalid until filter: ${u}`);
-  return ms;
+/** A list: the filters, then only live containers unless `all` or a `limit` asks for more. */
+export function selectContainers(list: ContainerView[], o: ListOptions, deps: FilterDeps): ContainerView[] {
+  const limit = o.limit ?? -1;
+  let out = filterContainers(list, o.filters ?? {}, deps);
+  if (!o.all && limit <= 0) out = out.filter((c) => isLive(c.state));
+  if (limit > 0) out = out.slice(0, limit);
+  return out;
 }
 
-/** docker's units.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
-  if (h < 24 * 30 * 3) return `${Math.floor(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
-  return `${Math.floor(h / 24 / 365)} years`;
-}
+const PRUNE_KEYS = new Set(['until', 'label', 'label!']);
 
-/** The `Status` column of `docker ps`. */
-export function statusText(c: ContainerView, now = Date.now()): string {
-  const st = dockerStatus(c.state);
-  const since = (t: string) => humanDuration(now - Date.parse(t));
-  switch (st) {
-    case 'running':
-      return `Up ${since(c.startedAt)}`;
-    case 'paused':
-      return `Up ${since(c.startedAt)} (Paused)`;
-    case 'restarting':
-      return `Restarting (${c.exitCode}) ${since(c.finishedAt)} ago`;
-    case 'exited':
-      return c.finishedAt ? `Exited (${c.exitCode}) ${since(c.finishedAt)} ago` : 'Created';
-    case 'removing':
-      return 'Removal In Progress';
-    default:
-      return 'Created';
-  }
+/** Prune's filters as a predicate: true for a (stopped) container the prune removes. */
+export function pruneSelector(f: Record<string, string[]>): (v: ContainerView) => boolean {
+  for (const k of Object.keys(f)) if (!PRUNE_KEYS.has(k)) throw new EngineError('bad-parameter', `Invalid filter '${clip(k)}'`, `Invalid filter '${clip(k)}'`);
+  const until = (f.until ?? []).map(untilMs);
+  return (v) => {
+    const labels = v.parsed.Config.Labels ?? {};
+    if (until.length && !until.every((u) => Date.parse(v.created) < u)) return false;
+    if (f.label?.length && !f.label.every((l) => labelMatch(labels, l))) return false;
+    if (f['label!']?.length && f['label!'].some((l) => labelMatch(labels, l))) return false;
+    return true;
+  };
 }

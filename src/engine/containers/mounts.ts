@@ -3,6 +3,7 @@
 // `MountSpec`s stored with the container. The OCI spec, archive and cp, changes, filters and
 // inspect read these, never the request strings.
 import { isAbsolute, posix } from 'node:path';
+import { clip } from '../../lib/clip.js';
 import { badParameter } from '../errors.js';
 import type { HostConfig, MountSpec, Propagation } from './types.js';
 
@@ -12,8 +13,17 @@ const PROPAGATIONS = new Set<Propagation>(['private', 'rprivate', 'shared', 'rsh
 // Docker Desktop's consistency flags: accepted and meaningless on Linux, as in dockerd.
 const CONSISTENCY = new Set(['consistent', 'cached', 'delegated']);
 
+/** Linux's PATH_MAX and NAME_MAX: a longer path can never be mounted. */
+const PATH_MAX = 4095;
+const NAME_MAX = 255;
+
+function checkPathLength(p: string, what: string): void {
+  if (Buffer.byteLength(p) > PATH_MAX || p.split('/').some((n) => Buffer.byteLength(n) > NAME_MAX)) throw badParameter(`invalid ${what}: path too long`);
+}
+
 function cleanDest(dst: string, what: string): string {
   if (!dst || !isAbsolute(dst)) throw badParameter(`invalid ${what}: mount path must be absolute`);
+  checkPathLength(dst, what);
   const d = posix.normalize(dst).replace(/(.)\/+$/, '$1');
   if (d === '/') throw badParameter(`invalid ${what}: destination can't be '/'`);
   return d;
@@ -27,6 +37,7 @@ export function parseBind(spec: string): MountSpec {
   if (parts.length < 2 || parts.length > 3) throw badParameter(`invalid ${what}`);
   const [src, dst, mode = ''] = parts;
   if (!isAbsolute(src)) throw badParameter(`named volumes are not supported yet: '${spec.slice(0, 200)}' (use a host path)`);
+  checkPathLength(src, what);
   const m: MountSpec = { type: 'bind', source: src, destination: cleanDest(dst, what), readOnly: false, options: [], origin: 'binds', mode };
   let rw: string | undefined;
   for (const o of mode === '' ? [] : mode.split(',')) {
@@ -57,6 +68,7 @@ export function parseMountEntry(e: MountsEntry): MountSpec {
   const readOnly = e.ReadOnly === true;
   if (e.Type === 'bind') {
     if (typeof e.Source !== 'string' || !isAbsolute(e.Source)) throw badParameter(`invalid mount config for type "bind": source must be an absolute path`);
+    checkPathLength(e.Source, `mount config for type "bind"`);
     const prop = e.BindOptions?.Propagation;
     if (prop !== undefined && prop !== '' && !PROPAGATIONS.has(prop as Propagation)) throw badParameter(`invalid mount config for type "bind": unknown propagation '${String(prop).slice(0, 40)}'`);
     return { type: 'bind', source: e.Source, destination, readOnly, options: [], origin: 'mounts', ...(prop ? { propagation: prop as Propagation } : {}) };
@@ -73,11 +85,27 @@ export function parseMountEntry(e: MountsEntry): MountSpec {
   throw badParameter(`mount type "${String(e.Type).slice(0, 40)}" is not supported yet (bind and tmpfs are)`);
 }
 
+// What tmpfs and the mount call take (flags, and data options with short values): anything else
+// would only fail in the runtime, which quotes it back whole.
+const TMPFS_FLAGS = new Set([
+  'ro', 'rw', 'exec', 'noexec', 'suid', 'nosuid', 'dev', 'nodev', 'sync', 'async', 'dirsync', 'mand', 'nomand',
+  'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'norelatime', 'strictatime', 'nostrictatime',
+  'tmpcopyup', 'notmpcopyup', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable',
+]);
+const TMPFS_KEYS = new Set(['size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol', 'huge']);
+
+function checkTmpfsOption(o: string, dest: string): void {
+  const eq = o.indexOf('=');
+  const ok = eq < 0 ? TMPFS_FLAGS.has(o) : TMPFS_KEYS.has(o.slice(0, eq)) && /^[A-Za-z0-9:.%-]{1,64}$/.test(o.slice(eq + 1));
+  if (!ok) throw badParameter(`invalid tmpfs option ${clip(o, 64)} for ${clip(dest)}`);
+}
+
 /** One `Tmpfs` entry: destination → mount options (`size=64m,mode=1777,ro`...). */
 export function parseTmpfs(dest: string, opts: unknown): MountSpec {
-  if (typeof opts !== 'string') throw badParameter(`invalid tmpfs options for ${dest.slice(0, 200)}: expected a string`);
+  if (typeof opts !== 'string') throw badParameter(`invalid tmpfs options for ${clip(dest)}: expected a string`);
   const options = opts === '' ? [] : opts.split(',');
-  return { type: 'tmpfs', source: '', destination: cleanDest(dest, `tmpfs mount '${dest.slice(0, 200)}'`), readOnly: options.includes('ro'), options, origin: 'tmpfs' };
+  for (const o of options) checkTmpfsOption(o, dest);
+  return { type: 'tmpfs', source: '', destination: cleanDest(dest, `tmpfs mount '${clip(dest)}'`), readOnly: options.includes('ro'), options, origin: 'tmpfs' };
 }
 
 /** Every mount a HostConfig asks for, validated; two mounts on one path are refused as docker does. */
@@ -92,7 +120,7 @@ export function mountsOf(h: Pick<HostConfig, 'Binds' | 'Mounts' | 'Tmpfs'>): Mou
   ];
   const seen = new Set<string>();
   for (const m of all) {
-    if (seen.has(m.destination)) throw badParameter(`Duplicate mount point: ${m.destination}`);
+    if (seen.has(m.destination)) throw badParameter(`Duplicate mount point: ${clip(m.destination)}`);
     seen.add(m.destination);
   }
   return all;

@@ -1,4 +1,57 @@
-import type { ContainerService } from './service.js';
+import type {
+  AttachOptions, AttachStream, ContainerLogs, ContainerView, CreateRequest, HostConfig, ListOptions, LogsOptions, PruneResult, WaitCondition,
+} from './types.js';
 
-/** What the API layers may ask of containers. */
-export type ContainersPort = ContainerService;
+/**
+ * What the API layers may ask of containers. A `ref` is an ID, a unique ID prefix or a name;
+ * an unknown one is a not-found EngineError.
+ */
+export interface ContainersPort {
+  // ---- lookups
+  find(ref: string): ContainerView | undefined;
+  get(ref: string): ContainerView;
+  /** Newest first, through docker's/podman's filters; only live containers unless `all` or a `limit`. */
+  list(o: ListOptions): ContainerView[];
+  /** The exit code recorded for an auto-removed container (by ID or name), if any. */
+  removedExit(ref: string): number | undefined;
+  /** Whether the restart policy brings the container back after its exit. */
+  willRestart(ref: string): boolean;
+  /** The capabilities its process is given. */
+  effectiveCaps(v: ContainerView): string[];
+  /** overlay's lowerdir, absolute paths ('' when unknown). */
+  lowerDir(v: ContainerView): Promise<string>;
+  /** Bytes in the writable layer. */
+  sizeRw(v: ContainerView): number;
+  /** The OCI runtime's name (runc, crun). */
+  readonly runtimeName: string;
+
+  // ---- records
+  create(req: CreateRequest): Promise<{ id: string; warnings: string[] }>;
+  rename(ref: string, newName: string): void;
+  /** Resource limits and restart policy; resolves with warnings. */
+  update(ref: string, u: Partial<HostConfig>): Promise<string[]>;
+  /** Resolves with the removed container's ID. */
+  remove(ref: string, opts?: { force?: boolean }): Promise<string>;
+  /** Removes stopped containers the filters (until, label, label!) select. */
+  prune(filters?: Record<string, string[]>): Promise<PruneResult>;
+
+  // ---- lifecycle (signals as docker spells them: "SIGTERM", "TERM", "15")
+  start(ref: string): Promise<void>;
+  /** Everything a start does up to the runtime's create; the process waits for `start` (podman's init). */
+  init(ref: string): Promise<void>;
+  stop(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
+  restart(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
+  kill(ref: string, signal?: string): Promise<void>;
+  pause(ref: string): Promise<void>;
+  unpause(ref: string): Promise<void>;
+
+  // ---- waits
+  wait(ref: string, condition?: WaitCondition, signal?: AbortSignal): Promise<{ exitCode: number; error?: string }>;
+  /** Until the container is in one of podman's state names; resolves with the exit code. */
+  waitState(ref: string, conditions: string[], signal?: AbortSignal): Promise<number>;
+
+  // ---- stdio
+  logs(ref: string, o: LogsOptions): ContainerLogs;
+  attach(ref: string, o: AttachOptions): Promise<AttachStream>;
+  resize(ref: string, height: number, width: number): void;
+}

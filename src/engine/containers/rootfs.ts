@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoragePaths } from '../../config/paths.js';
+import { privateDir } from '../../lib/private-fs.js';
 import { mountOverlay } from '../../storage/overlay.js';
 
 /** Where one container's files live: persistent data under root, mounts and bundle under runRoot. */
@@ -40,7 +41,7 @@ export const runtimeStateDir = (p: StoragePaths) => join(p.runRoot, 'runtime');
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, _o, stderr) => {
+    execFile(cmd, args, { timeout: 30_000, killSignal: 'SIGKILL' }, (err, _o, stderr) => {
       if (err) reject(new Error(String(stderr).trim() || err.message));
       else resolve();
     });
@@ -74,6 +75,10 @@ export function isMounted(path: string): boolean {
 
 /** Mounts the container's overlay root (idempotent: a mounted root is reused). */
 export async function mountRootfs(d: ContainerDirs, lower: { cwd?: string; lower: string }): Promise<void> {
+  // The container's own dirs are private; upper keeps the default mode: it is the root dir the
+  // container's processes see.
+  privateDir(d.base);
+  privateDir(d.run);
   mkdirSync(d.upper, { recursive: true });
   mkdirSync(d.work, { recursive: true });
   mkdirSync(d.merged, { recursive: true });
@@ -119,7 +124,7 @@ function hostResolv(): string {
 
 /** Writes hosts, hostname and resolv.conf into userdata; they are bind-mounted at start. */
 export function writeEtcFiles(d: ContainerDirs, i: EtcFilesInput): { hosts: string; hostname: string; resolv: string } {
-  mkdirSync(d.userdata, { recursive: true });
+  privateDir(d.userdata);
   const fqdn = i.domainname ? `${i.hostname}.${i.domainname}` : i.hostname;
   let hosts = '';
   if (i.hostNetwork) {

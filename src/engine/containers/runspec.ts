@@ -1,8 +1,9 @@
 import { boundingCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, resolveCaps } from '../../oci/caps.js';
 import { clampRlimits, defaultRlimits, rlimitName } from '../../oci/rlimits.js';
 import { customSeccomp, defaultSeccomp } from '../../oci/seccomp.js';
-import type { OciMount, SpecInput } from '../../oci/spec.js';
+import { MASKED, READONLY, type OciMount, type SpecInput } from '../../oci/spec.js';
 import { hostDevices } from '../../oci/devices.js';
+import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
 import type { ContainerSpec } from './types.js';
 import { containerMounts } from './mounts.js';
 import type { ResolvedUser } from './rootfs.js';
@@ -27,6 +28,26 @@ function securityOpt(opts: string[], key: string): string | undefined {
     if (k === key) return i < 0 ? 'true' : o.slice(i + 1);
   }
   return undefined;
+}
+
+/**
+ * The masked and read-only paths: HostConfig's lists when given (docker), then the security
+ * options — docker's `systempaths=unconfined` (none), podman's `mask=/a:/b` and `unmask=ALL|/a:/b`.
+ */
+export function systemPaths(masked: string[] | null | undefined, readonly: string[] | null | undefined, secOpts: string[]): { masked?: string[]; readonly?: string[] } {
+  let m = Array.isArray(masked) ? [...masked] : undefined;
+  let r = Array.isArray(readonly) ? [...readonly] : undefined;
+  if (securityOpt(secOpts, 'systempaths') === 'unconfined') m = r = [];
+  const mask = securityOpt(secOpts, 'mask');
+  if (mask && mask !== 'true') m = [...new Set([...(m ?? MASKED), ...mask.split(':').filter(Boolean)])];
+  const unmask = securityOpt(secOpts, 'unmask');
+  if (unmask === 'ALL') m = r = [];
+  else if (unmask && unmask !== 'true') {
+    const drop = new Set(unmask.split(':'));
+    m = (m ?? MASKED).filter((p) => !drop.has(p));
+    r = (r ?? READONLY).filter((p) => !drop.has(p));
+  }
+  return { masked: m, readonly: r };
 }
 
 /** Turns the stored container config into the runtime-neutral input of oci/spec.ts. */
@@ -67,6 +88,9 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
   if (!has('HOME')) env.push(`HOME=${r.user.home || '/'}`);
   if (c.Tty && !has('TERM')) env.push('TERM=xterm');
 
+  const mapped = deviceMappings(h.Devices);
+  const paths = systemPaths(h.MaskedPaths, h.ReadonlyPaths, secOpts);
+
   const rl = h.Ulimits?.length
     ? clampRlimits(h.Ulimits.map((u) => ({ type: rlimitName(u.Name), soft: u.Soft, hard: u.Hard })))
     : defaultRlimits();
@@ -95,6 +119,17 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     cpuQuota: h.CpuQuota || 0,
     cpuPeriod: h.CpuPeriod || 0,
     cpusetCpus: h.CpusetCpus || '',
+    cpusetMems: h.CpusetMems || '',
+    cpuRtPeriod: h.CpuRealtimePeriod || 0,
+    cpuRtRuntime: h.CpuRealtimeRuntime || 0,
+    blkioWeight: h.BlkioWeight || 0,
+    // A privileged container may use every device already.
+    deviceRules: h.Privileged ? undefined : [...mapped.rules, ...deviceCgroupRules(h.DeviceCgroupRules ?? [])],
+    oomKillDisable: !!h.OomKillDisable,
+    maskedPaths: paths.masked,
+    readonlyPaths: paths.readonly,
+    memorySwappiness: typeof h.MemorySwappiness === 'number' && h.MemorySwappiness >= 0 ? h.MemorySwappiness : undefined,
+    blockIO: blockIOLimits(h),
     pidsLimit: h.PidsLimit && h.PidsLimit > 0 ? h.PidsLimit : 0,
     shmSize: h.ShmSize || 0,
     sysctls: h.Sysctls ?? {},
@@ -107,7 +142,7 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     mounts,
     tmpfs,
     cgroupsPath: r.cgroupsPath,
-    devices: h.Privileged ? hostDevices() : undefined,
+    devices: h.Privileged ? [...hostDevices(), ...mapped.devices] : mapped.devices,
     annotations: { ...(r.spec.annotations ?? {}), 'io.container.manager': 'berth', 'org.opencontainers.image.stopSignal': c.StopSignal ?? 'SIGTERM' },
   };
 }

@@ -1,20 +1,8 @@
-// Resource usage of containers: docker's stats JSON (cpu_stats with precpu_stats, memory,
-// pids, blkio, networks) and podman's libpod report, both from container-cgroup.ts readings.
-import { totalmem } from 'node:os';
+// Resource usage of containers: readings of their cgroups (cgroup.ts) and network, one at a
+// time or as a stream. The API layers shape them (docker's stats JSON, podman's report).
 import type { FilesDeps } from './files/service.js';
-import type { ContainerView } from './service.js';
-import { cgroupDirs, netStats, readCgroup, systemCpu, type CgroupSample, type NetStats } from './cgroup.js';
-
-export interface StatsReading {
-  id: string;
-  name: string;
-  running: boolean;
-  readAt: Date;
-  cg: CgroupSample | undefined;
-  system: { usage: number; online: number };
-  net: Record<string, NetStats>;
-  startedAt: string;
-}
+import { cgroupDirs, netStats, readCgroup, systemCpu } from './cgroup.js';
+import type { ContainerView, StatsOptions, StatsReading, StatsSample } from './types.js';
 
 /** One reading of the container (zeros when it does not run). */
 export function readStats(v: ContainerView): StatsReading {
@@ -32,133 +20,12 @@ export function readStats(v: ContainerView): StatsReading {
   };
 }
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
-
-function cpuStats(r: StatsReading | undefined) {
-  if (!r?.cg) {
-    return { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, system_cpu_usage: r?.running ? r.system.usage : 0, online_cpus: r?.running ? r.system.online : 0, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
-  }
-  const c = r.cg;
-  return {
-    cpu_usage: {
-      total_usage: c.cpuTotal,
-      ...(c.perCpu.length ? { percpu_usage: c.perCpu } : {}),
-      usage_in_kernelmode: c.cpuKernel,
-      usage_in_usermode: c.cpuUser,
-    },
-    system_cpu_usage: r.system.usage,
-    online_cpus: r.system.online,
-    throttling_data: c.throttling,
-  };
-}
-
-/** Memory limit as docker reports it: the cgroup's, or the host's memory when unlimited. */
-function memLimit(c: CgroupSample): number {
-  const host = totalmem();
-  return c.memLimit > 0 && c.memLimit < host ? c.memLimit : host;
-}
-
-/** docker's `GET /containers/{id}/stats` body for `cur`, with `pre` as precpu_stats. */
-export function dockerStats(cur: StatsReading, pre: StatsReading | undefined) {
-  const c = cur.cg;
-  const blk = (e: CgroupSample['ioBytes'] | undefined) => (e && e.length ? e.map((x) => ({ major: x.major, minor: x.minor, op: x.op.charAt(0).toUpperCase() + x.op.slice(1), value: x.value })) : null);
-  const body: Record<string, unknown> = {
-    read: cur.running ? cur.readAt.toISOString() : ZERO_TIME,
-    preread: pre?.running ? pre.readAt.toISOString() : ZERO_TIME,
-    pids_stats: c ? { current: c.pids, ...(c.pidsLimit ? { limit: c.pidsLimit } : {}) } : {},
-    blkio_stats: {
-      io_service_bytes_recursive: blk(c?.ioBytes),
-      io_serviced_recursive: blk(c?.ioOps),
-      io_queue_recursive: null,
-      io_service_time_recursive: null,
-      io_wait_time_recursive: null,
-      io_merged_recursive: null,
-      io_time_recursive: null,
-      sectors_recursive: null,
-    },
-    num_procs: 0,
-    storage_stats: {},
-    cpu_stats: cpuStats(cur),
-    precpu_stats: cpuStats(pre),
-    memory_stats: c
-      ? {
-          usage: c.memUsage,
-          ...(c.v2 ? {} : { max_usage: c.memMax, failcnt: c.memFailcnt }),
-          stats: c.memStats,
-          limit: memLimit(c),
-        }
-      : {},
-    name: `/${cur.name}`,
-    id: cur.id,
-  };
-  if (Object.keys(cur.net).length) body.networks = cur.net;
-  return body;
-}
-
-/** The memory figure docker's CLI shows: usage minus inactive page cache. */
-export function memUsed(c: CgroupSample): number {
-  const cache = c.v2 ? c.memStats.inactive_file ?? 0 : c.memStats.total_inactive_file ?? c.memStats.inactive_file ?? 0;
-  return Math.max(0, c.memUsage - (cache < c.memUsage ? cache : 0));
-}
-
-/** podman's ContainerStats entry (libpod stats). */
-export function libpodStats(cur: StatsReading, pre: StatsReading | undefined) {
-  const c = cur.cg;
-  const now = cur.readAt.getTime();
-  const started = Date.parse(cur.startedAt);
-  const upNs = cur.running && Number.isFinite(started) ? Math.max(0, now - started) * 1e6 : 0;
-  const cpuNs = c?.cpuTotal ?? 0;
-  let cpu = 0;
-  if (pre?.cg && c) {
-    const dCpu = c.cpuTotal - pre.cg.cpuTotal;
-    const dSys = cur.system.usage - pre.system.usage;
-    if (dCpu > 0 && dSys > 0) cpu = (dCpu / dSys) * cur.system.online * 100;
-  } else if (upNs > 0) cpu = (cpuNs / upNs) * 100;
-  const avg = upNs > 0 ? (cpuNs / upNs) * 100 : 0;
-  const limit = c ? memLimit(c) : 0;
-  const used = c ? memUsed(c) : 0;
-  let netIn = 0;
-  let netOut = 0;
-  const network: Record<string, unknown> = {};
-  for (const [k, n] of Object.entries(cur.net)) {
-    netIn += n.rx_bytes;
-    netOut += n.tx_bytes;
-    network[k] = { RxBytes: n.rx_bytes, RxDropped: n.rx_dropped, RxErrors: n.rx_errors, RxPackets: n.rx_packets, TxBytes: n.tx_bytes, TxDropped: n.tx_dropped, TxErrors: n.tx_errors, TxPackets: n.tx_packets };
-  }
-  const sumOp = (op: string) => (c?.ioBytes ?? []).filter((e) => e.op === op).reduce((a, e) => a + e.value, 0);
-  return {
-    AvgCPU: avg,
-    ContainerID: cur.id,
-    Name: cur.name,
-    PerCPU: c?.perCpu ?? [],
-    CPU: cpu,
-    CPUNano: cpuNs,
-    CPUSystemNano: c?.cpuKernel ?? 0,
-    SystemNano: Math.round(now * 1e6),
-    MemUsage: used,
-    MemLimit: limit,
-    MemPerc: limit ? (used / limit) * 100 : 0,
-    NetInput: netIn,
-    NetOutput: netOut,
-    Network: network,
-    BlockInput: sumOp('read'),
-    BlockOutput: sumOp('write'),
-    PIDs: c?.pids ?? 0,
-    UpTime: upNs,
-    Duration: upNs,
-  };
-}
-
 /**
  * Readings of one container, one per `intervalMs`; the first after a priming reading when
  * `prime` (docker's stream=false wants a meaningful precpu_stats). Ends on abort, or when the
  * container is gone.
  */
-export async function* statsStream(
-  engine: FilesDeps,
-  ref: string,
-  o: { intervalMs: number; stream: boolean; prime: boolean; signal: AbortSignal },
-): AsyncGenerator<{ cur: StatsReading; pre: StatsReading | undefined }> {
+export async function* statsStream(engine: FilesDeps, ref: string, o: StatsOptions): AsyncGenerator<StatsSample> {
   const svc = engine.containers;
   const v0 = svc.get(ref);
   let pre: StatsReading | undefined;
@@ -176,6 +43,13 @@ export async function* statsStream(
     pre = cur;
     await sleep(o.intervalMs, o.signal);
   }
+}
+
+/** One reading of each given container (gone ones left out), or of every running one. */
+export function readAll(engine: FilesDeps, ids?: string[]): StatsReading[] {
+  const svc = engine.containers;
+  const views = ids ? ids.map((id) => svc.find(id)).filter((v) => v !== undefined) : svc.list({ all: true }).filter((v) => v.state === 'running' || v.state === 'paused');
+  return views.map(readStats);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

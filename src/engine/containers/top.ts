@@ -3,18 +3,7 @@ import { execFile } from 'node:child_process';
 import type { FilesDeps } from './files/service.js';
 import { badParameter, conflict, internal } from '../errors.js';
 import { containerPids } from './cgroup.js';
-
-export interface TopResult {
-  Titles: string[];
-  Processes: string[][];
-}
-
-/** podman's default descriptors. */
-const LIBPOD_DEFAULT = 'user,pid,ppid,pcpu,etime,tty,time,args';
-const LIBPOD_TITLES: Record<string, string> = {
-  user: 'USER', pid: 'PID', ppid: 'PPID', pcpu: '%CPU', etime: 'ELAPSED', tty: 'TTY', time: 'TIME', args: 'COMMAND',
-  comm: 'COMMAND', group: 'GROUP', nice: 'NI', pgid: 'PGID', rgroup: 'RGROUP', ruser: 'RUSER', vsz: 'VSZ', rss: 'RSS',
-};
+import type { TopResult } from './types.js';
 
 function ps(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -41,18 +30,11 @@ export function parsePs(out: string, pids: Set<number>): TopResult {
   return { Titles: titles, Processes: procs };
 }
 
-export async function top(engine: FilesDeps, ref: string, psArgs: string | undefined, layer: 'compat' | 'libpod'): Promise<TopResult> {
+/** Runs `ps` with `psArgs` on the host; the rows of the container's processes are kept (a PID column is needed). */
+export async function top(engine: FilesDeps, ref: string, psArgs: string[]): Promise<TopResult> {
   const v = engine.containers.get(ref);
   if (v.state !== 'running' && v.state !== 'paused') throw conflict(`Container ${v.id} is not running`);
   const pids = new Set(containerPids(v.pid));
   if (!pids.size) pids.add(v.pid);
-  if (layer === 'libpod') {
-    const desc = (psArgs || LIBPOD_DEFAULT).split(/[\s,]+/).filter(Boolean);
-    if (desc.some((d) => d.startsWith('-'))) return parsePs(await ps([...psArgs!.split(/\s+/).filter(Boolean)]), pids);
-    if (!desc.includes('pid')) desc.unshift('pid');
-    const out = await ps(['-e', ...desc.flatMap((d) => ['-o', `${d}=${LIBPOD_TITLES[d] ?? d.toUpperCase()}`])]);
-    return parsePs(out, pids);
-  }
-  const args = (psArgs || '-ef').split(/\s+/).filter(Boolean);
-  return parsePs(await ps(args), pids);
+  return parsePs(await ps(psArgs), pids);
 }

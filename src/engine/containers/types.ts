@@ -1,3 +1,9 @@
+import type { ContainerRow } from '../../state/containers.js';
+import type { LogLine } from '../../oci/logfile.js';
+import type { ContainerConfigLike } from '../images/types.js';
+import type { CgroupSample, NetStats } from './cgroup.js';
+import type { ContainerDirs } from './rootfs.js';
+
 /** Docker's container Config, as stored and inspected (image defaults merged at create). */
 export interface ContainerConfig {
   Hostname: string;
@@ -25,6 +31,11 @@ export interface ContainerConfig {
 export interface RestartPolicy {
   Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
   MaximumRetryCount: number;
+}
+
+export interface BlkioThrottle {
+  Path: string;
+  Rate: number;
 }
 
 export interface Ulimit {
@@ -63,7 +74,30 @@ export interface HostConfig {
   CpuPeriod: number;
   CpuQuota: number;
   CpusetCpus: string;
+  CpusetMems?: string;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  BlkioWeight?: number;
+  /** Stored and shown; runc ignores kernel memory limits (deprecated since kernel 5.4). */
+  KernelMemory?: number;
   PidsLimit?: number | null;
+  /** docker's --device: host nodes (or directories of them) made in the container, with their cgroup access. */
+  Devices?: { PathOnHost: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
+  OomKillDisable?: boolean | null;
+  /** 0-100; -1 or absent leaves the kernel's. */
+  MemorySwappiness?: number | null;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: BlkioThrottle[] | null;
+  BlkioDeviceWriteBps?: BlkioThrottle[] | null;
+  BlkioDeviceReadIOps?: BlkioThrottle[] | null;
+  BlkioDeviceWriteIOps?: BlkioThrottle[] | null;
+  /** Given: these instead of the default masked / read-only paths (docker's API; systempaths=unconfined empties both). */
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
+  /** Device cgroup rules docker's way: "c 1:3 rwm", "b *:* m", "a *:* rwm". */
+  DeviceCgroupRules?: string[] | null;
+  /** The OCI runtime the container runs with (its name, as containers.conf and docker spell it). */
+  Runtime?: string;
   OomScoreAdj: number;
   Ulimits: Ulimit[] | null;
   CgroupParent: string;
@@ -108,6 +142,8 @@ export interface MountSpec {
 /** How the container was made: the API flavour decides defaults (capability set, names). */
 export type Flavor = 'docker' | 'podman';
 
+export { isLive, LIVE_STATES } from '../../state/container-states.js';
+
 /** Everything persisted about a container beyond its runtime state. */
 export interface ContainerSpec {
   Config: ContainerConfig;
@@ -145,6 +181,124 @@ export interface ResolvedImage {
 export interface ImageSource {
   /** Throws a not-found EngineError naming the reference when absent. */
   resolve(ref: string): ResolvedImage | Promise<ResolvedImage>;
+  /** The ID of a local image, or undefined when there is none (list filters: `ancestor`). */
+  idOf(ref: string): string | undefined;
   /** overlay's lowerdir value (topmost first), relative to `cwd` when given (short links). */
   lowerSpec(imageId: string): { cwd?: string; lower: string } | Promise<{ cwd?: string; lower: string }>;
+}
+
+// ---- what the engine reports -------------------------------------------------------------------
+// The API layers import these types from here (and only here): the modules that produce them
+// re-export or import them, so a handler never reaches into engine internals for a type.
+
+export type { ContainerRow, ContainerStatus } from '../../state/containers.js';
+export type { ContainerDirs } from './rootfs.js';
+export type { CreateRequest } from './create.js';
+export type { Change } from './files/changes.js';
+export type { PathStat, PutOptions } from './files/archive.js';
+export type { CgroupSample, NetStats } from './cgroup.js';
+export type { LogLine } from '../../oci/logfile.js';
+/** The config fields a commit request may override (docker's container config, loosely typed). */
+export type { ContainerConfigLike } from '../images/types.js';
+
+/** A container as the engine reports it: the row plus its parsed spec and paths. */
+export interface ContainerView extends ContainerRow {
+  parsed: ContainerSpec;
+  dirs: ContainerDirs;
+  /** Every mount, from the typed model (mounts.ts). */
+  mounts: MountSpec[];
+}
+
+/** docker's wait conditions: stopped now, the next exit, or the removal. */
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/** A list request: docker's `filters`; without `all` (or a `limit`) only live containers. */
+export interface ListOptions {
+  all?: boolean;
+  /** The newest `limit` containers, live or not (docker's and podman's limit, podman's `last`). */
+  limit?: number;
+  filters?: Record<string, string[]>;
+}
+
+export interface PruneResult {
+  deleted: string[];
+  /** Bytes of the removed containers' writable layers. */
+  reclaimed: number;
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  tail?: number;
+  signal?: AbortSignal;
+}
+
+export interface ContainerLogs {
+  tty: boolean;
+  lines: AsyncGenerator<LogLine>;
+  batches: () => AsyncGenerator<LogLine[]>;
+}
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** One client's attachment to a container's stdio (see attach.ts). */
+export interface AttachStream {
+  readonly id: string;
+  readonly tty: boolean;
+  onOutput(cb: (stream: 1 | 2, data: Buffer) => void): void;
+  onEnd(cb: (err?: string) => void): void;
+  write(data: Buffer): void;
+  endStdin(): void;
+  close(): void;
+}
+
+/** `ps` output limited to the container's processes. */
+export interface TopResult {
+  Titles: string[];
+  Processes: string[][];
+}
+
+/** One reading of a container's resource use (zeros when it does not run). */
+export interface StatsReading {
+  id: string;
+  name: string;
+  running: boolean;
+  readAt: Date;
+  cg: CgroupSample | undefined;
+  system: { usage: number; online: number };
+  net: Record<string, NetStats>;
+  startedAt: string;
+}
+
+export interface StatsOptions {
+  intervalMs: number;
+  stream: boolean;
+  /** Take a reading one interval before the first one reported (docker's precpu_stats). */
+  prime: boolean;
+  signal: AbortSignal;
+}
+
+/** A reading with the one before it (undefined for the first unprimed reading). */
+export interface StatsSample {
+  cur: StatsReading;
+  pre: StatsReading | undefined;
+}
+
+export interface CommitRequest {
+  /** repo[:tag] to name the image (registry-less under docker.io); none leaves it untagged. */
+  reference?: string;
+  comment?: string;
+  author?: string;
+  /** Freeze a running container while its changes are read (docker's default). */
+  pause: boolean;
+  changes: string[];
+  /** Config fields from the request body, over the container's. */
+  config?: ContainerConfigLike;
+  /** podman's `format`: oci (default) or docker; recorded only. */
+  format?: string;
 }

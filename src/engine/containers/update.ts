@@ -1,42 +1,62 @@
+import { badParameter, conflict } from '../errors.js';
 import { validateResources, validateRestartPolicy } from './create.js';
+import { runtimeResources, verifyResources, type RuntimeResources } from './resources.js';
 import type { HostConfig, RestartPolicy } from './types.js';
 
-const RESOURCE_FLAGS = {
-  Memory: '--memory',
-  MemorySwap: '--memory-swap',
-  MemoryReservation: '--memory-reservation',
-  CpuShares: '--cpu-shares',
-  CpuPeriod: '--cpu-period',
-  CpuQuota: '--cpu-quota',
-  CpusetCpus: '--cpuset-cpus',
-  PidsLimit: '--pids-limit',
-  NanoCpus: '',
-} as const;
+/** The fields `update` changes, each kept unless the request gives a non-zero value (dockerd's rule). */
+const UPDATABLE = [
+  'BlkioWeight', 'CpuShares', 'NanoCpus', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'Memory', 'MemorySwap',
+  'MemoryReservation', 'KernelMemory', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+] as const;
+
+export interface UpdatePlan {
+  hostConfig: HostConfig;
+  /** What `runc update --resources` applies to a live container; undefined when nothing changes. */
+  runtime: RuntimeResources | undefined;
+  warnings: string[];
+}
 
 /**
- * docker's `update`: the new HostConfig to store and the `runtime update` flags that apply it
- * to a running container. Zero/absent fields mean "unchanged", as in docker.
+ * docker's `update` (container.UpdateContainer): the new HostConfig to store and the resources
+ * that apply it to a live container. Zero or absent fields mean "unchanged"; PidsLimit changes
+ * whenever given.
  */
-export function planUpdate(current: HostConfig, u: Partial<HostConfig>): { hostConfig: HostConfig; runtimeFlags: string[] } {
+export function planUpdate(id: string, current: HostConfig, u: Partial<HostConfig>): UpdatePlan {
   validateResources(u);
-  const h: HostConfig = { ...current };
-  if (u.RestartPolicy && (u.RestartPolicy.Name || u.RestartPolicy.MaximumRetryCount)) {
-    h.RestartPolicy = validateRestartPolicy(u.RestartPolicy as RestartPolicy, h.AutoRemove);
-    if (h.RestartPolicy.Name === '') h.RestartPolicy.Name = 'no';
+  const req: Partial<HostConfig> = { ...u };
+  const warnings = verifyResources(req, true, current.CgroupParent);
+  const cur = current;
+  // dockerd names the container in the errors of the update itself (not of the checks above).
+  const refused = (msg: string) => conflict(`Cannot update container ${id}: ${msg}`);
+  const set = (v: unknown) => v !== undefined && v !== null && v !== 0 && v !== '';
+  if (set(req.NanoCpus) && set(cur.CpuPeriod)) throw refused('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set');
+  if (set(req.NanoCpus) && set(cur.CpuQuota)) throw refused('Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set');
+  if (set(req.CpuPeriod) && set(cur.NanoCpus)) throw refused('Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set');
+  if (set(req.CpuQuota) && set(cur.NanoCpus)) throw refused('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set');
+  if (set(req.Memory) && (req.Memory as number) > (cur.MemorySwap ?? 0) && !set(req.MemorySwap)) {
+    throw refused('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
   }
-  const flags: string[] = [];
+  const h: HostConfig = { ...cur };
   const rec = h as unknown as Record<string, unknown>;
-  for (const k of Object.keys(RESOURCE_FLAGS) as (keyof typeof RESOURCE_FLAGS)[]) {
-    const val = u[k];
-    if (val === undefined || val === null || val === 0 || val === '') continue;
-    rec[k] = val;
-    if (k === 'NanoCpus') flags.push('--cpu-period', '100000', '--cpu-quota', String(Math.round((Number(val) / 1e9) * 100000)));
-    else flags.push(RESOURCE_FLAGS[k], String(val));
+  let changed = false;
+  for (const k of UPDATABLE) {
+    if (!set(req[k])) continue;
+    rec[k] = req[k];
+    changed = true;
   }
-  // docker keeps swap at twice the memory unless told otherwise.
-  if (h.Memory && !u.MemorySwap && u.Memory && (!h.MemorySwap || h.MemorySwap < h.Memory)) {
-    h.MemorySwap = h.Memory * 2;
-    flags.push('--memory-swap', String(h.MemorySwap));
+  if (req.PidsLimit !== undefined && req.PidsLimit !== null) {
+    // dockerd stores 0 for "unlimited", whichever of 0 or a negative value asked for it.
+    h.PidsLimit = req.PidsLimit <= 0 ? 0 : req.PidsLimit;
+    changed = true;
   }
-  return { hostConfig: h, runtimeFlags: flags };
+  // The merged limits must still hold together (a new swap below the kept memory...).
+  if (h.Memory > 0 && h.MemorySwap > 0 && h.MemorySwap < h.Memory) throw badParameter('Minimum memoryswap limit should be larger than memory limit, see usage');
+  if (h.Memory > 0 && h.MemoryReservation > 0 && h.Memory < h.MemoryReservation) {
+    throw badParameter('Minimum memory limit can not be less than memory reservation limit, see usage');
+  }
+  if (u.RestartPolicy && u.RestartPolicy.Name) {
+    if (cur.AutoRemove && u.RestartPolicy.Name !== 'no') throw refused('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    h.RestartPolicy = validateRestartPolicy(u.RestartPolicy as RestartPolicy, false);
+  }
+  return { hostConfig: h, runtime: changed ? runtimeResources(req) : undefined, warnings };
 }

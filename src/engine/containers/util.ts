@@ -1,10 +1,12 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clip } from '../../lib/clip.js';
 import { badParameter, EngineError } from '../errors.js';
 import type { ContainerSpec } from './types.js';
 
-const LIVE = new Set(['running', 'paused', 'stopping', 'restarting']);
-export const isLive = (state: string) => LIVE.has(state);
+export { isLive } from '../../state/container-states.js';
+/** A run the runtime and conmon hold: live, or initialized (created in the runtime, not started). */
+export { hasRun } from '../../state/container-states.js';
 
 export const nowIso = (): string => {
   const ns = process.hrtime.bigint() % 1_000_000n;
@@ -32,7 +34,7 @@ export function cgroupsPathOf(id: string, spec: ContainerSpec): string {
 export function parseSize(v: string | undefined): number | undefined {
   if (!v) return undefined;
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(v.trim());
-  if (!m) throw badParameter(`invalid log max-size: ${v}`);
+  if (!m) throw badParameter(`invalid log max-size: ${clip(v)}`);
   return Math.floor(Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g']);
 }
 

@@ -2,7 +2,7 @@
 // session lives in the state DB from create on, so any service instance can start, inspect or
 // resize it; its exit code comes over conmon's sync pipe to the process that started it, or
 // from conmon's exit file to whoever looks next.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
@@ -14,6 +14,8 @@ import { alive, nowIso, type ContainerService, type ContainerView } from '../con
 import { badParameter, conflict, EngineError, internal, notFound } from '../errors.js';
 import { resolveUser, UserError } from '../containers/rootfs.js';
 import { runtimeStateDir } from '../containers/rootfs.js';
+import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
+import { quote } from '../../lib/clip.js';
 import { connectAttach } from '../../oci/attach.js';
 import { ExecStartError, startExecConmon } from '../../oci/exec.js';
 import { clampRlimits } from '../../oci/rlimits.js';
@@ -43,6 +45,7 @@ export class ExecService implements ExecPort {
     readonly containers: ContainerService,
   ) {
     this.store = new ExecStore(deps.db);
+    privateDir(join(deps.paths.runRoot, 'exec'));
     // Sessions of containers removed while no service ran (or by another process).
     this.prune();
   }
@@ -62,7 +65,7 @@ export class ExecService implements ExecPort {
     this.assertRunning(v);
     const cmd = typeof req.Cmd === 'string' ? [req.Cmd] : req.Cmd ?? [];
     if (!cmd.length) throw badParameter('No exec command specified');
-    for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${JSON.stringify(e)}`);
+    for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${quote(e)}`);
     const config: ExecConfig = {
       Cmd: cmd.map(String),
       Env: req.Env ?? [],
@@ -150,7 +153,7 @@ export class ExecService implements ExecPort {
       const cur = this.store.get(row.id);
       if (!cur) throw notFound(`No such exec instance: ${ref}`);
       if (cur.state === 'running' || cur.state === 'starting') throw conflict(`Error: Exec command ${row.id} is already running`);
-      if (cur.state === 'exited') throw conflict(`Error: Exec command ${row.id} has already run`);
+      if (cur.state === 'exited' || cur.state === 'failed') throw conflict(`Error: Exec command ${row.id} has already run`);
       const c = this.containers.store.get(row.containerId);
       if (!c) throw notFound(`No such container: ${row.containerId}`);
       this.assertRunning({ ...v, state: c.state });
@@ -158,7 +161,8 @@ export class ExecService implements ExecPort {
       return cur;
     });
     const cfg = claimed.config;
-    const tty = o.tty ?? cfg.Tty;
+    // The terminal is the session's, as created; how a client frames the stream is its own affair.
+    const tty = cfg.Tty;
     const attach = !o.detach;
     const session = attach
       ? new AttachSession(row.id, tty, { stdin: cfg.AttachStdin, stdout: cfg.AttachStdout, stderr: cfg.AttachStderr })
@@ -186,14 +190,16 @@ export class ExecService implements ExecPort {
         spec = this.processSpec(v, cfg, tty, liveEntry.size);
       } catch (e) {
         // docker's code for a session that could not be set up (e.g. an unknown user).
-        record({ state: 'exited', exitCode: 126 });
+        record({ state: 'failed', exitCode: 126 });
         this.live.delete(row.id);
         session?.fail((e as Error).message);
         resolveExit(126);
         throw e;
       }
-      mkdirSync(join(dir, 'exit'), { recursive: true });
-      writeFileSync(join(dir, 'process.json'), JSON.stringify(spec));
+      // The process spec carries the exec's env: the session's dir is the owner's only.
+      privateDir(dir);
+      privateDir(join(dir, 'exit'));
+      writePrivateFile(join(dir, 'process.json'), JSON.stringify(spec));
       const rt = this.deps.tools.runtime();
       const cm = startExecConmon({
         conmonPath: this.deps.tools.conmon(),
@@ -211,6 +217,8 @@ export class ExecService implements ExecPort {
         stdin: cfg.AttachStdin && attach,
         attach,
       });
+      // conmon writes into the session dir until it exits: the dir goes once it is gone.
+      void cm.gone.then(() => rmSync(dir, { recursive: true, force: true }));
       try {
         if (session) {
           await cm.attachReady;
@@ -227,7 +235,6 @@ export class ExecService implements ExecPort {
           ({ code }) => {
             record({ state: 'exited', exitCode: code });
             this.live.delete(row.id);
-            rmSync(dir, { recursive: true, force: true });
             this.publish(v, 'exec_die', row.id, { exitCode: String(code) });
             resolveExit(code);
           },
@@ -236,9 +243,8 @@ export class ExecService implements ExecPort {
         return pid;
       } catch (e) {
         const code = e instanceof ExecStartError ? e.exitCode : 125;
-        record({ state: 'exited', exitCode: code });
+        record({ state: 'failed', exitCode: code });
         this.live.delete(row.id);
-        rmSync(dir, { recursive: true, force: true });
         session?.fail((e as Error).message);
         resolveExit(code);
         const msg = `OCI runtime exec failed: ${(e as Error).message}`;
@@ -320,11 +326,21 @@ export class ExecService implements ExecPort {
     }
   }
 
-  /** Drops sessions of containers that are gone. */
+  /** Drops sessions of containers that are gone, and session dirs no running session owns. */
   prune(): void {
     for (const id of this.store.orphans()) {
       this.store.delete(id);
       if (ID_RE.test(id)) rmSync(this.dir(id), { recursive: true, force: true });
+    }
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(join(this.deps.paths.runRoot, 'exec'));
+    } catch {
+      /* none yet */
+    }
+    for (const id of dirs) {
+      const r = ID_RE.test(id) ? this.store.get(id) : undefined;
+      if (ID_RE.test(id) && (!r || r.state === 'exited')) rmSync(this.dir(id), { recursive: true, force: true });
     }
   }
 

@@ -37,8 +37,6 @@ export interface ExecStdio {
 
 export interface ExecStartOptions {
   detach: boolean;
-  /** Overrides the session's Tty. */
-  tty?: boolean;
   /** [height, width]: the initial console size. */
   size?: [number, number];
 }
@@ -46,6 +44,7 @@ export interface ExecStartOptions {
 /** A start in progress in this process: the client's stdio and the result. */
 export interface ExecRun {
   id: string;
+  /** Whether the process runs on a terminal (the session's Tty). */
   tty: boolean;
   /** The session's config as created. */
   config: ExecConfig;

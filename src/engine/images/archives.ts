@@ -1,6 +1,5 @@
 // Where images come from and go to: archives in (load) and out (save), rootfs tars (import) and
 // container changes (commit). Storage errors on untrusted input become 400s with the reason.
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { ArchiveError, readArchive, Spool, type ArchiveImage } from '../../storage/archive-read.js';
 import { writeArchive, type ArchiveFormat } from '../../storage/archive-write.js';
 import { chainIds, hexOf } from '../../storage/digest.js';
+import { scratchName } from '../../storage/layers.js';
 import { TarError } from '../../storage/tar-reader.js';
 import { UnsafeEntryError } from '../../storage/tar-paths.js';
 import { LayerDigestError } from '../../storage/unpack.js';
@@ -25,6 +25,9 @@ export interface CommitOptions {
   author?: string;
   comment?: string;
   createdBy?: string;
+  /** The source container's ID and its config as it was (docker's `container`, `container_config`). */
+  container?: string;
+  containerConfig?: ImageConfig['container_config'];
   /** Name to give the image (repo[:tag]); a registry-less one goes under docker.io. */
   reference?: string;
 }
@@ -52,11 +55,14 @@ async function guarded<T>(svc: ImageService, what: string, fn: (created: Set<str
   } catch (e) {
     await svc.locked(() => svc.dropOrphans(created));
     throw inputError(e, what);
+  } finally {
+    // Recorded (or dropped): no longer half-made.
+    svc.state.releaseLayerClaims(created);
   }
 }
 
 async function withTmp<T>(svc: ImageService, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = join(svc.tmpDir, `work-${randomBytes(8).toString('hex')}`);
+  const dir = join(svc.tmpDir, scratchName('work-'));
   await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
     return await fn(dir);
@@ -177,6 +183,8 @@ export function commitImage(svc: ImageService, opts: CommitOptions): Promise<Ima
         ...who,
         ...why,
         config: opts.config ?? {},
+        ...(opts.container ? { container: opts.container } : {}),
+        ...(opts.containerConfig ? { container_config: opts.containerConfig } : {}),
         created: now,
         history: [...(base?.cfg.history ?? []), { created: now, created_by: opts.createdBy ?? '', ...who, ...why }],
         os: base?.cfg.os ?? 'linux',

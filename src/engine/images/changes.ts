@@ -1,5 +1,6 @@
 // Dockerfile instructions accepted by `docker import --change` and `docker commit --change`.
 import { badParameter } from '../errors.js';
+import { clip, quote as quoted } from '../../lib/clip.js';
 import type { ContainerConfigLike } from './types.js';
 
 const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
@@ -42,7 +43,7 @@ export function splitWords(s: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw badParameter(`unterminated quote in ${JSON.stringify(s)}`);
+  if (quote) throw badParameter(`unterminated quote in ${quoted(s)}`);
   if (inWord) out.push(cur);
   return out;
 }
@@ -53,13 +54,13 @@ function keyValues(args: string, instr: string): [string, string][] {
   if (!words.length) throw badParameter(`${instr} requires at least one argument`);
   if (!words[0].includes('=')) {
     const sp = args.trim().search(/\s/);
-    if (sp < 0) throw badParameter(`${instr} ${args}: expected KEY=VALUE`);
+    if (sp < 0) throw badParameter(`${instr} ${clip(args)}: expected KEY=VALUE`);
     const k = args.trim().slice(0, sp);
     return [[k, splitWords(args.trim().slice(sp + 1)).join(' ')]];
   }
   return words.map((w) => {
     const i = w.indexOf('=');
-    if (i <= 0) throw badParameter(`${instr}: ${JSON.stringify(w)} is not KEY=VALUE`);
+    if (i <= 0) throw badParameter(`${instr}: ${quoted(w)} is not KEY=VALUE`);
     return [w.slice(0, i), w.slice(i + 1)];
   });
 }
@@ -73,7 +74,7 @@ export function applyChanges(config: ContainerConfigLike, changes: string[]): Co
     const m = /^(\S+)\s*([\s\S]*)$/.exec(line)!;
     const instr = m[1].toUpperCase();
     const args = m[2].trim();
-    if (!ALLOWED.includes(instr)) throw badParameter(`${m[1]} is not a valid change command`);
+    if (!ALLOWED.includes(instr)) throw badParameter(`${clip(m[1])} is not a valid change command`);
     switch (instr) {
       case 'CMD':
       case 'ENTRYPOINT': {
@@ -99,7 +100,7 @@ export function applyChanges(config: ContainerConfigLike, changes: string[]): Co
       case 'EXPOSE':
         c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
         for (const p of splitWords(args)) {
-          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/i.test(p)) throw badParameter(`EXPOSE: invalid port ${JSON.stringify(p)}`);
+          if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/i.test(p)) throw badParameter(`EXPOSE: invalid port ${quoted(p)}`);
           c.ExposedPorts[p.includes('/') ? p.toLowerCase() : `${p}/tcp`] = {};
         }
         break;

@@ -1,4 +1,6 @@
 import { badParameter } from '../errors.js';
+import { untilMs } from '../../lib/time.js';
+import { clip } from '../../lib/clip.js';
 import { familiarName, globMatch, splitName } from '../../lib/image-ref.js';
 import type { ImageInfo } from './types.js';
 
@@ -7,25 +9,12 @@ const FILTER_KEYS = ['reference', 'label', 'label!', 'dangling', 'before', 'sinc
 function bool(key: string, v: string): boolean {
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
-  throw badParameter(`invalid filter '${key}=${v}': expected true or false`);
+  throw badParameter(`invalid filter '${clip(key)}=${clip(v)}': expected true or false`);
 }
 
 function labelMatch(labels: Record<string, string>, spec: string): boolean {
   const i = spec.indexOf('=');
   return i < 0 ? spec in labels : labels[spec.slice(0, i)] === spec.slice(i + 1);
-}
-
-/** Docker's `until`: a unix timestamp (with fraction), RFC 3339 time or a Go-style duration ago. */
-export function untilMs(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const d = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
-  if (d) {
-    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-    return Date.now() - Number(d[1]) * unit[d[2]];
-  }
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw badParameter(`invalid filter 'until=${v}': not a timestamp or duration`);
-  return t;
 }
 
 /**
@@ -38,7 +27,7 @@ export function filterImages<T extends ImageInfo>(
   resolve: (ref: string) => ImageInfo,
   opts: { matchFullNames?: boolean } = {},
 ): T[] {
-  for (const k of Object.keys(filters)) if (!FILTER_KEYS.includes(k)) throw badParameter(`invalid filter '${k}'`);
+  for (const k of Object.keys(filters)) if (!FILTER_KEYS.includes(k)) throw badParameter(`invalid filter '${clip(k)}'`);
   const has = (k: string) => (filters[k]?.length ?? 0) > 0;
   const dangling = has('dangling') ? bool('dangling', filters.dangling[0]) : undefined;
   const before = has('before') ? Math.min(...filters.before.map((r) => resolve(r).created)) : undefined;

@@ -8,6 +8,7 @@ import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../../config/paths.js';
 import type { EventBus } from '../events.js';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
+import { clip, quote } from '../../lib/clip.js';
 import { commitImage, importImage, loadImages, saveImages, type CommitOptions } from './archives.js';
 import { filterImages } from './filter.js';
 import type { ImagesPort } from './port.js';
@@ -95,7 +96,7 @@ export class ImageService implements ImagesPort {
   resolve(input: string): ImageInfo {
     const id = this.resolveId(input);
     const img = id && this.get(id);
-    if (!img) throw notFound(`No such image: ${input}`);
+    if (!img) throw notFound(`No such image: ${clip(input)}`);
     return img;
   }
 
@@ -136,7 +137,7 @@ export class ImageService implements ImagesPort {
     }
     if (isIdPrefix(s)) {
       const ids = this.state.idsWithPrefix(hexOf(s));
-      if (ids.length > 1) throw badParameter(`image ID prefix ${JSON.stringify(s)} is ambiguous`);
+      if (ids.length > 1) throw badParameter(`image ID prefix ${quote(s)} is ambiguous`);
       if (ids.length === 1) return ids[0];
     }
     if (parseErr) throw parseErr;
@@ -228,7 +229,7 @@ export class ImageService implements ImagesPort {
   /** @internal The stored name for a user's target name (validates it). */
   nameFor(input: string): string {
     const ref = parseReference(input);
-    if (ref.digest) throw badParameter(`refusing to create a tag with a digest reference: ${input}`);
+    if (ref.digest) throw badParameter(`refusing to create a tag with a digest reference: ${clip(input)}`);
     return canonicalName(ref);
   }
 
@@ -249,7 +250,7 @@ export class ImageService implements ImagesPort {
       targets = names.map((n) => {
         const { names: cands } = candidateNames(n);
         const hit = cands.find((c) => img.names.includes(c));
-        if (!hit) throw notFound(`image ${input} is not tagged ${n}`);
+        if (!hit) throw notFound(`image ${clip(input)} is not tagged ${clip(n)}`);
         return hit;
       });
     }
@@ -315,11 +316,11 @@ export class ImageService implements ImagesPort {
     const f = { ...filters };
     let all = !!opts.all;
     if (f.dangling?.length) {
-      if (!['true', 'false', '1', '0'].includes(f.dangling[0])) throw badParameter(`invalid filter 'dangling=${f.dangling[0]}'`);
+      if (!['true', 'false', '1', '0'].includes(f.dangling[0])) throw badParameter(`invalid filter 'dangling=${clip(f.dangling[0])}'`);
       all = f.dangling[0] === 'false' || f.dangling[0] === '0';
       delete f.dangling;
     }
-    for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw badParameter(`invalid filter '${k}'`);
+    for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw badParameter(`invalid filter '${clip(k)}'`);
     const candidates = filterImages(this.all(), f, (r) => this.resolve(r)).filter((i) => all || i.names.length === 0);
     const report: RemoveReport = { untagged: [], deleted: [] };
     const perImage: { id: string; size: number }[] = [];

@@ -162,3 +162,23 @@ test('the SpecGenerator podman-remote 4.3 sends for `run --rm -i` is accepted', 
   assert.equal(rm.status, 404);
   assert.equal(rm.json.cause, 'no such container');
 });
+
+test('last lists the newest containers, stopped ones too', async () => {
+  const ids: string[] = [];
+  for (const name of ['last1', 'last2', 'last3']) {
+    const c = await b.request('POST', `${P}/containers/create`, { name, image: 'busybox', command: ['true'], netns: { nsmode: 'none' } });
+    assert.equal(c.status, 201, c.text);
+    ids.push(c.json.Id);
+  }
+  const names = (r: { json: { Names: string[] }[] }) => r.json.map((c) => c.Names[0]);
+  const byParam = await b.request('GET', `${P}/containers/json?last=2`);
+  assert.equal(byParam.status, 200, byParam.text);
+  assert.deepEqual(names(byParam), ['last3', 'last2']);
+  // podman's alias: `last` wins over `limit`.
+  assert.deepEqual(names(await b.request('GET', `${P}/containers/json?limit=3&last=1`)), ['last3']);
+  const byFilter = await b.request('GET', `${P}/containers/json?filters=${encodeURIComponent('{"last":["2"],"name":["^last[12]$"]}')}`);
+  assert.equal(byFilter.status, 200, byFilter.text);
+  assert.deepEqual(names(byFilter), ['last2', 'last1']);
+  assert.equal((await b.request('GET', `${P}/containers/json?filters=${encodeURIComponent('{"last":["x"]}')}`)).status, 400);
+  for (const id of ids) assert.equal((await b.request('DELETE', `${P}/containers/${id}`)).status, 200);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSpec, networkMode, validateName, validateRestartPolicy } from '../../../src/engine/containers/create.js';
 import { specgenToCreate } from '../../../src/api/containers/specgen.js';
-import { statusText, humanDuration } from '../../../src/engine/containers/filters.js';
+import { statusText, humanDuration } from '../../../src/api/containers/status.js';
 
 const image = { id: 'a'.repeat(64), config: { Env: ['PATH=/bin', 'A=1'], Cmd: ['sh'], WorkingDir: '/w', Labels: { img: 'x' }, StopSignal: 'SIGQUIT' } };
 const id = 'f'.repeat(64);

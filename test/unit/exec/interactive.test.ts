@@ -122,7 +122,7 @@ test('exec failures map to docker exit codes', () => {
 
 test('cgroup readers: v2 unified files and v1 per-controller files in docker units', async () => {
   const { readCgroup } = await import('../../../src/engine/containers/cgroup.js');
-  const { dockerStats, memUsed } = await import('../../../src/engine/containers/stats.js');
+  const { dockerStats, memUsed } = await import('../../../src/api/containers/stats.js');
   const dir = mkdtempSync(join(tmpdir(), 'berth-cg-'));
   try {
     const v2 = join(dir, 'v2');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterImages, untilMs } from '../../../src/engine/images/filter.js';
+import { filterImages } from '../../../src/engine/images/filter.js';
+import { untilMs } from '../../../src/lib/time.js';
 import type { ImageInfo } from '../../../src/engine/images/types.js';
 import { EngineError } from '../../../src/engine/errors.js';
 

@@ -7,21 +7,26 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import type { FilesDeps } from './service.js';
-import { isLive, type ContainerView } from '../service.js';
+import type { ContainerView } from '../types.js';
+import { isLive } from '../util.js';
 import { isMounted, mountRootfs, unmountRootfs } from '../rootfs.js';
 import { badParameter, EngineError, internal } from '../../errors.js';
+import { clip, quote } from '../../../lib/clip.js';
 import { ContainerFs, components, goFileMode, type Entry, type FsMount } from './container-fs.js';
 import { ByteSource, TarError, TarReader, type TarHeader } from '../../../storage/tar-reader.js';
 import { decompressed } from '../../../storage/compression.js';
 import { bindSources, containerMounts } from '../mounts.js';
 
-/** docker's X-Docker-Container-Path-Stat. */
+/** A container path's stat (docker's X-Docker-Container-Path-Stat, plus the path it resolved to). */
 export interface PathStat {
   name: string;
   size: number;
   mode: number;
   mtime: string;
+  /** Where a symbolic link points, resolved inside the container; '' for anything else. */
   linkTarget: string;
+  /** The path inside the container, links in its directories followed. */
+  path: string;
 }
 
 function fsMounts(v: ContainerView): FsMount[] {
@@ -69,30 +74,24 @@ export async function withContainerFs<T>(engine: FilesDeps, ref: string, fn: (fs
 /** `dir/` and `dir/.` name the directory a final link points to; a bare name is the link itself. */
 const namesDir = (p: string) => /(^|\/)\.?$/.test(p) && p !== '.';
 
-/**
- * docker leaves linkTarget empty unless the path is a link; podman's clients copy from
- * linkTarget and expect the resolved path always (a trailing "/." kept).
- */
-function statOf(fs: ContainerFs, requested: string, cpath: string, st: Stats, libpod = false): PathStat {
-  let linkTarget = '';
-  if (st.isSymbolicLink()) linkTarget = fs.resolve(cpath, true);
-  else if (libpod) linkTarget = cpath + (/(^|\/)\.$/.test(requested) ? (cpath === '/' ? '.' : '/.') : '');
+function statOf(fs: ContainerFs, requested: string, cpath: string, st: Stats): PathStat {
   const parts = components(requested);
   return {
     name: parts.length ? parts[parts.length - 1] : '/',
     size: Number(st.size),
     mode: goFileMode(st),
     mtime: new Date(Number(st.mtimeMs)).toISOString(),
-    linkTarget,
+    linkTarget: st.isSymbolicLink() ? fs.resolve(cpath, true) : '',
+    path: cpath,
   };
 }
 
-export async function statPath(engine: FilesDeps, ref: string, path: string, libpod = false): Promise<PathStat> {
+export async function statPath(engine: FilesDeps, ref: string, path: string): Promise<PathStat> {
   if (!path) throw badParameter('path is required');
   return withContainerFs(engine, ref, async (fs, v) => {
     const { entry, st } = fs.locateExisting(path, namesDir(path), v.name);
     entry.close();
-    return statOf(fs, path, entry.cpath, st, libpod);
+    return statOf(fs, path, entry.cpath, st);
   });
 }
 
@@ -100,7 +99,7 @@ export async function statPath(engine: FilesDeps, ref: string, path: string, lib
  * A tar of `path` as docker makes it: entries named after the path's last component (so
  * `dir/.` yields `./...`), links stored as links, never followed.
  */
-export async function archivePath(engine: FilesDeps, ref: string, path: string, libpod = false): Promise<{ stat: PathStat; tar: AsyncIterable<Buffer> }> {
+export async function archivePath(engine: FilesDeps, ref: string, path: string): Promise<{ stat: PathStat; tar: AsyncIterable<Buffer> }> {
   if (!path) throw badParameter('path is required');
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
@@ -116,7 +115,7 @@ export async function archivePath(engine: FilesDeps, ref: string, path: string, 
     const { entry, st } = fs.locateExisting(path, namesDir(path), v.name);
     let stat: PathStat;
     try {
-      stat = statOf(fs, path, entry.cpath, st, libpod);
+      stat = statOf(fs, path, entry.cpath, st);
     } catch (e) {
       entry.close();
       throw e;
@@ -328,9 +327,9 @@ export async function putArchive(engine: FilesDeps, ref: string, path: string, b
 }
 
 function entryParts(name: string): string[] {
-  if (name.includes('\0')) throw badParameter(`invalid tar entry name ${JSON.stringify(name)}`);
+  if (name.includes('\0')) throw badParameter(`invalid tar entry name ${quote(name)}`);
   const parts = components(name);
-  if (parts.includes('..')) throw badParameter(`invalid tar entry ${JSON.stringify(name)}: path traversal`);
+  if (parts.includes('..')) throw badParameter(`invalid tar entry ${quote(name)}: path traversal`);
   return parts;
 }
 
@@ -363,8 +362,8 @@ async function extractEntry(fs: ContainerFs, dest: string, h: TarHeader, reader:
     }
     if (existing) {
       if (o.noOverwriteDirNonDir) {
-        if (existing.isDirectory() && h.type !== 'dir') throw badParameter(`cannot overwrite directory "${cpath}" with non-directory "${h.name}"`);
-        if (!existing.isDirectory() && h.type === 'dir') throw badParameter(`cannot overwrite non-directory "${cpath}" with directory "${h.name}"`);
+        if (existing.isDirectory() && h.type !== 'dir') throw badParameter(`cannot overwrite directory "${clip(cpath)}" with non-directory "${clip(h.name)}"`);
+        if (!existing.isDirectory() && h.type === 'dir') throw badParameter(`cannot overwrite non-directory "${clip(cpath)}" with directory "${clip(h.name)}"`);
       }
       // rm on a link removes the link; a directory is only replaced by a non-directory.
       if (!(existing.isDirectory() && h.type === 'dir')) await rm(at, { recursive: true, force: true });
@@ -402,12 +401,12 @@ async function extractEntry(fs: ContainerFs, dest: string, h: TarHeader, reader:
       case 'link': {
         // Hard link targets name another entry of this archive, relative to the extraction dir.
         const tparts = entryParts(h.linkname);
-        if (!tparts.length) throw badParameter(`invalid hard link ${h.name} -> ${h.linkname}`);
+        if (!tparts.length) throw badParameter(`invalid hard link ${clip(h.name)} -> ${clip(h.linkname)}`);
         const tdir = fs.openDir([dest, ...tparts.slice(0, -1)].join('/'));
         try {
           const tat = `${tdir.path}/${tparts[tparts.length - 1]}`;
           const tst = lstatSync(tat, { throwIfNoEntry: false });
-          if (!tst || tst.isDirectory()) throw badParameter(`invalid hard link ${h.name} -> ${h.linkname}`);
+          if (!tst || tst.isDirectory()) throw badParameter(`invalid hard link ${clip(h.name)} -> ${clip(h.linkname)}`);
           linkSync(tat, at);
         } finally {
           tdir.close();
@@ -432,7 +431,7 @@ function mknod(host: string, h: TarHeader): Promise<void> {
   const kind = h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p';
   const args = kind === 'p' ? [host, 'p'] : [host, kind, String(h.devmajor), String(h.devminor)];
   return new Promise((resolve, reject) => {
-    execFile('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
+    execFile('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], { timeout: 10_000, killSignal: 'SIGKILL' }, (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
   });
 }
 

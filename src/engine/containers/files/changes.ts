@@ -7,7 +7,7 @@ import { closeSync, constants, lstatSync, openSync, readdirSync, type Stats } fr
 import { join } from 'node:path';
 import { getAttributeSync } from '@napi-rs/xattr';
 import type { FilesDeps } from './service.js';
-import type { ContainerView } from '../service.js';
+import type { ContainerView } from '../types.js';
 import { containerMounts } from '../mounts.js';
 
 export interface Change {

@@ -4,23 +4,10 @@ import type { ImageInfo } from '../../images/types.js';
 import type { FilesDeps } from './service.js';
 import { applyChanges } from '../../images/changes.js';
 import type { ContainerConfigLike } from '../../images/types.js';
+import type { CommitRequest } from '../types.js';
 import { diffTar } from '../../../storage/diff-tar.js';
 import { placeholderPaths } from './changes.js';
 import { badParameter } from '../../errors.js';
-
-export interface CommitRequest {
-  /** repo[:tag] to name the image (registry-less under docker.io); none leaves it untagged. */
-  reference?: string;
-  comment?: string;
-  author?: string;
-  /** Freeze a running container while its changes are read (docker's default). */
-  pause: boolean;
-  changes: string[];
-  /** Config fields from the request body, over the container's. */
-  config?: ContainerConfigLike;
-  /** podman's `format`: oci (default) or docker; recorded only. */
-  format?: string;
-}
 
 const IMAGE_KEYS = ['User', 'ExposedPorts', 'Env', 'Cmd', 'Healthcheck', 'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels', 'StopSignal', 'Hostname', 'Domainname', 'Tty', 'OpenStdin', 'StdinOnce', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ArgsEscaped'] as const;
 
@@ -50,13 +37,9 @@ export async function commitContainer(engine: FilesDeps, ref: string, req: Commi
     throw badParameter((e as Error).message);
   }
   const exclude = new Set(placeholderPaths(v, engine).map((p) => p.slice(1)));
+  // Recorded as berth's own pause: a service that finds this one killed mid-commit resumes it.
   let paused = false;
-  if (req.pause && v.state === 'running') {
-    await svc.pause(v.id).then(
-      () => (paused = true),
-      () => undefined,
-    );
-  }
+  if (req.pause && v.state === 'running') paused = await svc.pauseOwn(v.id).catch(() => false);
   try {
     const img = await images.commit({
       baseImageId: base?.id,
@@ -65,11 +48,14 @@ export async function commitContainer(engine: FilesDeps, ref: string, req: Commi
       author: req.author || undefined,
       comment: req.comment || undefined,
       createdBy: [...((v.parsed.Config.Entrypoint as string[] | null) ?? []), ...((v.parsed.Config.Cmd as string[] | null) ?? [])].join(' '),
+      // dockerd records where the image came from; docker-compose 1.x reads container_config.
+      container: v.id,
+      containerConfig: { ...v.parsed.Config, OnBuild: null } as ContainerConfigLike,
       reference: req.reference,
     });
     engine.events.publish('container', 'commit', v.id, { ...(v.parsed.Config.Labels ?? {}), name: v.name, image: v.image, comment: req.comment ?? '' });
     return img;
   } finally {
-    if (paused) await svc.unpause(v.id).catch(() => undefined);
+    if (paused) await svc.unpauseOwn(v.id).catch(() => undefined);
   }
 }

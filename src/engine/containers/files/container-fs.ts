@@ -12,6 +12,7 @@
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { badParameter, notFound } from '../../errors.js';
+import { clip } from '../../../lib/clip.js';
 
 export interface FsMount {
   /** Absolute path inside the container. */
@@ -115,7 +116,7 @@ export class ContainerFs {
             if (last) break;
             continue;
           }
-          if (!last) throw notFound(`${cand} is not a directory`);
+          if (!last) throw notFound(`${clip(cand)} is not a directory`);
           const dfd = openSync(dirname(m.source), DIR_FLAGS & ~constants.O_NOFOLLOW);
           release();
           return this.entry(dfd, basename(m.source), cand);
@@ -123,7 +124,7 @@ export class ContainerFs {
         const here = `${fdPath(cur.fd)}/${c}`;
         let st = tryLstat(here);
         if (st?.isSymbolicLink() && (!last || followFinal)) {
-          if (++links > MAX_LINKS) throw badParameter(`too many levels of symbolic links resolving ${p}`);
+          if (++links > MAX_LINKS) throw badParameter(`too many levels of symbolic links resolving ${clip(p)}`);
           const target = readlinkSync(here);
           if (target.startsWith('/')) while (stack.length > 1) closeSync(stack.pop()!.fd);
           todo.unshift(...components(target));
@@ -145,14 +146,14 @@ export class ContainerFs {
           release();
           return { dirFd: -1, name: '', cpath: cp, path: '', stat: () => undefined, close: () => undefined };
         }
-        if (!st) throw notFound(`no such file or directory: ${cand}`);
-        if (!st.isDirectory()) throw notFound(`not a directory: ${cand}`);
+        if (!st) throw notFound(`no such file or directory: ${clip(cand)}`);
+        if (!st.isDirectory()) throw notFound(`not a directory: ${clip(cand)}`);
         let fd: number;
         try {
           fd = openSync(here, DIR_FLAGS);
         } catch (e) {
           // Swapped for a link (ELOOP) or removed since the lstat: refuse rather than follow.
-          throw notFound(`${cand} changed while being resolved: ${(e as Error).message}`);
+          throw notFound(`${clip(cand)} changed while being resolved: ${(e as Error).message}`);
         }
         stack.push({ fd, cpath: cand });
       }
@@ -200,8 +201,8 @@ export class ContainerFs {
         mkdirSync(e.path, { mode: 0o755 });
         st = e.stat();
       }
-      if (!st) throw notFound(`no such file or directory: ${e.cpath}`);
-      if (!st.isDirectory()) throw notFound(`not a directory: ${e.cpath}`);
+      if (!st) throw notFound(`no such file or directory: ${clip(e.cpath)}`);
+      if (!st.isDirectory()) throw notFound(`not a directory: ${clip(e.cpath)}`);
       const fd = openSync(e.path, DIR_FLAGS);
       e.close();
       return { fd, cpath: e.cpath, path: fdPath(fd), close: () => closeSync(fd) };
@@ -227,13 +228,13 @@ export class ContainerFs {
     try {
       e = this.locate(p, followFinal);
     } catch (err) {
-      if ((err as { kind?: string }).kind === 'not-found') throw notFound(`Could not find the file ${p} in container ${containerName}`);
+      if ((err as { kind?: string }).kind === 'not-found') throw notFound(`Could not find the file ${clip(p)} in container ${containerName}`);
       throw err;
     }
     const st = e.stat();
     if (!st) {
       e.close();
-      throw notFound(`Could not find the file ${p} in container ${containerName}`);
+      throw notFound(`Could not find the file ${clip(p)} in container ${containerName}`);
     }
     return { entry: e, st };
   }

@@ -1,12 +1,13 @@
 import type { EventBus } from '../../events.js';
 import type { ImageService } from '../../images/service.js';
 import type { ContainerService } from '../service.js';
-import type { ImageSource } from '../types.js';
+import type { CommitRequest, ImageSource, StatsOptions } from '../types.js';
 import { archivePath, exportContainer, putArchive, statPath, type PutOptions } from './archive.js';
 import { containerChanges } from './changes.js';
-import { commitContainer, type CommitRequest } from './commit.js';
+import { commitContainer } from './commit.js';
+import type { ContainerFilesPort } from './port.js';
 import { top } from '../top.js';
-import { statsStream } from '../stats.js';
+import { readAll, statsStream } from '../stats.js';
 
 /** What the file, inspection and commit operations need of the engine. */
 export interface FilesDeps {
@@ -17,14 +18,14 @@ export interface FilesDeps {
 }
 
 /** A container's files and processes: archive, export, changes, top, stats, commit. */
-export class ContainerFiles {
+export class ContainerFiles implements ContainerFilesPort {
   constructor(private readonly deps: FilesDeps) {}
 
-  stat(ref: string, path: string, libpod = false) {
-    return statPath(this.deps, ref, path, libpod);
+  stat(ref: string, path: string) {
+    return statPath(this.deps, ref, path);
   }
-  archive(ref: string, path: string, libpod = false) {
-    return archivePath(this.deps, ref, path, libpod);
+  archive(ref: string, path: string) {
+    return archivePath(this.deps, ref, path);
   }
   put(ref: string, path: string, body: AsyncIterable<Buffer>, o: PutOptions) {
     return putArchive(this.deps, ref, path, body, o);
@@ -35,11 +36,14 @@ export class ContainerFiles {
   changes(ref: string) {
     return containerChanges(this.deps, ref);
   }
-  top(ref: string, psArgs: string | undefined, layer: 'compat' | 'libpod') {
-    return top(this.deps, ref, psArgs, layer);
+  top(ref: string, psArgs: string[]) {
+    return top(this.deps, ref, psArgs);
   }
-  stats(ref: string, o: Parameters<typeof statsStream>[2]) {
+  stats(ref: string, o: StatsOptions) {
     return statsStream(this.deps, ref, o);
+  }
+  readStats(ids?: string[]) {
+    return readAll(this.deps, ids);
   }
   commit(ref: string, req: CommitRequest) {
     return commitContainer(this.deps, ref, req);

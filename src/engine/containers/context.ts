@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { StoragePaths } from '../../config/paths.js';
+import { privateDir } from '../../lib/private-fs.js';
+import { Runtime } from '../../oci/runtime.js';
+import { ContainerStore } from '../../state/containers.js';
+import type { Toolchain } from '../engine.js';
+import type { EventBus } from '../events.js';
+import { PendingAttaches } from './attach.js';
+import { ContainerLocks } from './locks.js';
+import { ContainerLookups } from './lookups.js';
+import { containerDirs, exitDir, runtimeStateDir, type ContainerDirs } from './rootfs.js';
+import type { ContainerSpec, ImageSource } from './types.js';
+import { Waiters } from './waiters.js';
+
+export interface ContainerServiceOptions {
+  paths: StoragePaths;
+  db: Database;
+  events: EventBus;
+  images: ImageSource;
+  /** argv prefix conmon runs when the container exits; berth appends `container cleanup ...`. */
+  exitCommand: string[];
+  /** The service watches the exit dir and reconciles; `container cleanup` does neither. */
+  service: boolean;
+  tools: Toolchain;
+}
+
+/**
+ * What the parts of the container service share (lookups, create, lifecycle, exits, wait,
+ * stdio): the state store, paths, the per-container locks, the waiters, the view cache, the
+ * attach sessions waiting for a start, the event bus and the tools. Built once per service.
+ */
+export class ContainerContext {
+  readonly paths: StoragePaths;
+  readonly store: ContainerStore;
+  readonly images: ImageSource;
+  readonly tools: Toolchain;
+  readonly exitCommand: string[];
+  /** The runtime's --root: its state of each container it knows. */
+  readonly stateDir: string;
+  readonly lookups: ContainerLookups;
+  readonly locks = new ContainerLocks();
+  readonly waiters = new Waiters();
+  /** Attach sessions waiting for their container's next start (docker run attaches first). */
+  readonly pending = new PendingAttaches();
+  /** Containers whose exit teardown/restart is in progress in this process. */
+  readonly handling = new Set<string>();
+  /** Starts in progress in this process: a forced removal aborts one (conmon and the runtime are killed). */
+  readonly starts = new Map<string, AbortController>();
+  private readonly events: EventBus;
+  private rt: Runtime | undefined;
+
+  constructor(o: ContainerServiceOptions) {
+    this.paths = o.paths;
+    this.store = new ContainerStore(o.db);
+    this.images = o.images;
+    this.tools = o.tools;
+    this.exitCommand = o.exitCommand;
+    this.events = o.events;
+    this.stateDir = runtimeStateDir(o.paths);
+    this.lookups = new ContainerLookups(this.store, o.paths);
+    // Bundles (config.json with the env), exit codes and container data are the owner's only.
+    for (const d of [exitDir(o.paths), join(o.paths.runRoot, 'containers'), join(o.paths.root, 'containers')]) privateDir(d);
+  }
+
+  /** The runtime, chosen on first use: a service with a broken runtime still lists and inspects. */
+  get runtime(): Runtime {
+    return (this.rt ??= new Runtime(this.tools.runtime(), this.stateDir));
+  }
+
+  dirs(id: string): ContainerDirs {
+    return containerDirs(this.paths, id);
+  }
+
+  /** A container event, with its labels, name and image as attributes (docker's). */
+  publish(action: string, id: string, extra: Record<string, string> = {}, v?: { name: string; image: string; parsed?: ContainerSpec }): void {
+    const view = v ?? this.lookups.find(id);
+    const attrs: Record<string, string> = { ...(view?.parsed?.Config.Labels ?? {}), ...extra };
+    if (view) {
+      attrs.name = view.name;
+      attrs.image = view.image;
+    }
+    this.events.publish('container', action, id, attrs);
+  }
+
+  /** Wakes waiters: a state change made in this process. */
+  kick(): void {
+    this.waiters.kick();
+  }
+
+  /** Runs `fn` under the container's lock. */
+  exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, fn);
+  }
+}

@@ -1,0 +1,171 @@
+// A container's record: create, rename, update, remove, prune.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { badParameter, conflict, EngineError, internal } from '../errors.js';
+import type { ContainerContext } from './context.js';
+import { buildSpec, newId, randomName, validateName } from './create.js';
+import type { Exits } from './exits.js';
+import { pruneSelector } from './filters.js';
+import type { Lifecycle } from './lifecycle.js';
+import { removeDirs } from './rootfs.js';
+import type { ContainerSpec, CreateRequest, HostConfig, PruneResult } from './types.js';
+import type { RuntimeResources } from './resources.js';
+import { planUpdate } from './update.js';
+import { dirSize, hasRun, isLive, noSuchContainer, nowIso } from './util.js';
+
+export class ContainerRecords {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly lifecycle: Lifecycle,
+    private readonly exits: Exits,
+  ) {}
+
+  async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
+    const { ctx } = this;
+    const { store } = ctx;
+    const ref = req.config.Image;
+    if (!ref) throw badParameter('config.Image is required');
+    const net = req.hostConfig?.NetworkMode ?? '';
+    // A 404 here would make the docker CLI try to pull the image: name the problem as a 400.
+    if (net.startsWith('container:') && !ctx.lookups.find(net.slice('container:'.length))) throw badParameter(`cannot join the network of container ${net.slice('container:'.length)}: no such container`);
+    const name = req.name ? validateName(req.name) : undefined;
+    if (name && store.nameTaken(name)) throw this.nameConflict(name);
+    const image = await ctx.images.resolve(ref);
+    const id = newId();
+    const { spec, warnings } = buildSpec(req, image, id);
+    // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
+    const runtime = spec.HostConfig.Runtime;
+    if (runtime && runtime !== 'oci' && runtime !== ctx.runtime.info.name) throw badParameter(`Unknown runtime specified ${String(runtime).slice(0, 100)}`);
+    if (spec.HostConfig.Init) {
+      const init = ctx.tools.init();
+      if (!init) throw badParameter('--init requested but neither catatonit nor tini is installed');
+      spec.initPath = init;
+    }
+    let finalName = name;
+    try {
+      store.tx(() => {
+        finalName ??= randomName((n) => store.nameTaken(n));
+        if (store.nameTaken(finalName)) throw this.nameConflict(finalName);
+        store.insert({
+          id, name: finalName, image: ref, imageId: image.id, created: nowIso(), spec: JSON.stringify(spec),
+          state: 'created', pid: 0, conmonPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: '',
+          finishedAt: '', restartCount: 0, stopRequested: false, generation: 0,
+        });
+      });
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      if (/UNIQUE constraint failed: containers.name/.test(String(e))) throw this.nameConflict(finalName!);
+      throw e;
+    }
+    ctx.publish('create', id);
+    return { id, warnings };
+  }
+
+  rename(ref: string, newName: string): void {
+    const { ctx } = this;
+    const v = ctx.lookups.get(ref);
+    const name = validateName(newName);
+    if (name === v.name) throw conflict(`Renaming a container with the same name as its current name`);
+    ctx.store.tx(() => {
+      if (ctx.store.nameTaken(name)) throw this.nameConflict(name);
+      ctx.store.update(v.id, { name });
+    });
+    ctx.publish('rename', v.id, { oldName: `/${v.name}` }, { ...v, name });
+  }
+
+  async update(ref: string, u: Partial<HostConfig>): Promise<string[]> {
+    const { ctx } = this;
+    const v = ctx.lookups.get(ref);
+    const { hostConfig: h, runtime: resources, warnings } = planUpdate(v.id, v.parsed.HostConfig, u);
+    await ctx.locks.run(v.id, async () => {
+      const row = ctx.store.get(v.id);
+      if (!row) throw noSuchContainer(ref);
+      if (resources && hasRun(row.state) && row.state !== 'restarting') await this.applyResources(v.id, v.dirs.bundle, resources);
+      ctx.store.tx(() => {
+        const cur = ctx.store.get(v.id);
+        if (!cur) return;
+        const spec = JSON.parse(cur.spec) as ContainerSpec;
+        spec.HostConfig = h;
+        ctx.store.update(v.id, { spec: JSON.stringify(spec) });
+      });
+    });
+    ctx.publish('update', v.id, {}, v);
+    return warnings;
+  }
+
+  /** `runc update --resources FILE`: every field in one document (runc's flags miss some). */
+  private async applyResources(id: string, bundle: string, r: RuntimeResources): Promise<void> {
+    const file = join(bundle, 'update.json');
+    writeFileSync(file, JSON.stringify(r), { mode: 0o600 });
+    try {
+      await this.ctx.runtime.run(['update', '--resources', file, id]);
+    } catch (e) {
+      throw internal(`Cannot update container ${id}: ${(e as Error).message}`);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+    const { ctx } = this;
+    const { store } = ctx;
+    const v = ctx.lookups.get(ref);
+    // Forced: whatever holds the lock now (a stop with a long timeout, a start waiting on the
+    // runtime) must not hold up the removal, so the container is killed before the lock is taken.
+    if (opts.force) await this.lifecycle.killForRemoval(v.id);
+    await ctx.locks.run(v.id, async () => {
+      const row = store.get(v.id);
+      if (!row) return;
+      if (row.state === 'starting' && !opts.force) throw conflict(`container ${v.id} is starting`);
+      // podman removes an initialized container without force: its process never ran.
+      if (row.state === 'initialized') await this.lifecycle.stopLocked(v.id, 9, 0);
+      if (isLive(row.state)) {
+        if (!opts.force) {
+          const what = row.state === 'paused' ? 'paused' : 'running';
+          throw conflict(`You cannot remove a ${what} container ${v.id}. Stop the container before attempting removal or force remove`);
+        }
+        await this.lifecycle.stopLocked(v.id, 9, 0);
+      }
+      const gone = store.tx(() => {
+        const cur = store.get(v.id);
+        if (!cur) return true;
+        if (isLive(cur.state)) throw conflict(`container ${v.id} is still running`);
+        store.update(v.id, { state: 'removing' });
+        return false;
+      });
+      await this.exits.teardown(v.id, v.dirs);
+      removeDirs(v.dirs);
+      if (!gone) store.tx(() => store.delete(v.id));
+      ctx.lookups.forget(v.id);
+    });
+    ctx.pending.fail(v.id, 'container stopped before it was attached');
+    ctx.publish('destroy', v.id, {}, v);
+    ctx.kick();
+    return v.id;
+  }
+
+  /** Removes stopped containers, except those the filters (until, label, label!) keep. */
+  async prune(filters: Record<string, string[]> = {}): Promise<PruneResult> {
+    const selected = pruneSelector(filters);
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const v of this.ctx.lookups.all()) {
+      if (hasRun(v.state) || v.state === 'removing' || v.state === 'starting' || !selected(v)) continue;
+      const size = dirSize(v.dirs.upper);
+      try {
+        await this.remove(v.id);
+        deleted.push(v.id);
+        reclaimed += size;
+      } catch {
+        /* raced with a start: keep it */
+      }
+    }
+    return { deleted, reclaimed };
+  }
+
+  private nameConflict(name: string): EngineError {
+    const other = this.ctx.store.lookup(name);
+    const oid = other && other !== 'ambiguous' ? other.id : '';
+    return conflict(`Conflict. The container name "/${name}" is already in use by container "${oid}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+}

@@ -1,0 +1,160 @@
+// The state DB's schema as numbered steps. Step N takes a database at user_version N-1 to N;
+// `migrate` (migrate.ts) runs the pending ones when a database is opened. A step, once released,
+// is never edited: a schema change is a new step appended here.
+
+/** What a step needs of a connection: better-sqlite3 and node:sqlite both provide it. */
+export interface SqlDb {
+  exec(sql: string): unknown;
+  prepare(sql: string): { get(...params: unknown[]): unknown };
+}
+
+export interface Migration {
+  version: number;
+  /** Why the step exists, for the error when it fails. */
+  name: string;
+  up(db: SqlDb): void;
+}
+
+/**
+ * The schema berth had before migrations existed (its stores each ran `CREATE TABLE IF NOT
+ * EXISTS` on open). Idempotent, so it also adopts a database written then (user_version 0 with
+ * the tables, or some of them: a process created only the tables of the stores it loaded).
+ */
+const INITIAL = `
+CREATE TABLE IF NOT EXISTS containers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  image TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  created TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  state TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0,
+  conmon_pid INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  oom_killed INTEGER NOT NULL DEFAULT 0,
+  started_at TEXT NOT NULL DEFAULT '',
+  finished_at TEXT NOT NULL DEFAULT '',
+  restart_count INTEGER NOT NULL DEFAULT 0,
+  stop_requested INTEGER NOT NULL DEFAULT 0,
+  generation INTEGER NOT NULL DEFAULT 0,
+  seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS containers_image_id ON containers(image_id);
+CREATE INDEX IF NOT EXISTS containers_state ON containers(state);
+CREATE TABLE IF NOT EXISTS container_exits (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  exit_code INTEGER NOT NULL,
+  removed_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS container_seq (n INTEGER NOT NULL);
+
+-- Layers are keyed by chain ID (hex) so one stack of content is stored once however many images
+-- share it; an image lists its layers bottom-up in image_layers, which is also the refcount.
+CREATE TABLE IF NOT EXISTS layers (
+  id TEXT PRIMARY KEY,
+  parent TEXT,
+  diff_id TEXT NOT NULL,
+  link TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  tar_size INTEGER NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS images (
+  id TEXT PRIMARY KEY,
+  config BLOB NOT NULL,
+  parent TEXT NOT NULL DEFAULT '',
+  digest TEXT,
+  manifest BLOB,
+  created INTEGER NOT NULL,
+  added INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  labels TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS images_created ON images(created);
+CREATE TABLE IF NOT EXISTS image_names (
+  name TEXT PRIMARY KEY,
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  added INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS image_names_image ON image_names(image_id);
+CREATE TABLE IF NOT EXISTS image_digests (
+  ref TEXT NOT NULL,
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  PRIMARY KEY (ref, image_id)
+);
+CREATE INDEX IF NOT EXISTS image_digests_image ON image_digests(image_id);
+CREATE TABLE IF NOT EXISTS image_layers (
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  pos INTEGER NOT NULL,
+  layer_id TEXT NOT NULL,
+  PRIMARY KEY (image_id, pos)
+);
+CREATE INDEX IF NOT EXISTS image_layers_layer ON image_layers(layer_id);
+
+CREATE TABLE IF NOT EXISTS exec_sessions (
+  id TEXT PRIMARY KEY,
+  container_id TEXT NOT NULL,
+  config TEXT NOT NULL,
+  state TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0,
+  conmon_pid INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER,
+  created TEXT NOT NULL,
+  started_by INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS exec_sessions_container ON exec_sessions(container_id);
+
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  origin TEXT NOT NULL,
+  time_nano INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_time ON events (time_nano);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    up(db) {
+      // IF NOT EXISTS would leave an object that is already there as it is: one that is not
+      // exactly what berth declared was not written by berth, and is not adopted.
+      for (const stmt of INITIAL.replace(/--[^\n]*/g, '').split(';')) {
+        const name = /^\s*CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/.exec(stmt)?.[1];
+        if (!name) continue;
+        const row = db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string } | undefined;
+        if (row && normalized(row.sql) !== normalized(stmt)) {
+          throw new Error(`${name} is not what berth declares: found ${normalized(row.sql)}`);
+        }
+      }
+      db.exec(INITIAL);
+    },
+  },
+  {
+    version: 2,
+    name: 'owners of commit pauses and of layers stored before their image',
+    up(db) {
+      // A commit's pause, so reconcile resumes only the pauses whose owner died (never a user's).
+      // A layer stored by a load or commit still in progress, so the next instance can remove it
+      // once its owner is dead.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS container_pauses (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS layer_claims (
+  layer_id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL
+);
+`);
+    },
+  },
+];
+
+/** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */
+const normalized = (sql: string) =>
+  sql.replace(/ IF NOT EXISTS /i, ' ').replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
