@@ -7,6 +7,7 @@ import { buildSpec, newId, randomName, validateName } from './create.js';
 import type { Exits } from './exits.js';
 import { pruneSelector } from './filters.js';
 import type { Lifecycle } from './lifecycle.js';
+import { anonymousVolumes } from './mounts.js';
 import { removeDirs } from './rootfs.js';
 import type { ContainerSpec, CreateRequest, HostConfig, PruneResult } from './types.js';
 import type { RuntimeResources } from './resources.js';
@@ -32,7 +33,7 @@ export class ContainerRecords {
     if (name && store.nameTaken(name)) throw this.nameConflict(name);
     const image = await ctx.images.resolve(ref);
     const id = newId();
-    const { spec, warnings } = buildSpec(req, image, id);
+    const { spec, warnings } = buildSpec(req, image, id, { mountsOf: (r) => ctx.lookups.find(r)?.mounts });
     // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
     const runtime = spec.HostConfig.Runtime;
     if (runtime && runtime !== 'oci' && runtime !== ctx.runtime.info.name) throw badParameter(`Unknown runtime specified ${String(runtime).slice(0, 100)}`);
@@ -42,6 +43,10 @@ export class ContainerRecords {
       spec.initPath = init;
     }
     let finalName = name;
+    // Volumes are made before the record (docker shows them once the create answers); the
+    // record claims them in its transaction, and those made for it go again if it fails.
+    const made = ctx.volumes.provide(spec.mounts ?? []);
+    const used = [...new Set((spec.mounts ?? []).filter((m) => m.type === 'volume').map((m) => m.name!))];
     try {
       store.tx(() => {
         finalName ??= randomName((n) => store.nameTaken(n));
@@ -51,8 +56,10 @@ export class ContainerRecords {
           state: 'created', pid: 0, conmonPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: '',
           finishedAt: '', restartCount: 0, stopRequested: false, generation: 0,
         });
+        ctx.volumes.claim(id, used);
       });
     } catch (e) {
+      await ctx.volumes.discard(made).catch(() => undefined);
       if (e instanceof EngineError) throw e;
       if (/UNIQUE constraint failed: containers.name/.test(String(e))) throw this.nameConflict(finalName!);
       throw e;
@@ -106,7 +113,7 @@ export class ContainerRecords {
     }
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const { ctx } = this;
     const { store } = ctx;
     const v = ctx.lookups.get(ref);
@@ -137,6 +144,8 @@ export class ContainerRecords {
       removeDirs(v.dirs);
       if (!gone) store.tx(() => store.delete(v.id));
       ctx.lookups.forget(v.id);
+      // rm -v: the container's anonymous volumes that no other container uses; named ones stay.
+      if (opts.volumes) await ctx.volumes.removeAnonymous(anonymousVolumes(v.mounts)).catch(() => undefined);
     });
     ctx.pending.fail(v.id, 'container stopped before it was attached');
     ctx.publish('destroy', v.id, {}, v);

@@ -78,7 +78,8 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
   }
   const tmpfs: Record<string, string> = {};
   for (const m of containerMounts(r.spec)) {
-    if (m.type === 'bind') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate'] });
+    // A volume is its directory bound in; the default propagation is rprivate for both.
+    if (m.type === 'bind' || m.type === 'volume') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate', ...m.options] });
     else tmpfs[m.destination] = m.options.join(',');
   }
 
