@@ -106,8 +106,10 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
     GraphDriver: { Name: 'overlay', Data: { MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work } },
     ...(size !== undefined ? { SizeRw: size, SizeRootFs: 0 } : {}),
     Mounts: v.mounts
-      .filter((m) => m.type === 'bind' || m.type === 'volume')
-      .map((m) => m.type === 'volume'
+      .filter((m) => m.type === 'bind' || m.type === 'volume' || m.type === 'image')
+      .map((m) => m.type === 'image'
+        ? { Type: 'image', Source: m.image ?? '', Destination: m.destination, Driver: '', Mode: '', Options: m.readOnly ? ['ro'] : ['rw'], RW: !m.readOnly, Propagation: '' }
+        : m.type === 'volume'
         ? { Type: 'volume', Name: m.name ?? '', Source: m.source, Destination: m.destination, Driver: m.driver ?? 'local', Mode: '', Options: ['nosuid', 'nodev', 'rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' }
         : { Type: 'bind', Source: m.source, Destination: m.destination, Driver: '', Mode: '', Options: ['rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' }),
     Dependencies: [],

@@ -30,7 +30,7 @@ const MAPPED = new Set([
   'ipcns', 'pidns', 'utsns', 'cgroupns', 'userns', 'resource_limits', 'r_limits', 'sysctl', 'init', 'init_path',
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
-  'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode',
+  'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode', 'image_volumes',
 ]);
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
@@ -161,13 +161,14 @@ export function specgenToCreate(sg: SG): CreateRequest {
     if (type === 'bind' || (type === 'volume' && src)) binds.push(`${src}:${dst}${opts.length ? `:${opts.join(',')}` : ''}`);
     else if (type === 'volume') mounts.push({ Type: 'volume', Target: dst, ReadOnly: opts.includes('ro'), VolumeOptions: { NoCopy: opts.includes('nocopy') } });
     else if (type === 'tmpfs') tmpfs[dst] = opts.join(',');
-    else refuse('mounts', `type "${type}" is not supported (bind, volume and tmpfs are)`);
+    else refuse('mounts', `type "${type}" is not supported (bind, volume and tmpfs are; images are image_volumes)`);
   }
   for (const v of namedVolumes(sg.volumes)) {
     // A named volume is a Binds entry (its options are the Binds ones); an anonymous one has no Binds form.
     if (v.Name) binds.push(`${v.Name}:${v.Dest}${v.Options.length ? `:${v.Options.join(',')}` : ''}`);
     else mounts.push({ Type: 'volume', Target: v.Dest, ReadOnly: v.Options.includes('ro'), VolumeOptions: { NoCopy: v.Options.includes('nocopy') } });
   }
+  for (const iv of imageVolumes(sg.image_volumes)) mounts.push({ Type: 'image', Source: iv.Source, Target: iv.Destination, ReadOnly: !iv.ReadWrite });
   if (binds.length) h.Binds = binds;
   if (mounts.length) h.Mounts = mounts;
   if (Object.keys(tmpfs).length) h.Tmpfs = tmpfs;
@@ -209,5 +210,24 @@ function namedVolumes(v: unknown): NamedVolume[] {
     const unknown = options.find((o) => !BIND_OPTIONS.has(o));
     if (unknown) refuse('volumes', `option "${unknown}" is not supported (ro, rw, z, Z, nocopy, copy and propagation are)`);
     return { Name: name, Dest: dest, Options: options };
+  });
+}
+
+interface ImageVolume {
+  Destination: string;
+  Source: string;
+  ReadWrite: boolean;
+}
+
+/** SpecGenerator `image_volumes`: an image's root filesystem mounted at Destination. */
+function imageVolumes(v: unknown): ImageVolume[] {
+  if (v == null) return [];
+  if (!Array.isArray(v)) refuse('image_volumes', 'must be a list of image volumes');
+  return v.map((x: Record<string, unknown>) => {
+    if (!x || typeof x !== 'object') refuse('image_volumes', 'must be a list of image volumes');
+    if (typeof x.Source !== 'string' || !x.Source) refuse('image_volumes', 'Source must name an image');
+    if (typeof x.Destination !== 'string' || !x.Destination) refuse('image_volumes', 'Destination must be an absolute path');
+    if (x.subPath) refuse('image_volumes', 'subPath is not supported by berth yet');
+    return { Destination: x.Destination, Source: x.Source, ReadWrite: x.ReadWrite === true };
   });
 }

@@ -2,7 +2,7 @@
 // `VolumesFrom`, `Config.Volumes` and the image's VOLUME; libpod's mounts and volumes arrive as
 // these through specgen) is parsed once, at create, into `MountSpec`s stored with the container.
 // The OCI spec, archive and cp, changes, filters and inspect read these, never the request strings.
-import { isAbsolute, posix } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
 import { clip } from '../../lib/clip.js';
 import { badParameter } from '../errors.js';
 import { validateVolumeName } from '../volumes/names.js';
@@ -72,7 +72,7 @@ const given = (o: unknown) => o != null && (typeof o !== 'object' || Object.keys
 
 /** dockerd refuses the options of another mount type. */
 function checkExtraFields(e: MountsEntry): void {
-  const fields = { bind: 'BindOptions', volume: 'VolumeOptions', tmpfs: 'TmpfsOptions' } as const;
+  const fields = { bind: 'BindOptions', volume: 'VolumeOptions', tmpfs: 'TmpfsOptions', image: 'ImageOptions' } as const;
   for (const [type, field] of Object.entries(fields)) {
     if (type !== e.Type && given(e[field])) throw badParameter(`invalid mount config for type "${e.Type}": field ${field} must not be specified`);
   }
@@ -84,14 +84,20 @@ function stringMap(v: unknown, what: string): Record<string, string> | undefined
   return v as Record<string, string>;
 }
 
-/** One `Mounts` entry (`--mount`): bind, volume (named or anonymous) and tmpfs. */
+/** One `Mounts` entry (`--mount`): bind, volume (named or anonymous), tmpfs and image. */
 export function parseMountEntry(e: MountsEntry): MountSpec {
   if (!e || typeof e !== 'object') throw badParameter('invalid mount config: expected an object');
   const what = 'mount config';
   if (typeof e.Target !== 'string') throw badParameter(`invalid ${what}: Target must be a string`);
   const destination = cleanDest(e.Target, what);
   const readOnly = e.ReadOnly === true;
-  if (e.Type === 'bind' || e.Type === 'volume' || e.Type === 'tmpfs') checkExtraFields(e);
+  if (e.Type === 'bind' || e.Type === 'volume' || e.Type === 'tmpfs' || e.Type === 'image') checkExtraFields(e);
+  if (e.Type === 'image') {
+    // An image's root filesystem, read-only unless ReadOnly is false (podman's image volumes).
+    if (typeof e.Source !== 'string' || !e.Source) throw badParameter('invalid mount config for type "image": Source must name an image');
+    if (e.ImageOptions?.Subpath) throw badParameter('invalid mount config for type "image": Subpath is not supported');
+    return { type: 'image', image: e.Source, source: '', destination, readOnly: e.ReadOnly !== false, options: [], origin: 'mounts' };
+  }
   if (e.Type === 'volume') {
     if (e.Source != null && typeof e.Source !== 'string') throw badParameter('invalid mount config for type "volume": Source must be a volume name');
     const vo = e.VolumeOptions ?? {};
@@ -122,7 +128,7 @@ export function parseMountEntry(e: MountsEntry): MountSpec {
     const options = [size ? `size=${size}` : '', mode ? `mode=${mode.toString(8)}` : '', readOnly ? 'ro' : ''].filter(Boolean);
     return { type: 'tmpfs', source: '', destination, readOnly, options, origin: 'mounts' };
   }
-  throw badParameter(`mount type "${String(e.Type).slice(0, 40)}" is not supported (bind, volume and tmpfs are)`);
+  throw badParameter(`mount type "${String(e.Type).slice(0, 40)}" is not supported (bind, volume, tmpfs and image are)`);
 }
 
 // What tmpfs and the mount call take (flags, and data options with short values): anything else
@@ -229,4 +235,10 @@ export function volumesFromMounts(entries: unknown, lookup: (ref: string) => Mou
 /** The names of a container's anonymous volumes (rm -v and --rm remove those no other container uses). */
 export function anonymousVolumes(mounts: MountSpec[]): string[] {
   return mounts.filter((m) => m.type === 'volume' && m.anonymous && m.name).map((m) => m.name!);
+}
+
+/** Where a container's image mounts are mounted on the host (their overlays live under its run dir). */
+export function placeImageMounts(mounts: MountSpec[], runDir: string): void {
+  let k = 0;
+  for (const m of mounts) if (m.type === 'image') m.source = join(runDir, 'image-mounts', String(k++));
 }

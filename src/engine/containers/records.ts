@@ -7,9 +7,9 @@ import { buildSpec, newId, randomName, validateName } from './create.js';
 import type { Exits } from './exits.js';
 import { pruneSelector } from './filters.js';
 import type { Lifecycle } from './lifecycle.js';
-import { anonymousVolumes } from './mounts.js';
+import { anonymousVolumes, placeImageMounts } from './mounts.js';
 import { removeDirs } from './rootfs.js';
-import type { ContainerSpec, CreateRequest, HostConfig, PruneResult } from './types.js';
+import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PruneResult } from './types.js';
 import type { RuntimeResources } from './resources.js';
 import { planUpdate } from './update.js';
 import { dirSize, hasRun, isLive, noSuchContainer, nowIso } from './util.js';
@@ -34,6 +34,7 @@ export class ContainerRecords {
     const image = await ctx.images.resolve(ref);
     const id = newId();
     const { spec, warnings } = buildSpec(req, image, id, { mountsOf: (r) => ctx.lookups.find(r)?.mounts });
+    await this.resolveImageMounts(spec.mounts ?? [], id);
     // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
     const runtime = spec.HostConfig.Runtime;
     if (runtime && runtime !== 'oci' && runtime !== ctx.runtime.info.name) throw badParameter(`Unknown runtime specified ${String(runtime).slice(0, 100)}`);
@@ -66,6 +67,20 @@ export class ContainerRecords {
     }
     ctx.publish('create', id);
     return { id, warnings };
+  }
+
+  /** Image mounts name their image by ID from now on (a 404 would make the docker CLI pull: a 400). */
+  private async resolveImageMounts(mounts: MountSpec[], id: string): Promise<void> {
+    for (const m of mounts) {
+      if (m.type !== 'image') continue;
+      try {
+        m.image = (await this.ctx.images.resolve(m.image!)).id;
+      } catch (e) {
+        if (e instanceof EngineError && e.kind === 'not-found') throw badParameter(`image mount at ${m.destination}: ${e.message}`);
+        throw e;
+      }
+    }
+    placeImageMounts(mounts, this.ctx.dirs(id).run);
   }
 
   rename(ref: string, newName: string): void {

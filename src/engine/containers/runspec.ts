@@ -78,8 +78,8 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
   }
   const tmpfs: Record<string, string> = {};
   for (const m of containerMounts(r.spec)) {
-    // A volume is its directory bound in; the default propagation is rprivate for both.
-    if (m.type === 'bind' || m.type === 'volume') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate', ...m.options] });
+    // A volume is its directory bound in, an image mount its overlay; the default propagation is rprivate.
+    if (m.type !== 'tmpfs') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate', ...m.options] });
     else tmpfs[m.destination] = m.options.join(',');
   }
 

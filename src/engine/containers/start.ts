@@ -17,7 +17,7 @@ import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
 import { copyUp, isEmptyDir } from './copy-up.js';
 import { anonymousVolumes } from './mounts.js';
-import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
+import { exitDir, mountImage, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import type { ContainerView } from './types.js';
 import { alive, cgroupsPathOf, guardedExitCommand, noSuchContainer, nowIso, parseSize } from './util.js';
@@ -162,7 +162,8 @@ export class Starter {
 
   /**
    * Each volume exists and is mounted (made again, empty, if it is gone; its driver's filesystem
-   * mounted); a missing Binds host path is made a directory (dockerd's rule). At the container's
+   * mounted), each image mount's overlay is mounted, a missing Binds host path is made a
+   * directory (dockerd's rule). At the container's
    * first start (dockerd seeds at create) an empty volume gets the image's content at its
    * destination, unless nocopy.
    */
@@ -171,11 +172,12 @@ export class Starter {
     for (const m of run.v.mounts) {
       try {
         if (m.type === 'bind' && m.origin === 'binds' && !existsSync(m.source)) mkdirSync(m.source, { recursive: true, mode: 0o755 });
+        if (m.type === 'image') await mountImage(m, await this.ctx.images.lowerSpec(m.image!), run.v.dirs);
         if (m.type !== 'volume') continue;
         const dir = await this.ctx.volumes.mount(m, run.id);
         if (first && !m.noCopy && isEmptyDir(dir)) await copyUp(run.v.dirs.merged, m.destination, dir);
       } catch (e) {
-        const what = m.type === 'volume' ? `volume ${m.name}` : `bind source ${m.source}`;
+        const what = m.type === 'volume' ? `volume ${m.name}` : m.type === 'image' ? `image ${m.image}` : `bind source ${m.source}`;
         throw new StartFailure(e instanceof EngineError ? e.message : `preparing ${what} for ${m.destination}: ${(e as Error).message}`, 125);
       }
     }

@@ -113,6 +113,7 @@ export interface HostConfig {
     BindOptions?: { Propagation?: string } | null;
     TmpfsOptions?: { SizeBytes?: number; Mode?: number } | null;
     VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> | null; DriverConfig?: { Name?: string; Options?: Record<string, string> | null } | null } | null;
+    ImageOptions?: { Subpath?: string } | null;
   }[] | null;
   /** `ctr[:ro|rw]`: the bind and volume mounts of these containers, at the same destinations. */
   VolumesFrom?: string[] | null;
@@ -120,13 +121,16 @@ export interface HostConfig {
   VolumeDriver?: string;
 }
 
-export type MountType = 'bind' | 'tmpfs' | 'volume';
+export type MountType = 'bind' | 'tmpfs' | 'volume' | 'image';
 export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
 
 /** One mount of a container, parsed once from whichever field asked for it (mounts.ts). */
 export interface MountSpec {
   type: MountType;
-  /** The host path of a bind, a volume's directory (filled in at create); '' for tmpfs. */
+  /**
+   * The host path of a bind, a volume's directory, where an image mount's overlay is mounted (all
+   * filled in at create); '' for tmpfs.
+   */
   source: string;
   /** Absolute, normalised path inside the container. */
   destination: string;
@@ -148,6 +152,8 @@ export interface MountSpec {
   anonymous?: boolean;
   /** A volume's driver. */
   driver?: string;
+  /** An image mount's image: the reference as given, its ID once created. */
+  image?: string;
   /** How to make the volume when it does not exist yet (`Mounts`' VolumeOptions). */
   volumeOptions?: { labels?: Record<string, string>; driver?: string; driverOpts?: Record<string, string> };
 }

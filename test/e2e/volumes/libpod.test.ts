@@ -193,6 +193,30 @@ test('libpod volume export and import as tar', async () => {
   for (const n of ['exp', 'imp']) await b.request('DELETE', `${P}/volumes/${n}`);
 });
 
+test('SpecGenerator image_volumes: an image\'s files at a path, read-only unless ReadWrite; the image cannot be removed meanwhile', async () => {
+  const ro = await specgen({ image_volumes: [{ Destination: '/img', Source: 'volimg' }], command: ['sh', '-c', 'cat /img/data/s; touch /img/x'] });
+  assert.equal((await b.request('POST', `${P}/containers/${ro}/start`)).status, 204);
+  assert.equal((await b.request('POST', `${P}/containers/${ro}/wait?condition=exited`)).json, 1);
+  const logs = (await b.request('GET', `${P}/containers/${ro}/logs?stdout=true&stderr=true`)).text;
+  assert.match(logs, /seeded/);
+  assert.match(logs, /Read-only file system/);
+  const im = (await b.request('GET', `${P}/containers/${ro}/json`)).json.Mounts[0];
+  assert.equal(im.Type, 'image');
+  assert.equal(im.RW, false);
+  // The container is stopped: its image mount is gone with its root.
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(b.runRoot, 'containers', ro, 'image-mounts')));
+  const rw = await specgen({ image_volumes: [{ Destination: '/img', Source: 'volimg', ReadWrite: true }], command: ['sh', '-c', 'echo w > /img/data/s && cat /img/data/s'] });
+  await runToEnd(rw);
+  assert.match((await b.request('GET', `${P}/containers/${rw}/logs?stdout=true`)).text, /w/);
+  // The image itself is unchanged.
+  assert.equal(await ok(['run', '--rm', ...NET, 'volimg', 'cat', '/data/s']), 'seeded\n');
+  assert.equal((await b.request('DELETE', `${P}/images/volimg`)).status, 409);
+  const missing = await b.request('POST', `${P}/containers/create`, { image: 'busybox', image_volumes: [{ Destination: '/i', Source: 'no-such-image' }] });
+  assert.equal(missing.status, 400);
+  for (const c of [ro, rw]) await b.request('DELETE', `${P}/containers/${c}?force=true`);
+});
+
+// Last: it kills the suite's service.
 test('volumes and their data survive a service restart and kill -9; a container keeps using its volume', async () => {
   await ok(['volume', 'create', '--label', 'durable=yes', 'durable']);
   await ok(['run', '-d', ...NET, '--name', 'durable-user', '-v', 'durable:/d', '-v', '/anon-durable', 'busybox', 'sh', '-c', 'echo before > /d/f; sleep 600']);
