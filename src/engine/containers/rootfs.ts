@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoragePaths } from '../../config/paths.js';
 import { privateDir } from '../../lib/private-fs.js';
@@ -122,7 +122,8 @@ async function unmountOne(path: string): Promise<void> {
 
 export async function unmountRootfs(d: ContainerDirs): Promise<void> {
   // Image mounts first: nothing may remove the container's dirs while an image's layers are mounted there.
-  for (const p of [...mountPoints(join(d.run, 'image-mounts'))].sort().reverse()) await unmountOne(p);
+  const images = join(d.run, 'image-mounts');
+  if (existsSync(images)) for (const p of [...mountPoints(images)].sort().reverse()) await unmountOne(p);
   if (isMounted(d.merged)) await unmountOne(d.merged);
 }
 

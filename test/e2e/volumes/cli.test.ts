@@ -284,7 +284,7 @@ test('docker cp into and out of a volume path (running and stopped); export and 
   await ok(['volume', 'rm', 'cpvol']);
 });
 
-test('removing a volume never follows a link out of it: the host files its links name stay', async () => {
+test('removing a volume never follows a link out of it, nor deletes what a bound host directory holds', async () => {
   const hostDir = join(b.dir, 'precious');
   mkdirSync(join(hostDir, 'inner'), { recursive: true });
   writeFileSync(join(hostDir, 'keep'), 'keep\n');
@@ -296,6 +296,15 @@ test('removing a volume never follows a link out of it: the host files its links
   assert.equal(readFileSync(join(hostDir, 'keep'), 'utf8'), 'keep\n');
   assert.equal(readFileSync(join(hostDir, 'inner', 'keep2'), 'utf8'), 'keep2\n');
   assert.ok(existsSync('/etc/passwd'));
+  // A volume that binds a host directory (o=bind): its removal unmounts it and leaves the directory's files alone.
+  await ok(['volume', 'create', '--opt', 'type=none', '--opt', 'o=bind', '--opt', `device=${hostDir}`, 'hostbound']);
+  assert.equal(await ok(['run', '--rm', ...NET, '-v', 'hostbound:/h', 'busybox', 'sh', '-c', 'cat /h/keep; echo added > /h/added']), 'keep\n');
+  await ok(['volume', 'rm', 'hostbound']);
+  assert.equal(readFileSync(join(hostDir, 'keep'), 'utf8'), 'keep\n');
+  assert.equal(readFileSync(join(hostDir, 'added'), 'utf8'), 'added\n');
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(b.root, 'volumes', 'hostbound')));
+  const bad = await b.docker(['volume', 'create', '--opt', 'type=none', '--opt', 'o=bind', '--opt', `device=${join(b.dir, 'absent')}`, 'nobind']);
+  assert.match(bad.stderr, /not an existing directory/);
 });
 
 test('bad input is a 400 naming the field, and nothing is created', async () => {
