@@ -114,13 +114,17 @@ export class LocalDriver {
     return data;
   }
 
-  /** Unmounts (lazily if busy), then moves the directory out of the way and removes it, links never followed. */
-  async destroy(name: string): Promise<void> {
+  /** Unmounts what the driver mounted there (lazily if busy); an error while it stays mounted. */
+  async unmount(name: string): Promise<void> {
     const data = this.dataDir(name);
-    if (isMounted(data)) {
-      await unmount(data).catch(() => unmount(data, true));
-      if (isMounted(data)) throw internal(`remove ${name}: the volume is still mounted at ${data}`);
-    }
+    if (!isMounted(data)) return;
+    await unmount(data).catch(() => unmount(data, true));
+    if (isMounted(data)) throw internal(`remove ${name}: the volume is still mounted at ${data}`);
+  }
+
+  /** Unmounts, then moves the directory out of the way and removes it, links never followed. */
+  async destroy(name: string): Promise<void> {
+    await this.unmount(name);
     this.discard(this.dir(name));
   }
 

@@ -7,7 +7,7 @@ import type { StoragePaths } from '../../config/paths.js';
 import { clip } from '../../lib/clip.js';
 import { isLive } from '../../state/container-states.js';
 import { VolumeStore, type VolumeRow, type VolumeUser } from '../../state/volumes.js';
-import { badParameter, conflict, EngineError, notFound } from '../errors.js';
+import { badParameter, conflict, notFound } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { ContainerFs } from '../containers/files/container-fs.js';
 import { contentTar, extractInto } from '../containers/files/archive.js';
@@ -128,17 +128,24 @@ export class VolumeService implements VolumesPort, VolumeSource {
   async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
     const v = this.get(name);
     if (v.users.length && opts.force) for (const id of v.users) await this.deps.removeContainer(id).catch(() => undefined);
+    this.checkUnused(name);
+    // Unmounted while the record stays: a volume that cannot be unmounted is kept whole.
+    await this.driver.unmount(name);
     this.dropRecord(name);
     await this.driver.destroy(name);
     this.deps.events.publish('volume', 'destroy', name, { driver: v.driver });
+  }
+
+  private checkUnused(name: string): void {
+    const users = this.store.users(name);
+    if (users.length) throw conflict(`remove ${name}: volume is in use - [${users.map((u) => u.id).join(', ')}]`);
   }
 
   /** Deletes the record unless a container uses the volume (checked in the transaction that deletes). */
   private dropRecord(name: string): void {
     this.store.tx(() => {
       if (!this.store.get(name)) throw noSuchVolume(name);
-      const users = this.store.users(name);
-      if (users.length) throw conflict(`remove ${name}: volume is in use - [${users.map((u) => u.id).join(', ')}]`);
+      this.checkUnused(name);
       this.store.delete(name);
     });
   }
