@@ -28,18 +28,29 @@ function networks(v: ContainerView) {
   };
 }
 
-/** docker lists binds and `--mount` tmpfs mounts; `--tmpfs` ones only show in HostConfig.Tmpfs. */
+/**
+ * docker lists binds, volumes and `--mount` tmpfs mounts; `--tmpfs` ones only show in
+ * HostConfig.Tmpfs. A local volume named in Binds or Mounts has Mode "z" unless given one
+ * (dockerd's setBindModeIfNull); anonymous and inherited ones have none.
+ */
 function mounts(v: ContainerView) {
   return v.mounts
-    .filter((m) => m.type === 'bind' || m.origin === 'mounts')
-    .map((m) => ({
-      Type: m.type,
-      Source: m.source,
-      Destination: m.destination,
-      Mode: m.mode ?? '',
-      RW: !m.readOnly,
-      Propagation: m.type === 'bind' ? m.propagation ?? 'rprivate' : '',
-    }));
+    .filter((m) => m.type === 'bind' || m.type === 'volume' || m.origin === 'mounts')
+    .map((m) =>
+      m.type === 'volume'
+        ? {
+          Type: 'volume', Name: m.name ?? '', Source: m.source, Destination: m.destination, Driver: m.driver ?? 'local',
+          Mode: m.origin === 'volumes' ? '' : m.mode || 'z', RW: !m.readOnly, Propagation: m.propagation ?? '',
+        }
+        : {
+          Type: m.type,
+          Source: m.source,
+          Destination: m.destination,
+          Mode: m.mode ?? '',
+          RW: !m.readOnly,
+          Propagation: m.type === 'bind' ? m.propagation ?? 'rprivate' : '',
+        },
+    );
 }
 
 export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
@@ -234,7 +245,7 @@ async function wait(ctx: Ctx): Promise<void> {
 
 async function remove(ctx: Ctx): Promise<void> {
   if (qBool(ctx, 'link')) throw new HttpError(400, 'links are not supported');
-  await svc(ctx).remove(ctx.params.id, { force: qBool(ctx, 'force') });
+  await svc(ctx).remove(ctx.params.id, { force: qBool(ctx, 'force'), volumes: qBool(ctx, 'v') });
   noContent(ctx);
 }
 

@@ -27,7 +27,7 @@ function statHeader(ctx: Ctx, requested: string, s: PathStat): string {
 }
 
 /** Streams an async iterable of chunks as the response body, respecting back-pressure. */
-async function pipeBody(ctx: Ctx, body: AsyncIterable<Buffer>): Promise<void> {
+export async function pipeBody(ctx: Ctx, body: AsyncIterable<Buffer>): Promise<void> {
   const res = ctx.res;
   let aborted = false;
   const onClose = () => (aborted = true);
