@@ -33,6 +33,8 @@ const BODIES = {
   SpecGenerator: { spec: 'podman', path: '/libpod/containers/create', go: 'specgen.SpecGenerator' },
   ExecCreateLibpod: { spec: 'podman', path: '/libpod/containers/{name}/exec', go: 'handlers.ExecCreateConfig' },
   ExecStartLibpod: { spec: 'podman', path: '/libpod/exec/{id}/start', go: 'handlers.ExecStartConfig' },
+  VolumeCreate: { spec: 'docker', path: '/volumes/create', go: 'volume.VolumeCreateBody' },
+  VolumeCreateLibpod: { spec: 'podman', path: '/libpod/volumes/create', go: 'entities.VolumeCreateOptions' },
 };
 
 // The docker spec is hand-written and names no Go packages: the moby types behind its definitions.

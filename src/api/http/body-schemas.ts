@@ -10,7 +10,9 @@ export const BODY_SCHEMAS = {
     "ExecStart": { "ref": "docker.ExecStartCheck" },
     "SpecGenerator": { "ref": "podman.SpecGenerator" },
     "ExecCreateLibpod": { "ref": "podman.ExecCreateConfig" },
-    "ExecStartLibpod": { "ref": "podman.ExecStartConfig" }
+    "ExecStartLibpod": { "ref": "podman.ExecStartConfig" },
+    "VolumeCreate": { "ref": "docker.VolumeCreateOptions" },
+    "VolumeCreateLibpod": { "ref": "podman.VolumeCreateOptions" }
   },
   "structs": {
     "docker.ContainerConfigWrapper": {
@@ -356,6 +358,15 @@ export const BODY_SCHEMAS = {
       "fields": {
         "Detach": "bool",
         "Tty": "bool"
+      }
+    },
+    "docker.VolumeCreateOptions": {
+      "go": "volume.VolumeCreateBody",
+      "fields": {
+        "Name": "string",
+        "Driver": "string",
+        "DriverOpts": { "map": "string" },
+        "Labels": { "map": "string" }
       }
     },
     "podman.SpecGenerator": {
@@ -849,6 +860,17 @@ export const BODY_SCHEMAS = {
         "Tty": "bool",
         "h": "uint16",
         "w": "uint16"
+      }
+    },
+    "podman.VolumeCreateOptions": {
+      "go": "entities.VolumeCreateOptions",
+      "fields": {
+        "Driver": "string",
+        "IgnoreIfExists": "bool",
+        "Label": { "map": "string" },
+        "Labels": { "map": "string" },
+        "Name": "string",
+        "Options": { "map": "string" }
       }
     }
   }

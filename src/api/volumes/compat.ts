@@ -1,6 +1,7 @@
 // Docker's volume endpoints: /volumes, /volumes/create, /volumes/{name}, /volumes/prune.
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import { EngineError } from '../../engine/errors.js';
 import type { VolumeUsage, VolumeView } from '../../engine/volumes/types.js';
@@ -47,7 +48,8 @@ function optString(body: CreateBody, field: keyof CreateBody): string | undefine
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const body = (await readJson<CreateBody>(ctx)) ?? {};
+  // Decoded as Go decodes it: names case-insensitively, wrong types a 400 naming the field.
+  const body = (await readBody<CreateBody>(ctx, 'VolumeCreate')) ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid request body: expected a VolumeCreateOptions object');
   // An existing name answers with that volume, as dockerd does.
   const { volume } = await svc(ctx).create({

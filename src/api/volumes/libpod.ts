@@ -1,7 +1,8 @@
 // podman's volume endpoints: /libpod/volumes/create, json, {name}/json, {name}/exists, {name},
 // prune, and {name}/export|import as tar.
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { VolumeView } from '../../engine/volumes/types.js';
 import { pipeBody } from '../containers/files.js';
@@ -37,7 +38,8 @@ interface CreateBody {
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const body = (await readJson<CreateBody>(ctx)) ?? {};
+  // Decoded as Go decodes it: names case-insensitively, wrong types a 400 naming the field.
+  const body = (await readBody<CreateBody>(ctx, 'VolumeCreateLibpod')) ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid request body: expected a VolumeCreateOptions object');
   for (const f of ['Name', 'Driver'] as const) if (body[f] != null && typeof body[f] !== 'string') throw new HttpError(400, `invalid ${f}: expected a string`);
   // Labels is the preferred field and wins over Label (podman's rule).
