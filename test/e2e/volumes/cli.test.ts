@@ -324,7 +324,7 @@ test('bad input is a 400 naming the field, and nothing is created', async () => 
     [{ Mounts: [{ Type: 'volume', Source: 'newvol', Target: '/c', VolumeOptions: { DriverConfig: { Name: 'flocker' } } }] }, /flocker/],
     [{ Mounts: [{ Type: 'volume', Source: 'newvol', Target: '/c', VolumeOptions: { DriverConfig: { Options: { bogus: '1' } } } }] }, /invalid option key: "bogus"/],
     [{ VolumesFrom: ['nosuchctr'] }, /No such container: nosuchctr/],
-    [{ Binds: ['newvol:/a'] }, /Config.Volumes/, { Volumes: ['/x'] }],
+    [{ Binds: ['newvol:/a'] }, /Volumes of type map/, { Volumes: ['/x'] }],
   ];
   for (const [hc, re, cfg] of cases) {
     const r = await create(hc, cfg);
