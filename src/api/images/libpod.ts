@@ -1,5 +1,5 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qList, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qList, sendJson, startStream } from '../../server/http.js';
 import { EngineError, badParameter } from '../../engine/errors.js';
 import type { ImagesPort } from '../../engine/images/port.js';
 import type { ArchiveFormat, ImageInfo, ImageSummary } from '../../engine/images/types.js';
@@ -178,6 +178,38 @@ async function removeMany(ctx: Ctx): Promise<void> {
   sendJson(ctx, 200, report);
 }
 
+const PULL_POLICIES = ['always', 'missing', 'newer', 'never'];
+
+/**
+ * `POST /libpod/images/pull`. podman-remote asks it before every run and create, whatever its
+ * --pull: an image that is here answers as podman does (its ID in the report stream). Pulling
+ * from a registry comes with the registry client (issue 14); until then a pull that would need
+ * one reports why in the stream, where podman's clients read pull errors.
+ */
+async function pull(ctx: Ctx): Promise<void> {
+  const reference = ctx.query.get('reference');
+  if (!reference) throw badParameter('reference is required');
+  const policy = (ctx.query.get('policy') || 'always').toLowerCase();
+  if (!PULL_POLICIES.includes(policy)) throw badParameter(`unsupported pull policy "${policy.slice(0, 40)}": use always, missing, newer or never`);
+  let id: string | undefined;
+  try {
+    id = ctx.engine.images.resolve(reference).id;
+  } catch (e) {
+    if (!(e instanceof EngineError) || e.kind !== 'not-found') throw e;
+  }
+  const res = startStream(ctx);
+  if (id && policy !== 'always') {
+    res.end(JSON.stringify({ id, images: [id] }) + '\n');
+    return;
+  }
+  const why = id
+    ? `pulling ${reference} again (policy always) needs a registry, which this berth build cannot reach yet: use --pull missing or never for local images`
+    : policy === 'never'
+      ? `${reference}: image not known`
+      : `${reference}: image not known, and pulling from a registry is not available in this berth build yet`;
+  res.end(JSON.stringify({ error: why }) + '\n');
+}
+
 async function load(ctx: Ctx): Promise<void> {
   const report = await withUpload(ctx, async (body) => (await svcOf(ctx)).load(body));
   sendJson(ctx, 200, { Names: report.images.flatMap((i) => (i.names.length ? i.names : [`sha256:${i.id}`])) });
@@ -223,6 +255,7 @@ async function prune(ctx: Ctx): Promise<void> {
 
 export const routes: RouteDef[] = [
   { method: 'GET', path: '/libpod/images/json', handler: list },
+  { method: 'POST', path: '/libpod/images/pull', handler: pull },
   { method: 'POST', path: '/libpod/images/load', handler: load },
   { method: 'POST', path: '/libpod/images/import', handler: importHandler },
   { method: 'POST', path: '/libpod/images/prune', handler: prune },
