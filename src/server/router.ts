@@ -19,7 +19,10 @@ const METHODS: Method[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
  * the `/libpod/` prefix.
  */
 export class Router {
-  private fmw = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true });
+  // find-my-way's own bound on a parameter (100 characters by default) would turn a long name
+  // into "page not found"; a parameter may be as long as the request line, and a name longer than
+  // the engine allows is then that resource's own 404 (or 400 where it is being given a name).
+  private fmw = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: 64 * 1024 });
   /** Routes whose parameter may contain slashes (image names): `/images/{name:.*}/json`. */
   private greedy: { methods: string[]; re: RegExp; names: string[]; handler: Handler }[] = [];
 

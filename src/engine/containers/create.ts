@@ -23,8 +23,14 @@ export interface CreateRequest {
 }
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/**
+ * The longest container name: the same bound for create, rename and every path that names a
+ * container (a longer reference names nothing, so its lookup is the usual 404).
+ */
+export const NAME_MAX = 255;
 
 export function validateName(name: string): string {
+  if (typeof name === 'string' && name.replace(/^\//, '').length > NAME_MAX) throw badParameter(`Invalid container name (${clip(name)}): at most ${NAME_MAX} characters`);
   if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${clip(name)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   return name.replace(/^\//, '');
 }
@@ -77,7 +83,12 @@ export function networkMode(mode: string | undefined): { mode: string; warning?:
       warning: 'bridge networking is not available in this berth build: the container gets its own network namespace with only a loopback interface (use --network host for host networking)',
     };
   }
-  if (m.startsWith('container:') && m.length > 'container:'.length) return { mode: m };
+  if (m.startsWith('container:') && m.length > 'container:'.length) {
+    // Another container's name or ID: anything else could never name one.
+    const ref = m.slice('container:'.length);
+    if (ref.length > NAME_MAX || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref)) throw badParameter(`invalid network mode ${clip(m, 64)}: container:NAME or container:ID`);
+    return { mode: m };
+  }
   if (m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
     throw badParameter(`network mode "${clip(m)}" is not supported yet: use "none" or "host"`);
   }
