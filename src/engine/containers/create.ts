@@ -7,6 +7,7 @@ import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
 import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
 import { verifyResources } from './resources.js';
+import { checkStartInputs, clampCpuShares } from './config-checks.js';
 import { systemPaths } from './runspec.js';
 import { MASKED, READONLY } from '../../oci/spec.js';
 import { checkProfileText } from '../../oci/seccomp.js';
@@ -61,9 +62,15 @@ export function validateRestartPolicy(p: Partial<RestartPolicy> | undefined, aut
 const MIN_MEMORY = 6 * 1024 * 1024;
 
 export function validateResources(h: Partial<HostConfig>): void {
-  for (const k of ['Memory', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'ShmSize'] as const) {
+  // Whole numbers only: a fraction stored here would be written where runc and the docker CLI
+  // decode an int64, and neither could read the container again.
+  for (const k of ['Memory', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'ShmSize', 'KernelMemory', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'BlkioWeight'] as const) {
     const v = h[k];
-    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw badParameter(`invalid ${k}: ${quote(v)}`);
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)) throw badParameter(`invalid ${k}: ${quote(v)} (a whole number, 0 or more)`);
+  }
+  for (const k of ['MemorySwap', 'PidsLimit'] as const) {
+    const v = h[k];
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isSafeInteger(v))) throw badParameter(`invalid ${k}: ${quote(v)} (a whole number)`);
   }
   if (h.Memory && h.Memory > 0 && h.Memory < MIN_MEMORY) throw badParameter('Minimum memory limit allowed is 6MB');
   if (h.MemorySwap !== undefined && h.MemorySwap > 0 && h.Memory && h.MemorySwap < h.Memory) throw badParameter('Minimum memoryswap limit should be larger than memory limit, see usage');
@@ -153,16 +160,15 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   }
   const mounts = mountsOf(h);
   if (c.StopSignal) parseSignal(c.StopSignal);
-  for (const u of h.Ulimits ?? []) {
-    if (!u.Name || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw badParameter(`invalid ulimit: ${quote(u)}`);
-    if (u.Soft > u.Hard) throw badParameter(`invalid ulimit: soft limit ${u.Soft} is greater than hard limit ${u.Hard} for "${clip(u.Name)}"`);
-  }
   if (h.NetworkMode === 'host' && h.Sysctls) {
     const net = Object.keys(h.Sysctls).filter((k) => k.startsWith('net.'));
     // podman clients send containers.conf's default net sysctls; they do not apply to the host's network.
     if (net.length && req.flavor === 'docker') throw badParameter(`sysctl "${clip(net[0])}" is not allowed in the host network namespace`);
     for (const k of net) delete h.Sysctls[k];
   }
+  checkStartInputs(c, h);
+  const shares = clampCpuShares(h);
+  if (shares) warnings.push(shares);
   if (h.IpcMode === '') h.IpcMode = 'private';
   if (h.IpcMode !== 'private' && h.IpcMode !== 'host' && h.IpcMode !== 'shareable') throw badParameter(`ipc mode "${quote(h.IpcMode)}" is not supported`);
   if (h.PidMode && h.PidMode !== 'host') throw badParameter(`pid mode "${quote(h.PidMode)}" is not supported`);
