@@ -21,6 +21,9 @@ const METHODS = ['get', 'head', 'post', 'put', 'delete'];
 export const routeKey = (method, path) => `${method.toUpperCase()} ${path.replace(/\{[^}]*\}|:\w+/g, '{}')}`;
 
 function queryKind(p) {
+  // docker's spec types logs' since and until as integers; dockerd and the CLI use timestamps
+  // with fractions ("1700000000.000000001"), read as times (lib/time.ts).
+  if (p.name === 'since' || p.name === 'until') return 'string';
   if (p.type === 'integer') return 'int';
   if (p.type === 'boolean') return 'bool';
   if (p.type === 'array') return 'list';

@@ -22,7 +22,8 @@ function typedParams(method: string, path: string): Typed {
 /** A typed value as the daemons' Go decoders read it: Atoi's digits, ParseBool's words. */
 export function validQueryValue(kind: QueryKind, v: string): boolean {
   if (v === '') return true;
-  if (kind === 'int') return /^[+-]?\d+$/.test(v);
+  // Go's Atoi takes up to int64; berth up to what it can hold exactly (a qInt out of range).
+  if (kind === 'int') return /^[+-]?\d+$/.test(v) && Number.isSafeInteger(Number(v));
   if (kind === 'bool') return parseBool(v) !== undefined;
   return true;
 }
