@@ -61,7 +61,8 @@ function checkUser(v: unknown): void {
   for (const p of parts) if (p !== '') checkId('User', p, v);
 }
 
-function checkProcess(c: Partial<ContainerConfig>): void {
+/** The process a container or an exec runs: its arguments, environment, directory and user. */
+function checkProcess(c: Pick<Partial<ContainerConfig>, 'Cmd' | 'Entrypoint' | 'Env' | 'WorkingDir' | 'User'>): void {
   let total = 0;
   for (const field of ['Cmd', 'Entrypoint', 'Env'] as const) {
     for (const s of strings(field, c[field])) {
@@ -80,6 +81,10 @@ function checkProcess(c: Partial<ContainerConfig>): void {
     if (!wd.startsWith('/')) throw badParameter(`the working directory '${clip(wd, 64)}' is invalid, it needs to be an absolute path`);
   }
   checkUser(c.User);
+}
+
+function checkConfig(c: Partial<ContainerConfig>): void {
+  checkProcess(c);
   checkHostname('Hostname', c.Hostname);
   checkHostname('Domainname', c.Domainname);
   const st = c.StopTimeout;
@@ -213,12 +218,17 @@ function checkSecurityOptValues(v: unknown): void {
  * is where the kernel's sysctls are listed (tests pass their own).
  */
 export function checkStartInputs(c: Partial<ContainerConfig>, h: Partial<HostConfig>, procSys = '/proc/sys'): void {
-  checkProcess(c);
+  checkConfig(c);
   checkResources(h);
   checkUlimits(h.Ulimits);
   checkSysctls(h, procSys);
   checkNames(h);
   checkSecurityOptValues(h.SecurityOpt);
+}
+
+/** An exec's process, checked as a container's is. */
+export function checkExecInputs(e: { Cmd?: unknown; Env?: unknown; WorkingDir?: unknown; User?: unknown }): void {
+  checkProcess(e as Partial<ContainerConfig>);
 }
 
 /** dockerd clamps CPU shares to what the kernel takes (adaptContainerSettings); said as a warning. */

@@ -23,6 +23,7 @@ import { resizeConsole } from '../../oci/console-ctl.js';
 import { boundingCaps } from '../../oci/caps.js';
 import { processJson, type Rlimit } from '../../oci/spec.js';
 import { AttachSession } from '../containers/attach.js';
+import { checkExecInputs } from '../containers/config-checks.js';
 import type { ExecPort } from './port.js';
 import type { ExecCreateRequest, ExecRun, ExecStartOptions, ExecView } from './types.js';
 
@@ -66,6 +67,7 @@ export class ExecService implements ExecPort {
     const cmd = typeof req.Cmd === 'string' ? [req.Cmd] : req.Cmd ?? [];
     if (!cmd.length) throw badParameter('No exec command specified');
     for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${quote(e)}`);
+    checkExecInputs({ Cmd: cmd, Env: req.Env, WorkingDir: req.WorkingDir, User: req.User });
     const config: ExecConfig = {
       Cmd: cmd.map(String),
       Env: req.Env ?? [],
