@@ -182,13 +182,21 @@ function checkNames(h: Partial<HostConfig>): void {
   }
 }
 
-/** docker's ValidateExtraHost: `name:ip` (split at the first colon, so IPv6 works) or `name:host-gateway`. */
+/**
+ * An ExtraHosts entry as docker reads it: `name=ip` (docker 25 on) or `name:ip` (split at the
+ * first colon, so IPv6 works), the address maybe in brackets; undefined when it is neither.
+ */
+export function splitExtraHost(e: string): { name: string; ip: string } | undefined {
+  const i = e.includes('=') ? e.indexOf('=') : e.indexOf(':');
+  if (i <= 0) return undefined;
+  return { name: e.slice(0, i), ip: e.slice(i + 1).replace(/^\[(.*)\]$/, '$1') };
+}
+
+/** docker's ValidateExtraHost: a name and an address, or `host-gateway`. */
 function checkExtraHost(e: string): void {
-  const i = e.indexOf(':');
-  const name = i < 0 ? '' : e.slice(0, i);
-  if (!name || !/^[^\s\0#]{1,253}$/.test(name)) throw badParameter(`bad format for add-host: ${quote(e, 64)}`);
-  const ip = e.slice(i + 1).replace(/^\[(.*)\]$/, '$1');
-  if (ip !== 'host-gateway' && !isIP(ip)) throw badParameter(`invalid IP address in add-host: ${quote(e.slice(i + 1), 64)}`);
+  const h = splitExtraHost(e);
+  if (!h || !/^[^\s\0#]{1,253}$/.test(h.name)) throw badParameter(`bad format for add-host: ${quote(e, 64)}`);
+  if (h.ip !== 'host-gateway' && !isIP(h.ip)) throw badParameter(`invalid IP address in add-host: ${quote(h.ip, 64)}`);
 }
 
 const SECURITY_OPTS = ['seccomp', 'no-new-privileges', 'apparmor', 'label', 'mask', 'unmask', 'systempaths'];

@@ -70,7 +70,7 @@ test('sysctls: the namespaced ones docker and podman allow, known to the kernel,
 });
 
 test('resolver and hosts entries: addresses, domains, options, name:ip', () => {
-  check({}, { Dns: ['1.1.1.1', '::1'], DnsSearch: ['example.com'], DnsOptions: ['ndots:2'], ExtraHosts: ['h:10.0.0.1', 'v6:[::1]', 'gw:host-gateway'] });
+  check({}, { Dns: ['1.1.1.1', '::1'], DnsSearch: ['example.com'], DnsOptions: ['ndots:2'], ExtraHosts: ['h:10.0.0.1', 'v6:[::1]', 'gw:host-gateway', 'eq=10.0.0.2', 'six=::1'] });
   assert.throws(() => check({}, { Dns: ['resolver.example'] }), bad(/is not an ip address/));
   assert.throws(() => check({}, { DnsSearch: ['a b'] }), bad(/is not a valid domain/));
   assert.throws(() => check({}, { DnsOptions: ['ndots:2\nnameserver 6.6.6.6'] }), bad(/DnsOptions/));
