@@ -15,6 +15,7 @@ import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
 import { SystemService } from './system/service.js';
+import { VolumeService } from './volumes/service.js';
 import type { EnginePorts } from './ports.js';
 
 export interface EngineOptions {
@@ -47,7 +48,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService } = {};
+  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -115,6 +116,7 @@ export class Engine implements EnginePorts {
       db: this.db,
       events: this.events,
       images: this.imageSource,
+      volumes: this.volumes,
       tools: this.tools,
       exitCommand: berthExitCommand(),
       service: (this.opts.role ?? 'service') === 'service',
@@ -122,6 +124,16 @@ export class Engine implements EnginePorts {
     this.built.containers = svc;
     this.onShutdown(() => svc.close());
     return svc;
+  }
+
+  get volumes(): VolumeService {
+    return (this.built.volumes ??= new VolumeService({
+      db: this.db,
+      paths: this.paths,
+      events: this.events,
+      removeContainer: async (id) => void (await this.containers.remove(id, { force: true })),
+      sweep: (this.opts.role ?? 'service') === 'service',
+    }));
   }
 
   get containerFiles(): ContainerFiles {

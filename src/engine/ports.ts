@@ -6,8 +6,9 @@ import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
 import type { SystemPort } from './system/port.js';
+import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, SystemPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -15,6 +16,7 @@ export interface EnginePorts {
   readonly images: ImagesPort;
   readonly exec: ExecPort;
   readonly system: SystemPort;
+  readonly volumes: VolumesPort;
   readonly events: EventsPort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;

@@ -176,7 +176,10 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
     options: ['nosuid', 'nodev', ...(opts ? opts.split(',') : [])],
   }));
   const explicit = new Set([...user, ...tmpfsMounts.map((x) => x.destination)]);
-  const mounts = [...defaultMounts(inp).filter((m) => !explicit.has(m.destination)), ...tmpfsMounts, ...inp.mounts];
+  // Parents before what is mounted inside them (a volume at /data, a bind at /data/x), as dockerd sorts.
+  const depth = (m: OciMount) => m.destination.split('/').filter(Boolean).length;
+  const own = [...tmpfsMounts, ...inp.mounts].map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i).map((x) => x.m);
+  const mounts = [...defaultMounts(inp).filter((m) => !explicit.has(m.destination)), ...own];
 
   const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }, { type: 'cgroup' }];
   if (!inp.pidHost) namespaces.push({ type: 'pid' });

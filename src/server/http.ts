@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { EnginePorts } from '../engine/ports.js';
 import { HttpError, type Layer } from './errors.js';
 import type { Logger } from './log.js';
+import { parseJson } from './json-parse.js';
 
 /** What every handler receives: the parsed request and the one engine both layers share. */
 export interface Ctx {
@@ -50,6 +51,11 @@ export function noContent(ctx: Ctx, status = 204): void {
 
 /** The request body as parsed JSON; undefined when there is none (docker CLI often sends none). */
 export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promise<T | undefined> {
+  return parseJsonBody<T>(await readText(ctx, limit));
+}
+
+/** The request body as text, trimmed; '' when there is none. */
+export async function readText(ctx: Ctx, limit = JSON_LIMIT): Promise<string> {
   const declared = Number(ctx.req.headers['content-length'] ?? NaN);
   if (declared > limit) throw new HttpError(413, `request body too large: ${declared} bytes (limit ${limit})`);
   const chunks: Buffer[] = [];
@@ -59,18 +65,13 @@ export async function readJson<T = unknown>(ctx: Ctx, limit = JSON_LIMIT): Promi
     if (size > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
     chunks.push(c);
   }
-  return parseJsonBody<T>(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-/** A request body's text as JSON: undefined when blank, a 400 when malformed. */
+/** A request body's text as JSON: undefined when blank, a 400 when malformed or nested too deep. */
 export function parseJsonBody<T>(text: string): T | undefined {
   const t = text.trim();
-  if (!t) return undefined;
-  try {
-    return JSON.parse(t) as T;
-  } catch (e) {
-    throw new HttpError(400, `malformed JSON in request body: ${(e as Error).message}`);
-  }
+  return t ? (parseJson(t) as T) : undefined;
 }
 
 export function qBool(ctx: Ctx, name: string, def = false): boolean {

@@ -170,8 +170,9 @@ export class ContainerStore {
     return stmt(this.db, 'SELECT id, owner FROM container_pauses').all() as { id: string; owner: string }[];
   }
 
+  /** Containers made from the image, or mounting it (an image mount's ID is in the spec). */
   byImage(imageId: string): ContainerRow[] {
-    return (stmt(this.db, 'SELECT * FROM containers WHERE image_id = ?').all(imageId) as RawRow[]).map(fromRaw);
+    return (stmt(this.db, 'SELECT * FROM containers WHERE image_id = ? OR instr(spec, ?) > 0').all(imageId, `"image":"${imageId}"`) as RawRow[]).map(fromRaw);
   }
 
   usesImage(imageId: string): boolean {

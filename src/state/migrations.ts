@@ -153,6 +153,33 @@ CREATE TABLE IF NOT EXISTS layer_claims (
 `);
     },
   },
+  {
+    version: 3,
+    name: 'volumes and the containers that use them',
+    up(db) {
+      // A volume's files live under the storage root (volumes/NAME/_data); its record is here.
+      // volume_users is the in-use check: a container's rows go with it (CASCADE), and a volume
+      // that still has users cannot be deleted (the foreign key refuses it).
+      db.exec(`
+CREATE TABLE IF NOT EXISTS volumes (
+  name TEXT PRIMARY KEY,
+  driver TEXT NOT NULL,
+  created TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '{}',
+  options TEXT NOT NULL DEFAULT '{}',
+  anonymous INTEGER NOT NULL DEFAULT 0,
+  uid INTEGER NOT NULL DEFAULT 0,
+  gid INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS volume_users (
+  volume TEXT NOT NULL REFERENCES volumes(name),
+  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+  PRIMARY KEY (volume, container_id)
+);
+CREATE INDEX IF NOT EXISTS volume_users_container ON volume_users(container_id);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

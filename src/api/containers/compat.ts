@@ -1,5 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerConfig, ContainerView, HostConfig, WaitCondition } from '../../engine/containers/types.js';
 import { signalNumber } from '../../lib/signals.js';
@@ -28,18 +29,29 @@ function networks(v: ContainerView) {
   };
 }
 
-/** docker lists binds and `--mount` tmpfs mounts; `--tmpfs` ones only show in HostConfig.Tmpfs. */
+/**
+ * docker lists binds, volumes and `--mount` tmpfs mounts; `--tmpfs` ones only show in
+ * HostConfig.Tmpfs. A local volume named in Binds or Mounts has Mode "z" unless given one
+ * (dockerd's setBindModeIfNull); anonymous and inherited ones have none.
+ */
 function mounts(v: ContainerView) {
   return v.mounts
-    .filter((m) => m.type === 'bind' || m.origin === 'mounts')
-    .map((m) => ({
-      Type: m.type,
-      Source: m.source,
-      Destination: m.destination,
-      Mode: m.mode ?? '',
-      RW: !m.readOnly,
-      Propagation: m.type === 'bind' ? m.propagation ?? 'rprivate' : '',
-    }));
+    .filter((m) => m.type === 'bind' || m.type === 'volume' || m.origin === 'mounts')
+    .map((m) =>
+      m.type === 'volume'
+        ? {
+          Type: 'volume', Name: m.name ?? '', Source: m.source, Destination: m.destination, Driver: m.driver ?? 'local',
+          Mode: m.origin === 'volumes' ? '' : m.mode || 'z', RW: !m.readOnly, Propagation: m.propagation ?? '',
+        }
+        : {
+          Type: m.type,
+          Source: m.source,
+          Destination: m.destination,
+          Mode: m.mode ?? '',
+          RW: !m.readOnly,
+          Propagation: m.type === 'bind' ? m.propagation ?? 'rprivate' : '',
+        },
+    );
 }
 
 export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
@@ -162,7 +174,7 @@ interface CreateBody extends Partial<ContainerConfig> {
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const body = (await readJson<CreateBody>(ctx)) ?? {};
+  const body = (await readBody<CreateBody>(ctx, 'ContainerCreate')) ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid request body');
   const { HostConfig: hostConfig, NetworkingConfig: net, ...config } = body;
   const eps = Object.keys(net?.EndpointsConfig ?? {});
@@ -234,7 +246,7 @@ async function wait(ctx: Ctx): Promise<void> {
 
 async function remove(ctx: Ctx): Promise<void> {
   if (qBool(ctx, 'link')) throw new HttpError(400, 'links are not supported');
-  await svc(ctx).remove(ctx.params.id, { force: qBool(ctx, 'force') });
+  await svc(ctx).remove(ctx.params.id, { force: qBool(ctx, 'force'), volumes: qBool(ctx, 'v') });
   noContent(ctx);
 }
 
@@ -246,7 +258,7 @@ async function rename(ctx: Ctx): Promise<void> {
 }
 
 async function update(ctx: Ctx): Promise<void> {
-  const body = (await readJson<Partial<HostConfig>>(ctx)) ?? {};
+  const body = (await readBody<Partial<HostConfig>>(ctx, 'ContainerUpdate')) ?? {};
   const warnings = await svc(ctx).update(ctx.params.id, body);
   sendJson(ctx, 200, { Warnings: warnings });
 }

@@ -2,7 +2,8 @@
 // export, changes, top, stats, commit. The engine answers in neutral terms; each layer's
 // differences (ps arguments, stat linkTarget, stats bodies) are shaped here.
 import type { Ctx } from '../../server/http.js';
-import { qBool, qInt, qList, readJson, sendJson } from '../../server/http.js';
+import { qBool, qInt, qList, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerConfigLike } from '../../engine/images/types.js';
 import type { PathStat, StatsReading } from '../../engine/containers/types.js';
@@ -27,7 +28,7 @@ function statHeader(ctx: Ctx, requested: string, s: PathStat): string {
 }
 
 /** Streams an async iterable of chunks as the response body, respecting back-pressure. */
-async function pipeBody(ctx: Ctx, body: AsyncIterable<Buffer>): Promise<void> {
+export async function pipeBody(ctx: Ctx, body: AsyncIterable<Buffer>): Promise<void> {
   const res = ctx.res;
   let aborted = false;
   const onClose = () => (aborted = true);
@@ -186,7 +187,7 @@ export async function commitHandler(ctx: Ctx): Promise<void> {
   const container = ctx.query.get('container');
   if (!container) throw new HttpError(400, 'container is required');
   const libpod = ctx.layer === 'libpod';
-  const body = libpod ? undefined : await readJson<ContainerConfigLike>(ctx);
+  const body = libpod ? undefined : await readBody<ContainerConfigLike>(ctx, 'ContainerCommit');
   if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) throw new HttpError(400, 'commit body must be a container config object');
   const repo = ctx.query.get('repo') ?? '';
   const tag = ctx.query.get('tag') ?? '';

@@ -1,5 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, qList, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, qList, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/types.js';
 import { EngineError } from '../../engine/errors.js';
@@ -35,7 +36,7 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
     ImageID: v.imageId,
     IsInfra: false,
     Labels: c.Labels ?? {},
-    Mounts: v.mounts.filter((m) => m.type === 'bind').map((m) => m.destination),
+    Mounts: v.mounts.filter((m) => m.type === 'bind' || m.type === 'volume').map((m) => m.destination),
     Names: [v.name],
     Namespaces: {},
     Networks: [],
@@ -107,8 +108,12 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
     GraphDriver: { Name: 'overlay', Data: { MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work } },
     ...(size !== undefined ? { SizeRw: size, SizeRootFs: 0 } : {}),
     Mounts: v.mounts
-      .filter((m) => m.type === 'bind')
-      .map((m) => ({ Type: 'bind', Source: m.source, Destination: m.destination, Driver: '', Mode: '', Options: ['rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' })),
+      .filter((m) => m.type === 'bind' || m.type === 'volume' || m.type === 'image')
+      .map((m) => m.type === 'image'
+        ? { Type: 'image', Source: m.image ?? '', Destination: m.destination, Driver: '', Mode: '', Options: m.readOnly ? ['ro'] : ['rw'], RW: !m.readOnly, Propagation: '' }
+        : m.type === 'volume'
+        ? { Type: 'volume', Name: m.name ?? '', Source: m.source, Destination: m.destination, Driver: m.driver ?? 'local', Mode: '', Options: ['nosuid', 'nodev', 'rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' }
+        : { Type: 'bind', Source: m.source, Destination: m.destination, Driver: '', Mode: '', Options: ['rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' }),
     Dependencies: [],
     NetworkSettings: { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {}, SandboxKey: '' },
     Namespace: '',
@@ -200,7 +205,7 @@ async function exists(ctx: Ctx): Promise<void> {
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const body = await readJson<Record<string, unknown>>(ctx);
+  const body = await readBody<Record<string, unknown>>(ctx, 'SpecGenerator');
   if (!body) throw new HttpError(400, 'request body is required (a SpecGenerator)');
   const r = await svc(ctx).create(specgenToCreate(body));
   sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });
@@ -274,7 +279,7 @@ async function remove(ctx: Ctx): Promise<void> {
     throw new EngineError('not-found', `no container with name or ID "${name}" found: no such container`, 'no such container');
   }
   const force = qBool(ctx, 'force');
-  const id = await s.remove(name, { force });
+  const id = await s.remove(name, { force, volumes: qBool(ctx, 'v') });
   sendJson(ctx, 200, [{ Id: id, Err: null }]);
 }
 

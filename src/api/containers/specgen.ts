@@ -18,7 +18,7 @@ const isEmpty = (v: unknown): boolean =>
 const INFORMATIONAL = new Set([
   'containerCreateCommand', 'raw_image_name', 'image_arch', 'image_os', 'image_variant', 'httpproxy',
   'create_working_dir', 'manage_password', 'use_image_hosts', 'use_image_resolve_conf', 'use_image_hostname',
-  'cgroups_mode', 'sdnotifyMode', 'image_volume_mode', 'read_write_tmpfs', 'label_nested', 'hostusers',
+  'cgroups_mode', 'sdnotifyMode', 'read_write_tmpfs', 'label_nested', 'hostusers',
   // A durability hint (--rm containers may skip fsyncs): honouring it by doing nothing is correct.
   'volatile',
 ]);
@@ -30,7 +30,7 @@ const MAPPED = new Set([
   'ipcns', 'pidns', 'utsns', 'cgroupns', 'userns', 'resource_limits', 'r_limits', 'sysctl', 'init', 'init_path',
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
-  'apparmor_profile', 'umask', 'annotations', 'idmappings',
+  'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode', 'image_volumes',
 ]);
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
@@ -126,8 +126,9 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (cpu.cpus) h.CpusetCpus = cpu.cpus as string;
   if (rl.pids?.limit) h.PidsLimit = rl.pids.limit;
   if (sg.r_limits) {
-    h.Ulimits = (sg.r_limits as { type: string; soft: number; hard: number }[]).map((r) => ({
-      Name: r.type.toLowerCase().replace(/^rlimit_/, ''),
+    h.Ulimits = (sg.r_limits as { type?: string; soft: number; hard: number }[]).map((r) => ({
+      // A decoded entry may lack its type: the engine refuses the nameless ulimit.
+      Name: (r.type ?? '').toLowerCase().replace(/^rlimit_/, ''),
       Soft: r.soft,
       Hard: r.hard,
     }));
@@ -147,6 +148,7 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (log?.driver) h.LogConfig = { Type: log.driver, Config: log.options ?? {} };
 
   const binds: string[] = [];
+  const mounts: NonNullable<HostConfig['Mounts']> = [];
   const tmpfs: Record<string, string> = { ...(h.Tmpfs ?? {}) };
   for (const m of (sg.mounts as Record<string, unknown>[] | undefined) ?? []) {
     const type = (m.type ?? m.Type) as string;
@@ -155,15 +157,78 @@ export function specgenToCreate(sg: SG): CreateRequest {
     const given = ((m.options as string[] | undefined) ?? []).filter((o) => typeof o === 'string');
     // Bind strings carry only what the engine's bind syntax knows; podman's extra flags (nosuid,
     // nodev...) have no Binds form and were never applied.
-    const opts = type === 'bind' ? given.filter((o) => BIND_OPTIONS.has(o)) : given;
+    const opts = type === 'bind' || type === 'volume' ? given.filter((o) => BIND_OPTIONS.has(o)) : given;
     if ((m.ReadOnly as boolean | undefined) === true && !opts.includes('ro')) opts.push('ro');
-    if (type === 'bind') binds.push(`${src}:${dst}${opts.length ? `:${opts.join(',')}` : ''}`);
+    if (type === 'bind' || (type === 'volume' && src)) binds.push(`${src}:${dst}${opts.length ? `:${opts.join(',')}` : ''}`);
+    else if (type === 'volume') mounts.push({ Type: 'volume', Target: dst, ReadOnly: opts.includes('ro'), VolumeOptions: { NoCopy: opts.includes('nocopy') } });
     else if (type === 'tmpfs') tmpfs[dst] = opts.join(',');
-    else refuse('mounts', `type "${type}" is not supported (bind and tmpfs are)`);
+    else refuse('mounts', `type "${type}" is not supported (bind, volume and tmpfs are; images are image_volumes)`);
   }
+  for (const v of namedVolumes(sg.volumes)) {
+    // A named volume is a Binds entry (its options are the Binds ones); an anonymous one has no Binds form.
+    if (v.Name) binds.push(`${v.Name}:${v.Dest}${v.Options.length ? `:${v.Options.join(',')}` : ''}`);
+    else mounts.push({ Type: 'volume', Target: v.Dest, ReadOnly: v.Options.includes('ro'), VolumeOptions: { NoCopy: v.Options.includes('nocopy') } });
+  }
+  for (const iv of imageVolumes(sg.image_volumes)) mounts.push({ Type: 'image', Source: iv.Source, Target: iv.Destination, ReadOnly: !iv.ReadWrite });
   if (binds.length) h.Binds = binds;
+  if (mounts.length) h.Mounts = mounts;
   if (Object.keys(tmpfs).length) h.Tmpfs = tmpfs;
+  if (sg.volumes_from != null) {
+    if (!Array.isArray(sg.volumes_from) || sg.volumes_from.some((x) => typeof x !== 'string')) refuse('volumes_from', 'must be a list of "container[:ro|rw]"');
+    if (sg.volumes_from.length) h.VolumesFrom = sg.volumes_from as string[];
+  }
+  const ivm = sg.image_volume_mode ?? '';
+  if (ivm !== '' && ivm !== 'anonymous' && ivm !== 'tmpfs' && ivm !== 'ignore') refuse('image_volume_mode', `value "${String(ivm)}" is not one of anonymous, tmpfs, ignore`);
   if (secOpt.length) h.SecurityOpt = secOpt;
   const annotations = (sg.annotations ?? {}) as Record<string, string>;
-  return { name: (sg.name as string) || undefined, config: c, hostConfig: h, flavor: 'podman', annotations };
+  return {
+    name: (sg.name as string) || undefined, config: c, hostConfig: h, flavor: 'podman', annotations,
+    imageVolumes: ivm === '' ? 'anonymous' : (ivm as 'anonymous' | 'tmpfs' | 'ignore'),
+  };
+}
+
+interface NamedVolume {
+  Name: string;
+  Dest: string;
+  Options: string[];
+}
+
+/** SpecGenerator `volumes`: podman's named volumes (Name '' is an anonymous one). */
+function namedVolumes(v: unknown): NamedVolume[] {
+  if (v == null) return [];
+  if (!Array.isArray(v)) refuse('volumes', 'must be a list of named volumes');
+  return v.map((x: Record<string, unknown>) => {
+    if (!x || typeof x !== 'object') refuse('volumes', 'must be a list of named volumes');
+    const name = x.Name ?? '';
+    const dest = x.Dest;
+    const opts = x.Options ?? [];
+    if (typeof name !== 'string') refuse('volumes', 'Name must be a string');
+    if (typeof dest !== 'string' || !dest) refuse('volumes', 'Dest must be an absolute path');
+    if (!Array.isArray(opts) || opts.some((o) => typeof o !== 'string')) refuse('volumes', 'Options must be a list of strings');
+    if (x.SubPath) refuse('volumes', 'SubPath is not supported by berth yet');
+    // podman's defaults for a volume mount: nothing to ask of the engine.
+    const options = (opts as string[]).filter((o) => o !== 'rbind' && o !== 'bind' && o !== 'copy');
+    const unknown = options.find((o) => !BIND_OPTIONS.has(o));
+    if (unknown) refuse('volumes', `option "${unknown}" is not supported (ro, rw, z, Z, nocopy, copy and propagation are)`);
+    return { Name: name, Dest: dest, Options: options };
+  });
+}
+
+interface ImageVolume {
+  Destination: string;
+  Source: string;
+  ReadWrite: boolean;
+}
+
+/** SpecGenerator `image_volumes`: an image's root filesystem mounted at Destination. */
+function imageVolumes(v: unknown): ImageVolume[] {
+  if (v == null) return [];
+  if (!Array.isArray(v)) refuse('image_volumes', 'must be a list of image volumes');
+  return v.map((x: Record<string, unknown>) => {
+    if (!x || typeof x !== 'object') refuse('image_volumes', 'must be a list of image volumes');
+    if (typeof x.Source !== 'string' || !x.Source) refuse('image_volumes', 'Source must name an image');
+    if (typeof x.Destination !== 'string' || !x.Destination) refuse('image_volumes', 'Destination must be an absolute path');
+    if (x.subPath) refuse('image_volumes', 'subPath is not supported by berth yet');
+    return { Destination: x.Destination, Source: x.Source, ReadWrite: x.ReadWrite === true };
+  });
 }

@@ -1,7 +1,8 @@
 // Exec endpoints shared by both layers; each layer shapes create and inspect bodies itself.
 import type { Ctx } from '../../server/http.js';
 import type { Socket } from 'node:net';
-import { hijack, isUpgraded, noContent, parseJsonBody, qInt, readJson } from '../../server/http.js';
+import { hijack, isUpgraded, noContent, qInt } from '../../server/http.js';
+import { decodeBody, readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import { EngineError } from '../../engine/errors.js';
 import type { ExecCreateRequest, ExecView } from '../../engine/exec/types.js';
@@ -13,7 +14,7 @@ import { TTY_SIZE } from '../http/query.js';
 export const execs = (ctx: Ctx) => ctx.engine.exec;
 
 export async function createExec(ctx: Ctx): Promise<string> {
-  const body = await readJson<ExecCreateRequest>(ctx);
+  const body = await readBody<ExecCreateRequest>(ctx, ctx.layer === 'libpod' ? 'ExecCreateLibpod' : 'ExecCreate');
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'exec create needs a JSON body with Cmd');
   // Refused now rather than when a start attaches with them.
   if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
@@ -93,11 +94,12 @@ type StartBody = { Detach?: boolean; Tty?: boolean; h?: number; w?: number };
  * on the socket, ahead of any stdin, and must be taken off it before the stdio relay starts.
  */
 async function readStartBody(ctx: Ctx): Promise<StartBody | undefined> {
-  if (!isUpgraded(ctx.req)) return readJson<StartBody>(ctx);
+  const name = ctx.layer === 'libpod' ? 'ExecStartLibpod' : 'ExecStart';
+  if (!isUpgraded(ctx.req)) return readBody<StartBody>(ctx, name);
   const n = Number(ctx.req.headers['content-length'] ?? 0);
   if (!n) return undefined;
   if (n > 1 << 20) throw new HttpError(413, 'exec start body too large');
-  return parseJsonBody<StartBody>((await readExactly(ctx.req.socket, n)).toString('utf8'));
+  return decodeBody<StartBody>(ctx, name, (await readExactly(ctx.req.socket, n)).toString('utf8').trim());
 }
 
 async function readExactly(sock: Socket, n: number): Promise<Buffer> {

@@ -10,7 +10,7 @@ import { PendingAttaches } from './attach.js';
 import { ContainerLocks } from './locks.js';
 import { ContainerLookups } from './lookups.js';
 import { containerDirs, exitDir, runtimeStateDir, type ContainerDirs } from './rootfs.js';
-import type { ContainerSpec, ImageSource } from './types.js';
+import type { ContainerSpec, ImageSource, VolumeSource } from './types.js';
 import { Waiters } from './waiters.js';
 
 export interface ContainerServiceOptions {
@@ -18,6 +18,7 @@ export interface ContainerServiceOptions {
   db: Database;
   events: EventBus;
   images: ImageSource;
+  volumes: VolumeSource;
   /** argv prefix conmon runs when the container exits; berth appends `container cleanup ...`. */
   exitCommand: string[];
   /** The service watches the exit dir and reconciles; `container cleanup` does neither. */
@@ -34,6 +35,7 @@ export class ContainerContext {
   readonly paths: StoragePaths;
   readonly store: ContainerStore;
   readonly images: ImageSource;
+  readonly volumes: VolumeSource;
   readonly tools: Toolchain;
   readonly exitCommand: string[];
   /** The runtime's --root: its state of each container it knows. */
@@ -54,6 +56,7 @@ export class ContainerContext {
     this.paths = o.paths;
     this.store = new ContainerStore(o.db);
     this.images = o.images;
+    this.volumes = o.volumes;
     this.tools = o.tools;
     this.exitCommand = o.exitCommand;
     this.events = o.events;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { validateCgroupParent, validateCpuset } from './cgroup-settings.js';
-import { mountsOf } from './mounts.js';
+import { mountsOf, volumePathMounts, volumesFromMounts, type ImageVolumeMode } from './mounts.js';
 import { clip, quote } from '../../lib/clip.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
@@ -12,7 +13,7 @@ import { systemPaths } from './runspec.js';
 import { MASKED, READONLY } from '../../oci/spec.js';
 import { checkProfileText } from '../../oci/seccomp.js';
 import { parseSignal } from './signals.js';
-import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, ResolvedImage, RestartPolicy } from './types.js';
+import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, MountSpec, ResolvedImage, RestartPolicy } from './types.js';
 
 export interface CreateRequest {
   name?: string;
@@ -21,6 +22,14 @@ export interface CreateRequest {
   flavor: Flavor;
   /** OCI annotations for the runtime spec (libpod). */
   annotations?: Record<string, string>;
+  /** What serves the image's VOLUME paths; anonymous volumes unless asked otherwise (podman's image_volume_mode). */
+  imageVolumes?: ImageVolumeMode;
+}
+
+/** What a create needs to know of other containers. */
+export interface CreateDeps {
+  /** The mounts of another container (VolumesFrom); undefined when there is no such container. */
+  mountsOf?(ref: string): MountSpec[] | undefined;
 }
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -130,7 +139,7 @@ const DEFAULT_HOST: HostConfig = {
  * Validates a create request and merges the image's defaults into the stored config, as
  * dockerd does (so inspect shows the effective Cmd, Env, WorkingDir...). Returns warnings.
  */
-export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string): { spec: ContainerSpec; warnings: string[] } {
+export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, deps: CreateDeps = {}): { spec: ContainerSpec; warnings: string[] } {
   const c = req.config;
   const h = { ...DEFAULT_HOST, ...(req.hostConfig ?? {}) } as HostConfig;
   const warnings: string[] = [];
@@ -158,7 +167,7 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
     h.MaskedPaths = p.masked ?? [...MASKED];
     h.ReadonlyPaths = p.readonly ?? [...READONLY];
   }
-  const mounts = mountsOf(h);
+  const own = mountsOf(h);
   if (c.StopSignal) parseSignal(c.StopSignal);
   if (h.NetworkMode === 'host' && h.Sysctls) {
     const net = Object.keys(h.Sysctls).filter((k) => k.startsWith('net.'));
@@ -206,7 +215,8 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
     Cmd: cmd,
     ...(c.Healthcheck || ic.Healthcheck ? { Healthcheck: c.Healthcheck ?? ic.Healthcheck } : {}),
     Image: req.config.Image ?? '',
-    Volumes: c.Volumes ?? ic.Volumes ?? null,
+    // dockerd merges the image's VOLUME paths into the container's.
+    Volumes: c.Volumes || ic.Volumes ? { ...(ic.Volumes ?? {}), ...(c.Volumes ?? {}) } : null,
     WorkingDir: c.WorkingDir || ic.WorkingDir || '',
     Entrypoint: entry,
     Labels: { ...(ic.Labels ?? {}), ...(c.Labels ?? {}) },
@@ -214,9 +224,37 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
     ...(c.StopTimeout !== undefined && c.StopTimeout !== null ? { StopTimeout: c.StopTimeout } : {}),
   };
   if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  const mounts = allMounts(own, req, image, deps);
   const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '', mounts };
   if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;
   return { spec, warnings };
+}
+
+/**
+ * Every mount of a new container, in dockerd's order of precedence: its own (Binds, Mounts,
+ * Tmpfs), then VolumesFrom where those leave a destination free, then anonymous volumes for the
+ * Config.Volumes paths (the request's, then the image's) that nothing mounts yet.
+ */
+function allMounts(own: MountSpec[], req: CreateRequest, image: ResolvedImage, deps: CreateDeps): MountSpec[] {
+  const h = req.hostConfig ?? {};
+  for (const m of own) {
+    // dockerd: a missing Binds path is made at start; a missing `--mount` bind source is an error now.
+    if (m.type === 'bind' && m.origin === 'mounts' && !existsSync(m.source)) throw badParameter(`invalid mount config for type "bind": bind source path does not exist: ${clip(m.source)}`);
+  }
+  const taken = new Set(own.map((m) => m.destination));
+  const inherited = volumesFromMounts(h.VolumesFrom, (ref) => deps.mountsOf?.(ref)).filter((m) => !taken.has(m.destination));
+  for (const m of inherited) taken.add(m.destination);
+  const requested = req.config.Volumes;
+  if (requested != null && (typeof requested !== 'object' || Array.isArray(requested))) throw badParameter('Config.Volumes must be an object of paths');
+  const anonymous = [
+    ...volumePathMounts(Object.keys(requested ?? {}), taken, 'anonymous'),
+    ...volumePathMounts(Object.keys(image.config.Volumes ?? {}), taken, req.imageVolumes ?? 'anonymous'),
+  ];
+  const mounts = [...own, ...inherited, ...anonymous];
+  if (h.VolumeDriver) {
+    for (const m of mounts) if (m.type === 'volume' && !m.volumeOptions?.driver) m.volumeOptions = { ...m.volumeOptions, driver: h.VolumeDriver };
+  }
+  return mounts;
 }
 
 // The drivers dockerd and podman register; berth writes k8s-file (json-file is shown as such).

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { cgroupOomKilled } from '../../oci/oom.js';
 import type { ContainerRow } from '../../state/containers.js';
 import type { ContainerContext } from './context.js';
+import { anonymousVolumes, containerMounts } from './mounts.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
 import { exitDir, mountPoints, removeDirs, unmountRootfs, type ContainerDirs } from './rootfs.js';
 import { LIVE_STATES, type ContainerSpec, type ContainerView } from './types.js';
@@ -17,6 +18,8 @@ export interface ExitClaim {
   dirs: ContainerDirs;
   removed: boolean;
   restart: boolean;
+  /** Anonymous volumes whose records went with an auto-removed container: their files are removed in `finish`. */
+  volumes?: string[];
 }
 
 export class Exits {
@@ -82,7 +85,9 @@ export class Exits {
       if (spec.HostConfig.AutoRemove) {
         store.recordRemovedExit(id, row.name, exitCode);
         store.delete(id);
-        return { row, removed: true, restart: false };
+        // --rm takes the container's anonymous volumes along (docker and podman): gone with it.
+        const volumes = ctx.volumes.dropAnonymous(anonymousVolumes(containerMounts(spec)));
+        return { row, removed: true, restart: false, volumes };
       }
       store.update(id, { state: restart ? 'restarting' : 'exited', exitCode, finishedAt, pid: 0, conmonPid: 0, oomKilled: oom });
       return { row, removed: false, restart };
@@ -107,6 +112,7 @@ export class Exits {
         await this.teardown(id, d);
         if (!claim.removed) return;
         removeDirs(d);
+        await ctx.volumes.destroy(claim.volumes ?? []).catch(() => undefined);
         ctx.publish('destroy', id, {}, claim.view);
         ctx.kick();
       });

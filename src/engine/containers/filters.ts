@@ -60,7 +60,7 @@ export function filterContainers(list: ContainerView[], f: Record<string, string
     if (f['restart-policy']?.length && !f['restart-policy'].includes(c.parsed.HostConfig.RestartPolicy.Name || 'no')) return false;
     if (f.network?.length && !f.network.includes(c.parsed.HostConfig.NetworkMode)) return false;
     if (f.volume?.length) {
-      const dests = containerMounts(c.parsed).flatMap((m) => [m.source, m.destination]);
+      const dests = containerMounts(c.parsed).flatMap((m) => [m.source, m.destination, ...(m.name ? [m.name] : [])]);
       if (!f.volume.some((v) => dests.includes(v))) return false;
     }
     if (f.until?.length) {
@@ -94,7 +94,7 @@ const PRUNE_KEYS = new Set(['until', 'label', 'label!']);
 /** Prune's filters as a predicate: true for a (stopped) container the prune removes. */
 export function pruneSelector(f: Record<string, string[]>): (v: ContainerView) => boolean {
   for (const k of Object.keys(f)) if (!PRUNE_KEYS.has(k)) throw new EngineError('bad-parameter', `Invalid filter '${clip(k)}'`, `Invalid filter '${clip(k)}'`);
-  const until = (f.until ?? []).map(untilMs);
+  const until = (f.until ?? []).map((u) => untilMs(u));
   return (v) => {
     const labels = v.parsed.Config.Labels ?? {};
     if (until.length && !until.every((u) => Date.parse(v.created) < u)) return false;

@@ -30,8 +30,8 @@ export interface ContainersPort {
   rename(ref: string, newName: string): void;
   /** Resource limits and restart policy; resolves with warnings. */
   update(ref: string, u: Partial<HostConfig>): Promise<string[]>;
-  /** Resolves with the removed container's ID. */
-  remove(ref: string, opts?: { force?: boolean }): Promise<string>;
+  /** Resolves with the removed container's ID; `volumes` (rm -v) removes its anonymous volumes too. */
+  remove(ref: string, opts?: { force?: boolean; volumes?: boolean }): Promise<string>;
   /** Removes stopped containers the filters (until, label, label!) select. */
   prune(filters?: Record<string, string[]>): Promise<PruneResult>;
 

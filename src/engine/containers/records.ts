@@ -7,8 +7,9 @@ import { buildSpec, newId, randomName, validateName } from './create.js';
 import type { Exits } from './exits.js';
 import { pruneSelector } from './filters.js';
 import type { Lifecycle } from './lifecycle.js';
+import { anonymousVolumes, placeImageMounts } from './mounts.js';
 import { removeDirs } from './rootfs.js';
-import type { ContainerSpec, CreateRequest, HostConfig, PruneResult } from './types.js';
+import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PruneResult } from './types.js';
 import type { RuntimeResources } from './resources.js';
 import { planUpdate } from './update.js';
 import { dirSize, hasRun, isLive, noSuchContainer, nowIso } from './util.js';
@@ -32,7 +33,8 @@ export class ContainerRecords {
     if (name && store.nameTaken(name)) throw this.nameConflict(name);
     const image = await ctx.images.resolve(ref);
     const id = newId();
-    const { spec, warnings } = buildSpec(req, image, id);
+    const { spec, warnings } = buildSpec(req, image, id, { mountsOf: (r) => ctx.lookups.find(r)?.mounts });
+    await this.resolveImageMounts(spec.mounts ?? [], id);
     // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
     const runtime = spec.HostConfig.Runtime;
     if (runtime && runtime !== 'oci' && runtime !== ctx.runtime.info.name) throw badParameter(`Unknown runtime specified ${String(runtime).slice(0, 100)}`);
@@ -42,6 +44,10 @@ export class ContainerRecords {
       spec.initPath = init;
     }
     let finalName = name;
+    // Volumes are made before the record (docker shows them once the create answers); the
+    // record claims them in its transaction, and those made for it go again if it fails.
+    const made = ctx.volumes.provide(spec.mounts ?? []);
+    const used = [...new Set((spec.mounts ?? []).filter((m) => m.type === 'volume').map((m) => m.name!))];
     try {
       store.tx(() => {
         finalName ??= randomName((n) => store.nameTaken(n));
@@ -51,14 +57,30 @@ export class ContainerRecords {
           state: 'created', pid: 0, conmonPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: '',
           finishedAt: '', restartCount: 0, stopRequested: false, generation: 0,
         });
+        ctx.volumes.claim(id, used);
       });
     } catch (e) {
+      await ctx.volumes.discard(made).catch(() => undefined);
       if (e instanceof EngineError) throw e;
       if (/UNIQUE constraint failed: containers.name/.test(String(e))) throw this.nameConflict(finalName!);
       throw e;
     }
     ctx.publish('create', id);
     return { id, warnings };
+  }
+
+  /** Image mounts name their image by ID from now on (a 404 would make the docker CLI pull: a 400). */
+  private async resolveImageMounts(mounts: MountSpec[], id: string): Promise<void> {
+    for (const m of mounts) {
+      if (m.type !== 'image') continue;
+      try {
+        m.image = (await this.ctx.images.resolve(m.image!)).id;
+      } catch (e) {
+        if (e instanceof EngineError && e.kind === 'not-found') throw badParameter(`image mount at ${m.destination}: ${e.message}`);
+        throw e;
+      }
+    }
+    placeImageMounts(mounts, this.ctx.dirs(id).run);
   }
 
   rename(ref: string, newName: string): void {
@@ -106,7 +128,7 @@ export class ContainerRecords {
     }
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const { ctx } = this;
     const { store } = ctx;
     const v = ctx.lookups.get(ref);
@@ -137,6 +159,8 @@ export class ContainerRecords {
       removeDirs(v.dirs);
       if (!gone) store.tx(() => store.delete(v.id));
       ctx.lookups.forget(v.id);
+      // rm -v: the container's anonymous volumes that no other container uses; named ones stay.
+      if (opts.volumes) await ctx.volumes.removeAnonymous(anonymousVolumes(v.mounts)).catch(() => undefined);
     });
     ctx.pending.fail(v.id, 'container stopped before it was attached');
     ctx.publish('destroy', v.id, {}, v);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoragePaths } from '../../config/paths.js';
 import { privateDir } from '../../lib/private-fs.js';
@@ -87,17 +87,45 @@ export async function mountRootfs(d: ContainerDirs, lower: { cwd?: string; lower
   await mountOverlay({ lower: lower.lower, cwd: lower.cwd, upper: d.upper, work: d.work, target: d.merged });
 }
 
-export async function unmountRootfs(d: ContainerDirs): Promise<void> {
-  if (!isMounted(d.merged)) return;
+/**
+ * An image mount: an overlay of the image's layers at `m.source` (under the container's run dir),
+ * read-only (an empty dir below them: overlay wants two lower dirs without an upper), or
+ * writable with its upper dir among the container's files. Idempotent.
+ */
+export async function mountImage(m: { source: string; readOnly: boolean }, lower: { cwd?: string; lower: string }, d: ContainerDirs): Promise<void> {
+  mkdirSync(m.source, { recursive: true });
+  if (isMounted(m.source)) return;
+  const name = m.source.split('/').pop()!;
+  if (m.readOnly) {
+    const empty = join(d.run, 'image-mounts', 'empty');
+    mkdirSync(empty, { recursive: true });
+    await mountOverlay({ lower: `${lower.lower}:${empty}`, cwd: lower.cwd, target: m.source });
+    return;
+  }
+  const upper = join(d.base, 'image-mounts', name, 'upper');
+  const work = join(d.base, 'image-mounts', name, 'work');
+  mkdirSync(upper, { recursive: true });
+  mkdirSync(work, { recursive: true });
+  await mountOverlay({ lower: lower.lower, cwd: lower.cwd, upper, work, target: m.source });
+}
+
+async function unmountOne(path: string): Promise<void> {
   try {
-    await run('umount', [d.merged]);
+    await run('umount', [path]);
   } catch (e) {
-    if (!isMounted(d.merged)) return;
+    if (!isMounted(path)) return;
     // Busy (a process still holds it): detach lazily so removal can go on.
-    await run('umount', ['-l', d.merged]).catch(() => {
+    await run('umount', ['-l', path]).catch(() => {
       throw e;
     });
   }
+}
+
+export async function unmountRootfs(d: ContainerDirs): Promise<void> {
+  // Image mounts first: nothing may remove the container's dirs while an image's layers are mounted there.
+  const images = join(d.run, 'image-mounts');
+  if (existsSync(images)) for (const p of [...mountPoints(images)].sort().reverse()) await unmountOne(p);
+  if (isMounted(d.merged)) await unmountOne(d.merged);
 }
 
 export function removeDirs(d: ContainerDirs): void {

@@ -78,7 +78,8 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
   }
   const tmpfs: Record<string, string> = {};
   for (const m of containerMounts(r.spec)) {
-    if (m.type === 'bind') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate'] });
+    // A volume is its directory bound in, an image mount its overlay; the default propagation is rprivate.
+    if (m.type !== 'tmpfs') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate', ...m.options] });
     else tmpfs[m.destination] = m.options.join(',');
   }
 

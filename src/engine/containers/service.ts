@@ -142,7 +142,7 @@ export class ContainerService implements ContainersPort {
     return this.records.update(ref, u);
   }
 
-  remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+  remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     return this.records.remove(ref, opts);
   }
 

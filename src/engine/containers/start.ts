@@ -1,10 +1,10 @@
-// Starting a container, as named steps: claim → mount the root → prepare its files → network →
-// OCI spec → conmon and the runtime's create → mark running → connect waiting attaches → run
-// the process. podman's init stops after the runtime's create (the container is 'initialized');
+// Starting a container, as named steps: claim → mount the root → volumes → prepare its files →
+// network → OCI spec → conmon and the runtime's create → mark running → connect waiting
+// attaches → run the process. podman's init stops after the runtime's create (the container is 'initialized');
 // its start then goes on from there. A feature that
 // needs something at start (volumes, networks, healthchecks) adds a step here; a step that
 // fails throws a StartFailure and `failStart` undoes what the steps did, in one place.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
 import { ConmonError, startConmon } from '../../oci/conmon.js';
@@ -15,7 +15,9 @@ import type { ContainerRow } from '../../state/containers.js';
 import { conflict, EngineError, notModified } from '../errors.js';
 import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
-import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
+import { copyUp, isEmptyDir } from './copy-up.js';
+import { anonymousVolumes } from './mounts.js';
+import { exitDir, mountImage, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import type { ContainerView } from './types.js';
 import { alive, cgroupsPathOf, guardedExitCommand, noSuchContainer, nowIso, parseSize } from './util.js';
@@ -130,6 +132,7 @@ export class Starter {
   private async createRun(run: StartRun): Promise<{ pid: number; conmonPid: number }> {
     await this.forgetPreviousRun(run);
     await this.mountRoot(run);
+    await this.prepareVolumes(run);
     this.prepareFiles(run);
     this.joinNetwork(run);
     this.writeSpec(run);
@@ -164,6 +167,29 @@ export class Starter {
       await mountRootfs(run.v.dirs, await this.ctx.images.lowerSpec(run.row.imageId));
     } catch (e) {
       throw new StartFailure(e instanceof EngineError ? e.message : `mounting the container's root filesystem: ${(e as Error).message}`, 125);
+    }
+  }
+
+  /**
+   * Each volume exists and is mounted (made again, empty, if it is gone; its driver's filesystem
+   * mounted), each image mount's overlay is mounted, a missing Binds host path is made a
+   * directory (dockerd's rule). At the container's
+   * first start (dockerd seeds at create) an empty volume gets the image's content at its
+   * destination, unless nocopy.
+   */
+  private async prepareVolumes(run: StartRun): Promise<void> {
+    const first = run.row.generation === 0;
+    for (const m of run.v.mounts) {
+      try {
+        if (m.type === 'bind' && m.origin === 'binds' && !existsSync(m.source)) mkdirSync(m.source, { recursive: true, mode: 0o755 });
+        if (m.type === 'image') await mountImage(m, await this.ctx.images.lowerSpec(m.image!), run.v.dirs);
+        if (m.type !== 'volume') continue;
+        const dir = await this.ctx.volumes.mount(m, run.id);
+        if (first && !m.noCopy && isEmptyDir(dir)) await copyUp(run.v.dirs.merged, m.destination, dir);
+      } catch (e) {
+        const what = m.type === 'volume' ? `volume ${m.name}` : m.type === 'image' ? `image ${m.image}` : `bind source ${m.source}`;
+        throw new StartFailure(e instanceof EngineError ? e.message : `preparing ${what} for ${m.destination}: ${(e as Error).message}`, 125);
+      }
     }
   }
 
@@ -287,12 +313,14 @@ export class Starter {
     const { ctx } = this;
     const { id, row, v } = run;
     await unmountRootfs(v.dirs).catch(() => undefined);
+    let volumes: string[] = [];
     const removed = ctx.store.tx(() => {
       const cur = ctx.store.get(id);
       if (!cur) return true;
       if (v.parsed.HostConfig.AutoRemove) {
         ctx.store.recordRemovedExit(id, cur.name, f.exitCode);
         ctx.store.delete(id);
+        volumes = ctx.volumes.dropAnonymous(anonymousVolumes(v.mounts));
         return true;
       }
       ctx.store.update(id, { state: row.state === 'created' || row.finishedAt === '' ? 'created' : 'exited', exitCode: f.exitCode, error: f.message, pid: 0, conmonPid: 0 });
@@ -301,6 +329,7 @@ export class Starter {
     ctx.pending.fail(id, 'container stopped before it was attached');
     if (removed) {
       removeDirs(v.dirs);
+      await ctx.volumes.destroy(volumes).catch(() => undefined);
       ctx.publish('destroy', id, {}, v);
     }
     ctx.kick();

@@ -110,18 +110,27 @@ export interface HostConfig {
     Source?: string;
     Target: string;
     ReadOnly?: boolean;
-    BindOptions?: { Propagation?: string };
-    TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+    BindOptions?: { Propagation?: string } | null;
+    TmpfsOptions?: { SizeBytes?: number; Mode?: number } | null;
+    VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> | null; DriverConfig?: { Name?: string; Options?: Record<string, string> | null } | null } | null;
+    ImageOptions?: { Subpath?: string } | null;
   }[] | null;
+  /** `ctr[:ro|rw]`: the bind and volume mounts of these containers, at the same destinations. */
+  VolumesFrom?: string[] | null;
+  /** The driver of the volumes this container makes; '' or 'local'. */
+  VolumeDriver?: string;
 }
 
-export type MountType = 'bind' | 'tmpfs';
+export type MountType = 'bind' | 'tmpfs' | 'volume' | 'image';
 export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
 
 /** One mount of a container, parsed once from whichever field asked for it (mounts.ts). */
 export interface MountSpec {
   type: MountType;
-  /** The host path of a bind; '' for tmpfs. */
+  /**
+   * The host path of a bind, a volume's directory, where an image mount's overlay is mounted (all
+   * filled in at create); '' for tmpfs.
+   */
   source: string;
   /** Absolute, normalised path inside the container. */
   destination: string;
@@ -133,10 +142,44 @@ export interface MountSpec {
   noCopy?: boolean;
   /** tmpfs mount options as given (size=, mode=, ro...). */
   options: string[];
-  /** The field it came from: inspect shows each as docker does. */
-  origin: 'binds' | 'mounts' | 'tmpfs';
+  /** The field it came from: inspect shows each as docker does ('volumes': Config.Volumes, the image's VOLUME, VolumesFrom). */
+  origin: 'binds' | 'mounts' | 'tmpfs' | 'volumes';
   /** A Binds entry's option string, echoed as inspect's Mode. */
   mode?: string;
+  /** A volume's name; empty until create names an anonymous one. */
+  name?: string;
+  /** A volume made for this container alone: rm -v and --rm remove it. */
+  anonymous?: boolean;
+  /** A volume's driver. */
+  driver?: string;
+  /** An image mount's image: the reference as given, its ID once created. */
+  image?: string;
+  /** How to make the volume when it does not exist yet (`Mounts`' VolumeOptions). */
+  volumeOptions?: { labels?: Record<string, string>; driver?: string; driverOpts?: Record<string, string> };
+}
+
+/** What containers need of the volume store (the volume service implements it). */
+export interface VolumeSource {
+  /**
+   * Makes the volumes a new container's mounts name: named ones that do not exist yet (with the
+   * mount's labels and driver options), anonymous ones under fresh names; fills each volume
+   * mount's name, source and driver. Returns the names made now, to remove if the create fails.
+   */
+  provide(mounts: MountSpec[]): string[];
+  /** Inside the create's transaction: the container uses these volumes (a volume removed meanwhile fails it). */
+  claim(containerId: string, names: string[]): void;
+  /** At start: the volume exists (made again, empty, if it is gone) and is mounted; resolves with its directory. */
+  mount(m: MountSpec, containerId: string): Promise<string>;
+  /** Removes those of these volumes that are anonymous and used by no container (rm -v, --rm). */
+  removeAnonymous(names: string[]): Promise<void>;
+  /**
+   * The same in two halves: inside the caller's transaction (the one that deletes the container)
+   * the records go, so nobody sees them once the container is gone; `destroy` then removes their files.
+   */
+  dropAnonymous(names: string[]): string[];
+  destroy(names: string[]): Promise<void>;
+  /** Removes volumes a create made before it failed (named or not), unless a container uses them meanwhile. */
+  discard(names: string[]): Promise<void>;
 }
 
 /** How the container was made: the API flavour decides defaults (capability set, names). */

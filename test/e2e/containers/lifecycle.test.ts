@@ -297,7 +297,7 @@ test('--network container:X joins that container network namespace; -p needs a b
   await ok(['rm', '-f', 'netowner']);
 });
 
-test('-v host binds, --mount bind/tmpfs; volume mounts are refused until volumes exist', async () => {
+test('-v host binds, --mount bind/tmpfs/volume, -v named volumes', async () => {
   const dir = join(b.dir, 'hostdir');
   (await import('node:fs')).mkdirSync(dir, { recursive: true });
   (await import('node:fs')).writeFileSync(join(dir, 'f'), 'hostfile\n');
@@ -307,11 +307,11 @@ test('-v host binds, --mount bind/tmpfs; volume mounts are refused until volumes
   const ro = await b.docker(['run', '--rm', ...NET, '--mount', `type=bind,src=${dir},dst=/h,readonly`, '--mount', 'type=tmpfs,dst=/t,tmpfs-size=1m', 'busybox', 'sh', '-c', 'touch /h/x; grep " /t " /proc/mounts']);
   assert.match(ro.stderr, /Read-only file system/);
   assert.match(ro.stdout, /tmpfs \/t tmpfs .*size=1024k/);
-  const vol = await b.docker(['run', '--rm', ...NET, '--mount', 'type=volume,src=v,dst=/v', 'busybox', 'true']);
-  assert.notEqual(vol.code, 0);
-  assert.match(vol.stderr, /not supported yet/);
-  const named = await b.docker(['run', '--rm', ...NET, '-v', 'named:/v', 'busybox', 'true']);
-  assert.notEqual(named.code, 0);
+  const vol = await b.docker(['run', '--rm', ...NET, '--mount', 'type=volume,src=vv,dst=/v', 'busybox', 'sh', '-c', 'echo in-v > /v/f']);
+  assert.equal(vol.code, 0, vol.stderr);
+  const named = await b.docker(['run', '--rm', ...NET, '-v', 'vv:/named', 'busybox', 'cat', '/named/f']);
+  assert.equal(named.stdout, 'in-v\n', named.stderr);
+  await ok(['volume', 'rm', 'vv']);
 });
 
 test('mounts: inspect lists each as docker does; propagation reaches the runtime; bad specs are 400s', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerMounts, mountsOf, parseBind, parseMountEntry, parseTmpfs } from '../../../src/engine/containers/mounts.js';
+import { containerMounts, mountsOf, parseBind, parseMountEntry, parseTmpfs, volumePathMounts, volumesFromMounts } from '../../../src/engine/containers/mounts.js';
 import { EngineError } from '../../../src/engine/errors.js';
 
 const bad = (fn: () => unknown, re: RegExp) =>
@@ -21,7 +21,9 @@ test('Binds: host path, destination, mode options', () => {
 test('Binds: what docker refuses is a bad parameter naming the problem', () => {
   bad(() => parseBind('/a'), /invalid volume specification/);
   bad(() => parseBind('/a:/b:ro:x'), /invalid volume specification/);
-  bad(() => parseBind('data:/b'), /named volumes are not supported yet/);
+  bad(() => parseBind('./data:/b'), /"\.\/data" includes invalid characters for a local volume name/);
+  bad(() => parseBind('a/b:/c'), /invalid characters for a local volume name/);
+  bad(() => parseBind('a..b:/c'), /invalid characters/);
   bad(() => parseBind('/a:b'), /must be absolute/);
   bad(() => parseBind('/tmp:/'), /destination can't be '\/'/);
   bad(() => parseBind('/a:/b:rw,zz'), /unknown option 'zz'/);
@@ -38,6 +40,46 @@ test('Mounts: bind with propagation, tmpfs with size and mode; other types refus
   bad(() => parseMountEntry({ Type: 'bind', Source: '/s', Target: '/t', BindOptions: { Propagation: 'sideways' } }), /unknown propagation/);
   bad(() => parseMountEntry({ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: -1 } }), /SizeBytes/);
   bad(() => parseMountEntry({ Type: 'npipe', Target: '/t' }), /not supported/);
+});
+
+test('Binds and Mounts name volumes: named, anonymous, with options; options of another type refused', () => {
+  assert.deepEqual(parseBind('data:/d:ro,nocopy'), {
+    type: 'volume', name: 'data', source: '', destination: '/d', readOnly: true, options: [], origin: 'binds', mode: 'ro,nocopy', noCopy: true,
+  });
+  const named = parseMountEntry({ Type: 'volume', Source: 'v1', Target: '/v', VolumeOptions: { NoCopy: true, Labels: { a: 'b' }, DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs' } } } });
+  assert.equal(named.name, 'v1');
+  assert.equal(named.noCopy, true);
+  assert.deepEqual(named.volumeOptions, { labels: { a: 'b' }, driver: 'local', driverOpts: { type: 'tmpfs', device: 'tmpfs' } });
+  assert.equal(parseMountEntry({ Type: 'volume', Target: '/anon' }).name, '');
+  bad(() => parseMountEntry({ Type: 'volume', Source: '../x', Target: '/v' }), /invalid characters/);
+  bad(() => parseMountEntry({ Type: 'volume', Source: 'v', Target: 'rel' }), /must be absolute/);
+  bad(() => parseMountEntry({ Type: 'volume', Source: 'v', Target: '/v', BindOptions: { Propagation: 'shared' } }), /field BindOptions must not be specified/);
+  bad(() => parseMountEntry({ Type: 'bind', Source: '/s', Target: '/v', VolumeOptions: { NoCopy: true } }), /field VolumeOptions must not be specified/);
+  bad(() => parseMountEntry({ Type: 'volume', Source: 'v', Target: '/v', VolumeOptions: { Labels: { a: 1 as unknown as string } } }), /Labels must be an object of strings/);
+});
+
+test('Config.Volumes paths become anonymous volumes (or tmpfs) where nothing else mounts', () => {
+  const taken = new Set(['/taken']);
+  const m = volumePathMounts(['/data/', '/taken', '/logs'], taken, 'anonymous');
+  assert.deepEqual(m.map((x) => [x.type, x.destination, x.name, x.origin]), [['volume', '/data', '', 'volumes'], ['volume', '/logs', '', 'volumes']]);
+  assert.deepEqual(volumePathMounts(['/t'], new Set(), 'tmpfs').map((x) => x.type), ['tmpfs']);
+  assert.deepEqual(volumePathMounts(['/t'], new Set(), 'ignore'), []);
+  bad(() => volumePathMounts(['rel'], new Set(), 'anonymous'), /must be absolute/);
+});
+
+test('VolumesFrom copies binds and volumes, never more writable; a missing container or bad mode is a bad parameter', () => {
+  const theirs = [
+    { type: 'volume', name: 'v', source: '/vol/v/_data', destination: '/v', readOnly: false, options: [], origin: 'binds', mode: 'z' },
+    { type: 'bind', source: '/h', destination: '/h', readOnly: true, options: [], origin: 'binds', mode: 'ro' },
+    { type: 'tmpfs', source: '', destination: '/t', readOnly: false, options: [], origin: 'tmpfs' },
+  ] as const;
+  const lookup = (r: string) => (r === 'src' ? theirs.map((x) => ({ ...x, options: [] })) : undefined);
+  const got = volumesFromMounts(['src:rw'], lookup);
+  assert.deepEqual(got.map((m) => [m.type, m.destination, m.readOnly, m.origin]), [['volume', '/v', false, 'volumes'], ['bind', '/h', true, 'volumes']]);
+  assert.ok(volumesFromMounts(['src:ro'], lookup).every((m) => m.readOnly));
+  bad(() => volumesFromMounts(['nope'], lookup), /No such container: nope/);
+  bad(() => volumesFromMounts(['src:rx'], lookup), /invalid mode/);
+  bad(() => volumesFromMounts('src' as unknown as string[], lookup), /must be an array/);
 });
 
 test('Tmpfs map and the whole HostConfig: duplicates and wrong types refused', () => {

@@ -51,7 +51,7 @@ test('SpecGenerator maps supported fields and names unsupported ones', () => {
   assert.deepEqual(r.hostConfig!.Binds, ['/s:/d:ro']);
   assert.equal(r.config.StopSignal, '15');
   assert.throws(() => specgenToCreate({ image: 'b', secrets: [{ source: 's' }] }), /"secrets"/);
-  assert.throws(() => specgenToCreate({ image: 'b', mounts: [{ destination: '/d', type: 'volume', source: 'v' }] }), /"mounts"/);
+  assert.throws(() => specgenToCreate({ image: 'b', mounts: [{ destination: '/d', type: 'devpts', source: 'v' }] }), /"mounts"/);
   assert.throws(() => specgenToCreate({ command: ['x'] }), /no image/);
 });
 

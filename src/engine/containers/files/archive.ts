@@ -306,31 +306,41 @@ export async function putArchive(engine: FilesDeps, ref: string, path: string, b
     }
     const destPath = dest.cpath;
     dest.close();
-    const { stream } = await decompressed(body);
-    const reader = new TarReader(new ByteSource(stream));
-    const dirTimes: { cpath: string; mtime: number }[] = [];
-    try {
-      for (let h = await reader.next(); h; h = await reader.next()) {
-        await extractEntry(fs, destPath, h, reader, o, dirTimes);
-      }
-    } catch (e) {
-      if (e instanceof TarError) throw badParameter(`invalid tar archive: ${e.message}`);
-      throw e;
-    }
-    // Directory times last: creating their entries changed them.
-    for (const d of dirTimes.reverse()) {
-      try {
-        const dir = fs.openDir(d.cpath);
-        try {
-          futimesSync(dir.fd, d.mtime, d.mtime);
-        } finally {
-          dir.close();
-        }
-      } catch {
-        /* gone or replaced */
-      }
-    }
+    await extractInto(fs, destPath, body, o);
   });
+}
+
+/** Extracts a tar (optionally compressed) into `destPath` of `fs`, an existing directory. */
+export async function extractInto(fs: ContainerFs, destPath: string, body: AsyncIterable<Buffer>, o: PutOptions): Promise<void> {
+  const { stream } = await decompressed(body);
+  const reader = new TarReader(new ByteSource(stream));
+  const dirTimes: { cpath: string; mtime: number }[] = [];
+  try {
+    for (let h = await reader.next(); h; h = await reader.next()) {
+      await extractEntry(fs, destPath, h, reader, o, dirTimes);
+    }
+  } catch (e) {
+    if (e instanceof TarError) throw badParameter(`invalid tar archive: ${e.message}`);
+    throw e;
+  }
+  // Directory times last: creating their entries changed them.
+  for (const d of dirTimes.reverse()) {
+    try {
+      const dir = fs.openDir(d.cpath);
+      try {
+        futimesSync(dir.fd, d.mtime, d.mtime);
+      } finally {
+        dir.close();
+      }
+    } catch {
+      /* gone or replaced */
+    }
+  }
+}
+
+/** A tar of what `entry` holds, entries named `./...`; the entry is closed when the stream ends or is abandoned. */
+export function contentTar(entry: Entry): AsyncIterable<Buffer> {
+  return releasing(tarTrees([[entry, '.']]), () => entry.close());
 }
 
 function entryParts(name: string): string[] {
