@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { validateCgroupParent, validateCpuset } from './cgroup-settings.js';
 import { mountsOf, volumePathMounts, volumesFromMounts, type ImageVolumeMode } from './mounts.js';
 import { clip, quote } from '../../lib/clip.js';
+import { NAME_MAX } from '../../lib/limits.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
 import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
@@ -33,11 +34,6 @@ export interface CreateDeps {
 }
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-/**
- * The longest container name: the same bound for create, rename and every path that names a
- * container (a longer reference names nothing, so its lookup is the usual 404).
- */
-export const NAME_MAX = 255;
 
 export function validateName(name: string): string {
   if (typeof name === 'string' && name.replace(/^\//, '').length > NAME_MAX) throw badParameter(`Invalid container name (${clip(name)}): at most ${NAME_MAX} characters`);

@@ -171,7 +171,7 @@ interface Route {
   method: string;
   path: string;
   layer: 'compat' | 'libpod';
-  kind: 'container' | 'exec' | 'image' | 'other';
+  kind: 'container' | 'exec' | 'image' | 'volume' | 'other';
   params: ReturnType<typeof paramsOf>;
 }
 
@@ -182,7 +182,7 @@ function paramsOf(method: string, path: string) {
 const routes: Route[] = [...compatRoutes, ...libpodRoutes].flatMap((r: RouteDef) =>
   (Array.isArray(r.method) ? r.method : [r.method]).map((method) => {
     const bare = r.path.replace(/^\/libpod/, '');
-    const kind = /^\/containers\/[:{]/.test(bare) ? 'container' : /^\/exec\/[:{]/.test(bare) ? 'exec' : /^\/images\/[:{]/.test(bare) ? 'image' : 'other';
+    const kind = /^\/containers\/[:{]/.test(bare) ? 'container' : /^\/exec\/[:{]/.test(bare) ? 'exec' : /^\/images\/[:{]/.test(bare) ? 'image' : /^\/volumes\/[:{]/.test(bare) ? 'volume' : 'other';
     return { method, path: r.path, layer: r.path.startsWith('/libpod') ? 'libpod' : 'compat', kind, params: paramsOf(method, r.path) } as Route;
   }),
 );
@@ -201,8 +201,8 @@ const needs = (r: Route) => {
 };
 const hasParam = (r: Route) => /\{[^}]*\}|:\w+/.test(r.path);
 
-const fx = { running: 'walk-run', created: 'walk-created', updated: 'walk-update', exec: '', image: 'busybox' };
-const real = (r: Route) => (r.kind === 'container' ? fx.running : r.kind === 'exec' ? fx.exec : r.kind === 'image' ? fx.image : 'x');
+const fx = { running: 'walk-run', created: 'walk-created', updated: 'walk-update', exec: '', image: 'busybox', volume: 'walk-vol' };
+const real = (r: Route) => ({ container: fx.running, exec: fx.exec, image: fx.image, volume: fx.volume, other: 'x' })[r.kind];
 
 const api = (method: string, path: string, body?: unknown) => b.request(method, `/v1.41${path}`, body);
 const BASE = { Image: 'busybox', Cmd: ['sleep', '600'], StopSignal: 'SIGKILL', HostConfig: { NetworkMode: 'none' } };
@@ -210,6 +210,7 @@ const BASE = { Image: 'busybox', Cmd: ['sleep', '600'], StopSignal: 'SIGKILL', H
 /** Puts the objects the walk points at back as they were, after a request that changed something. */
 async function ensureFixtures(): Promise<void> {
   if ((await api('GET', '/images/busybox/json')).status === 404) await b.dockerOk(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
+  if ((await api('GET', `/volumes/${fx.volume}`)).status === 404) assert.equal((await api('POST', '/volumes/create', { Name: fx.volume })).status, 201);
   for (const [name, start] of [[fx.running, true], [fx.created, false], [fx.updated, false]] as const) {
     let i = await api('GET', `/containers/${name}/json`);
     if (i.status === 404) {
@@ -350,7 +351,7 @@ const COMPAT_SEMANTIC: [string, Json, Outcome][] = [
   ['HostConfig.SecurityOpt', ['label=foo'], R], ['HostConfig.SecurityOpt', ['seccomp=/etc/shadow'], R], ['HostConfig.NanoCpus', 1e9, R],
   ['HostConfig.CpuShares', 1e9, OK], ['HostConfig.CpusetCpus', '99999', R], ['HostConfig.CpusetCpus', 'x', R],
   ['HostConfig.CgroupParent', '../../etc', R], ['HostConfig.Memory', 1, R], ['HostConfig.Memory', -5, R], ['HostConfig.MemoryReservation', 1.5, R],
-  ['HostConfig.Binds', ['/tmp:/'], R], ['HostConfig.Binds', ['/tmp:/x:rw,zz'], R], ['HostConfig.Binds', ['rel:/x'], R],
+  ['HostConfig.Binds', ['/tmp:/'], R], ['HostConfig.Binds', ['/tmp:/x:rw,zz'], R], ['HostConfig.Binds', ['./rel:/x'], R],
   ['HostConfig.Tmpfs', { rel: '' }, R], ['HostConfig.Tmpfs', { '/x': 'size=abc' }, S], ['Entrypoint', ['/nonexistent'], S], ['Cmd', ['a\u0000b'], R],
   ['Env', ['=x'], R], ['HostConfig.LogConfig', { Type: 'nosuch' }, R], ['HostConfig.RestartPolicy', { Name: 'sometimes' }, R],
   ['HostConfig.NetworkMode', 'container:nosuch', S], ['HostConfig.NetworkMode', 'nosuchnet', R], ['HostConfig.IpcMode', 'weird', R],
@@ -385,6 +386,10 @@ const UPDATE_SEMANTIC: [string, Json, Outcome][] = [
   ['CpuShares', 1e9, OK], ['CpusetCpus', '9999', R], ['CpuQuota', 500, R], ['NanoCpus', 1e20, R], ['RestartPolicy', { Name: 'x' }, R],
   ['Memory', 1, R], ['KernelMemory', 1.5, R], ['CpuPeriod', 1.5, R],
 ];
+
+const VOLUME_CREATE: { [k: string]: Json } = { Name: 'walk-made', Driver: 'local', DriverOpts: {}, Labels: { a: 'b' } };
+const LIBPOD_VOLUME_CREATE: { [k: string]: Json } = { Name: 'walk-made', Driver: 'local', Options: {}, Label: { a: 'b' } };
+const VOLUME_SEMANTIC: [string, Json, Outcome][] = [['Name', 'bad name', R], ['Name', 'v'.repeat(256), R], ['Driver', 'nosuch', R]];
 
 const EXEC_CREATE: { [k: string]: Json } = { Cmd: ['true'], Env: ['A=1'], WorkingDir: '/', User: 'root', Tty: false, AttachStdout: true, AttachStderr: true, DetachKeys: 'ctrl-p,ctrl-q', Privileged: false };
 const EXEC_SEMANTIC: [string, Json, Outcome][] = [
@@ -522,6 +527,8 @@ walk('JSON bodies: wrong as a whole, then each field of a representative body wr
     ['/containers/:id/update', 'compat', () => `/v1.41/containers/${fx.running}/update`, UPDATE, UPDATE_SEMANTIC],
     ['/containers/:id/exec', 'compat', () => `/v1.41/containers/${fx.running}/exec`, EXEC_CREATE, EXEC_SEMANTIC],
     ['/libpod/containers/:name/exec', 'libpod', () => `/v5.4.2/libpod/containers/${fx.running}/exec`, EXEC_CREATE, EXEC_SEMANTIC],
+    ['/volumes/create', 'compat', () => '/v1.41/volumes/create', VOLUME_CREATE, VOLUME_SEMANTIC],
+    ['/libpod/volumes/create', 'libpod', () => '/v5.4.2/libpod/volumes/create', LIBPOD_VOLUME_CREATE, VOLUME_SEMANTIC],
   ];
   for (const [route, layer, path, body, semantic] of walks) {
     for (const [field, v] of mutations(body)) {
