@@ -41,10 +41,11 @@ test('the specs type the query parameters of the routes berth serves', () => {
   assert.equal(ROUTE_PARAMS[routeKey('GET', '/images/{name:.*}/json')] !== undefined, true);
   assert.equal(ROUTE_PARAMS[routeKey('POST', '/containers/create')].body, 'json');
   assert.equal(ROUTE_PARAMS[routeKey('PUT', '/containers/:id/archive')].body, 'binary');
-  // Nearly every route berth serves is in a spec (the rest are berth's or podman's own).
+  // Nearly every route berth serves is in a spec (the rest are HEAD forms, or podman's own that
+  // its swagger leaves out): a key that stopped matching would leave most of them out.
   const all = [...compatRoutes, ...libpodRoutes].flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).map((m) => routeKey(m, r.path)));
   const missing = all.filter((k) => !ROUTE_PARAMS[k]);
-  assert.ok(missing.length <= 3, `not in the specs: ${missing.join(', ')}`);
+  assert.ok(missing.length <= all.length / 20, `not in the specs: ${missing.join(', ')}`);
   assert.equal(validQueryValue('int', '12'), true);
   assert.equal(validQueryValue('int', '1.5'), false);
   assert.equal(validQueryValue('string', '\0'), true);
