@@ -40,7 +40,11 @@ export interface ConmonResult {
 }
 
 export class ConmonError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The runtime itself refused the container (its reason in `message`), rather than conmon failing or timing out. */
+    readonly byRuntime = false,
+  ) {
     super(message);
   }
 }
@@ -129,7 +133,7 @@ export function startConmon(o: ConmonOptions): Promise<ConmonResult> {
       } catch {
         return done(new ConmonError('conmon sent an unreadable sync message'));
       }
-      if (msg.data === undefined || msg.data < 0) return done(new ConmonError(cleanMessage(msg.message ?? '') || 'container create failed'));
+      if (msg.data === undefined || msg.data < 0) return done(new ConmonError(cleanMessage(msg.message ?? '') || 'container create failed', true));
       let conmonPid = 0;
       try {
         conmonPid = Number(readFileSync(o.conmonPidFile, 'utf8').trim());

@@ -52,11 +52,13 @@ export function rlimitName(n: string): string {
  */
 export function clampRlimits(limits: Rlimit[], hard = hostHardLimits(), canRaise = hasCapSysResource()): Rlimit[] {
   if (canRaise) return limits;
+  // -1 asks for unlimited (RLIM_INFINITY): as much as we have ourselves.
+  const want = (v: number) => (v < 0 ? UNLIMITED : v);
   return limits.map((l) => {
     const max = hard.get(l.type);
     if (max === undefined || max === UNLIMITED) return l;
-    const h = Math.min(l.hard, max);
-    return { type: l.type, hard: h, soft: Math.min(l.soft, h) };
+    const h = Math.min(want(l.hard), max);
+    return { type: l.type, hard: h, soft: Math.min(want(l.soft), h) };
   });
 }
 

@@ -94,8 +94,36 @@ export interface OciDeviceRule {
 
 export interface Rlimit {
   type: string;
+  /** -1 (or anything from 2^64 - 1 up) is unlimited: RLIM_INFINITY. */
   hard: number;
   soft: number;
+}
+
+/** RLIM_INFINITY, which a JavaScript number cannot carry exactly. */
+const RLIM_INFINITY = '18446744073709551615';
+const unlimited = (v: number) => v < 0 || v >= 2 ** 64 - 1;
+
+/** `obj` as JSON with its `rlimits` written by hand, an unlimited value as RLIM_INFINITY exactly. */
+function withRlimits(obj: Record<string, unknown>, limits: unknown, put: (o: Record<string, unknown>, v: unknown) => Record<string, unknown>): string {
+  if (!Array.isArray(limits) || !(limits as Rlimit[]).some((r) => unlimited(r.hard) || unlimited(r.soft))) return JSON.stringify(obj);
+  const marker = `rlimits-${process.hrtime.bigint()}-${Math.random()}`;
+  const value = (v: number) => (unlimited(v) ? RLIM_INFINITY : JSON.stringify(v));
+  const list = `[${(limits as Rlimit[]).map((r) => `{"type":${JSON.stringify(r.type)},"hard":${value(r.hard)},"soft":${value(r.soft)}}`).join(',')}]`;
+  return JSON.stringify(put(obj, marker)).replace(JSON.stringify(marker), list);
+}
+
+/**
+ * config.json's text. An unlimited rlimit is the uint64 maximum, which JSON.stringify would write
+ * rounded up or as -1: runc can decode neither.
+ */
+export function specJson(spec: Record<string, unknown>): string {
+  const proc = (spec.process ?? {}) as Record<string, unknown>;
+  return withRlimits(spec, proc.rlimits, (o, v) => ({ ...o, process: { ...proc, rlimits: v } }));
+}
+
+/** An exec's process.json, the same way. */
+export function processJson(proc: Record<string, unknown>): string {
+  return withRlimits(proc, proc.rlimits, (o, v) => ({ ...o, rlimits: v }));
 }
 export interface OciMount {
   destination: string;

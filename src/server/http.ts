@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clip } from '../lib/clip.js';
 import type { Socket } from 'node:net';
 import type { EnginePorts } from '../engine/ports.js';
 import { HttpError, type Layer } from './errors.js';
@@ -76,24 +77,51 @@ export function parseJsonBody<T>(text: string): T | undefined {
 export function qBool(ctx: Ctx, name: string, def = false): boolean {
   const v = ctx.query.get(name);
   if (v === null || v === '') return def;
+  const b = parseBool(v);
+  if (b === undefined) throw new HttpError(400, `invalid boolean value "${clip(v, 64)}" for query parameter "${name}"`);
+  return b;
+}
+
+/**
+ * Go's strconv.ParseBool words (1 t true 0 f false, in any case), and dockerd's yes and no; the
+ * rest is a 400 (dockerd's BoolValue would take "maybe" as true, podman refuses it).
+ */
+export function parseBool(v: string): boolean | undefined {
   switch (v.toLowerCase()) {
     case '1':
+    case 't':
     case 'true':
     case 'yes':
       return true;
     case '0':
+    case 'f':
     case 'false':
     case 'no':
       return false;
   }
-  throw new HttpError(400, `invalid boolean value "${v}" for query parameter "${name}"`);
+  return undefined;
 }
 
-export function qInt(ctx: Ctx, name: string, def?: number): number | undefined {
+/** The range a numeric query parameter may take; beyond it the request is a 400. */
+export interface IntRange {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * An integer parameter as Go's strconv.Atoi reads it: an optional sign and decimal digits, nothing
+ * else ("0x10", "1e3", "5.0" and " 5" are 400), within `range` (by default any exact integer).
+ */
+export function qInt(ctx: Ctx, name: string, def?: number, range: IntRange = {}): number | undefined {
   const v = ctx.query.get(name);
   if (v === null || v === '') return def;
+  if (!/^[+-]?\d+$/.test(v)) throw new HttpError(400, `invalid integer value "${clip(v, 64)}" for query parameter "${name}"`);
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new HttpError(400, `invalid integer value "${v}" for query parameter "${name}"`);
+  const { min = -Number.MAX_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = range;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const bounds = range.max === undefined ? `at least ${min}` : range.min === undefined ? `at most ${max}` : `from ${min} to ${max}`;
+    throw new HttpError(400, `value ${clip(v, 64)} for query parameter "${name}" is out of range (${range.min === undefined && range.max === undefined ? 'not an exact integer' : bounds})`);
+  }
   return n;
 }
 

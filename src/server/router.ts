@@ -8,7 +8,8 @@ export interface Match {
   layer: Layer;
   version: string | undefined;
 }
-export type Miss = { miss: 404 | 405; layer: Layer; allowed?: string[] };
+/** 400: the path is not decodable (a `%ZZ`), so no route can be told from another. */
+export type Miss = { miss: 400 | 404 | 405; layer: Layer; allowed?: string[] };
 
 const VERSIONED = /^\/v(\d+(?:\.\d+){0,2})(\/.*)$/;
 const METHODS: Method[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
@@ -19,7 +20,10 @@ const METHODS: Method[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
  * the `/libpod/` prefix.
  */
 export class Router {
-  private fmw = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true });
+  // find-my-way's own bound on a parameter (100 characters by default) would turn a long name
+  // into "page not found"; a parameter may be as long as the request line, and a name longer than
+  // the engine allows is then that resource's own 404 (or 400 where it is being given a name).
+  private fmw = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true, maxParamLength: 64 * 1024 });
   /** Routes whose parameter may contain slashes (image names): `/images/{name:.*}/json`. */
   private greedy: { methods: string[]; re: RegExp; names: string[]; handler: Handler }[] = [];
 
@@ -46,7 +50,7 @@ export class Router {
       const m = g.re.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      g.names.forEach((n, i) => (params[n] = safeDecode(m[i + 1])));
+      g.names.forEach((n, i) => (params[n] = safeDecode(m[i + 1]) ?? m[i + 1]));
       return { handler: g.handler, params };
     }
     return undefined;
@@ -61,6 +65,7 @@ export class Router {
       path = v[2];
     }
     const layer: Layer = path === '/libpod' || path.startsWith('/libpod/') ? 'libpod' : 'compat';
+    if (path.includes('%') && safeDecode(path) === undefined) return { miss: 400, layer };
     const found = this.find(method, path) ?? (method === 'HEAD' ? this.find('GET', path) : undefined);
     if (found) return { ...found, layer, version };
     const allowed = METHODS.filter((m) => m !== method && this.find(m, path));
@@ -75,10 +80,10 @@ export class Router {
   }
 }
 
-function safeDecode(s: string): string {
+function safeDecode(s: string): string | undefined {
   try {
     return decodeURIComponent(s);
   } catch {
-    return s;
+    return undefined;
   }
 }

@@ -102,7 +102,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       );
     }
     if ('miss' in m) {
-      const msg = m.miss === 404 ? 'page not found' : `method ${method} not allowed on ${path}`;
+      const msg = m.miss === 404 ? 'page not found' : m.miss === 400 ? 'malformed path: invalid percent-encoding' : `method ${method} not allowed on ${path}`;
       if (m.allowed) res.setHeader('Allow', m.allowed.join(', '));
       return fail(res, layer, m.miss, new Error(msg));
     }

@@ -8,6 +8,7 @@ import { isLive } from '../../engine/containers/types.js';
 import { dockerStatus, statusText } from './status.js';
 import { attach, logs } from './streams.js';
 import { requestSignal } from '../http/request-signal.js';
+import { LIMIT, STOP_T, TTY_SIZE } from '../http/query.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -155,7 +156,7 @@ function hostConfigBody(h: HostConfig, runtime: string) {
 
 async function list(ctx: Ctx): Promise<void> {
   const all = qBool(ctx, 'all');
-  const limit = qInt(ctx, 'limit', -1)!;
+  const limit = qInt(ctx, 'limit', -1, LIMIT)!;
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
   const out = s.list({ all, limit, filters: qFilters(ctx) });
@@ -190,12 +191,12 @@ async function start(ctx: Ctx): Promise<void> {
 }
 
 async function stop(ctx: Ctx): Promise<void> {
-  await svc(ctx).stop(ctx.params.id, qInt(ctx, 't'), ctx.query.get('signal') ?? undefined);
+  await svc(ctx).stop(ctx.params.id, qInt(ctx, 't', undefined, STOP_T), ctx.query.get('signal') ?? undefined);
   noContent(ctx);
 }
 
 async function restart(ctx: Ctx): Promise<void> {
-  await svc(ctx).restart(ctx.params.id, qInt(ctx, 't'), ctx.query.get('signal') ?? undefined);
+  await svc(ctx).restart(ctx.params.id, qInt(ctx, 't', undefined, STOP_T), ctx.query.get('signal') ?? undefined);
   noContent(ctx);
 }
 
@@ -274,9 +275,8 @@ export function dfContainers(ctx: Ctx) {
 }
 
 async function resize(ctx: Ctx): Promise<void> {
-  const h = qInt(ctx, 'h', 0)!;
-  const w = qInt(ctx, 'w', 0)!;
-  if (h < 0 || w < 0) throw new HttpError(400, 'invalid terminal size');
+  const h = qInt(ctx, 'h', 0, TTY_SIZE)!;
+  const w = qInt(ctx, 'w', 0, TTY_SIZE)!;
   svc(ctx).resize(ctx.params.id, h, w);
   noContent(ctx, 200);
 }

@@ -12,6 +12,7 @@ import { EngineError } from '../../engine/errors.js';
 import { dockerStats, libpodStats } from './stats.js';
 import { compatPsArgs, libpodPsArgs } from './top.js';
 import { requestSignal } from '../http/request-signal.js';
+import { PERIOD_S } from '../http/query.js';
 
 const ref = (ctx: Ctx) => ctx.params.id ?? ctx.params.name;
 
@@ -95,8 +96,9 @@ export async function topHandler(ctx: Ctx): Promise<void> {
   const joined = ctx.query.getAll('ps_args').join(libpod ? ',' : ' ') || undefined;
   const psArgs = libpod ? libpodPsArgs(joined) : compatPsArgs(joined);
   const stream = libpod && qBool(ctx, 'stream');
+  // Checked whether or not it streams, as podman decodes every parameter first.
+  const delayS = libpod ? qInt(ctx, 'delay', 5, PERIOD_S)! : 5;
   if (!stream) return sendJson(ctx, 200, await ctx.engine.containerFiles.top(ref(ctx), psArgs));
-  const delayS = qInt(ctx, 'delay', 5)!;
   ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   let open = true;
   ctx.res.on('close', () => (open = false));
@@ -106,7 +108,7 @@ export async function topHandler(ctx: Ctx): Promise<void> {
     } catch {
       break;
     }
-    await new Promise((r) => setTimeout(r, Math.max(1, delayS) * 1000));
+    await new Promise((r) => setTimeout(r, delayS * 1000));
   }
   ctx.res.end();
 }
@@ -146,7 +148,7 @@ export async function statsHandler(ctx: Ctx): Promise<void> {
 /** `GET /libpod/containers/stats`: reports of several containers, every `interval` seconds. */
 export async function libpodStatsAll(ctx: Ctx): Promise<void> {
   const stream = qBool(ctx, 'stream', true);
-  const interval = Math.max(1, qInt(ctx, 'interval', 5)!);
+  const interval = qInt(ctx, 'interval', 5, PERIOD_S)!;
   const names = qList(ctx, 'containers');
   const ids = names.length ? names.map((n) => ctx.engine.containers.get(n).id) : undefined;
   let prev = new Map<string, StatsReading>();
@@ -190,13 +192,16 @@ export async function commitHandler(ctx: Ctx): Promise<void> {
   const repo = ctx.query.get('repo') ?? '';
   const tag = ctx.query.get('tag') ?? '';
   if (!repo && tag) throw new HttpError(400, 'tag without repo');
+  const pause = qBool(ctx, 'pause', !libpod);
+  // podman's squash folds the image's layers into one; berth's commit adds one layer on top.
+  if (libpod && qBool(ctx, 'squash')) throw new HttpError(400, 'squash is not supported by berth yet');
   const changes = ctx.query.getAll('changes').flatMap((c) => (libpod ? c.split(/\n/) : [c])).filter((c) => c.trim());
   const reference = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
   const img = await ctx.engine.containerFiles.commit(container, {
     reference: reference && libpod ? libpodName(reference) : reference,
     comment: ctx.query.get('comment') ?? undefined,
     author: ctx.query.get('author') ?? undefined,
-    pause: qBool(ctx, 'pause', !libpod),
+    pause,
     changes,
     config: body ?? undefined,
   });

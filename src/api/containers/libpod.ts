@@ -8,6 +8,7 @@ import { signalNumber } from '../../lib/signals.js';
 import { dockerStatus } from './status.js';
 import { attach, logs } from './streams.js';
 import { requestSignal } from '../http/request-signal.js';
+import { LIMIT, STOP_T, TTY_SIZE } from '../http/query.js';
 import { specgenToCreate } from './specgen.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -173,7 +174,7 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
 
 async function list(ctx: Ctx): Promise<void> {
   const all = qBool(ctx, 'all');
-  const limit = qInt(ctx, 'limit', -1)!;
+  const limit = qInt(ctx, 'limit', -1, LIMIT)!;
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
   const { last, ...filters } = qFilters(ctx);
@@ -186,7 +187,7 @@ async function list(ctx: Ctx): Promise<void> {
  * `limit` (podman's first name for it, kept as an alias), also accepted as a filter.
  */
 function lastOf(ctx: Ctx, filter: string[] | undefined): number | undefined {
-  if (ctx.query.has('last')) return qInt(ctx, 'last', 0);
+  if (ctx.query.has('last')) return qInt(ctx, 'last', 0, LIMIT);
   if (!filter?.length) return undefined;
   const n = Number(filter[filter.length - 1]);
   if (!Number.isInteger(n)) throw new HttpError(400, `Invalid filter 'last=${filter[filter.length - 1]}'`);
@@ -223,7 +224,7 @@ async function init(ctx: Ctx): Promise<void> {
 
 async function stop(ctx: Ctx): Promise<void> {
   try {
-    await svc(ctx).stop(ctx.params.name, qInt(ctx, 'timeout') ?? qInt(ctx, 't'));
+    await svc(ctx).stop(ctx.params.name, qInt(ctx, 'timeout', undefined, STOP_T) ?? qInt(ctx, 't', undefined, STOP_T));
   } catch (e) {
     if (e instanceof EngineError && e.kind === 'not-modified' && qBool(ctx, 'Ignore')) return noContent(ctx);
     throw e;
@@ -232,7 +233,7 @@ async function stop(ctx: Ctx): Promise<void> {
 }
 
 async function restart(ctx: Ctx): Promise<void> {
-  await svc(ctx).restart(ctx.params.name, qInt(ctx, 't') ?? qInt(ctx, 'timeout'));
+  await svc(ctx).restart(ctx.params.name, qInt(ctx, 't', undefined, STOP_T) ?? qInt(ctx, 'timeout', undefined, STOP_T));
   noContent(ctx);
 }
 
@@ -322,9 +323,8 @@ export const routes: RouteDef[] = [
 ];
 
 async function resize(ctx: Ctx): Promise<void> {
-  const h = qInt(ctx, 'h', 0)!;
-  const w = qInt(ctx, 'w', 0)!;
-  if (h < 0 || w < 0) throw new HttpError(400, 'invalid terminal size');
+  const h = qInt(ctx, 'h', 0, TTY_SIZE)!;
+  const w = qInt(ctx, 'w', 0, TTY_SIZE)!;
   svc(ctx).resize(ctx.params.name, h, w);
   sendJson(ctx, 200, {});
 }

@@ -1,5 +1,5 @@
 import type { Ctx } from '../../server/http.js';
-import { hijack, qBool, startStream } from '../../server/http.js';
+import { hijack, qBool, qInt, startStream } from '../../server/http.js';
 import { qTimeNs } from '../http/query.js';
 import { HttpError } from '../../server/errors.js';
 import type { LogLine } from '../../engine/containers/types.js';
@@ -22,9 +22,8 @@ export async function logs(ctx: Ctx): Promise<void> {
   if (!stdout && !stderr) throw new HttpError(400, 'Bad parameters: you must choose at least one stream');
   const follow = qBool(ctx, 'follow');
   const timestamps = qBool(ctx, 'timestamps');
-  const tailRaw = ctx.query.get('tail');
-  const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? undefined : Number(tailRaw);
-  if (tail !== undefined && !Number.isInteger(tail)) throw new HttpError(400, `invalid value for "tail": ${tailRaw}`);
+  // "all", or a count (Go's Atoi: digits only); a negative count is all, as in docker.
+  const tail = ctx.query.get('tail') === 'all' ? undefined : qInt(ctx, 'tail');
   const sinceNs = qTimeNs(ctx, 'since');
   const untilNs = qTimeNs(ctx, 'until');
   // The docker CLI only copies frames to stdout/stderr (stdcopy): fewer, larger frames make

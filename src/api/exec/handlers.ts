@@ -9,6 +9,7 @@ import type { ExecCreateRequest, ExecView } from '../../engine/exec/types.js';
 import { frame } from '../containers/streams.js';
 import { DetachScanner, parseDetachKeys } from '../http/detach.js';
 import { detachHttpParser } from '../../server/detach-parser.js';
+import { TTY_SIZE } from '../http/query.js';
 
 export const execs = (ctx: Ctx) => ctx.engine.exec;
 
@@ -173,8 +174,8 @@ function exitCode(ctx: Ctx, e: ExecView): number | null {
 }
 
 export async function resizeExec(ctx: Ctx): Promise<void> {
-  const h = qInt(ctx, 'h', 0)!;
-  const w = qInt(ctx, 'w', 0)!;
+  const h = qInt(ctx, 'h', 0, TTY_SIZE)!;
+  const w = qInt(ctx, 'w', 0, TTY_SIZE)!;
   if (h <= 0 || w <= 0) throw new HttpError(400, 'resize needs positive h and w');
   execs(ctx).resize(ctx.params.id, h, w);
   if (ctx.layer === 'libpod') return noContent(ctx, 201);

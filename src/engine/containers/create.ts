@@ -4,10 +4,12 @@ import { hostname } from 'node:os';
 import { validateCgroupParent, validateCpuset } from './cgroup-settings.js';
 import { mountsOf, volumePathMounts, volumesFromMounts, type ImageVolumeMode } from './mounts.js';
 import { clip, quote } from '../../lib/clip.js';
+import { NAME_MAX } from '../../lib/limits.js';
 import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
 import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
 import { verifyResources } from './resources.js';
+import { checkStartInputs, clampCpuShares } from './config-checks.js';
 import { systemPaths } from './runspec.js';
 import { MASKED, READONLY } from '../../oci/spec.js';
 import { checkProfileText } from '../../oci/seccomp.js';
@@ -34,6 +36,7 @@ export interface CreateDeps {
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 export function validateName(name: string): string {
+  if (typeof name === 'string' && name.replace(/^\//, '').length > NAME_MAX) throw badParameter(`Invalid container name (${clip(name)}): at most ${NAME_MAX} characters`);
   if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${clip(name)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   return name.replace(/^\//, '');
 }
@@ -64,9 +67,15 @@ export function validateRestartPolicy(p: Partial<RestartPolicy> | undefined, aut
 const MIN_MEMORY = 6 * 1024 * 1024;
 
 export function validateResources(h: Partial<HostConfig>): void {
-  for (const k of ['Memory', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'ShmSize'] as const) {
+  // Whole numbers only: a fraction stored here would be written where runc and the docker CLI
+  // decode an int64, and neither could read the container again.
+  for (const k of ['Memory', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'ShmSize', 'KernelMemory', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'BlkioWeight'] as const) {
     const v = h[k];
-    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw badParameter(`invalid ${k}: ${quote(v)}`);
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)) throw badParameter(`invalid ${k}: ${quote(v)} (a whole number, 0 or more)`);
+  }
+  for (const k of ['MemorySwap', 'PidsLimit'] as const) {
+    const v = h[k];
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isSafeInteger(v))) throw badParameter(`invalid ${k}: ${quote(v)} (a whole number)`);
   }
   if (h.Memory && h.Memory > 0 && h.Memory < MIN_MEMORY) throw badParameter('Minimum memory limit allowed is 6MB');
   if (h.MemorySwap !== undefined && h.MemorySwap > 0 && h.Memory && h.MemorySwap < h.Memory) throw badParameter('Minimum memoryswap limit should be larger than memory limit, see usage');
@@ -86,7 +95,12 @@ export function networkMode(mode: string | undefined): { mode: string; warning?:
       warning: 'bridge networking is not available in this berth build: the container gets its own network namespace with only a loopback interface (use --network host for host networking)',
     };
   }
-  if (m.startsWith('container:') && m.length > 'container:'.length) return { mode: m };
+  if (m.startsWith('container:') && m.length > 'container:'.length) {
+    // Another container's name or ID: anything else could never name one.
+    const ref = m.slice('container:'.length);
+    if (ref.length > NAME_MAX || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref)) throw badParameter(`invalid network mode ${clip(m, 64)}: container:NAME or container:ID`);
+    return { mode: m };
+  }
   if (m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
     throw badParameter(`network mode "${clip(m)}" is not supported yet: use "none" or "host"`);
   }
@@ -151,16 +165,15 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, 
   }
   const own = mountsOf(h);
   if (c.StopSignal) parseSignal(c.StopSignal);
-  for (const u of h.Ulimits ?? []) {
-    if (!u.Name || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw badParameter(`invalid ulimit: ${quote(u)}`);
-    if (u.Soft > u.Hard) throw badParameter(`invalid ulimit: soft limit ${u.Soft} is greater than hard limit ${u.Hard} for "${clip(u.Name)}"`);
-  }
   if (h.NetworkMode === 'host' && h.Sysctls) {
     const net = Object.keys(h.Sysctls).filter((k) => k.startsWith('net.'));
     // podman clients send containers.conf's default net sysctls; they do not apply to the host's network.
     if (net.length && req.flavor === 'docker') throw badParameter(`sysctl "${clip(net[0])}" is not allowed in the host network namespace`);
     for (const k of net) delete h.Sysctls[k];
   }
+  checkStartInputs(c, h);
+  const shares = clampCpuShares(h);
+  if (shares) warnings.push(shares);
   if (h.IpcMode === '') h.IpcMode = 'private';
   if (h.IpcMode !== 'private' && h.IpcMode !== 'host' && h.IpcMode !== 'shareable') throw badParameter(`ipc mode "${quote(h.IpcMode)}" is not supported`);
   if (h.PidMode && h.PidMode !== 'host') throw badParameter(`pid mode "${quote(h.PidMode)}" is not supported`);

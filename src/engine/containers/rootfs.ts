@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import type { StoragePaths } from '../../config/paths.js';
 import { privateDir } from '../../lib/private-fs.js';
+import { splitExtraHost } from './config-checks.js';
 import { mountOverlay } from '../../storage/overlay.js';
 
 /** Where one container's files live: persistent data under root, mounts and bundle under runRoot. */
@@ -166,8 +167,8 @@ export function writeEtcFiles(d: ContainerDirs, i: EtcFilesInput): { hosts: stri
     hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
   }
   for (const e of i.extraHosts) {
-    const idx = e.indexOf(':');
-    if (idx > 0) hosts += `${e.slice(idx + 1)}\t${e.slice(0, idx)}\n`;
+    const h = splitExtraHost(e);
+    if (h) hosts += `${h.ip}\t${h.name}\n`;
   }
   // Without a container IP the own name resolves to loopback (podman does the same for --network none).
   hosts += `${i.hostNetwork ? '127.0.1.1' : '127.0.0.1'}\t${fqdn}${fqdn !== i.hostname ? ` ${i.hostname}` : ''}\n`;

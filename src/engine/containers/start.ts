@@ -10,7 +10,7 @@ import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
 import { ConmonError, startConmon } from '../../oci/conmon.js';
 import { connectAttach } from '../../oci/attach.js';
 import { RuntimeError } from '../../oci/runtime.js';
-import { buildSpec as buildOciSpec } from '../../oci/spec.js';
+import { buildSpec as buildOciSpec, specJson } from '../../oci/spec.js';
 import type { ContainerRow } from '../../state/containers.js';
 import { conflict, EngineError, notModified } from '../errors.js';
 import { removeCgroup } from './cgroup.js';
@@ -28,14 +28,24 @@ export class StartFailure extends Error {
     message: string,
     /** Recorded as the container's exit code (docker's 125 / 126 / 127). */
     readonly exitCode: number,
-    readonly kind: 'bad-parameter' | 'internal' = 'internal',
+    readonly kind: 'bad-parameter' | 'not-found' | 'conflict' | 'internal' = 'internal',
   ) {
     super(message);
   }
 }
 
+/**
+ * The runtime refused what the container's own config asks for (a sysctl value, a limit, a
+ * mount): berth checked what it could at create, the rest the kernel decides. Failures of the
+ * host (no memory, no space, too many processes or files) and conmon's own stay the service's.
+ */
+function refusedConfig(e: unknown): boolean {
+  if (!(e instanceof ConmonError) || !e.byRuntime) return false;
+  return !/no space left on device|cannot allocate memory|resource temporarily unavailable|too many open files|read-only file system/i.test(e.message);
+}
+
 function asStartFailure(e: unknown): StartFailure {
-  if (e instanceof EngineError) return new StartFailure(e.message, 125, e.kind === 'bad-parameter' ? 'bad-parameter' : 'internal');
+  if (e instanceof EngineError) return new StartFailure(e.message, 125, e.kind === 'bad-parameter' || e.kind === 'not-found' || e.kind === 'conflict' ? e.kind : 'internal');
   return new StartFailure(`starting the container: ${e instanceof Error ? e.message : String(e)}`, 125);
 }
 
@@ -199,7 +209,8 @@ export class Starter {
     try {
       run.user = resolveUser(d.merged, c.User, h.GroupAdd ?? []);
     } catch (e) {
-      if (e instanceof UserError) throw new StartFailure(e.message, 125);
+      // The image has no such user or group: the container's config, not the service, is at fault.
+      if (e instanceof UserError) throw new StartFailure(e.message, 125, 'bad-parameter');
       throw e;
     }
   }
@@ -210,8 +221,8 @@ export class Starter {
     if (!mode.startsWith('container:')) return;
     const ref = mode.slice('container:'.length);
     const other = this.ctx.lookups.find(ref);
-    if (!other || other.id === run.id) throw new StartFailure(`cannot join the network of container ${ref}: no such container`, 125);
-    if (other.state !== 'running' && other.state !== 'paused') throw new StartFailure(`cannot join network of a non running container: ${ref}`, 125);
+    if (!other || other.id === run.id) throw new StartFailure(`cannot join the network of container ${ref}: no such container`, 125, 'not-found');
+    if (other.state !== 'running' && other.state !== 'paused') throw new StartFailure(`cannot join network of a non running container: ${ref}`, 125, 'conflict');
     run.networkNsPath = `/proc/${other.pid}/ns/net`;
   }
 
@@ -223,7 +234,7 @@ export class Starter {
       runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
     );
     privateDir(d.bundle);
-    writePrivateFile(join(d.bundle, 'config.json'), JSON.stringify(spec));
+    writePrivateFile(join(d.bundle, 'config.json'), specJson(spec));
     for (const f of [d.exitFile, join(d.bundle, 'oom'), join(d.bundle, 'attach'), join(d.bundle, 'pidfile')]) rmSync(f, { force: true });
     privateDir(d.userdata);
   }
@@ -261,7 +272,7 @@ export class Starter {
       // A runtime killed half-way never removed the cgroup it made.
       removeCgroup(cgroupsPathOf(id, v.parsed));
       const code = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 125;
-      throw new StartFailure(`OCI runtime create failed: ${msg}`, code, code === 125 ? 'internal' : 'bad-parameter');
+      throw new StartFailure(`OCI runtime create failed: ${msg}`, code, code !== 125 || refusedConfig(e) ? 'bad-parameter' : 'internal');
     }
   }
 

@@ -1,11 +1,13 @@
 // docker top / podman top: the host's ps, limited to the processes of the container's cgroup.
 import { execFile } from 'node:child_process';
 import type { FilesDeps } from './files/service.js';
-import { badParameter, conflict, internal } from '../errors.js';
+import { badParameter, conflict } from '../errors.js';
 import { containerPids } from './cgroup.js';
 import type { TopResult } from './types.js';
 
 function ps(args: string[]): Promise<string> {
+  // The client's arguments: one with a NUL cannot be passed to a program at all.
+  if (args.some((a) => a.includes('\0'))) return Promise.reject(badParameter('ps arguments cannot contain NUL bytes'));
   return new Promise((resolve, reject) => {
     execFile('ps', args, { maxBuffer: 16 << 20, timeout: 20_000 }, (err, stdout, stderr) => {
       if (err) reject(badParameter(`ps ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
@@ -17,7 +19,8 @@ function ps(args: string[]): Promise<string> {
 /** Splits ps output: every column but the last is one field, the last takes the rest of the line. */
 export function parsePs(out: string, pids: Set<number>): TopResult {
   const lines = out.split('\n').filter((l) => l.trim());
-  if (!lines.length) throw internal('ps printed nothing');
+  // The client's ps arguments asked for no output (no header either).
+  if (!lines.length) throw badParameter('ps printed nothing');
   const titles = lines[0].trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
   if (pidCol < 0) throw badParameter(`Couldn't find PID field in ps output`);

@@ -1,6 +1,7 @@
 import { badParameter, conflict } from '../errors.js';
 import { validateResources, validateRestartPolicy } from './create.js';
 import { runtimeResources, verifyResources, type RuntimeResources } from './resources.js';
+import { checkUpdatableLimits, clampCpuShares } from './config-checks.js';
 import type { HostConfig, RestartPolicy } from './types.js';
 
 /** The fields `update` changes, each kept unless the request gives a non-zero value (dockerd's rule). */
@@ -23,8 +24,11 @@ export interface UpdatePlan {
  */
 export function planUpdate(id: string, current: HostConfig, u: Partial<HostConfig>): UpdatePlan {
   validateResources(u);
+  checkUpdatableLimits(u);
   const req: Partial<HostConfig> = { ...u };
   const warnings = verifyResources(req, true, current.CgroupParent);
+  const shares = clampCpuShares(req);
+  if (shares) warnings.push(shares);
   const cur = current;
   // dockerd names the container in the errors of the update itself (not of the checks above).
   const refused = (msg: string) => conflict(`Cannot update container ${id}: ${msg}`);

@@ -3,13 +3,19 @@
  * made by other processes (another service, a cleanup process) are seen by polling the state
  * DB, which only runs while someone waits.
  */
+/** The longest wait a timer can time (about 24.8 days): Node fires a longer one after 1 ms. */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
 export class Waiters {
   private waiters = new Set<() => void>();
   private pollTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly pollMs = 100) {}
 
-  /** Resolves with the first defined value of `check`, or undefined on timeout or abort. */
+  /**
+   * Resolves with the first defined value of `check`, or undefined on timeout or abort; a timeout
+   * beyond what a timer can time (a stop's `t` of years) waits without one.
+   */
   waitFor<T>(check: () => T | undefined, ms?: number, signal?: AbortSignal): Promise<T | undefined> {
     const first = check();
     if (first !== undefined) return Promise.resolve(first);
@@ -31,7 +37,7 @@ export class Waiters {
       };
       const onAbort = () => finish(undefined);
       signal?.addEventListener('abort', onAbort);
-      if (ms !== undefined) timer = setTimeout(() => finish(undefined), ms);
+      if (ms !== undefined && ms <= TIMER_MAX_MS) timer = setTimeout(() => finish(undefined), ms);
       this.waiters.add(w);
       this.pollTimer ??= setInterval(() => this.kick(), this.pollMs);
     });

@@ -21,8 +21,9 @@ import { ExecStartError, startExecConmon } from '../../oci/exec.js';
 import { clampRlimits } from '../../oci/rlimits.js';
 import { resizeConsole } from '../../oci/console-ctl.js';
 import { boundingCaps } from '../../oci/caps.js';
-import type { Rlimit } from '../../oci/spec.js';
+import { processJson, type Rlimit } from '../../oci/spec.js';
 import { AttachSession } from '../containers/attach.js';
+import { checkExecInputs } from '../containers/config-checks.js';
 import type { ExecPort } from './port.js';
 import type { ExecCreateRequest, ExecRun, ExecStartOptions, ExecView } from './types.js';
 
@@ -66,6 +67,7 @@ export class ExecService implements ExecPort {
     const cmd = typeof req.Cmd === 'string' ? [req.Cmd] : req.Cmd ?? [];
     if (!cmd.length) throw badParameter('No exec command specified');
     for (const e of req.Env ?? []) if (typeof e !== 'string' || !e) throw badParameter(`invalid environment variable: ${quote(e)}`);
+    checkExecInputs({ Cmd: cmd, Env: req.Env, WorkingDir: req.WorkingDir, User: req.User });
     const config: ExecConfig = {
       Cmd: cmd.map(String),
       Env: req.Env ?? [],
@@ -199,7 +201,7 @@ export class ExecService implements ExecPort {
       // The process spec carries the exec's env: the session's dir is the owner's only.
       privateDir(dir);
       privateDir(join(dir, 'exit'));
-      writePrivateFile(join(dir, 'process.json'), JSON.stringify(spec));
+      writePrivateFile(join(dir, 'process.json'), processJson(spec));
       const rt = this.deps.tools.runtime();
       const cm = startExecConmon({
         conmonPath: this.deps.tools.conmon(),

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { clip } from '../../lib/clip.js';
+import { NAME_MAX } from '../../lib/limits.js';
 import { badParameter } from '../errors.js';
 
 // dockerd's rule for a local volume's name (podman's is the same but for the minimum length).
 // The name is a directory under the storage root: no '/', no "..", no leading dot.
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const NAME_MAX = 255;
 
 export function isVolumeName(name: string): boolean {
   return NAME_RE.test(name) && !name.includes('..') && Buffer.byteLength(name) <= NAME_MAX;

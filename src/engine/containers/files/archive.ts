@@ -86,8 +86,15 @@ function statOf(fs: ContainerFs, requested: string, cpath: string, st: Stats): P
   };
 }
 
-export async function statPath(engine: FilesDeps, ref: string, path: string): Promise<PathStat> {
+/** A path in the container as a client gives it: no NUL (no file has one), no longer than PATH_MAX. */
+function checkPath(path: string): void {
   if (!path) throw badParameter('path is required');
+  if (path.includes('\0')) throw badParameter(`invalid path ${quote(path, 64)}: it contains a NUL byte`);
+  if (path.length > 4096) throw badParameter(`invalid path ${quote(path, 64)}: longer than 4096 characters`);
+}
+
+export async function statPath(engine: FilesDeps, ref: string, path: string): Promise<PathStat> {
+  checkPath(path);
   return withContainerFs(engine, ref, async (fs, v) => {
     const { entry, st } = fs.locateExisting(path, namesDir(path), v.name);
     entry.close();
@@ -100,7 +107,7 @@ export async function statPath(engine: FilesDeps, ref: string, path: string): Pr
  * `dir/.` yields `./...`), links stored as links, never followed.
  */
 export async function archivePath(engine: FilesDeps, ref: string, path: string): Promise<{ stat: PathStat; tar: AsyncIterable<Buffer> }> {
-  if (!path) throw badParameter('path is required');
+  checkPath(path);
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let ready!: (x: { stat: PathStat; tar: AsyncIterable<Buffer> }) => void;
@@ -284,7 +291,7 @@ export interface PutOptions {
  * descriptors, not paths. Names with ".." or absolute names are refused.
  */
 export async function putArchive(engine: FilesDeps, ref: string, path: string, body: AsyncIterable<Buffer>, o: PutOptions): Promise<void> {
-  if (!path) throw badParameter('path is required');
+  checkPath(path);
   await withContainerFs(engine, ref, async (fs, v) => {
     if (v.parsed.HostConfig.ReadonlyRootfs) throw new EngineError('forbidden', 'container rootfs is marked read-only');
     let dest;

@@ -62,7 +62,8 @@ function tryLstat(p: string): Stats | undefined {
     return lstatSync(p);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    // A name longer than the filesystem takes names nothing there.
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return undefined;
     throw e;
   }
 }
@@ -180,7 +181,7 @@ export class ContainerFs {
           return name ? lstatSync(path) : statSync(path);
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+          if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return undefined;
           throw e;
         }
       },
