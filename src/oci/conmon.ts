@@ -94,6 +94,9 @@ export function startConmon(o: ConmonOptions): Promise<ConmonResult> {
     const child = spawn(o.conmonPath, conmonArgs(o), {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: '3' },
+      // conmon writes files (an `oom` marker) relative to its working directory: keep them in
+      // the bundle, never in whatever directory the service was started from.
+      cwd: o.bundle,
       detached: true,
     });
     const stderr = new CappedText();

@@ -129,6 +129,8 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
     // fd 3 sync (pid, then exit code), fd 4 start (we write), fd 5 attach (conmon writes when its socket is up).
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+    // Files conmon writes relative to its working directory stay with the session.
+    cwd: o.bundle,
     detached: true,
   });
   const err = new CappedText();

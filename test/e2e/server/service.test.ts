@@ -391,7 +391,7 @@ describe('systemd socket activation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-sd-'));
     const sock = join(dir, 'activated.sock');
     const p = spawn('systemd-socket-activate', ['-l', sock, process.execPath, BERTH_BIN, 'system', 'service', '--time', '0'], {
-      env: { ...process.env, BERTH_ROOT: join(dir, 'root'), CONTAINERS_CONF: join(dir, 'none.conf') },
+      env: { ...process.env, BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run'), CONTAINERS_CONF: join(dir, 'none.conf') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
@@ -415,7 +415,7 @@ describe('systemd socket activation', () => {
   test('more than one passed socket is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-sd2-'));
     const p = spawn('systemd-socket-activate', ['-l', join(dir, 'a.sock'), '-l', join(dir, 'b.sock'), process.execPath, BERTH_BIN, 'system', 'service'], {
-      env: { ...process.env, BERTH_ROOT: join(dir, 'root') },
+      env: { ...process.env, BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
