@@ -5,9 +5,10 @@ import type { ContainerFilesPort } from './containers/files/port.js';
 import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
+import type { NetworksPort } from './networks/port.js';
 import type { SystemPort } from './system/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, SystemPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, NetworksPort, SystemPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -15,6 +16,7 @@ export interface EnginePorts {
   readonly images: ImagesPort;
   readonly exec: ExecPort;
   readonly system: SystemPort;
+  readonly networks: NetworksPort;
   readonly events: EventsPort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;

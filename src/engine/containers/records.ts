@@ -7,6 +7,7 @@ import { buildSpec, newId, randomName, validateName } from './create.js';
 import type { Exits } from './exits.js';
 import { pruneSelector } from './filters.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { NetworkPlan } from './networking.js';
 import { removeDirs } from './rootfs.js';
 import type { ContainerSpec, CreateRequest, HostConfig, PruneResult } from './types.js';
 import type { RuntimeResources } from './resources.js';
@@ -32,7 +33,16 @@ export class ContainerRecords {
     if (name && store.nameTaken(name)) throw this.nameConflict(name);
     const image = await ctx.images.resolve(ref);
     const id = newId();
-    const { spec, warnings } = buildSpec(req, image, id);
+    // The networks it names must exist (the default one is made on first use).
+    let plan: NetworkPlan;
+    try {
+      plan = ctx.networks().plan(net, req.endpoints ?? {}, req.config.MacAddress);
+    } catch (e) {
+      // As for container:X: a 404 would send the docker CLI pulling the image.
+      if (e instanceof EngineError && e.kind === 'not-found') throw badParameter(e.message);
+      throw e;
+    }
+    const { spec, warnings } = buildSpec({ ...req, hostConfig: { ...req.hostConfig, NetworkMode: plan.mode } }, image, id);
     // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
     const runtime = spec.HostConfig.Runtime;
     if (runtime && runtime !== 'oci' && runtime !== ctx.runtime.info.name) throw badParameter(`Unknown runtime specified ${String(runtime).slice(0, 100)}`);
@@ -51,6 +61,7 @@ export class ContainerRecords {
           state: 'created', pid: 0, conmonPid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: '',
           finishedAt: '', restartCount: 0, stopRequested: false, generation: 0,
         });
+        ctx.networks().attach(id, plan);
       });
     } catch (e) {
       if (e instanceof EngineError) throw e;

@@ -10,6 +10,7 @@ import { Exits } from './exits.js';
 import { selectContainers } from './filters.js';
 import { Lifecycle } from './lifecycle.js';
 import type { ContainersPort } from './port.js';
+import type { ContainerNetworkState } from '../networks/types.js';
 import { ContainerRecords } from './records.js';
 import { Starter } from './start.js';
 import { ContainerStdio } from './stdio.js';
@@ -108,6 +109,14 @@ export class ContainerService implements ContainersPort {
     const p = v.parsed.HostConfig.RestartPolicy.Name;
     const restarts = p === 'always' || p === 'unless-stopped' || p === 'on-failure';
     return v.state === 'restarting' || (v.state === 'running' && v.restartCount > 0 && restarts);
+  }
+
+  networkState(v: ContainerView): ContainerNetworkState {
+    return this.ctx.networks().state(v.id, v.parsed.HostConfig.NetworkMode);
+  }
+
+  networkStates(vs: ContainerView[]): Map<string, ContainerNetworkState> {
+    return this.ctx.networks().states(vs.map((v) => ({ id: v.id, mode: v.parsed.HostConfig.NetworkMode })));
   }
 
   effectiveCaps(v: ContainerView): string[] {
