@@ -53,7 +53,8 @@ export class Netavark {
     // would hold a pipe open for as long as it runs.
     const outFd = openSync(outFile, 'w', 0o600);
     const errFd = openSync(errFile, 'w', 0o600);
-    const args = ['-w', String(NETAVARK_TIMEOUT_MS / 1000), join(this.configDir, 'netavark.lock'), this.tools.netavark, '--config', this.configDir, '--rootless', 'false'];
+    // -o: the lock's fd is not passed on; aardvark-dns, which netavark may start, would hold it.
+    const args = ['-o', '-w', String(NETAVARK_TIMEOUT_MS / 1000), join(this.configDir, 'netavark.lock'), this.tools.netavark, '--config', this.configDir, '--rootless', 'false'];
     if (this.tools.aardvark) args.push('--aardvark-binary', this.tools.aardvark);
     args.push('--file', input, cmd, netnsPath);
     return new Promise<string>((resolve, reject) => {
@@ -78,7 +79,7 @@ export class Netavark {
         for (const f of [input, outFile, errFile]) rmSync(f, { force: true });
         if (spawnError) reject(new NetavarkError(`running netavark: ${spawnError.message}`));
         else if (code === 0) resolve(out);
-        else reject(new NetavarkError(`netavark ${cmd}: ${netavarkMessage(errText) || (signal ? `killed by ${signal}` : `exit status ${code}`)}`));
+        else reject(new NetavarkError(`netavark ${cmd}: ${netavarkMessage(`${errText}\n${out.slice(0, STDERR_KEEP)}`) || (signal ? `killed by ${signal}` : `exit status ${code}`)}`));
       };
       child.once('error', (e) => finish(null, null, e));
       child.once('exit', (code, signal) => finish(code, signal));
@@ -86,7 +87,7 @@ export class Netavark {
   }
 }
 
-/** netavark prints `{"error": "..."}` on failure, and log noise (syslog) around it. */
+/** netavark prints `{"error": "..."}` on stdout on failure, and log noise (syslog) on stderr. */
 function netavarkMessage(stderr: string): string {
   for (const line of stderr.split('\n').reverse()) {
     const t = line.trim();

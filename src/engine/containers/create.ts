@@ -79,10 +79,7 @@ export function networkMode(mode: string | undefined): { mode: string; warning?:
   if (m === 'container:' || m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
     throw badParameter(`network mode "${clip(m)}" is not supported yet: use a network, "none" or "host"`);
   }
-  return {
-    mode: m,
-    warning: 'bridge networking is not available in this berth build: the container gets its own network namespace with only a loopback interface (use --network host for host networking)',
-  };
+  return { mode: m };
 }
 
 function checkSecurityOpt(opts: string[]): void {

@@ -1,4 +1,4 @@
-// Starting a container, as named steps: claim → mount the root → prepare its files → network →
+// Starting a container, as named steps: claim → mount the root → network → prepare its files →
 // OCI spec → conmon and the runtime's create → mark running → connect waiting attaches → run
 // the process. podman's init stops after the runtime's create (the container is 'initialized');
 // its start then goes on from there. A feature that
@@ -15,6 +15,7 @@ import type { ContainerRow } from '../../state/containers.js';
 import { conflict, EngineError, notModified } from '../errors.js';
 import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
+import type { NetworkRunInfo } from './networking.js';
 import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import type { ContainerView } from './types.js';
@@ -47,8 +48,10 @@ interface StartRun {
   v: ContainerView;
   etc?: { hosts: string; hostname: string; resolv: string };
   user?: ResolvedUser;
-  /** /proc/PID/ns/net of the container whose network this one joins. */
+  /** The network namespace it joins: its own (bridge networks) or another container's. */
   networkNsPath?: string;
+  /** What its networks' setup answered (addresses, name servers); bridge networks only. */
+  net?: NetworkRunInfo;
   /** Aborted by a forced removal: the steps that wait on a child process give up at once. */
   abort: AbortController;
 }
@@ -120,8 +123,8 @@ export class Starter {
   private async createRun(run: StartRun): Promise<{ pid: number; conmonPid: number }> {
     await this.forgetPreviousRun(run);
     await this.mountRoot(run);
+    await this.joinNetwork(run);
     this.prepareFiles(run);
-    this.joinNetwork(run);
     this.writeSpec(run);
     return this.createWithConmon(run);
   }
@@ -169,6 +172,9 @@ export class Starter {
       dns: h.Dns ?? [],
       dnsSearch: h.DnsSearch ?? [],
       dnsOptions: h.DnsOptions ?? [],
+      addresses: run.net?.addresses ?? [],
+      nameservers: run.net?.nameservers ?? [],
+      gateway: run.net?.gateway ?? '',
     });
     try {
       run.user = resolveUser(d.merged, c.User, h.GroupAdd ?? []);
@@ -178,10 +184,18 @@ export class Starter {
     }
   }
 
-  /** The network namespace: today only `container:X` joins another's; bridge networks add theirs here. */
-  private joinNetwork(run: StartRun): void {
+  /**
+   * The network namespace: a new one set up by netavark for a network (bridge), another
+   * container's for `container:X`; host and none need nothing here.
+   */
+  private async joinNetwork(run: StartRun): Promise<void> {
     const mode = run.v.parsed.HostConfig.NetworkMode;
-    if (!mode.startsWith('container:')) return;
+    if (mode === 'host' || mode === 'none') return;
+    if (!mode.startsWith('container:')) {
+      run.net = await this.ctx.networks().setup({ id: run.id, name: run.row.name, generation: run.row.generation + 1, spec: run.v.parsed });
+      run.networkNsPath = run.net.netnsPath;
+      return;
+    }
     const ref = mode.slice('container:'.length);
     const other = this.ctx.lookups.find(ref);
     if (!other || other.id === run.id) throw new StartFailure(`cannot join the network of container ${ref}: no such container`, 125);
@@ -275,6 +289,7 @@ export class Starter {
   private async failStart(run: StartRun, f: StartFailure): Promise<never> {
     const { ctx } = this;
     const { id, row, v } = run;
+    await ctx.networks().teardown(id, row.generation + 1).catch(() => undefined);
     await unmountRootfs(v.dirs).catch(() => undefined);
     const removed = ctx.store.tx(() => {
       const cur = ctx.store.get(id);
