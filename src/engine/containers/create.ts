@@ -128,9 +128,9 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string):
   h.NetworkMode = net.mode;
   if (net.warning) warnings.push(net.warning);
   validatePortBindings(h.PortBindings);
-  const published = Object.values(h.PortBindings ?? {}).some((b) => b && b.length);
+  const published = Object.values(h.PortBindings ?? {}).some((b) => b && b.length) || !!h.PublishAllPorts;
   if (published && net.mode === 'host') warnings.push('Published ports are discarded when using host network mode');
-  else if (published) throw badParameter('publishing ports needs bridge networking, which this berth build does not have yet (use --network host)');
+  else if (published && net.mode.startsWith('container:')) throw badParameter('conflicting options: port publishing and the container type network mode');
   resolveCapsChecked(h.CapAdd ?? [], h.CapDrop ?? []);
   checkSecurityOpt(h.SecurityOpt ?? []);
   // dockerd records the effective lists at create (inspect shows them); privileged has none.
