@@ -151,6 +151,7 @@ export class Engine implements EnginePorts {
         remove: async (id) => {
           await this.containers.remove(id, { force: true });
         },
+        networkChanged: (id) => this.containers.refreshEtc(id),
       }),
     }));
   }

@@ -37,6 +37,8 @@ export interface ContainerNetworking {
   attach(containerId: string, plan: NetworkPlan): void;
   /** Sets up the run's networks in a new namespace; undone by `teardown`. */
   setup(c: NetworkedContainer, signal?: AbortSignal): Promise<NetworkRunInfo>;
+  /** What the running container's network answers now (after connects and disconnects). */
+  runInfo(containerId: string): NetworkRunInfo | undefined;
   /** Tears down runs up to `generation` (all when undefined); idempotent, any process may call it. */
   teardown(containerId: string, generation?: number): Promise<void>;
   /** `mode` is its NetworkMode: host and none are networks too. */

@@ -160,7 +160,9 @@ export function writeEtcFiles(d: ContainerDirs, i: EtcFilesInput): { hosts: stri
   const usable = i.nameservers?.length ? i.nameservers : i.hostNetwork ? ns : ns.filter((n) => !n.startsWith('127.') && n !== '::1');
   const search = i.dnsSearch.length ? i.dnsSearch : host.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
   const options = i.dnsOptions.length ? i.dnsOptions : host.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
-  if (search.length) resolv += `search ${search.join(' ')}\n`;
+  // docker's `--dns-search .`: no search domains at all.
+  const domains = search.filter((d) => d !== '.');
+  if (domains.length) resolv += `search ${domains.join(' ')}\n`;
   for (const n of usable) resolv += `nameserver ${n}\n`;
   if (options.length) resolv += `options ${options.join(' ')}\n`;
 

@@ -6,6 +6,7 @@ import type { ContainerStore } from '../../state/containers.js';
 import type { AttachSession } from './attach.js';
 import { effectiveCaps } from './capabilities.js';
 import { ContainerContext, type ContainerServiceOptions } from './context.js';
+import { writeContainerEtc } from './etc.js';
 import { Exits } from './exits.js';
 import { selectContainers } from './filters.js';
 import { Lifecycle } from './lifecycle.js';
@@ -117,6 +118,13 @@ export class ContainerService implements ContainersPort {
 
   networkStates(vs: ContainerView[]): Map<string, ContainerNetworkState> {
     return this.ctx.networks().states(vs.map((v) => ({ id: v.id, mode: v.parsed.HostConfig.NetworkMode })));
+  }
+
+  /** Rewrites the running container's hosts and resolv.conf for its networks as they are now. */
+  refreshEtc(ref: string): void {
+    const v = this.ctx.lookups.get(ref);
+    if (!isLive(v.state)) return;
+    writeContainerEtc(v, this.ctx.networks().runInfo(v.id));
   }
 
   effectiveCaps(v: ContainerView): string[] {

@@ -16,7 +16,8 @@ import { conflict, EngineError, notModified } from '../errors.js';
 import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
 import type { NetworkRunInfo } from './networking.js';
-import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
+import { writeContainerEtc } from './etc.js';
+import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import type { ContainerView } from './types.js';
 import { alive, cgroupsPathOf, guardedExitCommand, noSuchContainer, nowIso, parseSize } from './util.js';
@@ -164,18 +165,7 @@ export class Starter {
   private prepareFiles(run: StartRun): void {
     const { Config: c, HostConfig: h } = run.v.parsed;
     const d = run.v.dirs;
-    run.etc = writeEtcFiles(d, {
-      hostname: c.Hostname,
-      domainname: c.Domainname,
-      hostNetwork: h.NetworkMode === 'host',
-      extraHosts: h.ExtraHosts ?? [],
-      dns: h.Dns ?? [],
-      dnsSearch: h.DnsSearch ?? [],
-      dnsOptions: h.DnsOptions ?? [],
-      addresses: run.net?.addresses ?? [],
-      nameservers: run.net?.nameservers ?? [],
-      gateway: run.net?.gateway ?? '',
-    });
+    run.etc = writeContainerEtc(run.v, run.net);
     try {
       run.user = resolveUser(d.merged, c.User, h.GroupAdd ?? []);
     } catch (e) {

@@ -167,6 +167,14 @@ export class NetworkAttachments implements ContainerNetworking {
     });
   }
 
+  runInfo(containerId: string): NetworkRunInfo | undefined {
+    const run = this.currentRun(containerId);
+    if (!run) return undefined;
+    const o = JSON.parse(run.options) as NetworkOptions;
+    const nets = Object.keys(o.networks).map((k) => this.d.registry.byId(o.network_info[k].id)).filter((n): n is Network => !!n);
+    return runInfo(run.netns, nets, JSON.parse(run.status) as Record<string, EndpointStatus>);
+  }
+
   async teardown(containerId: string, generation?: number): Promise<void> {
     for (const r of this.d.store.runsOf(containerId)) {
       if (generation !== undefined && r.generation > generation) continue;

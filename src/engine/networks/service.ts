@@ -21,6 +21,8 @@ export interface ContainerAccess {
   find(ref: string): { id: string; name: string; state: string; mode: string } | undefined;
   exclusive<T>(id: string, fn: () => Promise<T>): Promise<T>;
   remove(id: string): Promise<void>;
+  /** Its networks changed while it runs: /etc/hosts and resolv.conf follow. */
+  networkChanged(id: string): void;
 }
 
 export interface NetworkServiceOptions {
@@ -116,6 +118,7 @@ export class NetworkService implements NetworksPort {
         this.store.tx(() => this.store.removeEndpoint(c.id, net.id));
         throw e instanceof EngineError ? e : internal((e as Error).message);
       }
+      access.networkChanged(c.id);
     });
     this.registry.publish('connect', net, { container: c.id });
   }
@@ -129,8 +132,10 @@ export class NetworkService implements NetworksPort {
     await access.exclusive(c.id, async () => {
       if (!this.store.endpointsOf(c.id).some((e) => e.networkId === net.id)) throw badParameter(`container ${c.id} is not connected to network ${net.name}`);
       const cur = access.find(c.id);
-      if (cur && running(cur.state)) await this.attachments.disconnectRunning(c.id, net);
+      const live = cur !== undefined && running(cur.state);
+      if (live) await this.attachments.disconnectRunning(c.id, net);
       this.store.tx(() => this.store.removeEndpoint(c.id, net.id));
+      if (live) access.networkChanged(c.id);
     });
     this.registry.publish('disconnect', net, { container: c.id });
   }

@@ -76,8 +76,9 @@ test('inspect, ps and network inspect show a running container\'s endpoint; the 
   assert.equal(members[id].Name, 'web');
   assert.equal(members[id].IPv4Address, `${net.IPAddress}/${net.IPPrefixLen}`);
   // From the host to the container, over the bridge the test's berth made.
-  const curl = await run('curl', ['-s', '--max-time', '5', `http://${net.IPAddress}:8080/hostname`]);
-  assert.equal(curl.stdout.trim(), id.slice(0, 12));
+  let answer = '';
+  await waitFor(async () => (answer = (await run('curl', ['-s', '--max-time', '5', `http://${net.IPAddress}:8080/hostname`])).stdout.trim()) !== '', 10_000, 100);
+  assert.equal(answer, id.slice(0, 12));
   // And from another container to it.
   // (busybox's wget -T crashes: timeout bounds it instead.)
   assert.equal((await ok(['run', '--rm', 'busybox', 'timeout', '5', 'wget', '-qO-', `http://${net.IPAddress}:8080/hostname`])).trim(), id.slice(0, 12));

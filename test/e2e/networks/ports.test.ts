@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { run, startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { run, startBerth, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
 
 let b: Berth;
 let gateway: string;
@@ -28,10 +28,17 @@ async function freePort(): Promise<number> {
   throw new Error('no free port');
 }
 
-/** GET /hostname from a published port: the container's short ID answers. */
-async function get(host: string, port: number): Promise<string> {
+/** GET /hostname from a published port once: the container's short ID answers ('' when nothing does). */
+async function getOnce(host: string, port: number): Promise<string> {
   const r = await run('curl', ['-s', '--max-time', '5', `http://${host}:${port}/hostname`]);
   return r.stdout.trim();
+}
+
+/** The same, retried for a few seconds while the server in a just started container comes up. */
+async function get(host: string, port: number): Promise<string> {
+  let got = '';
+  await waitFor(async () => (got = await getOnce(host, port)) !== '', 10_000, 100);
+  return got;
 }
 
 const rulesNaming = async (id: string) => Number((await run('sh', ['-c', `iptables-save -t nat | grep -c ${id} || true`])).stdout.trim());
@@ -58,14 +65,14 @@ test('-p 127.0.0.1:PORT:8080 to busybox httpd is answered by curl from the host;
   assert.deepEqual(i.NetworkSettings.Ports, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
   assert.deepEqual(i.HostConfig.PortBindings, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
   // Bound to 127.0.0.1 only: the host's address on the bridge does not forward it.
-  assert.equal(await get(gateway, port), '');
+  assert.equal(await getOnce(gateway, port), '');
   // Taken: a second container asking for the same port does not start.
   const again = await b.docker(['run', '-d', '--name', 'pub2', '-p', `127.0.0.1:${port}:8080`, ...HTTPD]);
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /port is already allocated/);
   await ok(['rm', '-f', 'pub', 'pub2']);
   assert.equal(await rulesNaming(id), 0, 'no NAT rule names the container once it is gone');
-  assert.equal(await get('127.0.0.1', port), '');
+  assert.equal(await getOnce('127.0.0.1', port), '');
 });
 
 test('a random host port (HostPort empty) answers on 127.0.0.1, on the bridge gateway and from another container', async () => {
@@ -77,6 +84,7 @@ test('a random host port (HostPort empty) answers on 127.0.0.1, on the bridge ga
   assert.equal(await get('127.0.0.1', port), id.slice(0, 12));
   assert.equal(await get(gateway, port), id.slice(0, 12));
   const fromOther = await ok(['run', '--rm', 'busybox', 'timeout', '5', 'wget', '-qO-', `http://${gateway}:${port}/hostname`]);
+  // (get() above waited for the server: this one answers at once.)
   assert.equal(fromOther.trim(), id.slice(0, 12));
   await ok(['rm', '-f', 'rnd']);
   assert.equal(await rulesNaming(id), 0);
