@@ -90,7 +90,7 @@ export function inspectBody(v: ContainerView, runtime: string, size?: number, lo
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: execIds.length ? execIds : null,
-    HostConfig: hostConfigBody(h, runtime),
+    HostConfig: { ...hostConfigBody(h, runtime), Links: dockerLinks(h.Links, v.name) },
     GraphDriver: {
       Data: { LowerDir: lowerDir, MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
       Name: 'overlay2',
@@ -104,6 +104,16 @@ export function inspectBody(v: ContainerView, runtime: string, size?: number, lo
     },
     NetworkSettings: compatNetworkSettings(v, net),
   };
+}
+
+/** dockerd shows links as "/child:/parent/alias". */
+function dockerLinks(links: string[] | null | undefined, parent: string): string[] | null {
+  if (!links?.length) return null;
+  return links.map((l) => {
+    const [a, b] = l.split(':');
+    const child = a.replace(/^\//, '');
+    return `/${child}:/${parent}/${(b ?? a).split('/').pop()}`;
+  });
 }
 
 function hostConfigBody(h: HostConfig, runtime: string) {
@@ -220,8 +230,15 @@ async function wait(ctx: Ctx): Promise<void> {
 }
 
 async function remove(ctx: Ctx): Promise<void> {
-  if (qBool(ctx, 'link')) throw new HttpError(400, 'links are not supported');
+  if (qBool(ctx, 'link')) throw new HttpError(400, `invalid link ${ctx.params.id}: expected parent/alias`);
   await svc(ctx).remove(ctx.params.id, { force: qBool(ctx, 'force') });
+  noContent(ctx);
+}
+
+/** `docker rm --link parent/alias`: the parent's link goes, the containers stay. */
+async function removeLink(ctx: Ctx): Promise<void> {
+  if (!qBool(ctx, 'link')) throw new HttpError(404, `No such container: ${ctx.params.id}/${ctx.params.link}`);
+  svc(ctx).removeLink(ctx.params.id, ctx.params.link);
   noContent(ctx);
 }
 
@@ -277,4 +294,5 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/containers/:id/logs', handler: logs },
   { method: 'POST', path: '/containers/:id/attach', handler: attach },
   { method: 'DELETE', path: '/containers/:id', handler: remove },
+  { method: 'DELETE', path: '/containers/:id/:link', handler: removeLink },
 ];

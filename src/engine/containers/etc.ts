@@ -5,13 +5,14 @@ import type { NetworkRunInfo } from './networking.js';
 import { writeEtcFiles } from './rootfs.js';
 import type { ContainerView } from './types.js';
 
-export function writeContainerEtc(v: Pick<ContainerView, 'parsed' | 'dirs'>, net?: NetworkRunInfo): { hosts: string; hostname: string; resolv: string } {
+/** `linkHosts`: the entries of its links, as ExtraHosts entries ("names:ip"). */
+export function writeContainerEtc(v: Pick<ContainerView, 'parsed' | 'dirs'>, net?: NetworkRunInfo, linkHosts: string[] = []): { hosts: string; hostname: string; resolv: string } {
   const { Config: c, HostConfig: h } = v.parsed;
   return writeEtcFiles(v.dirs, {
     hostname: c.Hostname,
     domainname: c.Domainname,
     hostNetwork: h.NetworkMode === 'host',
-    extraHosts: h.ExtraHosts ?? [],
+    extraHosts: [...linkHosts, ...(h.ExtraHosts ?? [])],
     dns: h.Dns ?? [],
     dnsSearch: h.DnsSearch ?? [],
     dnsOptions: h.DnsOptions ?? [],

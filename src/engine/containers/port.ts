@@ -33,6 +33,8 @@ export interface ContainersPort {
   // ---- records
   create(req: CreateRequest): Promise<{ id: string; warnings: string[] }>;
   rename(ref: string, newName: string): void;
+  /** Drops the parent's legacy link `alias` (docker's `rm --link parent/alias`). */
+  removeLink(parent: string, alias: string): void;
   /** Resource limits and restart policy; resolves with warnings. */
   update(ref: string, u: Partial<HostConfig>): Promise<string[]>;
   /** Resolves with the removed container's ID. */

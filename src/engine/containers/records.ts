@@ -1,12 +1,14 @@
 // A container's record: create, rename, update, remove, prune.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { badParameter, conflict, EngineError, internal } from '../errors.js';
+import { clip } from '../../lib/clip.js';
+import { badParameter, conflict, EngineError, internal, notFound } from '../errors.js';
 import type { ContainerContext } from './context.js';
 import { buildSpec, newId, randomName, validateName } from './create.js';
 import type { Exits } from './exits.js';
 import { pruneSelector } from './filters.js';
 import type { Lifecycle } from './lifecycle.js';
+import { parseLink } from './links.js';
 import type { NetworkPlan } from './networking.js';
 import { removeDirs } from './rootfs.js';
 import type { ContainerSpec, CreateRequest, HostConfig, PruneResult } from './types.js';
@@ -29,6 +31,10 @@ export class ContainerRecords {
     const net = req.hostConfig?.NetworkMode ?? '';
     // A 404 here would make the docker CLI try to pull the image: name the problem as a 400.
     if (net.startsWith('container:') && !ctx.lookups.find(net.slice('container:'.length))) throw badParameter(`cannot join the network of container ${net.slice('container:'.length)}: no such container`);
+    for (const l of req.hostConfig?.Links ?? []) {
+      const child = parseLink(l).name;
+      if (!ctx.lookups.find(child)) throw badParameter(`Could not get container for ${clip(child)}`);
+    }
     const name = req.name ? validateName(req.name) : undefined;
     if (name && store.nameTaken(name)) throw this.nameConflict(name);
     const image = await ctx.images.resolve(ref);
@@ -82,6 +88,22 @@ export class ContainerRecords {
       ctx.store.update(v.id, { name });
     });
     ctx.publish('rename', v.id, { oldName: `/${v.name}` }, { ...v, name });
+  }
+
+  /** docker's `rm --link parent/alias`: the parent no longer links that alias from its next start. */
+  removeLink(parentRef: string, alias: string): void {
+    const { ctx } = this;
+    const v = ctx.lookups.get(parentRef);
+    ctx.store.tx(() => {
+      const cur = ctx.store.get(v.id);
+      if (!cur) throw noSuchContainer(parentRef);
+      const spec = JSON.parse(cur.spec) as ContainerSpec;
+      const links = spec.HostConfig.Links ?? [];
+      const kept = links.filter((l) => parseLink(l).alias !== alias);
+      if (kept.length === links.length) throw notFound(`Could not find link ${clip(alias)} of container ${v.name}`);
+      spec.HostConfig.Links = kept.length ? kept : null;
+      ctx.store.update(v.id, { spec: JSON.stringify(spec) });
+    });
   }
 
   async update(ref: string, u: Partial<HostConfig>): Promise<string[]> {

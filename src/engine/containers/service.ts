@@ -7,6 +7,7 @@ import type { AttachSession } from './attach.js';
 import { effectiveCaps } from './capabilities.js';
 import { ContainerContext, type ContainerServiceOptions } from './context.js';
 import { writeContainerEtc } from './etc.js';
+import { resolveLinks } from './links.js';
 import { Exits } from './exits.js';
 import { selectContainers } from './filters.js';
 import { Lifecycle } from './lifecycle.js';
@@ -124,7 +125,13 @@ export class ContainerService implements ContainersPort {
   refreshEtc(ref: string): void {
     const v = this.ctx.lookups.get(ref);
     if (!isLive(v.state)) return;
-    writeContainerEtc(v, this.ctx.networks().runInfo(v.id));
+    let links: string[] = [];
+    try {
+      links = resolveLinks(v, this.ctx.lookups, this.ctx.networks()).hosts;
+    } catch {
+      /* a linked container stopped meanwhile: its entry goes */
+    }
+    writeContainerEtc(v, this.ctx.networks().runInfo(v.id), links);
   }
 
   effectiveCaps(v: ContainerView): string[] {
@@ -153,6 +160,10 @@ export class ContainerService implements ContainersPort {
 
   rename(ref: string, newName: string): void {
     this.records.rename(ref, newName);
+  }
+
+  removeLink(parent: string, alias: string): void {
+    this.records.removeLink(parent, alias);
   }
 
   update(ref: string, u: Partial<HostConfig>): Promise<string[]> {

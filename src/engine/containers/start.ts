@@ -17,6 +17,7 @@ import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
 import type { NetworkRunInfo } from './networking.js';
 import { writeContainerEtc } from './etc.js';
+import { resolveLinks } from './links.js';
 import { exitDir, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import type { ContainerView } from './types.js';
@@ -53,6 +54,8 @@ interface StartRun {
   networkNsPath?: string;
   /** What its networks' setup answered (addresses, name servers); bridge networks only. */
   net?: NetworkRunInfo;
+  /** Its legacy links: hosts entries and variables. */
+  links?: { hosts: string[]; env: string[] };
   /** Aborted by a forced removal: the steps that wait on a child process give up at once. */
   abort: AbortController;
 }
@@ -125,6 +128,7 @@ export class Starter {
     await this.forgetPreviousRun(run);
     await this.mountRoot(run);
     await this.joinNetwork(run);
+    this.resolveLinks(run);
     this.prepareFiles(run);
     this.writeSpec(run);
     return this.createWithConmon(run);
@@ -165,7 +169,7 @@ export class Starter {
   private prepareFiles(run: StartRun): void {
     const { Config: c, HostConfig: h } = run.v.parsed;
     const d = run.v.dirs;
-    run.etc = writeContainerEtc(run.v, run.net);
+    run.etc = writeContainerEtc(run.v, run.net, run.links?.hosts);
     try {
       run.user = resolveUser(d.merged, c.User, h.GroupAdd ?? []);
     } catch (e) {
@@ -193,12 +197,22 @@ export class Starter {
     run.networkNsPath = `/proc/${other.pid}/ns/net`;
   }
 
+  /** docker's links: the containers they name must run; their addresses and ports become hosts entries and variables. */
+  private resolveLinks(run: StartRun): void {
+    if (!run.v.parsed.HostConfig.Links?.length) return;
+    try {
+      run.links = resolveLinks(run.v, this.ctx.lookups, this.ctx.networks());
+    } catch (e) {
+      throw new StartFailure((e as Error).message, 125, 'bad-parameter');
+    }
+  }
+
   /** The OCI bundle: config.json, with the files of a previous run cleared. */
   private writeSpec(run: StartRun): void {
     const { v, id } = run;
     const d = v.dirs;
     const spec = buildOciSpec(
-      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
+      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath, extraEnv: run.links?.env }),
     );
     privateDir(d.bundle);
     writePrivateFile(join(d.bundle, 'config.json'), JSON.stringify(spec));

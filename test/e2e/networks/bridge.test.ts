@@ -136,4 +136,7 @@ test('kill -9 of the service: the container keeps its network, the next service 
   await ok(['rm', '-f', 'keep', 'lost']);
   assert.deepEqual(await leftovers(keep, vethKeep), []);
   assert.deepEqual(readdirSync(join(b.runRoot, 'netns')), []);
+  // Every lease was given back: the next container gets the subnet's first address again.
+  const first = bridge.gateway.replace(/\.1$/, '.2');
+  assert.match(await ok(['run', '--rm', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0']), new RegExp(`inet ${first.replace(/\./g, '\\.')}/`));
 });

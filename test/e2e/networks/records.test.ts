@@ -160,3 +160,28 @@ test('podman-remote network create, ls, inspect, rm; libpod exists and prune', a
   const pr = await b.request('POST', '/v5.4.2/libpod/networks/prune');
   assert.deepEqual(pr.json, [{ Name: 'pn2', Error: null }]);
 });
+
+test('libpod connect and disconnect take podman\'s bodies (aliases, static_ips); inspect lists the container', async () => {
+  await podman(['network', 'create', '--subnet', '10.251.12.0/24', 'lpn']);
+  const c = await b.request('POST', '/v5.4.2/libpod/containers/create', { name: 'lpc', image: 'docker.io/library/busybox', command: ['sleep', '600'] });
+  assert.equal(c.status, 201, c.text);
+  const con = await b.request('POST', '/v5.4.2/libpod/networks/lpn/connect', { container: 'lpc', aliases: ['lp-alias'], static_ips: ['10.251.12.50'] });
+  assert.equal(con.status, 200, con.text);
+  assert.equal((await podman(['start', 'lpc'])).code, 0);
+  const n = (await b.request('GET', '/v5.4.2/libpod/networks/lpn/json')).json;
+  assert.deepEqual(Object.keys(n.containers), [c.json.Id]);
+  assert.equal(n.containers[c.json.Id].name, 'lpc');
+  assert.deepEqual(n.containers[c.json.Id].interfaces.eth1.subnets, [{ ipnet: '10.251.12.50/24', gateway: '10.251.12.1' }]);
+  const i = JSON.parse((await podman(['inspect', 'lpc'])).stdout)[0];
+  assert.deepEqual(Object.keys(i.NetworkSettings.Networks).sort(), ['lpn', 'podman']);
+  assert.ok(i.NetworkSettings.Networks.lpn.Aliases.includes('lp-alias'));
+  const dis = await b.request('POST', '/v5.4.2/libpod/networks/lpn/disconnect', { Container: 'lpc' });
+  assert.equal(dis.status, 200, dis.text);
+  assert.deepEqual((await b.request('GET', '/v5.4.2/libpod/networks/lpn/json')).json.containers, {});
+  // podman's forced removal takes the containers attached with it.
+  await b.request('POST', '/v5.4.2/libpod/networks/lpn/connect', { container: 'lpc' });
+  assert.equal((await b.request('DELETE', '/v5.4.2/libpod/networks/lpn')).status, 409);
+  const rm = await b.request('DELETE', '/v5.4.2/libpod/networks/lpn?force=true');
+  assert.deepEqual(rm.json, [{ Name: 'lpn', Err: null }]);
+  assert.equal((await b.request('GET', '/v5.4.2/libpod/containers/lpc/exists')).status, 404);
+});
