@@ -95,9 +95,9 @@ export class NetworkStore {
     return (stmt(this.db, 'SELECT * FROM network_endpoints WHERE container_id = ? ORDER BY seq').all(containerId) as RawEndpoint[]).map(endpoint);
   }
 
-  /** Every membership, for listing many containers with one query. */
+  /** Every membership, for listing many containers with one query (in no particular order: callers sort by seq). */
   allEndpoints(): EndpointRow[] {
-    return (stmt(this.db, 'SELECT * FROM network_endpoints ORDER BY container_id, seq').all() as RawEndpoint[]).map(endpoint);
+    return stmt(this.db, 'SELECT container_id AS containerId, network_id AS networkId, seq, config FROM network_endpoints').all() as EndpointRow[];
   }
 
   membersOf(networkId: string): { containerId: string; name: string; state: string }[] {

@@ -31,6 +31,7 @@ export interface EndpointStatus {
   ipv6Gateway: string;
 }
 
+const NO_CONFIG: EndpointConfig = Object.freeze({});
 const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 /** A teardown another process is doing is waited for this long before a new run goes ahead. */
 const TEARDOWN_WAIT_MS = 30_000;
@@ -234,7 +235,11 @@ export class NetworkAttachments implements ContainerNetworking {
     const runs = new Map<string, RunRow>();
     for (const r of store.allRuns()) if (!r.owner && (runs.get(r.containerId)?.generation ?? -1) < r.generation) runs.set(r.containerId, r);
     const out = new Map<string, ContainerNetworkState>();
-    for (const c of containers) out.set(c.id, builtinState(c.mode) ?? stateOf(c.id, byContainer.get(c.id) ?? [], nets, runs.get(c.id)));
+    for (const c of containers) {
+      const eps = byContainer.get(c.id) ?? [];
+      if (eps.length > 1) eps.sort((a, b) => a.seq - b.seq);
+      out.set(c.id, builtinState(c.mode) ?? stateOf(c.id, eps, nets, runs.get(c.id)));
+    }
     return out;
   }
 
@@ -406,7 +411,8 @@ function stateOf(id: string, eps: { networkId: string; config: string }[], nets:
   for (const e of eps) {
     const n = nets.get(e.networkId);
     if (!n) continue;
-    const cfg = JSON.parse(e.config) as EndpointConfig;
+    // Most endpoints ask for nothing: lists of many containers skip parsing those.
+    const cfg = e.config === '{}' ? NO_CONFIG : (JSON.parse(e.config) as EndpointConfig);
     const s = status[n.id];
     const prefix = (cidr: string | undefined) => (cidr ? Number(cidr.split('/')[1]) : 0);
     endpoints.push({
