@@ -44,10 +44,18 @@ export interface AttachmentDeps {
   netavark: () => Netavark;
   /** Where run namespaces are bound: runRoot/netns. */
   netnsDir: string;
+  /** How namespaces are made and undone (tests give fakes); default: bind mounts under netnsDir. */
+  netns?: { create(path: string): Promise<void>; remove(path: string): Promise<void>; exists(path: string): boolean };
 }
 
+const REAL_NETNS = { create: createNetns, remove: removeNetns, exists: existsSync };
+
 export class NetworkAttachments implements ContainerNetworking {
-  constructor(private readonly d: AttachmentDeps) {}
+  private readonly ns: NonNullable<AttachmentDeps['netns']>;
+
+  constructor(private readonly d: AttachmentDeps) {
+    this.ns = d.netns ?? REAL_NETNS;
+  }
 
   // ---- create ----------------------------------------------------------------------------------
 
@@ -100,7 +108,7 @@ export class NetworkAttachments implements ContainerNetworking {
       return o;
     });
     try {
-      await createNetns(netns);
+      await this.ns.create(netns);
       const answer = Object.keys(opts.networks).length ? await this.d.netavark().setup(netns, opts) : {};
       const status = statusOf(eps.map((e) => e.network), opts, answer);
       store.tx(() => store.updateRun(c.id, c.generation, { status: JSON.stringify(status) }));
@@ -204,7 +212,7 @@ export class NetworkAttachments implements ContainerNetworking {
     }
     for (const f of files) {
       const p = join(this.d.netnsDir, f);
-      if (!known.has(p)) await removeNetns(p).catch(() => undefined);
+      if (!known.has(p)) await this.ns.remove(p).catch(() => undefined);
     }
   }
 
@@ -319,10 +327,14 @@ export class NetworkAttachments implements ContainerNetworking {
     });
     if (!mine) return;
     const o = JSON.parse(mine.options) as NetworkOptions;
-    if (Object.keys(o.networks).length && existsSync(mine.netns)) {
-      await this.d.netavark().teardown(mine.netns, o).catch(() => undefined);
+    if (Object.keys(o.networks).length && this.ns.exists(mine.netns)) {
+      try {
+        await this.d.netavark().teardown(mine.netns, o);
+      } catch {
+        // Done as far as it goes: the veth dies with the namespace, an empty bridge goes with the next teardown.
+      }
     }
-    await removeNetns(mine.netns);
+    await this.ns.remove(mine.netns);
     store.tx(() => {
       this.releaseLeases(r.containerId, o);
       store.deleteRun(r.containerId, r.generation);

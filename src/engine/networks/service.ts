@@ -36,7 +36,8 @@ export interface NetworkServiceOptions {
 }
 
 const forbidden = (msg: string) => new EngineError('forbidden', msg, 'forbidden');
-const running = (state: string) => state === 'running' || state === 'paused' || state === 'stopping';
+/** A run whose network is set up: a connect or disconnect acts on it at once. */
+const running = (state: string) => state === 'running' || state === 'paused' || state === 'stopping' || state === 'initialized';
 
 export class NetworkService implements NetworksPort {
   readonly store: NetworkStore;

@@ -140,3 +140,16 @@ test('kill -9 of the service: the container keeps its network, the next service 
   const first = bridge.gateway.replace(/\.1$/, '.2');
   assert.match(await ok(['run', '--rm', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0']), new RegExp(`inet ${first.replace(/\./g, '\\.')}/`));
 });
+
+test('with no service running, conmon\'s cleanup process tears down the network of a run that ends', async () => {
+  const id = (await ok(['run', '-d', 'busybox', 'sh', '-c', 'sleep 2'])).trim();
+  const veth = await hostVeth(id);
+  const ns = (await inspect(id)).NetworkSettings.SandboxKey;
+  b.proc.kill('SIGKILL');
+  await b.exited;
+  assert.ok(await waitFor(async () => !existsSync(ns) && (await leftovers(id, veth)).length === 0, 15_000), 'torn down by `berth container cleanup`');
+  earlier.push(b);
+  b = await startBerth({ root: b.root, runRoot: b.runRoot });
+  assert.equal((await inspect(id)).State.Status, 'exited');
+  await ok(['rm', id]);
+});
