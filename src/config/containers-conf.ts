@@ -18,6 +18,12 @@ export interface ContainersConf {
     env?: string[];
     log_driver?: string;
   };
+  network: {
+    /** The default network's subnet when it is created. */
+    default_subnet?: string;
+    /** Where `network create` without a subnet takes one from, in order. */
+    default_subnet_pools?: { base: string; size: number }[];
+  };
   /** Files that were read, in order (for /info and debugging). */
   files: string[];
 }
@@ -50,7 +56,7 @@ export function confFiles(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): Promise<ContainersConf> {
-  const conf: ContainersConf = { engine: {}, containers: {}, files: [] };
+  const conf: ContainersConf = { engine: {}, containers: {}, network: {}, files: [] };
   const texts: [string, string][] = [];
   for (const f of confFiles(env)) {
     try {
@@ -71,12 +77,18 @@ export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): 
     conf.files.push(file);
     Object.assign(conf.engine, pick(doc.engine));
     Object.assign(conf.containers, pick(doc.containers));
+    Object.assign(conf.network, pick(doc.network));
   }
   // Lists of paths, as containers/common reads them; anything else would be tried letter by letter.
   const paths = (v: unknown) => (Array.isArray(v) ? v.filter((p): p is string => typeof p === 'string') : typeof v === 'string' ? [v] : []);
   if (conf.engine.conmon_path !== undefined) conf.engine.conmon_path = paths(conf.engine.conmon_path);
   if (conf.engine.runtimes !== undefined) {
     conf.engine.runtimes = Object.fromEntries(Object.entries(pick(conf.engine.runtimes)).map(([k, v]) => [k, paths(v)]));
+  }
+  if (conf.network.default_subnet !== undefined && typeof conf.network.default_subnet !== 'string') throw new Error('containers.conf: default_subnet must be a string');
+  if (conf.network.default_subnet_pools !== undefined) {
+    const pools = Array.isArray(conf.network.default_subnet_pools) ? conf.network.default_subnet_pools : [];
+    conf.network.default_subnet_pools = pools.map((p) => pick(p)).filter((p) => typeof p.base === 'string').map((p) => ({ base: p.base as string, size: Number(p.size ?? 24) }));
   }
   if (conf.engine.service_timeout !== undefined) {
     const t = Number(conf.engine.service_timeout);

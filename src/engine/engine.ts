@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { ContainersConf } from '../config/containers-conf.js';
 import type { StoragePaths } from '../config/paths.js';
 import { findConmon } from '../oci/conmon.js';
-import { findInit } from '../oci/binaries.js';
+import { findBinary, findInit } from '../oci/binaries.js';
 import { chooseRuntime, RuntimeChoiceError, type RuntimeInfo } from '../oci/runtime-choice.js';
 import { openState } from '../state/db.js';
 import { EventLog } from '../state/events.js';
@@ -14,6 +14,7 @@ import { berthExitCommand } from './containers/exit-command.js';
 import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
+import { NetworkService } from './networks/service.js';
 import { SystemService } from './system/service.js';
 import { VolumeService } from './volumes/service.js';
 import type { EnginePorts } from './ports.js';
@@ -36,6 +37,8 @@ export interface Toolchain {
   runtime(): RuntimeInfo;
   conmon(): string;
   init(): string | undefined;
+  /** netavark (with aardvark-dns when installed) and flock, which serialises its calls; throws without netavark. */
+  network(): { netavark: string; aardvark?: string; flock: string };
 }
 
 /**
@@ -48,7 +51,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService } = {};
+  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -65,6 +68,13 @@ export class Engine implements EnginePorts {
       },
       conmon: () => (conmon ??= findConmon(opts.conf.engine.conmon_path ?? [])),
       init: () => (init ??= { path: findInit() }).path,
+      network: () => {
+        const netavark = findBinary('netavark');
+        const flock = findBinary('flock');
+        if (!netavark) throw internal('netavark is not installed: bridge networks need it (Debian package netavark)');
+        if (!flock) throw internal('flock is not installed (Debian package util-linux)');
+        return { netavark, aardvark: findBinary('aardvark-dns'), flock };
+      },
     };
   }
 
@@ -120,6 +130,7 @@ export class Engine implements EnginePorts {
       tools: this.tools,
       exitCommand: berthExitCommand(),
       service: (this.opts.role ?? 'service') === 'service',
+      networks: () => this.networks.attachments,
     });
     this.built.containers = svc;
     this.onShutdown(() => svc.close());
@@ -133,6 +144,27 @@ export class Engine implements EnginePorts {
       events: this.events,
       removeContainer: async (id) => void (await this.containers.remove(id, { force: true })),
       sweep: (this.opts.role ?? 'service') === 'service',
+    }));
+  }
+
+  get networks(): NetworkService {
+    return (this.built.networks ??= new NetworkService({
+      db: this.db,
+      paths: this.paths,
+      conf: this.conf,
+      events: this.events,
+      tools: () => this.tools.network(),
+      containers: () => ({
+        find: (ref) => {
+          const v = this.containers.find(ref);
+          return v && { id: v.id, name: v.name, state: v.state, mode: v.parsed.HostConfig.NetworkMode };
+        },
+        exclusive: (id, fn) => this.containers.exclusive(id, fn),
+        remove: async (id) => {
+          await this.containers.remove(id, { force: true });
+        },
+        networkChanged: (id) => this.containers.refreshEtc(id),
+      }),
     }));
   }
 

@@ -5,10 +5,11 @@ import type { ContainerFilesPort } from './containers/files/port.js';
 import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
+import type { NetworksPort } from './networks/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, SystemPort, VolumesPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, NetworksPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -17,6 +18,7 @@ export interface EnginePorts {
   readonly exec: ExecPort;
   readonly system: SystemPort;
   readonly volumes: VolumesPort;
+  readonly networks: NetworksPort;
   readonly events: EventsPort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;

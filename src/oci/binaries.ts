@@ -3,10 +3,10 @@ import { delimiter, join } from 'node:path';
 
 /**
  * The one place berth looks for the programs it drives (runtimes, conmon, init, ps...).
- * Podman's helper dirs come after PATH because Debian puts conmon and catatonit there on some
- * releases; results are cached because every container start asks.
+ * Podman's helper dirs (containers.conf's helper_binaries_dir) come after PATH because Debian puts
+ * conmon, catatonit, netavark and aardvark-dns there; results are cached because every container start asks.
  */
-const HELPER_DIRS = ['/usr/local/libexec/podman', '/usr/libexec/podman', '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+const HELPER_DIRS = ['/usr/local/libexec/podman', '/usr/local/lib/podman', '/usr/libexec/podman', '/usr/lib/podman', '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 const cache = new Map<string, string | undefined>();
 

@@ -180,6 +180,51 @@ CREATE INDEX IF NOT EXISTS volume_users_container ON volume_users(container_id);
 `);
     },
   },
+  {
+    version: 4,
+    name: 'networks, the containers attached to them, address leases and network runs',
+    up(db) {
+      // A network's config is one JSON document (subnets, bridge, options, labels). An endpoint
+      // is a container's membership of a network (its aliases, static addresses), kept across
+      // runs and removed with the container. A lease holds an address for one container's run;
+      // the key makes handing an address out twice impossible. A run is what a start set up
+      // (the namespace, what netavark was given, the ports chosen, what it answered), so any
+      // process can tear it down; `owner` marks a teardown in progress.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS networks (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created TEXT NOT NULL,
+  config TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS network_endpoints (
+  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+  network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  PRIMARY KEY (container_id, network_id)
+);
+CREATE INDEX IF NOT EXISTS network_endpoints_network ON network_endpoints(network_id);
+CREATE TABLE IF NOT EXISTS network_leases (
+  network_id TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  container_id TEXT NOT NULL,
+  PRIMARY KEY (network_id, ip)
+);
+CREATE INDEX IF NOT EXISTS network_leases_container ON network_leases(container_id);
+CREATE TABLE IF NOT EXISTS network_runs (
+  container_id TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  netns TEXT NOT NULL,
+  options TEXT NOT NULL,
+  ports TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT '{}',
+  owner TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (container_id, generation)
+);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

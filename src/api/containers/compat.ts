@@ -5,6 +5,9 @@ import { HttpError } from '../../server/errors.js';
 import type { ContainerConfig, ContainerView, HostConfig, WaitCondition } from '../../engine/containers/types.js';
 import { signalNumber } from '../../lib/signals.js';
 import { isLive } from '../../engine/containers/types.js';
+import type { ContainerNetworkState } from '../../engine/networks/types.js';
+import { compatNetworks, compatNetworkSettings, compatPortList } from './network-settings.js';
+import { endpointConfig } from '../networks/compat.js';
 import { dockerStatus, statusText } from './status.js';
 import { attach, logs } from './streams.js';
 import { requestSignal } from '../http/request-signal.js';
@@ -16,17 +19,6 @@ const svc = (ctx: Ctx) => ctx.engine.containers;
 
 function command(c: ContainerConfig): string {
   return [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])].join(' ');
-}
-
-function networks(v: ContainerView) {
-  const mode = v.parsed.HostConfig.NetworkMode;
-  const name = mode === 'default' ? 'bridge' : mode;
-  return {
-    [name]: {
-      IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '',
-      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
-    },
-  };
 }
 
 /**
@@ -54,7 +46,7 @@ function mounts(v: ContainerView) {
     );
 }
 
-export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
+export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState) {
   const c = v.parsed.Config;
   return {
     Id: v.id,
@@ -63,18 +55,18 @@ export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number)
     ImageID: `sha256:${v.imageId}`,
     Command: command(c),
     Created: Math.floor(Date.parse(v.created) / 1000),
-    Ports: [],
+    Ports: compatPortList(v, net),
     ...(size ? { SizeRw: sizeRw(), SizeRootFs: 0 } : {}),
     Labels: c.Labels ?? {},
     State: dockerStatus(v.state),
     Status: statusText(v),
     HostConfig: { NetworkMode: v.parsed.HostConfig.NetworkMode },
-    NetworkSettings: { Networks: networks(v) },
+    NetworkSettings: { Networks: compatNetworks(net) },
     Mounts: mounts(v),
   };
 }
 
-export function inspectBody(v: ContainerView, runtime: string, size?: number, lowerDir = '', execIds: string[] = []) {
+export function inspectBody(v: ContainerView, runtime: string, size?: number, lowerDir = '', execIds: string[] = [], net?: ContainerNetworkState) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -111,7 +103,7 @@ export function inspectBody(v: ContainerView, runtime: string, size?: number, lo
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: execIds.length ? execIds : null,
-    HostConfig: hostConfigBody(h, runtime),
+    HostConfig: { ...hostConfigBody(h, runtime), Links: dockerLinks(h.Links, v.name) },
     GraphDriver: {
       Data: { LowerDir: lowerDir, MergedDir: d.merged, UpperDir: d.upper, WorkDir: d.work },
       Name: 'overlay2',
@@ -123,13 +115,18 @@ export function inspectBody(v: ContainerView, runtime: string, size?: number, lo
       ExposedPorts: c.ExposedPorts ?? undefined,
       OnBuild: null,
     },
-    NetworkSettings: {
-      Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {},
-      SandboxKey: '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
-      Networks: networks(v),
-    },
+    NetworkSettings: compatNetworkSettings(v, net),
   };
+}
+
+/** dockerd shows links as "/child:/parent/alias". */
+function dockerLinks(links: string[] | null | undefined, parent: string): string[] | null {
+  if (!links?.length) return null;
+  return links.map((l) => {
+    const [a, b] = l.split(':');
+    const child = a.replace(/^\//, '');
+    return `/${child}:/${parent}/${(b ?? a).split('/').pop()}`;
+  });
 }
 
 function hostConfigBody(h: HostConfig, runtime: string) {
@@ -160,12 +157,13 @@ async function list(ctx: Ctx): Promise<void> {
   const size = qBool(ctx, 'size');
   const s = svc(ctx);
   const out = s.list({ all, limit, filters: qFilters(ctx) });
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
+  const nets = s.networkStates(out);
+  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id))));
 }
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.id);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v)));
 }
 
 interface CreateBody extends Partial<ContainerConfig> {
@@ -177,11 +175,11 @@ async function create(ctx: Ctx): Promise<void> {
   const body = (await readBody<CreateBody>(ctx, 'ContainerCreate')) ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid request body');
   const { HostConfig: hostConfig, NetworkingConfig: net, ...config } = body;
-  const eps = Object.keys(net?.EndpointsConfig ?? {});
-  if (eps.length > 1) throw new HttpError(400, 'Container cannot be connected to network endpoints: only one network is supported');
+  const eps = Object.entries(net?.EndpointsConfig ?? {});
   const hc = { ...(hostConfig ?? {}) };
-  if (eps.length === 1 && !hc.NetworkMode) hc.NetworkMode = eps[0];
-  const r = await svc(ctx).create({ name: ctx.query.get('name') ?? undefined, config, hostConfig: hc, flavor: 'docker' });
+  if (eps.length && !hc.NetworkMode) hc.NetworkMode = eps[0][0];
+  const endpoints = Object.fromEntries(eps.map(([k, e]) => [k, endpointConfig(e)]));
+  const r = await svc(ctx).create({ name: ctx.query.get('name') ?? undefined, config, hostConfig: hc, endpoints, flavor: 'docker' });
   sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });
 }
 
@@ -245,8 +243,15 @@ async function wait(ctx: Ctx): Promise<void> {
 }
 
 async function remove(ctx: Ctx): Promise<void> {
-  if (qBool(ctx, 'link')) throw new HttpError(400, 'links are not supported');
+  if (qBool(ctx, 'link')) throw new HttpError(400, `invalid link ${ctx.params.id}: expected parent/alias`);
   await svc(ctx).remove(ctx.params.id, { force: qBool(ctx, 'force'), volumes: qBool(ctx, 'v') });
+  noContent(ctx);
+}
+
+/** `docker rm --link parent/alias`: the parent's link goes, the containers stay. */
+async function removeLink(ctx: Ctx): Promise<void> {
+  if (!qBool(ctx, 'link')) throw new HttpError(404, `No such container: ${ctx.params.id}/${ctx.params.link}`);
+  svc(ctx).removeLink(ctx.params.id, ctx.params.link);
   noContent(ctx);
 }
 
@@ -271,7 +276,9 @@ async function prune(ctx: Ctx): Promise<void> {
 /** The containers part of `/system/df` (the system handler merges it). */
 export function dfContainers(ctx: Ctx) {
   const s = svc(ctx);
-  return s.list({ all: true }).map((v) => listEntry(v, true, () => s.sizeRw(v)));
+  const out = s.list({ all: true });
+  const nets = s.networkStates(out);
+  return out.map((v) => listEntry(v, true, () => s.sizeRw(v), nets.get(v.id)));
 }
 
 async function resize(ctx: Ctx): Promise<void> {
@@ -299,4 +306,5 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/containers/:id/logs', handler: logs },
   { method: 'POST', path: '/containers/:id/attach', handler: attach },
   { method: 'DELETE', path: '/containers/:id', handler: remove },
+  { method: 'DELETE', path: '/containers/:id/:link', handler: removeLink },
 ];

@@ -5,6 +5,8 @@ import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/types.js';
 import { EngineError } from '../../engine/errors.js';
 import { signalNumber } from '../../lib/signals.js';
+import type { ContainerNetworkState } from '../../engine/networks/types.js';
+import { podmanNetworkSettings, podmanPorts } from './network-settings.js';
 import { dockerStatus } from './status.js';
 import { attach, logs } from './streams.js';
 import { requestSignal } from '../http/request-signal.js';
@@ -18,7 +20,7 @@ const unix = (t: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
 /** podman's state names: exited containers are "exited", never-started ones "created" (or "initialized"). */
 const podmanState = (s: string) => (s === 'stopping' || s === 'initialized' ? s : dockerStatus(s));
 
-function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
+function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState) {
   const c = v.parsed.Config;
   const st = podmanState(v.state);
   return {
@@ -39,11 +41,11 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
     Mounts: v.mounts.filter((m) => m.type === 'bind' || m.type === 'volume').map((m) => m.destination),
     Names: [v.name],
     Namespaces: {},
-    Networks: [],
+    Networks: (net?.endpoints ?? []).filter((e) => e.networkName !== 'host' && e.networkName !== 'none').map((e) => e.networkName),
     Pid: v.pid,
     Pod: '',
     PodName: '',
-    Ports: null,
+    Ports: net?.ports.length ? podmanPorts(net.ports) : null,
     Restarts: v.restartCount,
     Size: size ? { rwSize: sizeRw(), rootFsSize: 0 } : null,
     StartedAt: unix(v.startedAt),
@@ -52,7 +54,7 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number) {
   };
 }
 
-function inspectBody(v: ContainerView, runtime: string, effective: string[], size?: number, execIds: string[] = []) {
+function inspectBody(v: ContainerView, runtime: string, effective: string[], size?: number, execIds: string[] = [], net?: ContainerNetworkState) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -115,7 +117,7 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
         ? { Type: 'volume', Name: m.name ?? '', Source: m.source, Destination: m.destination, Driver: m.driver ?? 'local', Mode: '', Options: ['nosuid', 'nodev', 'rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' }
         : { Type: 'bind', Source: m.source, Destination: m.destination, Driver: '', Mode: '', Options: ['rbind'], RW: !m.readOnly, Propagation: m.propagation ?? 'rprivate' }),
     Dependencies: [],
-    NetworkSettings: { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {}, SandboxKey: '' },
+    NetworkSettings: podmanNetworkSettings(v, net),
     Namespace: '',
     IsInfra: false,
     IsService: false,
@@ -179,7 +181,8 @@ async function list(ctx: Ctx): Promise<void> {
   const s = svc(ctx);
   const { last, ...filters } = qFilters(ctx);
   const out = s.list({ all, limit: lastOf(ctx, last) ?? limit, filters });
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v))));
+  const nets = s.networkStates(out);
+  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id))));
 }
 
 /**
@@ -196,7 +199,7 @@ function lastOf(ctx: Ctx, filter: string[] | undefined): number | undefined {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.name);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v)));
 }
 
 async function exists(ctx: Ctx): Promise<void> {

@@ -31,6 +31,7 @@ const MAPPED = new Set([
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
   'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode', 'image_volumes',
+  'Networks', 'portmappings', 'publish_image_ports',
 ]);
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
@@ -56,7 +57,19 @@ export function specgenToCreate(sg: SG): CreateRequest {
   const secOpt: string[] = [];
 
   const netMode = ns(sg, 'netns');
-  if (['', 'default', 'bridge', 'private'].includes(netMode)) h.NetworkMode = 'default';
+  const networks = (sg.Networks ?? {}) as Record<string, { aliases?: string[]; static_ips?: string[]; static_mac?: string; interface_name?: string }>;
+  const endpoints: CreateRequest['endpoints'] = {};
+  for (const [name, o] of Object.entries(networks)) {
+    const ips = o?.static_ips ?? [];
+    endpoints[name] = {
+      ...(o?.aliases?.length ? { aliases: o.aliases } : {}),
+      ...(ips.find((ip) => ip.includes('.')) ? { ipv4: ips.find((ip) => ip.includes('.')) } : {}),
+      ...(ips.find((ip) => ip.includes(':')) ? { ipv6: ips.find((ip) => ip.includes(':')) } : {}),
+      ...(o?.static_mac ? { mac: o.static_mac } : {}),
+      ...(o?.interface_name ? { interfaceName: o.interface_name } : {}),
+    };
+  }
+  if (['', 'default', 'bridge', 'private'].includes(netMode)) h.NetworkMode = Object.keys(networks)[0] ?? 'default';
   else if (netMode === 'none' || netMode === 'host') h.NetworkMode = netMode;
   else if (netMode === 'container' && (sg.netns as { value?: string }).value) h.NetworkMode = `container:${(sg.netns as { value: string }).value}`;
   else refuse('netns', `mode "${netMode}" is not supported (use none, host or container)`);
@@ -80,6 +93,15 @@ export function specgenToCreate(sg: SG): CreateRequest {
   c.Tty = !!sg.terminal;
   c.OpenStdin = !!sg.stdin;
   if (sg.expose) c.ExposedPorts = Object.fromEntries(Object.entries(sg.expose as Record<string, string>).map(([p, proto]) => [`${p}/${proto || 'tcp'}`, {}]));
+  for (const p of (sg.portmappings as { host_ip?: string; container_port?: number; host_port?: number; range?: number; protocol?: string }[] | undefined) ?? []) {
+    for (let i = 0; i < Math.max(1, p.range ?? 1); i++) {
+      for (const proto of (p.protocol || 'tcp').split(',')) {
+        const key = `${(p.container_port ?? 0) + i}/${proto}`;
+        ((h.PortBindings ??= {})[key] ??= []).push({ HostIp: p.host_ip ?? '', HostPort: p.host_port ? String(p.host_port + i) : '' });
+      }
+    }
+  }
+  if (sg.publish_image_ports) h.PublishAllPorts = true;
   if (sg.healthconfig && !isEmpty(sg.healthconfig)) c.Healthcheck = sg.healthconfig as ContainerConfig['Healthcheck'];
 
   h.AutoRemove = !!sg.remove;
@@ -182,7 +204,7 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (secOpt.length) h.SecurityOpt = secOpt;
   const annotations = (sg.annotations ?? {}) as Record<string, string>;
   return {
-    name: (sg.name as string) || undefined, config: c, hostConfig: h, flavor: 'podman', annotations,
+    name: (sg.name as string) || undefined, config: c, hostConfig: h, endpoints, flavor: 'podman', annotations,
     imageVolumes: ivm === '' ? 'anonymous' : (ivm as 'anonymous' | 'tmpfs' | 'ignore'),
   };
 }

@@ -56,7 +56,7 @@ async function info(ctx: Ctx): Promise<void> {
     DockerRootDir: i.paths.root,
     Plugins: {
       Volume: ['local'],
-      Network: ['host', 'none'],
+      Network: ['bridge', 'host', 'null'],
       Authorization: null,
       Log: ['k8s-file'],
     },

@@ -120,7 +120,7 @@ async function info(ctx: Ctx): Promise<void> {
       transientStore: false,
     },
     registries: { search: ['docker.io'] },
-    plugins: { volume: ['local'], network: ['host', 'none'], log: ['k8s-file'], authorization: null },
+    plugins: { volume: ['local'], network: ['bridge'], log: ['k8s-file'], authorization: null },
     version: versionBlock(h),
   });
 }

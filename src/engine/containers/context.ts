@@ -7,6 +7,7 @@ import { ContainerStore } from '../../state/containers.js';
 import type { Toolchain } from '../engine.js';
 import type { EventBus } from '../events.js';
 import { PendingAttaches } from './attach.js';
+import type { ContainerNetworking } from './networking.js';
 import { ContainerLocks } from './locks.js';
 import { ContainerLookups } from './lookups.js';
 import { containerDirs, exitDir, runtimeStateDir, type ContainerDirs } from './rootfs.js';
@@ -24,6 +25,8 @@ export interface ContainerServiceOptions {
   /** The service watches the exit dir and reconciles; `container cleanup` does neither. */
   service: boolean;
   tools: Toolchain;
+  /** The network service's container side, built on first use. */
+  networks: () => ContainerNetworking;
 }
 
 /**
@@ -38,6 +41,8 @@ export class ContainerContext {
   readonly volumes: VolumeSource;
   readonly tools: Toolchain;
   readonly exitCommand: string[];
+  /** Attachments at create, each run's network at start and its teardown at the end. */
+  readonly networks: () => ContainerNetworking;
   /** The runtime's --root: its state of each container it knows. */
   readonly stateDir: string;
   readonly lookups: ContainerLookups;
@@ -59,6 +64,7 @@ export class ContainerContext {
     this.volumes = o.volumes;
     this.tools = o.tools;
     this.exitCommand = o.exitCommand;
+    this.networks = o.networks;
     this.events = o.events;
     this.stateDir = runtimeStateDir(o.paths);
     this.lookups = new ContainerLookups(this.store, o.paths);

@@ -14,12 +14,16 @@ import { systemPaths } from './runspec.js';
 import { MASKED, READONLY } from '../../oci/spec.js';
 import { checkProfileText } from '../../oci/seccomp.js';
 import { parseSignal } from './signals.js';
+import { validatePortBindings } from '../networks/ports.js';
+import type { EndpointConfig } from '../networks/types.js';
 import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, MountSpec, ResolvedImage, RestartPolicy } from './types.js';
 
 export interface CreateRequest {
   name?: string;
   config: Partial<ContainerConfig> & { Image?: string };
   hostConfig?: Partial<HostConfig>;
+  /** Per network (name or ID): aliases, static addresses, MAC (docker's EndpointsConfig, podman's Networks). */
+  endpoints?: Record<string, EndpointConfig>;
   flavor: Flavor;
   /** OCI annotations for the runtime spec (libpod). */
   annotations?: Record<string, string>;
@@ -85,26 +89,20 @@ export function validateResources(h: Partial<HostConfig>): void {
   validateCgroupParent(h.CgroupParent);
 }
 
-/** Networks this build can give a container; bridge networks arrive with the network issue. */
+/** Network modes other than a network's name: the name itself was checked by the network service. */
 export function networkMode(mode: string | undefined): { mode: string; warning?: string } {
   const m = mode || 'default';
   if (m === 'host' || m === 'none') return { mode: m };
-  if (m === 'default' || m === 'bridge') {
-    return {
-      mode: m,
-      warning: 'bridge networking is not available in this berth build: the container gets its own network namespace with only a loopback interface (use --network host for host networking)',
-    };
-  }
   if (m.startsWith('container:') && m.length > 'container:'.length) {
     // Another container's name or ID: anything else could never name one.
     const ref = m.slice('container:'.length);
     if (ref.length > NAME_MAX || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref)) throw badParameter(`invalid network mode ${clip(m, 64)}: container:NAME or container:ID`);
     return { mode: m };
   }
-  if (m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
-    throw badParameter(`network mode "${clip(m)}" is not supported yet: use "none" or "host"`);
+  if (m === 'container:' || m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
+    throw badParameter(`network mode "${clip(m)}" is not supported yet: use a network, "none" or "host"`);
   }
-  throw notFound(`network ${clip(m)} not found`);
+  return { mode: m };
 }
 
 function checkSecurityOpt(opts: string[]): void {
@@ -152,9 +150,10 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, 
   const net = networkMode(h.NetworkMode);
   h.NetworkMode = net.mode;
   if (net.warning) warnings.push(net.warning);
-  const published = Object.values(h.PortBindings ?? {}).some((b) => b && b.length);
+  validatePortBindings(h.PortBindings);
+  const published = Object.values(h.PortBindings ?? {}).some((b) => b && b.length) || !!h.PublishAllPorts;
   if (published && net.mode === 'host') warnings.push('Published ports are discarded when using host network mode');
-  else if (published) throw badParameter('publishing ports needs bridge networking, which this berth build does not have yet (use --network host)');
+  else if (published && net.mode.startsWith('container:')) throw badParameter('conflicting options: port publishing and the container type network mode');
   resolveCapsChecked(h.CapAdd ?? [], h.CapDrop ?? []);
   checkSecurityOpt(h.SecurityOpt ?? []);
   // dockerd records the effective lists at create (inspect shows them); privileged has none.

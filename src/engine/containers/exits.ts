@@ -109,7 +109,7 @@ export class Exits {
     ctx.handling.add(id);
     try {
       await ctx.locks.run(id, async () => {
-        await this.teardown(id, d);
+        await this.teardown(id, d, claim.row.generation);
         if (!claim.removed) return;
         removeDirs(d);
         await ctx.volumes.destroy(claim.volumes ?? []).catch(() => undefined);
@@ -162,8 +162,12 @@ export class Exits {
     return alive(r.pid, '');
   }
 
-  /** Unmounts the root and makes the runtime forget the container. */
-  async teardown(id: string, d: ContainerDirs): Promise<void> {
+  /**
+   * Tears down the network of its runs up to `generation` (all when undefined: a newer run may
+   * already be starting in another process), unmounts the root, makes the runtime forget it.
+   */
+  async teardown(id: string, d: ContainerDirs, generation?: number): Promise<void> {
+    await this.ctx.networks().teardown(id, generation).catch(() => undefined);
     await unmountRootfs(d).catch(() => undefined);
     // A container the runtime never knew (created, never started) needs no `runc delete`.
     if (existsSync(join(this.ctx.stateDir, id))) await this.ctx.runtime.delete(id).catch(() => undefined);
@@ -225,6 +229,13 @@ export class Exits {
       if (mounted.has(d.merged) && !ctx.handling.has(row.id)) slow.push(ctx.locks.run(row.id, () => this.teardown(row.id, d)));
     }
     ctx.kick();
-    return Promise.allSettled(slow).then(() => ctx.kick());
+    return Promise.allSettled(slow)
+      .then(() => ctx.networks().reconcile((cid) => {
+        // What a run holds stays while the run does (or while its starter still works on it).
+        const r = store.get(cid);
+        return !!r && (hasRun(r.state) || (r.state === 'starting' && alive(r.pid, 'node')) || ctx.handling.has(cid));
+      }))
+      .catch(() => undefined)
+      .then(() => ctx.kick());
   }
 }

@@ -1,3 +1,4 @@
+import type { ContainerNetworkState } from '../networks/types.js';
 import type {
   AttachOptions, AttachStream, ContainerLogs, ContainerView, CreateRequest, HostConfig, ListOptions, LogsOptions, PruneResult, WaitCondition,
 } from './types.js';
@@ -24,10 +25,16 @@ export interface ContainersPort {
   sizeRw(v: ContainerView): number;
   /** The OCI runtime's name (runc, crun). */
   readonly runtimeName: string;
+  /** Its networks (with their addresses while it runs), published ports and namespace. */
+  networkState(v: ContainerView): ContainerNetworkState;
+  /** The same for many containers, read at once (lists). */
+  networkStates(vs: ContainerView[]): Map<string, ContainerNetworkState>;
 
   // ---- records
   create(req: CreateRequest): Promise<{ id: string; warnings: string[] }>;
   rename(ref: string, newName: string): void;
+  /** Drops the parent's legacy link `alias` (docker's `rm --link parent/alias`). */
+  removeLink(parent: string, alias: string): void;
   /** Resource limits and restart policy; resolves with warnings. */
   update(ref: string, u: Partial<HostConfig>): Promise<string[]>;
   /** Resolves with the removed container's ID; `volumes` (rm -v) removes its anonymous volumes too. */

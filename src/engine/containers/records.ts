@@ -1,13 +1,16 @@
 // A container's record: create, rename, update, remove, prune.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { badParameter, conflict, EngineError, internal } from '../errors.js';
+import { clip } from '../../lib/clip.js';
+import { badParameter, conflict, EngineError, internal, notFound } from '../errors.js';
 import type { ContainerContext } from './context.js';
 import { buildSpec, newId, randomName, validateName } from './create.js';
 import type { Exits } from './exits.js';
 import { pruneSelector } from './filters.js';
 import type { Lifecycle } from './lifecycle.js';
 import { anonymousVolumes, placeImageMounts } from './mounts.js';
+import { parseLink } from './links.js';
+import type { NetworkPlan } from './networking.js';
 import { removeDirs } from './rootfs.js';
 import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PruneResult } from './types.js';
 import type { RuntimeResources } from './resources.js';
@@ -29,11 +32,24 @@ export class ContainerRecords {
     const net = req.hostConfig?.NetworkMode ?? '';
     // A 404 here would make the docker CLI try to pull the image: name the problem as a 400.
     if (net.startsWith('container:') && !ctx.lookups.find(net.slice('container:'.length))) throw badParameter(`cannot join the network of container ${net.slice('container:'.length)}: no such container`);
+    for (const l of req.hostConfig?.Links ?? []) {
+      const child = parseLink(l).name;
+      if (!ctx.lookups.find(child)) throw badParameter(`Could not get container for ${clip(child)}`);
+    }
     const name = req.name ? validateName(req.name) : undefined;
     if (name && store.nameTaken(name)) throw this.nameConflict(name);
     const image = await ctx.images.resolve(ref);
     const id = newId();
-    const { spec, warnings } = buildSpec(req, image, id, { mountsOf: (r) => ctx.lookups.find(r)?.mounts });
+    // The networks it names must exist (the default one is made on first use).
+    let plan: NetworkPlan;
+    try {
+      plan = ctx.networks().plan(net, req.endpoints ?? {}, req.config.MacAddress);
+    } catch (e) {
+      // As for container:X: a 404 would send the docker CLI pulling the image.
+      if (e instanceof EngineError && e.kind === 'not-found') throw badParameter(e.message);
+      throw e;
+    }
+    const { spec, warnings } = buildSpec({ ...req, hostConfig: { ...req.hostConfig, NetworkMode: plan.mode } }, image, id, { mountsOf: (r) => ctx.lookups.find(r)?.mounts });
     await this.resolveImageMounts(spec.mounts ?? [], id);
     // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
     const runtime = spec.HostConfig.Runtime;
@@ -58,6 +74,7 @@ export class ContainerRecords {
           finishedAt: '', restartCount: 0, stopRequested: false, generation: 0,
         });
         ctx.volumes.claim(id, used);
+        ctx.networks().attach(id, plan);
       });
     } catch (e) {
       await ctx.volumes.discard(made).catch(() => undefined);
@@ -93,6 +110,22 @@ export class ContainerRecords {
       ctx.store.update(v.id, { name });
     });
     ctx.publish('rename', v.id, { oldName: `/${v.name}` }, { ...v, name });
+  }
+
+  /** docker's `rm --link parent/alias`: the parent no longer links that alias from its next start. */
+  removeLink(parentRef: string, alias: string): void {
+    const { ctx } = this;
+    const v = ctx.lookups.get(parentRef);
+    ctx.store.tx(() => {
+      const cur = ctx.store.get(v.id);
+      if (!cur) throw noSuchContainer(parentRef);
+      const spec = JSON.parse(cur.spec) as ContainerSpec;
+      const links = spec.HostConfig.Links ?? [];
+      const kept = links.filter((l) => parseLink(l).alias !== alias);
+      if (kept.length === links.length) throw notFound(`Could not find link ${clip(alias)} of container ${v.name}`);
+      spec.HostConfig.Links = kept.length ? kept : null;
+      ctx.store.update(v.id, { spec: JSON.stringify(spec) });
+    });
   }
 
   async update(ref: string, u: Partial<HostConfig>): Promise<string[]> {

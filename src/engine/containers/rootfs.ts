@@ -141,6 +141,12 @@ export interface EtcFilesInput {
   dns: string[];
   dnsSearch: string[];
   dnsOptions: string[];
+  /** The container's own addresses on its networks (none: loopback only). */
+  addresses?: string[];
+  /** Resolvers of its networks (aardvark-dns): these replace the host's. */
+  nameservers?: string[];
+  /** Its first network's gateway: what docker's `host-gateway` in --add-host stands for. */
+  gateway?: string;
 }
 
 function hostResolv(): string {
@@ -168,19 +174,23 @@ export function writeEtcFiles(d: ContainerDirs, i: EtcFilesInput): { hosts: stri
   }
   for (const e of i.extraHosts) {
     const h = splitExtraHost(e);
-    if (h) hosts += `${h.ip}\t${h.name}\n`;
+    if (h) hosts += `${h.ip === 'host-gateway' ? i.gateway || '127.0.0.1' : h.ip}\t${h.name}\n`;
   }
   // Without a container IP the own name resolves to loopback (podman does the same for --network none).
-  hosts += `${i.hostNetwork ? '127.0.1.1' : '127.0.0.1'}\t${fqdn}${fqdn !== i.hostname ? ` ${i.hostname}` : ''}\n`;
+  const own = i.hostNetwork ? ['127.0.1.1'] : i.addresses?.length ? i.addresses : ['127.0.0.1'];
+  for (const a of own) hosts += `${a}\t${fqdn}${fqdn !== i.hostname ? ` ${i.hostname}` : ''}\n`;
 
   let resolv = '';
   const host = hostResolv().split('\n');
   const ns = i.dns.length ? i.dns : host.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]);
-  // A host-loopback resolver is unreachable from a private network namespace.
-  const usable = i.hostNetwork ? ns : ns.filter((n) => !n.startsWith('127.') && n !== '::1');
+  // A host-loopback resolver is unreachable from a private network namespace. A network's own
+  // resolver answers for its containers and forwards the rest (to --dns servers, when given).
+  const usable = i.nameservers?.length ? i.nameservers : i.hostNetwork ? ns : ns.filter((n) => !n.startsWith('127.') && n !== '::1');
   const search = i.dnsSearch.length ? i.dnsSearch : host.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
   const options = i.dnsOptions.length ? i.dnsOptions : host.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
-  if (search.length) resolv += `search ${search.join(' ')}\n`;
+  // docker's `--dns-search .`: no search domains at all.
+  const domains = search.filter((d) => d !== '.');
+  if (domains.length) resolv += `search ${domains.join(' ')}\n`;
   for (const n of usable) resolv += `nameserver ${n}\n`;
   if (options.length) resolv += `options ${options.join(' ')}\n`;
 

@@ -17,8 +17,10 @@ export interface RunSpecInput {
   user: ResolvedUser;
   etc: { hosts: string; hostname: string; resolv: string };
   cgroupsPath: string;
-  /** /proc/PID/ns/net of the container whose network this one joins (--network container:X). */
+  /** The network namespace it joins: its own (a network's) or another container's. */
   networkNsPath?: string;
+  /** Variables set before the container's own (docker's link variables); its own win. */
+  extraEnv?: string[];
 }
 
 function securityOpt(opts: string[], key: string): string | undefined {
@@ -83,7 +85,8 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     else tmpfs[m.destination] = m.options.join(',');
   }
 
-  const env = [...c.Env];
+  const own = new Set(c.Env.map((e) => e.split('=')[0]));
+  const env = [...(r.extraEnv ?? []).filter((e) => !own.has(e.split('=')[0])), ...c.Env];
   const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
   if (!has('HOSTNAME')) env.push(`HOSTNAME=${c.Hostname}`);
   if (!has('HOME')) env.push(`HOME=${r.user.home || '/'}`);

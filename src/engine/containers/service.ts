@@ -6,10 +6,13 @@ import type { ContainerStore } from '../../state/containers.js';
 import type { AttachSession } from './attach.js';
 import { effectiveCaps } from './capabilities.js';
 import { ContainerContext, type ContainerServiceOptions } from './context.js';
+import { writeContainerEtc } from './etc.js';
+import { resolveLinks } from './links.js';
 import { Exits } from './exits.js';
 import { selectContainers } from './filters.js';
 import { Lifecycle } from './lifecycle.js';
 import type { ContainersPort } from './port.js';
+import type { ContainerNetworkState } from '../networks/types.js';
 import { ContainerRecords } from './records.js';
 import { Starter } from './start.js';
 import { ContainerStdio } from './stdio.js';
@@ -110,6 +113,27 @@ export class ContainerService implements ContainersPort {
     return v.state === 'restarting' || (v.state === 'running' && v.restartCount > 0 && restarts);
   }
 
+  networkState(v: ContainerView): ContainerNetworkState {
+    return this.ctx.networks().state(v.id, v.parsed.HostConfig.NetworkMode);
+  }
+
+  networkStates(vs: ContainerView[]): Map<string, ContainerNetworkState> {
+    return this.ctx.networks().states(vs.map((v) => ({ id: v.id, mode: v.parsed.HostConfig.NetworkMode })));
+  }
+
+  /** Rewrites the running container's hosts and resolv.conf for its networks as they are now. */
+  refreshEtc(ref: string): void {
+    const v = this.ctx.lookups.get(ref);
+    if (!isLive(v.state)) return;
+    let links: string[] = [];
+    try {
+      links = resolveLinks(v, this.ctx.lookups, this.ctx.networks()).hosts;
+    } catch {
+      /* a linked container stopped meanwhile: its entry goes */
+    }
+    writeContainerEtc(v, this.ctx.networks().runInfo(v.id), links);
+  }
+
   effectiveCaps(v: ContainerView): string[] {
     return effectiveCaps(v.parsed);
   }
@@ -136,6 +160,10 @@ export class ContainerService implements ContainersPort {
 
   rename(ref: string, newName: string): void {
     this.records.rename(ref, newName);
+  }
+
+  removeLink(parent: string, alias: string): void {
+    this.records.removeLink(parent, alias);
   }
 
   update(ref: string, u: Partial<HostConfig>): Promise<string[]> {

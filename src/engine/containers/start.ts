@@ -1,6 +1,6 @@
-// Starting a container, as named steps: claim → mount the root → volumes → prepare its files →
-// network → OCI spec → conmon and the runtime's create → mark running → connect waiting
-// attaches → run the process. podman's init stops after the runtime's create (the container is 'initialized');
+// Starting a container, as named steps: claim → mount the root → volumes → network → prepare its
+// files → OCI spec → conmon and the runtime's create → mark running → connect waiting attaches →
+// run the process. podman's init stops after the runtime's create (the container is 'initialized');
 // its start then goes on from there. A feature that
 // needs something at start (volumes, networks, healthchecks) adds a step here; a step that
 // fails throws a StartFailure and `failStart` undoes what the steps did, in one place.
@@ -17,7 +17,10 @@ import { removeCgroup } from './cgroup.js';
 import type { ContainerContext } from './context.js';
 import { copyUp, isEmptyDir } from './copy-up.js';
 import { anonymousVolumes } from './mounts.js';
-import { exitDir, mountImage, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, writeEtcFiles, type ResolvedUser } from './rootfs.js';
+import type { NetworkRunInfo } from './networking.js';
+import { writeContainerEtc } from './etc.js';
+import { resolveLinks } from './links.js';
+import { exitDir, mountImage, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, type ResolvedUser } from './rootfs.js';
 import { runSpecInput } from './runspec.js';
 import type { ContainerView } from './types.js';
 import { alive, cgroupsPathOf, guardedExitCommand, noSuchContainer, nowIso, parseSize } from './util.js';
@@ -59,8 +62,12 @@ interface StartRun {
   v: ContainerView;
   etc?: { hosts: string; hostname: string; resolv: string };
   user?: ResolvedUser;
-  /** /proc/PID/ns/net of the container whose network this one joins. */
+  /** The network namespace it joins: its own (bridge networks) or another container's. */
   networkNsPath?: string;
+  /** What its networks' setup answered (addresses, name servers); bridge networks only. */
+  net?: NetworkRunInfo;
+  /** Its legacy links: hosts entries and variables. */
+  links?: { hosts: string[]; env: string[] };
   /** Aborted by a forced removal: the steps that wait on a child process give up at once. */
   abort: AbortController;
 }
@@ -133,8 +140,9 @@ export class Starter {
     await this.forgetPreviousRun(run);
     await this.mountRoot(run);
     await this.prepareVolumes(run);
+    await this.joinNetwork(run);
+    this.resolveLinks(run);
     this.prepareFiles(run);
-    this.joinNetwork(run);
     this.writeSpec(run);
     return this.createWithConmon(run);
   }
@@ -197,15 +205,7 @@ export class Starter {
   private prepareFiles(run: StartRun): void {
     const { Config: c, HostConfig: h } = run.v.parsed;
     const d = run.v.dirs;
-    run.etc = writeEtcFiles(d, {
-      hostname: c.Hostname,
-      domainname: c.Domainname,
-      hostNetwork: h.NetworkMode === 'host',
-      extraHosts: h.ExtraHosts ?? [],
-      dns: h.Dns ?? [],
-      dnsSearch: h.DnsSearch ?? [],
-      dnsOptions: h.DnsOptions ?? [],
-    });
+    run.etc = writeContainerEtc(run.v, run.net, run.links?.hosts);
     try {
       run.user = resolveUser(d.merged, c.User, h.GroupAdd ?? []);
     } catch (e) {
@@ -215,10 +215,18 @@ export class Starter {
     }
   }
 
-  /** The network namespace: today only `container:X` joins another's; bridge networks add theirs here. */
-  private joinNetwork(run: StartRun): void {
+  /**
+   * The network namespace: a new one set up by netavark for a network (bridge), another
+   * container's for `container:X`; host and none need nothing here.
+   */
+  private async joinNetwork(run: StartRun): Promise<void> {
     const mode = run.v.parsed.HostConfig.NetworkMode;
-    if (!mode.startsWith('container:')) return;
+    if (mode === 'host' || mode === 'none') return;
+    if (!mode.startsWith('container:')) {
+      run.net = await this.ctx.networks().setup({ id: run.id, name: run.row.name, generation: run.row.generation + 1, spec: run.v.parsed });
+      run.networkNsPath = run.net.netnsPath;
+      return;
+    }
     const ref = mode.slice('container:'.length);
     const other = this.ctx.lookups.find(ref);
     if (!other || other.id === run.id) throw new StartFailure(`cannot join the network of container ${ref}: no such container`, 125, 'not-found');
@@ -226,12 +234,22 @@ export class Starter {
     run.networkNsPath = `/proc/${other.pid}/ns/net`;
   }
 
+  /** docker's links: the containers they name must run; their addresses and ports become hosts entries and variables. */
+  private resolveLinks(run: StartRun): void {
+    if (!run.v.parsed.HostConfig.Links?.length) return;
+    try {
+      run.links = resolveLinks(run.v, this.ctx.lookups, this.ctx.networks());
+    } catch (e) {
+      throw new StartFailure((e as Error).message, 125, 'bad-parameter');
+    }
+  }
+
   /** The OCI bundle: config.json, with the files of a previous run cleared. */
   private writeSpec(run: StartRun): void {
     const { v, id } = run;
     const d = v.dirs;
     const spec = buildOciSpec(
-      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath }),
+      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath, extraEnv: run.links?.env }),
     );
     privateDir(d.bundle);
     writePrivateFile(join(d.bundle, 'config.json'), specJson(spec));
@@ -312,6 +330,7 @@ export class Starter {
   private async failStart(run: StartRun, f: StartFailure): Promise<never> {
     const { ctx } = this;
     const { id, row, v } = run;
+    await ctx.networks().teardown(id, row.generation + 1).catch(() => undefined);
     await unmountRootfs(v.dirs).catch(() => undefined);
     let volumes: string[] = [];
     const removed = ctx.store.tx(() => {

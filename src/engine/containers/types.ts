@@ -26,6 +26,8 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  /** The default network's MAC address (docker's --mac-address before API 1.44). */
+  MacAddress?: string;
 }
 
 export interface RestartPolicy {
@@ -103,6 +105,10 @@ export interface HostConfig {
   CgroupParent: string;
   LogConfig: { Type: string; Config: Record<string, string> };
   PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+  /** `-P`: every exposed port on a free host port. */
+  PublishAllPorts?: boolean;
+  /** docker's legacy links on the default bridge: "name:alias". */
+  Links?: string[] | null;
   GroupAdd?: string[] | null;
   /** `--mount` entries as docker sends them; parsed into `ContainerSpec.mounts` at create. */
   Mounts?: {
