@@ -35,6 +35,12 @@ const BODIES = {
   ExecStartLibpod: { spec: 'podman', path: '/libpod/exec/{id}/start', go: 'handlers.ExecStartConfig' },
   VolumeCreate: { spec: 'docker', path: '/volumes/create', go: 'volume.VolumeCreateBody' },
   VolumeCreateLibpod: { spec: 'podman', path: '/libpod/volumes/create', go: 'entities.VolumeCreateOptions' },
+  NetworkCreate: { spec: 'docker', path: '/networks/create', go: 'types.NetworkCreateRequest' },
+  NetworkConnect: { spec: 'docker', path: '/networks/{id}/connect', go: 'types.NetworkConnect' },
+  NetworkDisconnect: { spec: 'docker', path: '/networks/{id}/disconnect', go: 'types.NetworkDisconnect' },
+  NetworkCreateLibpod: { spec: 'podman', path: '/libpod/networks/create', go: 'types.Network' },
+  NetworkConnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/connect', go: 'types.NetworkConnectOptions' },
+  NetworkDisconnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/disconnect', go: 'types.NetworkDisconnect' },
 };
 
 // The docker spec is hand-written and names no Go packages: the moby types behind its definitions.

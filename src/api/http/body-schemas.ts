@@ -12,7 +12,13 @@ export const BODY_SCHEMAS = {
     "ExecCreateLibpod": { "ref": "podman.ExecCreateConfig" },
     "ExecStartLibpod": { "ref": "podman.ExecStartConfig" },
     "VolumeCreate": { "ref": "docker.VolumeCreateOptions" },
-    "VolumeCreateLibpod": { "ref": "podman.VolumeCreateOptions" }
+    "VolumeCreateLibpod": { "ref": "podman.VolumeCreateOptions" },
+    "NetworkCreate": { "ref": "docker.NetworkCreateRequest" },
+    "NetworkConnect": { "ref": "docker.NetworkConnect" },
+    "NetworkDisconnect": { "ref": "docker.NetworkDisconnect" },
+    "NetworkCreateLibpod": { "ref": "podman.networkCreateLibpod" },
+    "NetworkConnectLibpod": { "ref": "podman.NetworkConnectOptions" },
+    "NetworkDisconnectLibpod": { "ref": "podman.DisconnectOptions" }
   },
   "structs": {
     "docker.ContainerConfigWrapper": {
@@ -367,6 +373,61 @@ export const BODY_SCHEMAS = {
         "Driver": "string",
         "DriverOpts": { "map": "string" },
         "Labels": { "map": "string" }
+      }
+    },
+    "docker.NetworkCreateRequest": {
+      "go": "types.NetworkCreateRequest",
+      "fields": {
+        "Name": "string",
+        "CheckDuplicate": "bool",
+        "Driver": "string",
+        "Scope": "string",
+        "Internal": "bool",
+        "Attachable": "bool",
+        "Ingress": "bool",
+        "ConfigOnly": "bool",
+        "ConfigFrom": { "ref": "docker.ConfigReference" },
+        "IPAM": { "ref": "docker.IPAM" },
+        "EnableIPv6": "bool",
+        "Options": { "map": "string" },
+        "Labels": { "map": "string" }
+      }
+    },
+    "docker.ConfigReference": {
+      "go": "ConfigReference",
+      "fields": {
+        "Network": "string"
+      }
+    },
+    "docker.IPAM": {
+      "go": "IPAM",
+      "fields": {
+        "Driver": "string",
+        "Config": { "array": { "ref": "docker.IPAMConfig" } },
+        "Options": { "map": "string" }
+      }
+    },
+    "docker.IPAMConfig": {
+      "go": "IPAMConfig",
+      "fields": {
+        "Subnet": "string",
+        "IPRange": "string",
+        "Gateway": "string",
+        "AuxiliaryAddresses": { "map": "string" }
+      }
+    },
+    "docker.NetworkConnect": {
+      "go": "types.NetworkConnect",
+      "fields": {
+        "Container": "string",
+        "EndpointConfig": { "ref": "docker.EndpointSettings" }
+      }
+    },
+    "docker.NetworkDisconnect": {
+      "go": "types.NetworkDisconnect",
+      "fields": {
+        "Container": "string",
+        "Force": "bool"
       }
     },
     "podman.SpecGenerator": {
@@ -871,6 +932,66 @@ export const BODY_SCHEMAS = {
         "Labels": { "map": "string" },
         "Name": "string",
         "Options": { "map": "string" }
+      }
+    },
+    "podman.networkCreateLibpod": {
+      "go": "types.Network",
+      "fields": {
+        "created": "string",
+        "dns_enabled": "bool",
+        "driver": "string",
+        "id": "string",
+        "internal": "bool",
+        "ipam_options": { "map": "string" },
+        "ipv6_enabled": "bool",
+        "labels": { "map": "string" },
+        "name": "string",
+        "network_dns_servers": { "array": "string" },
+        "network_interface": "string",
+        "options": { "map": "string" },
+        "routes": { "array": { "ref": "podman.Route" } },
+        "subnets": { "array": { "ref": "podman.Subnet" } }
+      }
+    },
+    "podman.Route": {
+      "go": "types.Route",
+      "fields": {
+        "destination": "string",
+        "gateway": "string",
+        "metric": "uint32"
+      }
+    },
+    "podman.Subnet": {
+      "go": "types.Subnet",
+      "fields": {
+        "gateway": "string",
+        "lease_range": { "ref": "podman.LeaseRange" },
+        "subnet": "string"
+      }
+    },
+    "podman.LeaseRange": {
+      "go": "types.LeaseRange",
+      "fields": {
+        "end_ip": "string",
+        "start_ip": "string"
+      }
+    },
+    "podman.NetworkConnectOptions": {
+      "go": "types.NetworkConnectOptions",
+      "fields": {
+        "aliases": { "array": "string" },
+        "container": "string",
+        "interface_name": "string",
+        "options": { "map": "string" },
+        "static_ips": { "array": "string" },
+        "static_mac": "string"
+      }
+    },
+    "podman.DisconnectOptions": {
+      "go": "types.NetworkDisconnect",
+      "fields": {
+        "Container": "string",
+        "Force": "bool"
       }
     }
   }

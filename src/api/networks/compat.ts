@@ -1,7 +1,8 @@
 // Docker's /networks endpoints: dockerd's network JSON (the default network is `bridge`, with
 // the Options dockerd shows for it), create/connect bodies in docker's field names.
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qFilters, readJson, sendJson } from '../../server/http.js';
+import { noContent, qFilters, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { EndpointConfig, NetworkCreateRequest, NetworkView } from '../../engine/networks/types.js';
 import { compatName } from './names.js';
@@ -75,7 +76,7 @@ interface CreateBody {
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const b = (await readJson<CreateBody>(ctx)) ?? {};
+  const b = (await readBody<CreateBody>(ctx, 'NetworkCreate')) ?? {};
   if (typeof b !== 'object' || Array.isArray(b)) throw new HttpError(400, 'invalid request body');
   if (b.Ingress) throw new HttpError(400, 'ingress networks need swarm mode, which berth does not have');
   if (b.ConfigOnly || b.ConfigFrom?.Network) throw new HttpError(400, 'config-only networks are not supported');
@@ -122,14 +123,14 @@ export function endpointConfig(e: unknown): EndpointConfig {
 }
 
 async function connect(ctx: Ctx): Promise<void> {
-  const b = (await readJson<{ Container?: string; EndpointConfig?: unknown }>(ctx)) ?? {};
+  const b = (await readBody<{ Container?: string; EndpointConfig?: unknown }>(ctx, 'NetworkConnect')) ?? {};
   if (!b.Container) throw new HttpError(400, 'Container is required');
   await svc(ctx).connect(ctx.params.id, b.Container, endpointConfig(b.EndpointConfig));
   noContent(ctx, 200);
 }
 
 async function disconnect(ctx: Ctx): Promise<void> {
-  const b = (await readJson<{ Container?: string; Force?: boolean }>(ctx)) ?? {};
+  const b = (await readBody<{ Container?: string; Force?: boolean }>(ctx, 'NetworkDisconnect')) ?? {};
   if (!b.Container) throw new HttpError(400, 'Container is required');
   await svc(ctx).disconnect(ctx.params.id, b.Container, !!b.Force);
   noContent(ctx, 200);

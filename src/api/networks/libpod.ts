@@ -1,7 +1,8 @@
 // libpod's /libpod/networks endpoints: podman's network JSON (name, id, driver,
 // network_interface, subnets, dns_enabled, internal, ipam_options), podman's reports.
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, readJson, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
+import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { EndpointConfig, NetworkCreateRequest, NetworkView } from '../../engine/networks/types.js';
 
@@ -87,7 +88,7 @@ interface CreateBody {
 }
 
 async function create(ctx: Ctx): Promise<void> {
-  const b = (await readJson<CreateBody>(ctx)) ?? {};
+  const b = (await readBody<CreateBody>(ctx, 'NetworkCreateLibpod')) ?? {};
   if (typeof b !== 'object' || Array.isArray(b)) throw new HttpError(400, 'invalid request body');
   if (b.network_dns_servers?.length) throw new HttpError(400, 'network_dns_servers is not supported by berth yet');
   if (b.routes?.length) throw new HttpError(400, 'routes is not supported by berth yet');
@@ -131,7 +132,7 @@ interface ConnectBody {
 }
 
 async function connect(ctx: Ctx): Promise<void> {
-  const b = (await readJson<ConnectBody>(ctx)) ?? {};
+  const b = (await readBody<ConnectBody>(ctx, 'NetworkConnectLibpod')) ?? {};
   const container = b.container ?? b.Container;
   if (!container) throw new HttpError(400, 'container is required');
   const ips = b.static_ips ?? [];
@@ -147,7 +148,7 @@ async function connect(ctx: Ctx): Promise<void> {
 }
 
 async function disconnect(ctx: Ctx): Promise<void> {
-  const b = (await readJson<{ Container?: string; container?: string; Force?: boolean }>(ctx)) ?? {};
+  const b = (await readBody<{ Container?: string; container?: string; Force?: boolean }>(ctx, 'NetworkDisconnectLibpod')) ?? {};
   const container = b.Container ?? b.container;
   if (!container) throw new HttpError(400, 'Container is required');
   await svc(ctx).disconnect(ctx.params.name, container, !!b.Force);
