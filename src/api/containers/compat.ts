@@ -209,13 +209,14 @@ async function kill(ctx: Ctx): Promise<void> {
   noContent(ctx);
 }
 
-async function pause(ctx: Ctx): Promise<void> {
-  await svc(ctx).pause(ctx.params.id);
+/** Pause and unpause answer alike in both layers (libpod names the parameter `name`). */
+export async function pause(ctx: Ctx): Promise<void> {
+  await svc(ctx).pause(ctx.params.id ?? ctx.params.name);
   noContent(ctx);
 }
 
-async function unpause(ctx: Ctx): Promise<void> {
-  await svc(ctx).unpause(ctx.params.id);
+export async function unpause(ctx: Ctx): Promise<void> {
+  await svc(ctx).unpause(ctx.params.id ?? ctx.params.name);
   noContent(ctx);
 }
 

@@ -9,6 +9,7 @@ import type { ContainerNetworkState } from '../../engine/networks/types.js';
 import { podmanNetworkSettings, podmanPorts } from './network-settings.js';
 import { dockerStatus } from './status.js';
 import { attach, logs } from './streams.js';
+import { pause, unpause } from './compat.js';
 import { requestSignal } from '../http/request-signal.js';
 import { LIMIT, STOP_T, TTY_SIZE } from '../http/query.js';
 import { specgenToCreate } from './specgen.js';
@@ -242,16 +243,6 @@ async function restart(ctx: Ctx): Promise<void> {
 
 async function kill(ctx: Ctx): Promise<void> {
   await svc(ctx).kill(ctx.params.name, ctx.query.get('signal') || 'SIGKILL');
-  noContent(ctx);
-}
-
-async function pause(ctx: Ctx): Promise<void> {
-  await svc(ctx).pause(ctx.params.name);
-  noContent(ctx);
-}
-
-async function unpause(ctx: Ctx): Promise<void> {
-  await svc(ctx).unpause(ctx.params.name);
   noContent(ctx);
 }
 

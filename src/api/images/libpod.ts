@@ -2,7 +2,7 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qList, sendJson, startStream } from '../../server/http.js';
 import { EngineError, badParameter } from '../../engine/errors.js';
 import type { ImagesPort } from '../../engine/images/port.js';
-import type { ArchiveFormat, ImageInfo, ImageSummary } from '../../engine/images/types.js';
+import { PULL_POLICIES, type ArchiveFormat, type ImageInfo, type ImageSummary, type PullPolicy } from '../../engine/images/types.js';
 import { LOCAL_DOMAIN, qualifyShortName } from '../../lib/image-ref.js';
 import { fullConfig, graphDriver, images, parsePlatform, sendArchive, withUpload } from './compat.js';
 
@@ -178,36 +178,24 @@ async function removeMany(ctx: Ctx): Promise<void> {
   sendJson(ctx, 200, report);
 }
 
-const PULL_POLICIES = ['always', 'missing', 'newer', 'never'];
-
 /**
  * `POST /libpod/images/pull`. podman-remote asks it before every run and create, whatever its
- * --pull: an image that is here answers as podman does (its ID in the report stream). Pulling
- * from a registry comes with the registry client (issue 14); until then a pull that would need
- * one reports why in the stream, where podman's clients read pull errors.
+ * --pull. Errors of the pull itself go in the report stream, where podman's clients read them.
  */
 async function pull(ctx: Ctx): Promise<void> {
   const reference = ctx.query.get('reference');
   if (!reference) throw badParameter('reference is required');
-  const policy = (ctx.query.get('policy') || 'always').toLowerCase();
+  const policy = (ctx.query.get('policy') || 'always').toLowerCase() as PullPolicy;
   if (!PULL_POLICIES.includes(policy)) throw badParameter(`unsupported pull policy "${policy.slice(0, 40)}": use always, missing, newer or never`);
-  let id: string | undefined;
+  let report: { id: string; images: string[] } | { error: string };
   try {
-    id = ctx.engine.images.resolve(reference).id;
+    const { id } = ctx.engine.images.pull(reference, policy);
+    report = { id, images: [id] };
   } catch (e) {
-    if (!(e instanceof EngineError) || e.kind !== 'not-found') throw e;
+    if (!(e instanceof EngineError) || (e.kind !== 'not-found' && e.kind !== 'not-implemented')) throw e;
+    report = { error: e.message };
   }
-  const res = startStream(ctx);
-  if (id && policy !== 'always') {
-    res.end(JSON.stringify({ id, images: [id] }) + '\n');
-    return;
-  }
-  const why = id
-    ? `pulling ${reference} again (policy always) needs a registry, which this berth build cannot reach yet: use --pull missing or never for local images`
-    : policy === 'never'
-      ? `${reference}: image not known`
-      : `${reference}: image not known, and pulling from a registry is not available in this berth build yet`;
-  res.end(JSON.stringify({ error: why }) + '\n');
+  startStream(ctx).end(JSON.stringify(report) + '\n');
 }
 
 async function load(ctx: Ctx): Promise<void> {

@@ -8,6 +8,7 @@ import type {
   ImageTree,
   ImportOptions,
   ListOptions,
+  PullPolicy,
   LoadReport,
   PruneReport,
   RemoveReport,
@@ -22,6 +23,12 @@ import type {
 export interface ImagesPort {
   /** By full ID, name (short names under docker.io, then localhost/), digest or ID prefix. */
   resolve(ref: string): ImageInfo;
+  /**
+   * The image a pull with `policy` leaves: the local one where the policy allows it. A pull that
+   * needs a registry is not-implemented until the registry client lands; `never` without a
+   * local image is not-found.
+   */
+  pull(ref: string, policy: PullPolicy): { id: string };
   /** Filters as docker defines them (reference, label, dangling, before, since, until, id...). */
   list(filters?: Record<string, string[]>, opts?: ListOptions): ImageSummary[];
   history(ref: string): HistoryItem[];

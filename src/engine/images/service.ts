@@ -7,7 +7,7 @@ import { LayerStore } from '../../storage/layers.js';
 import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../../config/paths.js';
 import type { EventBus } from '../events.js';
-import { badParameter, conflict, EngineError, notFound } from '../errors.js';
+import { badParameter, conflict, EngineError, notFound, notImplemented } from '../errors.js';
 import { clip, quote } from '../../lib/clip.js';
 import { commitImage, importImage, loadImages, saveImages, type CommitOptions } from './archives.js';
 import { filterImages } from './filter.js';
@@ -27,6 +27,7 @@ import type {
   PruneReport,
   RemoveReport,
   SaveOptions,
+  PullPolicy,
 } from './types.js';
 import { canonicalName, candidateNames, isFullId, isIdPrefix, parseReference, repoOf } from '../../lib/image-ref.js';
 
@@ -142,6 +143,19 @@ export class ImageService implements ImagesPort {
     }
     if (parseErr) throw parseErr;
     return undefined;
+  }
+
+  pull(ref: string, policy: PullPolicy): { id: string } {
+    let id: string | undefined;
+    try {
+      id = this.resolve(ref).id;
+    } catch (e) {
+      if (!(e instanceof EngineError) || e.kind !== 'not-found') throw e;
+    }
+    if (id && policy !== 'always') return { id };
+    if (id) throw notImplemented(`pulling ${clip(ref)} again (policy always) needs a registry, which this berth build cannot reach yet: use --pull missing or never for local images`);
+    if (policy === 'never') throw notFound(`${clip(ref)}: image not known`);
+    throw notImplemented(`${clip(ref)}: image not known, and pulling from a registry is not available in this berth build yet`);
   }
 
   exists(input: string): boolean {

@@ -134,3 +134,7 @@ export interface ImportOptions {
   source?: string;
   platform?: { os?: string; architecture?: string; variant?: string };
 }
+
+/** podman's pull policies: `always` asks the registry, the others take a local image when there is one. */
+export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
+export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'newer', 'never'];
