@@ -6,9 +6,7 @@ import type { ImagesPort } from '../../engine/images/port.js';
 import type { ArchiveFormat, ContainerConfigLike, ImageInfo, ImageSummary, LoadReport, RemoveReport, SaveOptions } from '../../engine/images/types.js';
 import { badParameter, notImplemented } from '../../engine/errors.js';
 
-export async function images(ctx: Ctx): Promise<ImagesPort> {
-  return ctx.engine.images;
-}
+export const images = (ctx: Ctx): ImagesPort => ctx.engine.images;
 
 /**
  * The request body as an async iterable that, when the engine gives up early (bad archive),
@@ -132,7 +130,7 @@ function inspect(svc: ImagesPort, img: ImageInfo) {
 }
 
 async function list(ctx: Ctx): Promise<void> {
-  const svc = await images(ctx);
+  const svc = images(ctx);
   const filters = qFilters(ctx);
   // The legacy `filter` parameter is a reference filter.
   const legacy = ctx.query.get('filter');
@@ -144,12 +142,12 @@ async function list(ctx: Ctx): Promise<void> {
 }
 
 async function inspectHandler(ctx: Ctx): Promise<void> {
-  const svc = await images(ctx);
+  const svc = images(ctx);
   sendJson(ctx, 200, inspect(svc, svc.resolve(ctx.params.name)));
 }
 
 async function history(ctx: Ctx): Promise<void> {
-  const items = (await images(ctx)).history(ctx.params.name);
+  const items = images(ctx).history(ctx.params.name);
   sendJson(
     ctx,
     200,
@@ -173,7 +171,7 @@ export function targetRef(ctx: Ctx): string {
 }
 
 async function tag(ctx: Ctx): Promise<void> {
-  (await images(ctx)).tag(ctx.params.name, targetRef(ctx));
+  images(ctx).tag(ctx.params.name, targetRef(ctx));
   ctx.res.writeHead(201);
   ctx.res.end();
 }
@@ -182,7 +180,7 @@ async function tag(ctx: Ctx): Promise<void> {
 const removeEntries = (r: RemoveReport) => [...r.untagged.map((u) => ({ Untagged: familiarName(u) })), ...r.deleted.map((d) => ({ Deleted: d }))];
 
 async function remove(ctx: Ctx): Promise<void> {
-  const r = await (await images(ctx)).remove(ctx.params.name, { force: qBool(ctx, 'force'), noprune: qBool(ctx, 'noprune') });
+  const r = await images(ctx).remove(ctx.params.name, { force: qBool(ctx, 'force'), noprune: qBool(ctx, 'noprune') });
   sendJson(ctx, 200, removeEntries(r));
 }
 
@@ -190,7 +188,7 @@ async function load(ctx: Ctx): Promise<void> {
   qBool(ctx, 'quiet');
   let report: LoadReport;
   try {
-    report = await withUpload(ctx, async (body) => (await images(ctx)).load(body));
+    report = await withUpload(ctx, async (body) => images(ctx).load(body));
   } catch (e) {
     // dockerd answers 200 and reports a failed load in the stream; SDKs look for it there
     // (docker-py raises ImageLoadError from `error`).
@@ -215,7 +213,7 @@ async function load(ctx: Ctx): Promise<void> {
  * tar has started, a failure can only cut the connection.
  */
 export async function sendArchive(ctx: Ctx, names: string[], format: ArchiveFormat, opts: SaveOptions = {}): Promise<void> {
-  const svc = await images(ctx);
+  const svc = images(ctx);
   if (!names.length) throw badParameter('no image names given');
   for (const n of names) svc.resolve(n);
   ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
@@ -259,7 +257,7 @@ async function create(ctx: Ctx): Promise<void> {
   const reference = repo ? targetRef(ctx) : undefined;
   const changes = ctx.query.getAll('changes').filter((c) => c.trim());
   const img = await withUpload(ctx, async (body) =>
-    (await images(ctx)).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, platform: parsePlatform(ctx.query.get('platform')) }),
+    images(ctx).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, platform: parsePlatform(ctx.query.get('platform')) }),
   );
   const res = startStream(ctx);
   res.write(JSON.stringify({ status: `sha256:${img.id}` }) + '\n');
@@ -267,14 +265,14 @@ async function create(ctx: Ctx): Promise<void> {
 }
 
 async function prune(ctx: Ctx): Promise<void> {
-  const { report, reclaimed } = await (await images(ctx)).prune(qFilters(ctx));
+  const { report, reclaimed } = await images(ctx).prune(qFilters(ctx));
   const entries = removeEntries(report);
   sendJson(ctx, 200, { ImagesDeleted: entries.length ? entries : null, SpaceReclaimed: reclaimed });
 }
 
 /** The `Images` and `LayersSize` parts of GET /system/df. */
 export async function dfImages(ctx: Ctx): Promise<{ Images: object[]; LayersSize: number }> {
-  const df = (await images(ctx)).df();
+  const df = images(ctx).df();
   return { LayersSize: df.layersSize, Images: df.images.map(summary) };
 }
 

@@ -69,18 +69,18 @@ function inspect(svc: ImagesPort, img: ImageInfo) {
 }
 
 async function list(ctx: Ctx): Promise<void> {
-  const svc = await svcOf(ctx);
+  const svc = svcOf(ctx);
   qBool(ctx, 'all');
   sendJson(ctx, 200, svc.list(qFilters(ctx), { matchFullNames: true, sharedSize: true, containers: true }).map(summary));
 }
 
 async function inspectHandler(ctx: Ctx): Promise<void> {
-  const svc = await svcOf(ctx);
+  const svc = svcOf(ctx);
   sendJson(ctx, 200, inspect(svc, svc.resolve(ctx.params.name)));
 }
 
 async function exists(ctx: Ctx): Promise<void> {
-  (await svcOf(ctx)).resolve(ctx.params.name);
+  svcOf(ctx).resolve(ctx.params.name);
   noContent(ctx);
 }
 
@@ -88,7 +88,7 @@ async function history(ctx: Ctx): Promise<void> {
   sendJson(
     ctx,
     200,
-    (await svcOf(ctx))
+    svcOf(ctx)
       .history(ctx.params.name)
       .map((h) => ({ id: h.id.replace(/^sha256:/, ''), created: h.created, createdBy: h.createdBy, tags: h.tags.length ? h.tags : null, size: h.size, comment: h.comment })),
   );
@@ -107,7 +107,7 @@ function human(n: number): string {
 
 /** `podman image tree`: the image and its layers, bottom up, marking layers other images top. */
 async function tree(ctx: Ctx): Promise<void> {
-  const t = (await svcOf(ctx)).tree(ctx.params.name);
+  const t = svcOf(ctx).tree(ctx.params.name);
   const img = t.image;
   const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${human(img.size)}`, 'Image Layers'];
   t.layers.forEach((l, i) => {
@@ -129,13 +129,13 @@ function libpodTarget(ctx: Ctx): string {
 }
 
 async function tag(ctx: Ctx): Promise<void> {
-  (await svcOf(ctx)).tag(ctx.params.name, libpodName(libpodTarget(ctx)));
+  svcOf(ctx).tag(ctx.params.name, libpodName(libpodTarget(ctx)));
   noContent(ctx, 201);
 }
 
 async function untag(ctx: Ctx): Promise<void> {
   const repo = ctx.query.get('repo');
-  (await svcOf(ctx)).untag(ctx.params.name, repo ? [libpodTarget(ctx)] : []);
+  svcOf(ctx).untag(ctx.params.name, repo ? [libpodTarget(ctx)] : []);
   noContent(ctx, 201);
 }
 
@@ -153,12 +153,12 @@ function exitCodeOf(e: unknown): number {
 }
 
 async function removeOne(ctx: Ctx): Promise<void> {
-  const r = await (await svcOf(ctx)).remove(ctx.params.name, { force: qBool(ctx, 'force') });
+  const r = await svcOf(ctx).remove(ctx.params.name, { force: qBool(ctx, 'force') });
   sendJson(ctx, 200, { Deleted: r.deleted.map((d) => d.replace(/^sha256:/, '')), Untagged: r.untagged, Errors: [], ExitCode: 0 });
 }
 
 async function removeMany(ctx: Ctx): Promise<void> {
-  const svc = await svcOf(ctx);
+  const svc = svcOf(ctx);
   const force = qBool(ctx, 'force');
   const ignore = qBool(ctx, 'ignore');
   let names = qList(ctx, 'images');
@@ -199,7 +199,7 @@ async function pull(ctx: Ctx): Promise<void> {
 }
 
 async function load(ctx: Ctx): Promise<void> {
-  const report = await withUpload(ctx, async (body) => (await svcOf(ctx)).load(body));
+  const report = await withUpload(ctx, async (body) => svcOf(ctx).load(body));
   sendJson(ctx, 200, { Names: report.images.flatMap((i) => (i.names.length ? i.names : [`sha256:${i.id}`])) });
 }
 
@@ -231,13 +231,13 @@ async function importHandler(ctx: Ctx): Promise<void> {
   const reference = ref ? libpodName(ref) : undefined;
   const changes = ctx.query.getAll('changes').filter((c) => c.trim());
   const img = await withUpload(ctx, async (body) =>
-    (await svcOf(ctx)).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, platform: parsePlatform(ctx.query.get('platform')) }),
+    svcOf(ctx).import(body, { reference, message: ctx.query.get('message') ?? undefined, changes, platform: parsePlatform(ctx.query.get('platform')) }),
   );
   sendJson(ctx, 200, { Id: img.id });
 }
 
 async function prune(ctx: Ctx): Promise<void> {
-  const { perImage } = await (await svcOf(ctx)).prune(qFilters(ctx), { all: qBool(ctx, 'all') });
+  const { perImage } = await svcOf(ctx).prune(qFilters(ctx), { all: qBool(ctx, 'all') });
   sendJson(ctx, 200, perImage.map((p) => ({ Id: p.id, Size: p.size })));
 }
 
