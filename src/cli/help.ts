@@ -33,11 +33,23 @@ Usage:
 Examples:
   berth system service --time 0 unix:///tmp/berth.sock
   berth system service --time 0 tcp://localhost:8888
+  berth system service --tls-cert server.pem --tls-key server-key.pem --tls-verify --tls-ca ca.pem tcp://0.0.0.0:2376
+  berth system service --policy /etc/berth/policy.toml --audit-log /var/log/berth/audit.log
 
 Options:
+      --audit-log string   Write one JSON line per API call to this file (- for stderr): peer, method,
+                           path, objects, status, duration, and what creates and execs asked for
+      --audit-log-max-size string
+                           Rotate the audit log at this size (k, m, g; 0 never) (default "100m")
       --cors string        Set CORS headers to the value of this option (default: no CORS headers)
   -h, --help               help for service
       --log-level string   Log messages at and above specified level (default "error")
+      --policy string      Access policy (TOML): who may call what, and with which privileges;
+                           reloaded on SIGHUP (see README, "Access policy")
+      --tls-ca string      CA certificate that client certificates must be signed by
+      --tls-cert string    Serve HTTPS on tcp:// with this certificate (PEM); reloaded on SIGHUP
+      --tls-key string     The certificate's private key (PEM)
+      --tls-verify         Require a client certificate signed by --tls-ca (as dockerd --tlsverify)
   -t, --time int           Time until the service exits when idle, in seconds; 0 disables the timeout
                            (default 5, or service_timeout from containers.conf)
 `;

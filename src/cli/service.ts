@@ -20,6 +20,13 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
         time: { type: 'string', short: 't' },
         cors: { type: 'string' },
         'log-level': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'tls-verify': { type: 'boolean' },
+        policy: { type: 'string' },
+        'audit-log': { type: 'string' },
+        'audit-log-max-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -62,6 +69,20 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   }
   timeout ??= conf.engine.service_timeout ?? DEFAULT_TIMEOUT;
 
+  const tlsFiles = tlsFilesOf(values, binding);
+  let tls: import('node:tls').TlsOptions | undefined;
+  let tlsMod: typeof import('../server/tls.js') | undefined;
+  if (tlsFiles) {
+    tlsMod = await import('../server/tls.js');
+    try {
+      tls = tlsMod.serverOptions(tlsFiles);
+    } catch (e) {
+      if (e instanceof tlsMod.TlsError) throw new CliError(e.message);
+      throw e;
+    }
+  }
+  const access = await accessOf(values);
+
   const log = createLogger(level);
   const paths = storagePaths(g.storageEnv);
   const socketPath = binding.kind === 'endpoint' && binding.endpoint.kind === 'unix' ? binding.endpoint.path : undefined;
@@ -70,14 +91,20 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   const engine = () => (engineP ??= import('../engine/engine.js').then((m) => new m.Engine({ paths, conf, socketPath })));
 
   if (binding.kind === 'endpoint' && binding.endpoint.kind === 'tcp') {
-    process.stderr.write(
-      `WARNING: the API on ${binding.endpoint.uri} is not secured: anyone who can reach this port gets full control of berth and, through it, of this host.\n`,
-    );
+    if (!tlsFiles) {
+      process.stderr.write(
+        `WARNING: the API on ${binding.endpoint.uri} is not secured: anyone who can reach this port gets full control of berth and, through it, of this host (use --tls-cert, --tls-key, --tls-verify and --tls-ca).\n`,
+      );
+    } else if (!tlsFiles.verify) {
+      process.stderr.write(
+        `WARNING: the API on ${binding.endpoint.uri} is encrypted but does not require client certificates: anyone who can reach this port gets full control of berth (use --tls-verify --tls-ca).\n`,
+      );
+    }
   }
 
   let svc;
   try {
-    svc = await startService({ binding, engine, log, timeoutSeconds: timeout, cors: values.cors ?? '' });
+    svc = await startService({ binding, engine, log, timeoutSeconds: timeout, cors: values.cors ?? '', tls, access: access?.control });
   } catch (e) {
     if (e instanceof ListenError) throw new CliError(e.message);
     throw e;
@@ -96,6 +123,30 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
       .then((e) => [e.containers, e.images])
       .catch((e: Error) => log.error('container service failed to start', { err: e.message })),
   );
+  if (tlsFiles || access?.policyFile) {
+    // SIGHUP re-reads certificates and the policy; what fails to load leaves the old in force.
+    const running = svc;
+    process.on('SIGHUP', () => {
+      if (tlsFiles && tlsMod) {
+        try {
+          running.setSecureContext(tlsMod.secureContextOptions(tlsFiles));
+          log.info('TLS certificates reloaded', { cert: tlsFiles.cert });
+        } catch (e) {
+          log.error('TLS certificates not reloaded: keeping the current ones', { err: (e as Error).message });
+        }
+      }
+      if (access?.policyFile) {
+        const file = access.policyFile;
+        void import('../server/access/policy.js')
+          .then((m) => m.loadPolicy(file))
+          .then((p) => {
+            access.control.setPolicy(p);
+            log.info('policy reloaded', { file });
+          })
+          .catch((e: Error) => log.error('policy not reloaded: keeping the current one', { err: e.message }));
+      }
+    });
+  }
   const onSignal = () => void svc.shutdown('signal');
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
@@ -103,4 +154,62 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   log.info('API service stopped', { reason });
   await log.start();
   return 0;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** TLS options as given; mistakes in their combination are refused before anything starts. */
+function tlsFilesOf(v: Values, binding: Binding): import('../server/tls.js').TlsFiles | undefined {
+  const cert = v['tls-cert'] as string | undefined;
+  const key = v['tls-key'] as string | undefined;
+  const ca = v['tls-ca'] as string | undefined;
+  const verify = !!v['tls-verify'];
+  if (!cert && !key && !ca && !verify) return undefined;
+  if (!cert || !key) throw new CliError('--tls-cert and --tls-key go together: give both to serve HTTPS');
+  if (verify && !ca) throw new CliError('--tls-verify needs --tls-ca: the CA that signs the client certificates');
+  if (binding.kind === 'endpoint' && binding.endpoint.kind === 'unix') throw new CliError('TLS is for tcp:// endpoints: a unix socket is guarded by its file mode (and --policy)');
+  return { cert, key, ca, verify };
+}
+
+const SIZE = /^(\d+)([kmg]i?b?)?$/i;
+const UNIT: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+const DEFAULT_AUDIT_MAX = 100 * 1024 ** 2;
+
+/** --policy and --audit-log: loaded (and refused when wrong) before listening. */
+async function accessOf(v: Values): Promise<{ control: import('../server/access/hook.js').AccessControl; policyFile?: string } | undefined> {
+  const policyFile = v.policy as string | undefined;
+  const auditFile = v['audit-log'] as string | undefined;
+  const maxText = v['audit-log-max-size'] as string | undefined;
+  if (maxText !== undefined && !auditFile) throw new CliError('--audit-log-max-size needs --audit-log');
+  if (!policyFile && !auditFile) return undefined;
+  let maxBytes = DEFAULT_AUDIT_MAX;
+  if (maxText !== undefined) {
+    const m = SIZE.exec(maxText.trim());
+    if (!m) throw new CliError(`invalid --audit-log-max-size "${maxText}": a number of bytes, with k, m or g (0 never rotates)`);
+    maxBytes = Number(m[1]) * (m[2] ? UNIT[m[2][0].toLowerCase()] : 1);
+  }
+  const [{ AccessControl }, policyMod, auditMod] = await Promise.all([
+    import('../server/access/hook.js'),
+    import('../server/access/policy.js'),
+    import('../server/access/audit.js'),
+  ]);
+  let policy;
+  if (policyFile) {
+    try {
+      policy = await policyMod.loadPolicy(policyFile);
+    } catch (e) {
+      if (e instanceof policyMod.PolicyError) throw new CliError(e.message);
+      throw e;
+    }
+  }
+  let sink;
+  if (auditFile === '-') sink = new auditMod.StderrAudit();
+  else if (auditFile) {
+    try {
+      sink = new auditMod.FileAudit(auditFile, maxBytes);
+    } catch (e) {
+      throw new CliError(`cannot open audit log ${auditFile}: ${(e as Error).message}`);
+    }
+  }
+  return { control: new AccessControl(policy, sink), policyFile };
 }

@@ -5,6 +5,17 @@ import type { EnginePorts } from '../engine/ports.js';
 import { HttpError, type Layer } from './errors.js';
 import type { Logger } from './log.js';
 import { parseJson } from './json-parse.js';
+import type { GuardedRequest } from './access/request.js';
+
+/**
+ * The access hook of a request (only with --policy or --audit-log). Handlers of requests that can
+ * hand out the host pass what they were asked (access/request.ts builds it) to `guard`, which
+ * throws a 403 when the policy forbids it, and name the objects they create with `touched`.
+ */
+export interface AccessHook {
+  guard(g: GuardedRequest): void;
+  touched(id: string): void;
+}
 
 /** What every handler receives: the parsed request and the one engine both layers share. */
 export interface Ctx {
@@ -17,6 +28,7 @@ export interface Ctx {
   query: URLSearchParams;
   engine: EnginePorts;
   log: Logger;
+  access?: AccessHook;
 }
 
 export type Handler = (ctx: Ctx) => unknown | Promise<unknown>;

@@ -9,6 +9,8 @@ import { IdleTracker } from './idle.js';
 import { listen, removeSocketFile, type Binding } from './listener.js';
 import type { Logger } from './log.js';
 import type { Router } from './router.js';
+import type { AccessControl } from './access/hook.js';
+import type { TlsOptions, SecureContextOptions } from 'node:tls';
 
 export interface ServiceOptions {
   binding: Binding;
@@ -23,6 +25,10 @@ export interface ServiceOptions {
   cors: string;
   /** How long in-flight requests may take to finish on SIGTERM or idle exit. */
   drainMs?: number;
+  /** Serve HTTPS with these options (tls.ts builds them). */
+  tls?: TlsOptions;
+  /** Peer identity, policy and audit (only with --policy or --audit-log). */
+  access?: AccessControl;
 }
 
 export interface RunningService {
@@ -37,6 +43,8 @@ export interface RunningService {
    * client's connection, or systemd's, is already waiting). Tasks run one per turn of the loop.
    */
   warmup(task: () => unknown): void;
+  /** New certificates for connections from now on; open ones keep theirs (SIGHUP). */
+  setSecureContext(o: SecureContextOptions): void;
 }
 
 /** With no client this long after listening, the service warms up anyway. */
@@ -54,14 +62,19 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       return (router = m.buildRouter());
     }));
 
-  const server = http.createServer({
+  const httpOptions: http.ServerOptions = {
     // Slow or stalled clients may not hold a connection open without sending headers.
     headersTimeout: 30_000,
     // Image uploads and streams may take as long as they take; only headers are bounded.
     requestTimeout: 0,
     keepAliveTimeout: 5_000,
     maxHeaderSize: 64 * 1024,
-  });
+  };
+  // node:https (and tls) load only when TLS is asked for.
+  const server: http.Server = o.tls
+    ? (process.getBuiltinModule('node:https') as typeof import('node:https')).createServer({ ...httpOptions, ...o.tls })
+    : http.createServer(httpOptions);
+  const access = o.access;
 
   let finish!: (r: 'idle' | 'signal' | 'requested') => void;
   const done = new Promise<'idle' | 'signal' | 'requested'>((r) => (finish = r));
@@ -72,7 +85,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // The hottest request, and every client's first, is answered before any routing or
     // bookkeeping: it completes synchronously, so it only restarts the idle countdown.
-    if (!o.cors && (req.method === 'GET' || req.method === 'HEAD') && isPing(req.url!) && !o.log.enabled('info')) {
+    if (!o.cors && !access && (req.method === 'GET' || req.method === 'HEAD') && isPing(req.url!) && !o.log.enabled('info')) {
       ping(req, res);
       idle.touch();
       return;
@@ -92,10 +105,20 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       for (const [k, v] of Object.entries(corsHeaders(o.cors))) res.setHeader(k, v);
       if (method === 'OPTIONS') return preflight(res);
     }
-    // The hottest and the first request of every client skips routing altogether.
+    // The hottest and the first request of every client skips routing altogether (and the
+    // policy: it tells nothing, and every client pings before it asks anything).
     if ((method === 'GET' || method === 'HEAD') && isPing(path)) return ping(req, res);
     const m = (router ?? (await loadRouter())).lookup(method, path);
     const layer: Layer = m.layer;
+    let ra: import('./access/hook.js').RequestAccess | undefined;
+    if (access) {
+      try {
+        ra = access.begin(req, res, layer, path, 'miss' in m ? undefined : m.params);
+      } catch (err) {
+        o.log.debug('request denied', { method, path, err: (err as Error).message });
+        return fail(res, layer, statusOf(err), err);
+      }
+    }
     if (o.log.enabled('info')) {
       res.once('close', () =>
         o.log.info('API call', { method, path: url, status: res.statusCode, ms: Math.round((performance.now() - t0) * 100) / 100 }),
@@ -115,6 +138,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
       engine: engine!,
       log: o.log,
+      access: ra,
     };
     try {
       await m.handler(ctx);
@@ -153,6 +177,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     res.once('finish', () => socket.end());
     markUpgraded(req);
     handle(req, res);
+  });
+  // A refused handshake (no certificate, another CA, expired) never becomes a request.
+  server.on('tlsClientError', (err: Error, socket: import('node:net').Socket) => {
+    o.log.debug('TLS handshake refused', { err: err.message });
+    socket.destroy();
   });
   server.on('connection', (s) => {
     idle.touch();
@@ -214,6 +243,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     await Promise.race([closed, drain]);
     server.closeAllConnections();
     removeSocketFile(o.binding);
+    access?.close();
     finish(reason);
   };
 
@@ -221,6 +251,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     server,
     done,
     shutdown: (r) => shutdown(r),
+    setSecureContext: (sc) => (server as unknown as import('node:tls').Server).setSecureContext(sc),
     warmup: (task) => {
       tasks.push(task);
       if (settled && tasks.length === 1) setImmediate(runTasks);

@@ -2,7 +2,8 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qInt, sendJson } from '../../server/http.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
-import type { ContainerConfig, ContainerView, HostConfig, WaitCondition } from '../../engine/containers/types.js';
+import type { ContainerConfig, ContainerView, CreateRequest, HostConfig, WaitCondition } from '../../engine/containers/types.js';
+import { fromContainerCreate } from '../../server/access/request.js';
 import { signalNumber } from '../../lib/signals.js';
 import { isLive } from '../../engine/containers/types.js';
 import type { ContainerNetworkState } from '../../engine/networks/types.js';
@@ -179,7 +180,10 @@ async function create(ctx: Ctx): Promise<void> {
   const hc = { ...(hostConfig ?? {}) };
   if (eps.length && !hc.NetworkMode) hc.NetworkMode = eps[0][0];
   const endpoints = Object.fromEntries(eps.map(([k, e]) => [k, endpointConfig(e)]));
-  const r = await svc(ctx).create({ name: ctx.query.get('name') ?? undefined, config, hostConfig: hc, endpoints, flavor: 'docker' });
+  const req: CreateRequest = { name: ctx.query.get('name') ?? undefined, config, hostConfig: hc, endpoints, flavor: 'docker' };
+  ctx.access?.guard(fromContainerCreate(req));
+  const r = await svc(ctx).create(req);
+  ctx.access?.touched(r.id);
   sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });
 }
 

@@ -13,6 +13,7 @@ import { pause, unpause } from './compat.js';
 import { requestSignal } from '../http/request-signal.js';
 import { LIMIT, STOP_T, TTY_SIZE } from '../http/query.js';
 import { specgenToCreate } from './specgen.js';
+import { fromContainerCreate } from '../../server/access/request.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const svc = (ctx: Ctx) => ctx.engine.containers;
@@ -211,7 +212,10 @@ async function exists(ctx: Ctx): Promise<void> {
 async function create(ctx: Ctx): Promise<void> {
   const body = await readBody<Record<string, unknown>>(ctx, 'SpecGenerator');
   if (!body) throw new HttpError(400, 'request body is required (a SpecGenerator)');
-  const r = await svc(ctx).create(specgenToCreate(body));
+  const req = specgenToCreate(body);
+  ctx.access?.guard(fromContainerCreate(req));
+  const r = await svc(ctx).create(req);
+  ctx.access?.touched(r.id);
   sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });
 }
 

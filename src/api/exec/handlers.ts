@@ -10,6 +10,7 @@ import { frame } from '../containers/streams.js';
 import { DetachScanner, parseDetachKeys } from '../http/detach.js';
 import { detachHttpParser } from '../../server/detach-parser.js';
 import { TTY_SIZE } from '../http/query.js';
+import { fromExecCreate } from '../../server/access/request.js';
 
 export const execs = (ctx: Ctx) => ctx.engine.exec;
 
@@ -18,7 +19,10 @@ export async function createExec(ctx: Ctx): Promise<string> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'exec create needs a JSON body with Cmd');
   // Refused now rather than when a start attaches with them.
   if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
-  return execs(ctx).create(ctx.params.id ?? ctx.params.name, body).id;
+  ctx.access?.guard(fromExecCreate(body));
+  const id = execs(ctx).create(ctx.params.id ?? ctx.params.name, body).id;
+  ctx.access?.touched(id);
+  return id;
 }
 
 /**

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "peercred",
+      "sources": ["peercred.c"]
+    }
+  ]
+}

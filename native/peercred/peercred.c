@@ -1,0 +1,47 @@
+// SO_PEERCRED for Node: the uid, gid and pid of the process at the other end of a connected unix
+// socket, as the kernel recorded them at connect(). Node's net module has no binding for it.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <node_api.h>
+
+static napi_value throw_errno(napi_env env, int err) {
+  napi_throw_error(env, NULL, strerror(err));
+  return NULL;
+}
+
+static napi_value set_int(napi_env env, napi_value obj, const char* name, int64_t v) {
+  napi_value n;
+  napi_create_int64(env, v, &n);
+  napi_set_named_property(env, obj, name, n);
+  return obj;
+}
+
+// peercred(fd) -> { pid, uid, gid }
+static napi_value peercred(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "peercred: expected a file descriptor");
+    return NULL;
+  }
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return throw_errno(env, errno);
+  napi_value obj;
+  napi_create_object(env, &obj);
+  set_int(env, obj, "pid", cred.pid);
+  set_int(env, obj, "uid", cred.uid);
+  set_int(env, obj, "gid", cred.gid);
+  return obj;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "peercred", NAPI_AUTO_LENGTH, peercred, NULL, &fn);
+  napi_set_named_property(env, exports, "peercred", fn);
+  return exports;
+}

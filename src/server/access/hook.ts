@@ -1,0 +1,79 @@
+// The per-request access hook: identifies the peer, applies the policy's method/path rules before
+// the handler and its body rules when a handler passes a guarded request, and writes the audit
+// line when the answer is complete. Built only with --policy or --audit-log: without them the
+// server never loads this module and requests pay nothing.
+import { performance } from 'node:perf_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from '../errors.js';
+import type { AccessHook } from '../http.js';
+import { auditedRequest, type AuditEntry, type AuditSink } from './audit.js';
+import { peerOf, type Peer } from './peer.js';
+import { checkBody, decide, ruleLabel, type Policy, type Rule } from './policy.js';
+import type { GuardedRequest } from './request.js';
+
+export class AccessControl {
+  constructor(private policy: Policy | undefined, private readonly audit: AuditSink | undefined) {}
+
+  /** A reloaded policy (SIGHUP) applies to requests from now on. */
+  setPolicy(p: Policy): void {
+    this.policy = p;
+  }
+
+  /**
+   * Starts a request: its access record, or a 403 HttpError when the policy refuses the method
+   * and path (the denial is audited once the error answer is out).
+   */
+  begin(req: IncomingMessage, res: ServerResponse, layer: string, path: string, params: Record<string, string> | undefined): RequestAccess {
+    const a = new RequestAccess(peerOf(req.socket), null);
+    if (this.audit) {
+      const audit = this.audit;
+      const t0 = performance.now();
+      res.once('close', () => audit.write(a.entry(req.method ?? 'GET', path, layer, params, res.statusCode, performance.now() - t0)));
+    }
+    if (this.policy) {
+      const v = decide(this.policy, a.peer, req.method ?? 'GET', path);
+      if (!v.allowed) a.deny(v.reason, v.rule);
+      a.rule = v.rule ?? null;
+    }
+    return a;
+  }
+
+  close(): void {
+    this.audit?.close();
+  }
+}
+
+export class RequestAccess implements AccessHook {
+  private guarded?: GuardedRequest;
+  private ids?: Set<string>;
+  private denied?: { rule?: string; reason: string };
+
+  /** The rule that allowed the request; null without a policy. */
+  constructor(readonly peer: Peer, public rule: Rule | null | undefined) {}
+
+  deny(reason: string, rule?: Rule): never {
+    this.denied = { ...(rule ? { rule: ruleLabel(rule) } : {}), reason };
+    throw new HttpError(403, reason, 'access denied');
+  }
+
+  guard(g: GuardedRequest): void {
+    this.guarded = g;
+    if (!this.rule) return;
+    const why = checkBody(this.rule, g);
+    if (why) this.deny(why, this.rule);
+  }
+
+  touched(id: string): void {
+    (this.ids ??= new Set()).add(id);
+  }
+
+  entry(method: string, path: string, layer: string, params: Record<string, string> | undefined, status: number, ms: number): AuditEntry {
+    const ids = new Set(Object.values(params ?? {}));
+    for (const id of this.ids ?? []) ids.add(id);
+    const e: AuditEntry = { time: new Date(Date.now() - ms).toISOString(), peer: this.peer, method, path, layer, status, ms: Math.round(ms * 100) / 100 };
+    if (ids.size) e.ids = [...ids];
+    if (this.guarded) e.request = auditedRequest(this.guarded);
+    if (this.denied) e.denied = this.denied;
+    return e;
+  }
+}

@@ -1,0 +1,83 @@
+// The layer-neutral picture of a request that can hand out the host: what the body rules of a
+// policy judge and what the audit log records. Each route that creates something runnable builds
+// one from its own body (compat or libpod create, exec create; pod create, play kube and build
+// build theirs the same way) and passes it to `guard` (hook.ts) before calling the engine.
+import type { CreateRequest } from '../../engine/containers/types.js';
+import type { ExecCreateRequest } from '../../engine/exec/types.js';
+
+export type GuardedKind = 'container-create' | 'exec-create' | 'pod-create' | 'kube-play' | 'build' | 'volume-create';
+
+export interface GuardedRequest {
+  kind: GuardedKind;
+  image?: string;
+  command?: string[];
+  user?: string;
+  privileged: boolean;
+  /** Host paths bound into the container (bind mounts, and local volumes over a host directory). */
+  hostPaths: string[];
+  /** Namespace modes asked for, by namespace: network, pid, ipc, uts, userns, cgroupns ("host", "container:x"...). */
+  namespaces: Record<string, string>;
+  capAdd: string[];
+  /** Host devices (paths) and device cgroup rules. */
+  devices: string[];
+  securityOpt: string[];
+  /** Names only: values may be secrets and never leave the request. */
+  envNames: string[];
+}
+
+export function emptyRequest(kind: GuardedKind): GuardedRequest {
+  return { kind, privileged: false, hostPaths: [], namespaces: {}, capAdd: [], devices: [], securityOpt: [], envNames: [] };
+}
+
+/** Names of `NAME=value` entries. */
+export const envNames = (env: readonly string[] | null | undefined): string[] =>
+  (env ?? []).map((e) => String(e).split('=', 1)[0]).filter(Boolean);
+
+/** The host side of a Binds entry when it is a host path (a name is a volume). */
+export function bindHostPath(bind: string): string | undefined {
+  const src = bind.split(':', 1)[0];
+  return src.startsWith('/') ? src : undefined;
+}
+
+/** A container create of either layer (libpod's SpecGenerator is translated to this first). */
+export function fromContainerCreate(r: CreateRequest): GuardedRequest {
+  const c = r.config ?? {};
+  const h = r.hostConfig ?? {};
+  const g = emptyRequest('container-create');
+  g.image = c.Image;
+  const cmd = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  if (cmd.length) g.command = cmd;
+  if (c.User) g.user = c.User;
+  g.privileged = !!h.Privileged;
+  for (const b of h.Binds ?? []) {
+    const p = bindHostPath(b);
+    if (p) g.hostPaths.push(p);
+  }
+  for (const m of h.Mounts ?? []) {
+    if (m.Type === 'bind' && m.Source) g.hostPaths.push(m.Source);
+    // The local driver's `o=bind,device=/x` makes a volume of a host directory.
+    const dev = m.VolumeOptions?.DriverConfig?.Options?.device;
+    if (m.Type === 'volume' && dev) g.hostPaths.push(dev);
+  }
+  const ns: [string, string | undefined][] = [
+    ['network', h.NetworkMode], ['pid', h.PidMode], ['ipc', h.IpcMode], ['uts', h.UTSMode],
+    ['userns', (h as { UsernsMode?: string }).UsernsMode], ['cgroupns', (h as { CgroupnsMode?: string }).CgroupnsMode],
+  ];
+  for (const [k, v] of ns) if (v) g.namespaces[k] = v;
+  g.capAdd = [...(h.CapAdd ?? [])];
+  for (const d of h.Devices ?? []) g.devices.push(d.PathOnHost);
+  g.devices.push(...(h.DeviceCgroupRules ?? []));
+  g.securityOpt = [...(h.SecurityOpt ?? [])];
+  g.envNames = envNames(c.Env);
+  return g;
+}
+
+export function fromExecCreate(r: ExecCreateRequest): GuardedRequest {
+  const g = emptyRequest('exec-create');
+  const cmd = typeof r.Cmd === 'string' ? [r.Cmd] : r.Cmd ?? [];
+  if (cmd.length) g.command = cmd;
+  if (r.User) g.user = r.User;
+  g.privileged = !!r.Privileged;
+  g.envNames = envNames(r.Env);
+  return g;
+}
