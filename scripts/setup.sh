@@ -54,6 +54,12 @@ if [ ! -x "$NODE" ] || [ ! -f node_modules/.package-lock.json ] || [ package-loc
   fi
   touch node_modules/.package-lock.json
 fi
+# The SO_PEERCRED addon (native/peercred) is compiled by node-gyp when npm installs it; a
+# node_modules copied from elsewhere may hold the link without the build.
+if [ ! -f native/peercred/build/Release/peercred.node ]; then
+  echo "setup: building native/peercred"
+  PATH="$RT/bin:$PATH" npm_config_nodedir="$RT" npm rebuild berth-peercred --loglevel=error >/dev/null
+fi
 
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
 "$NODE" scripts/bundle.mjs
