@@ -1,5 +1,7 @@
 // Docker's volume endpoints: /volumes, /volumes/create, /volumes/{name}, /volumes/prune.
 import type { Ctx, RouteDef } from '../../server/http.js';
+import type { VolumeCreateRequest } from '../../engine/volumes/types.js';
+import { fromVolumeCreate } from '../../server/access/request.js';
 import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
@@ -52,13 +54,15 @@ async function create(ctx: Ctx): Promise<void> {
   const body = (await readBody<CreateBody>(ctx, 'VolumeCreate')) ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid request body: expected a VolumeCreateOptions object');
   // An existing name answers with that volume, as dockerd does.
-  const { volume } = await svc(ctx).create({
+  const req: VolumeCreateRequest = {
     name: optString(body, 'Name'),
     driver: optString(body, 'Driver'),
     labels: body.Labels as Record<string, string> | undefined,
     options: body.DriverOpts as Record<string, string> | undefined,
     ifExists: 'return',
-  });
+  };
+  ctx.access?.guard(fromVolumeCreate(req));
+  const { volume } = await svc(ctx).create(req);
   sendJson(ctx, 201, volumeBody(volume));
 }
 

@@ -1,5 +1,7 @@
 // podman's volume endpoints: /libpod/volumes/create, json, {name}/json, {name}/exists, {name},
 // prune, and {name}/export|import as tar.
+import type { VolumeCreateRequest } from '../../engine/volumes/types.js';
+import { fromVolumeCreate } from '../../server/access/request.js';
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, sendJson } from '../../server/http.js';
 import { readBody } from '../http/body.js';
@@ -44,13 +46,15 @@ async function create(ctx: Ctx): Promise<void> {
   for (const f of ['Name', 'Driver'] as const) if (body[f] != null && typeof body[f] !== 'string') throw new HttpError(400, `invalid ${f}: expected a string`);
   // Labels is the preferred field and wins over Label (podman's rule).
   const labels = body.Labels != null && Object.keys(body.Labels as object).length ? body.Labels : body.Label;
-  const { volume } = await svc(ctx).create({
+  const req: VolumeCreateRequest = {
     name: (body.Name as string | undefined) || undefined,
     driver: (body.Driver as string | undefined) || undefined,
     labels: labels as Record<string, string> | undefined,
     options: body.Options as Record<string, string> | undefined,
     ifExists: body.IgnoreIfExists === true ? 'return' : 'conflict',
-  });
+  };
+  ctx.access?.guard(fromVolumeCreate(req));
+  const { volume } = await svc(ctx).create(req);
   sendJson(ctx, 201, libpodVolume(volume));
 }
 

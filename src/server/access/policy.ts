@@ -176,13 +176,13 @@ const capName = (c: string) => c.toUpperCase().replace(/^CAP_/, '');
 export function checkBody(rule: Rule, g: GuardedRequest): string | undefined {
   const l = rule.limits;
   const what = g.kind.replace('-', ' ');
-  const no = (x: string) => `${ruleLabel(rule)} forbids ${x} (${what})`;
+  const no = (x: string, allowed?: string[]) => `${ruleLabel(rule)} forbids ${x} (${what}${allowed?.length ? `; allowed: ${allowed.join(', ')}` : ''})`;
   if (l.privileged === false && g.privileged) return no('privileged');
   if (l.hostBinds) {
     for (const p of g.hostPaths) {
       const n = normalise(p);
       if (!l.hostBinds.some((pre) => underPrefix(n, pre))) {
-        return no(`binding host path ${p}${l.hostBinds.length ? ` (allowed: ${l.hostBinds.join(', ')})` : ''}`);
+        return no(`binding host path ${p}`, l.hostBinds);
       }
     }
   }
@@ -191,7 +191,7 @@ export function checkBody(rule: Rule, g: GuardedRequest): string | undefined {
   }
   if (l.capAdd && !l.capAdd.includes('ALL')) {
     const extra = g.capAdd.map(capName).filter((c) => !l.capAdd!.includes(c));
-    if (extra.length) return no(`adding capabilities ${extra.join(', ')}${l.capAdd.length ? ` (allowed: ${l.capAdd.join(', ')})` : ''}`);
+    if (extra.length) return no(`adding capabilities ${extra.join(', ')}`, l.capAdd);
   }
   if (l.devices === false && g.devices.length) return no(`devices (${g.devices.join(', ')})`);
   if (l.unconfined === false) {

@@ -4,6 +4,7 @@
 // build theirs the same way) and passes it to `guard` (hook.ts) before calling the engine.
 import type { CreateRequest } from '../../engine/containers/types.js';
 import type { ExecCreateRequest } from '../../engine/exec/types.js';
+import type { VolumeCreateRequest } from '../../engine/volumes/types.js';
 
 export type GuardedKind = 'container-create' | 'exec-create' | 'pod-create' | 'kube-play' | 'build' | 'volume-create';
 
@@ -55,9 +56,7 @@ export function fromContainerCreate(r: CreateRequest): GuardedRequest {
   }
   for (const m of h.Mounts ?? []) {
     if (m.Type === 'bind' && m.Source) g.hostPaths.push(m.Source);
-    // The local driver's `o=bind,device=/x` makes a volume of a host directory.
-    const dev = m.VolumeOptions?.DriverConfig?.Options?.device;
-    if (m.Type === 'volume' && dev) g.hostPaths.push(dev);
+    if (m.Type === 'volume') localVolumeOptions(m.VolumeOptions?.DriverConfig?.Options ?? undefined, g);
   }
   const ns: [string, string | undefined][] = [
     ['network', h.NetworkMode], ['pid', h.PidMode], ['ipc', h.IpcMode], ['uts', h.UTSMode],
@@ -79,5 +78,23 @@ export function fromExecCreate(r: ExecCreateRequest): GuardedRequest {
   if (r.User) g.user = r.User;
   g.privileged = !!r.Privileged;
   g.envNames = envNames(r.Env);
+  return g;
+}
+
+/**
+ * The local driver's options reach the host: `o=bind,device=/x` (or type none) makes a volume of a
+ * host directory, `device=/dev/sdb1` mounts a host block device.
+ */
+function localVolumeOptions(o: Record<string, string> | undefined | null, g: GuardedRequest): void {
+  const dev = o?.device;
+  if (!dev || o.type === 'tmpfs') return;
+  const bind = o.type === 'none' || (o.o ?? '').split(',').includes('bind') || (o.o ?? '').split(',').includes('rbind');
+  if (bind) g.hostPaths.push(dev);
+  else if (dev.startsWith('/dev/')) g.devices.push(dev);
+}
+
+export function fromVolumeCreate(r: VolumeCreateRequest): GuardedRequest {
+  const g = emptyRequest('volume-create');
+  localVolumeOptions(r.options, g);
   return g;
 }

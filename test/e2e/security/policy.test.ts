@@ -84,11 +84,14 @@ test('body rules deny with 403 and the rule, and allow what the rule lists', asy
   denied(await b.docker(['run', '--rm', ...NET, '--mount', 'type=bind,source=/,target=/h', 'busybox', 'true']), /forbids binding host path \//);
   denied(await b.docker(['run', '--rm', ...NET, '-v', `${okDir}/../../../etc:/h`, 'busybox', 'true']), /forbids binding host path/);
   await b.dockerOk(['run', '--rm', ...NET, '-v', `${okDir}:/h`, 'busybox', 'true']);
+  // A local volume over a host directory is a bind by another name.
+  denied(await b.docker(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', 'device=/etc', 'sec-etc']), /forbids binding host path \/etc \(volume create; allowed: /);
+  await b.dockerOk(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${okDir}`, 'sec-ok']);
   denied(await b.docker(['run', '--rm', '--network', 'host', 'busybox', 'true']), /forbids the host network namespace/);
   denied(await b.docker(['run', '--rm', ...NET, '--pid', 'host', 'busybox', 'true']), /forbids the host pid namespace/);
   denied(await b.docker(['run', '--rm', ...NET, '--ipc', 'host', 'busybox', 'true']), /forbids the host ipc namespace/);
   denied(await b.docker(['run', '--rm', ...NET, '--userns', 'host', 'busybox', 'true']), /forbids the host userns namespace/);
-  denied(await b.docker(['run', '--rm', ...NET, '--cap-add', 'SYS_ADMIN', 'busybox', 'true']), /forbids adding capabilities SYS_ADMIN \(allowed: NET_ADMIN\)/);
+  denied(await b.docker(['run', '--rm', ...NET, '--cap-add', 'SYS_ADMIN', 'busybox', 'true']), /forbids adding capabilities SYS_ADMIN \(container create; allowed: NET_ADMIN\)/);
   await b.dockerOk(['run', '--rm', ...NET, '--cap-add', 'NET_ADMIN', 'busybox', 'true']);
   denied(await b.docker(['run', '--rm', ...NET, '--device', '/dev/null:/dev/x', 'busybox', 'true']), /forbids devices \(\/dev\/null\)/);
   for (const opt of ['seccomp=unconfined', 'apparmor=unconfined', 'no-new-privileges=false']) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkBody, decide, parsePolicyText, PolicyError, type Policy } from '../../../src/server/access/policy.js';
-import { emptyRequest, fromContainerCreate, fromExecCreate } from '../../../src/server/access/request.js';
+import { emptyRequest, fromContainerCreate, fromExecCreate, fromVolumeCreate } from '../../../src/server/access/request.js';
 import type { Peer } from '../../../src/server/access/peer.js';
 
 const unix = (uid: number, gid = uid): Peer => ({ transport: 'unix', uid, gid, pid: 1 });
@@ -82,7 +82,7 @@ cap-add = ["NET_ADMIN"]
   assert.equal(create({}), undefined);
   assert.match(create({ Privileged: true })!, /policy rule 1 forbids privileged \(container create\)/);
   assert.equal(create({ Binds: ['/srv/data/x:/x', '/tmp:/t:ro', 'named:/v'] }), undefined);
-  assert.match(create({ Binds: ['/etc:/etc'] })!, /binding host path \/etc \(allowed: \/srv\/data, \/tmp\)/);
+  assert.match(create({ Binds: ['/etc:/etc'] })!, /binding host path \/etc \(container create; allowed: \/srv\/data, \/tmp\)/);
   assert.match(create({ Binds: ['/srv/data/../../etc:/x'] })!, /host path \/srv\/data\/\.\.\/\.\.\/etc/);
   assert.match(create({ Binds: ['/srv/database:/x'] })!, /host path/, 'a prefix is a whole path component');
   assert.match(create({ Mounts: [{ Type: 'bind', Source: '/', Target: '/h' }] })!, /host path \//);
@@ -92,7 +92,7 @@ cap-add = ["NET_ADMIN"]
   }
   assert.equal(create({ NetworkMode: 'bridge', PidMode: 'container:abc' }), undefined);
   assert.equal(create({ CapAdd: ['net_admin', 'CAP_NET_ADMIN'] }), undefined);
-  assert.match(create({ CapAdd: ['SYS_ADMIN'] })!, /adding capabilities SYS_ADMIN \(allowed: NET_ADMIN\)/);
+  assert.match(create({ CapAdd: ['SYS_ADMIN'] })!, /adding capabilities SYS_ADMIN \(container create; allowed: NET_ADMIN\)/);
   assert.match(create({ Devices: [{ PathOnHost: '/dev/kmsg' }] })!, /devices \(\/dev\/kmsg\)/);
   assert.match(create({ DeviceCgroupRules: ['a *:* rwm'] })!, /devices/);
   for (const o of ['seccomp=unconfined', 'seccomp:unconfined', 'apparmor=unconfined', 'no-new-privileges=false', 'label=disable', 'systempaths=unconfined']) {
@@ -101,6 +101,11 @@ cap-add = ["NET_ADMIN"]
   assert.equal(create({ SecurityOpt: ['no-new-privileges', 'no-new-privileges=true'] }), undefined);
   assert.match(checkBody(r, fromExecCreate({ Cmd: ['sh'], Privileged: true }))!, /forbids privileged \(exec create\)/);
   assert.equal(checkBody(r, fromExecCreate({ Cmd: ['sh'] })), undefined);
+  // A local volume over a host directory is a bind; over a block device, a device.
+  assert.match(checkBody(r, fromVolumeCreate({ options: { type: 'none', o: 'bind', device: '/etc' } }))!, /host path \/etc \(volume create;/);
+  assert.match(checkBody(r, fromVolumeCreate({ options: { type: 'ext4', device: '/dev/sda1' } }))!, /devices \(\/dev\/sda1\)/);
+  assert.equal(checkBody(r, fromVolumeCreate({ options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } })), undefined);
+  assert.equal(checkBody(r, fromVolumeCreate({ options: { type: 'none', o: 'bind', device: '/srv/data/v' } })), undefined);
   // full limits nothing; the read-only limits are the safe ones.
   const full = (await parsePolicyText('[[rule]]\nprofile = "full"\n')).rules[0];
   assert.equal(checkBody(full, { ...emptyRequest('container-create'), privileged: true, hostPaths: ['/'], capAdd: ['ALL'] }), undefined);
