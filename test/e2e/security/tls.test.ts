@@ -4,7 +4,7 @@
 // to new connections while open ones go on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -64,11 +64,15 @@ before(async () => {
   ca = await makeCa(join(dir, 'pki'), 'ca');
   server = await makeCert(join(dir, 'pki'), 'server', ca, { server: true });
   const client = await makeCert(join(dir, 'pki'), 'client', ca, { subject: '/O=berth-tests/CN=ci' });
+  const admin = await makeCert(join(dir, 'pki'), 'admin', ca, { subject: '/O=berth-tests/CN=admin' });
   const expired = await makeCert(join(dir, 'pki'), 'expired', ca, { expired: true });
   const other = await makeCa(join(dir, 'pki'), 'otherca');
   const stranger = await makeCert(join(dir, 'pki'), 'stranger', other);
   paths.good = certPath(join(dir, 'good'), ca.cert, client);
+  paths.admin = certPath(join(dir, 'admin'), ca.cert, admin);
   paths.expired = certPath(join(dir, 'expired'), ca.cert, expired);
+  // Certificates pick their rule by subject.
+  writeFileSync(join(dir, 'policy.toml'), '[[rule]]\nsubject = "CN=admin,O=berth-tests"\nprofile = "full"\n\n[[rule]]\nname = "ci"\nsubject = ["CN=ci"]\nprofile = "read-only"\n');
   paths.other = certPath(join(dir, 'other'), ca.cert, stranger);
   // The files berth serves, replaced in place for the reload test.
   copyFileSync(server.cert, join(dir, 'pki', 'live.pem'));
@@ -77,7 +81,7 @@ before(async () => {
   b = await startBerth({
     uri: `tcp://127.0.0.1:${port}`,
     wait: false,
-    args: ['--time', '0', '--tls-cert', join(dir, 'pki', 'live.pem'), '--tls-key', join(dir, 'pki', 'live-key.pem'), '--tls-verify', '--tls-ca', ca.cert, '--audit-log', join(dir, 'audit.log')],
+    args: ['--time', '0', '--tls-cert', join(dir, 'pki', 'live.pem'), '--tls-key', join(dir, 'pki', 'live-key.pem'), '--tls-verify', '--tls-ca', ca.cert, '--audit-log', join(dir, 'audit.log'), '--policy', join(dir, 'policy.toml')],
   });
   const up = await waitFor(async () => (await dockerTls(paths.good, ['version', '--format', '{{.Server.Version}}'])).code === 0 || b.proc.exitCode !== null, 15_000, 100);
   assert.ok(up && b.proc.exitCode === null, `berth did not start: ${b.stderr()}`);
@@ -100,6 +104,18 @@ test('the docker CLI with DOCKER_TLS_VERIFY and a certificate the CA signed work
   const list = lines.find((l) => /\/containers\/json$/.test(l.path));
   assert.deepEqual(list.peer.subject, { O: 'berth-tests', CN: 'ci' });
   assert.equal(list.peer.transport, 'tls');
+});
+
+test('the policy tells certificates apart by subject', async () => {
+  const ro = await dockerTls(paths.good, ['volume', 'create', 'sec-tls-vol']);
+  assert.notEqual(ro.code, 0);
+  assert.match(ro.stderr, /policy rule 2 "ci" \(profile read-only\) does not allow POST/);
+  const adm = await dockerTls(paths.admin, ['volume', 'create', 'sec-tls-vol']);
+  assert.equal(adm.code, 0, adm.stderr);
+  const ls = await dockerTls(paths.good, ['volume', 'ls', '-q']);
+  assert.match(ls.stdout, /sec-tls-vol/);
+  const rm = await dockerTls(paths.admin, ['volume', 'rm', 'sec-tls-vol']);
+  assert.equal(rm.code, 0, rm.stderr);
 });
 
 test('no client certificate, an expired one, or one from another CA: refused', async () => {
