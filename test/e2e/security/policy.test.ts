@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOCKER, FIXTURES, run, startBerth, type Berth, type CmdResult } from '../../helpers/berth.js';
+import { DOCKER, FIXTURES, run, startBerth, waitFor, type Berth, type CmdResult } from '../../helpers/berth.js';
 
 const NET = ['--network', 'none'];
 const CI = 54101;
@@ -222,6 +222,16 @@ test('the smallest policy: everyone read-only', async () => {
     const lp = await ro.request('POST', '/v5.4.2/libpod/volumes/create', { Name: 'x' });
     assert.equal(lp.status, 403);
     assert.equal(lp.json.response, 403);
+    // SIGHUP loads an edited policy; one that fails to load leaves the last good one in force.
+    writeFileSync(join(dir, 'p.toml'), '[[rule]]\nprofile = "read-only"\nallow = ["POST /volumes/create"]\n');
+    ro.proc.kill('SIGHUP');
+    assert.ok(await waitFor(async () => (await ro.request('POST', '/v1.41/volumes/create', { Name: 'sec-hup' })).status === 201, 5_000, 50));
+    writeFileSync(join(dir, 'p.toml'), '[[rule]]\nprofile = "everything"\n');
+    ro.proc.kill('SIGHUP');
+    assert.ok(await waitFor(() => /policy not reloaded: keeping the current one/.test(ro.stderr()), 5_000, 50), ro.stderr());
+    assert.equal((await ro.request('POST', '/v1.41/volumes/create', { Name: 'sec-hup2' })).status, 201);
+    assert.equal((await ro.request('DELETE', '/v1.41/volumes/sec-hup')).status, 403);
+    assert.equal(ro.proc.exitCode, null);
   } finally {
     await ro.stop();
   }
