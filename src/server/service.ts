@@ -113,7 +113,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     let ra: import('./access/hook.js').RequestAccess | undefined;
     if (access) {
       try {
-        ra = access.begin(req, res, layer, path, 'miss' in m ? undefined : m.params);
+        ra = access.begin(req, res, layer, path, 'miss' in m ? undefined : m.params, (ref) => engine!.containers.find(ref));
       } catch (err) {
         o.log.debug('request denied', { method, path, err: (err as Error).message });
         return fail(res, layer, statusOf(err), err);

@@ -19,8 +19,9 @@ export async function createExec(ctx: Ctx): Promise<string> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'exec create needs a JSON body with Cmd');
   // Refused now rather than when a start attaches with them.
   if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
-  ctx.access?.guard(fromExecCreate(body));
-  const id = execs(ctx).create(ctx.params.id ?? ctx.params.name, body).id;
+  const ref = ctx.params.id ?? ctx.params.name;
+  ctx.access?.guard(fromExecCreate(body, ref));
+  const id = execs(ctx).create(ref, body).id;
   ctx.access?.touched(id);
   return id;
 }

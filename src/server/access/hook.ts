@@ -9,7 +9,11 @@ import type { AccessHook } from '../http.js';
 import { auditedRequest, type AuditEntry, type AuditSink } from './audit.js';
 import { peerOf, type Peer } from './peer.js';
 import { checkBody, decide, ruleLabel, type Policy, type Rule } from './policy.js';
-import type { GuardedRequest } from './request.js';
+import { fromContainerCreate, inherited, type GuardedRequest } from './request.js';
+import type { ContainerView } from '../../engine/containers/types.js';
+
+/** A container's settings by ID or name, for what requests take from other containers. */
+export type ContainerLookup = (ref: string) => ContainerView | undefined;
 
 export class AccessControl {
   constructor(private policy: Policy | undefined, private readonly audit: AuditSink | undefined) {}
@@ -23,8 +27,8 @@ export class AccessControl {
    * Starts a request: its access record, or a 403 HttpError when the policy refuses the method
    * and path (the denial is audited once the error answer is out).
    */
-  begin(req: IncomingMessage, res: ServerResponse, layer: string, path: string, params: Record<string, string> | undefined): RequestAccess {
-    const a = new RequestAccess(peerOf(req.socket), null);
+  begin(req: IncomingMessage, res: ServerResponse, layer: string, path: string, params: Record<string, string> | undefined, lookup: ContainerLookup): RequestAccess {
+    const a = new RequestAccess(peerOf(req.socket), null, lookup);
     if (this.audit) {
       const audit = this.audit;
       const t0 = performance.now();
@@ -49,7 +53,7 @@ export class RequestAccess implements AccessHook {
   private denied?: { rule?: string; reason: string };
 
   /** The rule that allowed the request; null without a policy. */
-  constructor(readonly peer: Peer, public rule: Rule | null | undefined) {}
+  constructor(readonly peer: Peer, public rule: Rule | null | undefined, private readonly lookup: ContainerLookup) {}
 
   deny(reason: string, rule?: Rule): never {
     this.denied = { ...(rule ? { rule: ruleLabel(rule) } : {}), reason };
@@ -61,6 +65,15 @@ export class RequestAccess implements AccessHook {
     if (!this.rule) return;
     const why = checkBody(this.rule, g);
     if (why) this.deny(why, this.rule);
+    if (!g.takesFrom) return;
+    const settings = (ref: string) => {
+      const v = this.lookup(ref);
+      return v && fromContainerCreate({ config: v.parsed.Config, hostConfig: v.parsed.HostConfig, flavor: v.parsed.flavor });
+    };
+    for (const x of inherited(g, settings)) {
+      const w = checkBody(this.rule, x.g, x.label);
+      if (w) this.deny(w, this.rule);
+    }
   }
 
   touched(id: string): void {

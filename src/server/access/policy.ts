@@ -173,9 +173,9 @@ function normalise(path: string): string {
 const capName = (c: string) => c.toUpperCase().replace(/^CAP_/, '');
 
 /** The body rules of the rule that allowed the request: undefined when it passes, else why not. */
-export function checkBody(rule: Rule, g: GuardedRequest): string | undefined {
+export function checkBody(rule: Rule, g: GuardedRequest, label?: string): string | undefined {
   const l = rule.limits;
-  const what = g.kind.replace('-', ' ');
+  const what = label ?? g.kind.replace('-', ' ');
   const no = (x: string, allowed?: string[]) => `${ruleLabel(rule)} forbids ${x} (${what}${allowed?.length ? `; allowed: ${allowed.join(', ')}` : ''})`;
   if (l.privileged === false && g.privileged) return no('privileged');
   if (l.hostBinds) {

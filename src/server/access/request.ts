@@ -24,6 +24,12 @@ export interface GuardedRequest {
   securityOpt: string[];
   /** Names only: values may be secrets and never leave the request. */
   envNames: string[];
+  /**
+   * Containers whose settings the request takes on: the host binds of `--volumes-from`, the
+   * namespace of a `container:X` mode, everything of the container an exec runs in. The hook
+   * resolves them (hook.ts) and judges what they bring as if it had been asked for.
+   */
+  takesFrom?: { volumesFrom?: string[]; namespaces?: Record<string, string>; execIn?: string };
 }
 
 export function emptyRequest(kind: GuardedKind): GuardedRequest {
@@ -62,7 +68,13 @@ export function fromContainerCreate(r: CreateRequest): GuardedRequest {
     ['network', h.NetworkMode], ['pid', h.PidMode], ['ipc', h.IpcMode], ['uts', h.UTSMode],
     ['userns', (h as { UsernsMode?: string }).UsernsMode], ['cgroupns', (h as { CgroupnsMode?: string }).CgroupnsMode],
   ];
-  for (const [k, v] of ns) if (v) g.namespaces[k] = v;
+  for (const [k, v] of ns) {
+    if (!v) continue;
+    g.namespaces[k] = v;
+    if (v.startsWith('container:')) ((g.takesFrom ??= {}).namespaces ??= {})[k] = v.slice('container:'.length);
+  }
+  const from = (h.VolumesFrom ?? []).map((v) => v.split(':', 1)[0]).filter(Boolean);
+  if (from.length) (g.takesFrom ??= {}).volumesFrom = from;
   g.capAdd = [...(h.CapAdd ?? [])];
   for (const d of h.Devices ?? []) g.devices.push(d.PathOnHost);
   g.devices.push(...(h.DeviceCgroupRules ?? []));
@@ -71,8 +83,10 @@ export function fromContainerCreate(r: CreateRequest): GuardedRequest {
   return g;
 }
 
-export function fromExecCreate(r: ExecCreateRequest): GuardedRequest {
+/** An exec create; `container` is the one it runs in (it takes on that container's privileges). */
+export function fromExecCreate(r: ExecCreateRequest, container?: string): GuardedRequest {
   const g = emptyRequest('exec-create');
+  if (container) g.takesFrom = { execIn: container };
   const cmd = typeof r.Cmd === 'string' ? [r.Cmd] : r.Cmd ?? [];
   if (cmd.length) g.command = cmd;
   if (r.User) g.user = r.User;
@@ -97,4 +111,43 @@ export function fromVolumeCreate(r: VolumeCreateRequest): GuardedRequest {
   const g = emptyRequest('volume-create');
   localVolumeOptions(r.options, g);
   return g;
+}
+
+/**
+ * What the containers a request takes from bring to it, each as a request of its own with a label
+ * for messages. `lookup` gives a container's settings as a create model (undefined: no such
+ * container, which the handler reports). Chains (`container:A` where A has `container:B`) are
+ * followed a few steps.
+ */
+export function inherited(g: GuardedRequest, lookup: (ref: string) => GuardedRequest | undefined, depth = 0): { label: string; g: GuardedRequest }[] {
+  const t = g.takesFrom;
+  if (!t || depth > 4) return [];
+  const out: { label: string; g: GuardedRequest }[] = [];
+  const what = g.kind.replace('-', ' ');
+  if (t.execIn) {
+    const c = lookup(t.execIn);
+    if (c) {
+      const e: GuardedRequest = { ...c, kind: g.kind, takesFrom: undefined, envNames: [] };
+      out.push({ label: `${what} in container ${t.execIn}`, g: e });
+      for (const x of inherited(c, lookup, depth + 1)) out.push({ label: `${what} in container ${t.execIn}, ${x.label}`, g: x.g });
+    }
+  }
+  for (const ref of t.volumesFrom ?? []) {
+    const c = lookup(ref);
+    if (!c) continue;
+    const v = { ...emptyRequest(g.kind), hostPaths: c.hostPaths };
+    out.push({ label: `${what}: volumes from container ${ref}`, g: v });
+    if (c.takesFrom?.volumesFrom) {
+      for (const x of inherited({ ...emptyRequest(g.kind), takesFrom: { volumesFrom: c.takesFrom.volumesFrom } }, lookup, depth + 1)) out.push(x);
+    }
+  }
+  for (const [ns, ref] of Object.entries(t.namespaces ?? {})) {
+    const c = lookup(ref);
+    if (!c) continue;
+    const mode = c.namespaces[ns];
+    if (mode === 'host') out.push({ label: `${what}: the ${ns} namespace of container ${ref}`, g: { ...emptyRequest(g.kind), namespaces: { [ns]: 'host' } } });
+    const next = c.takesFrom?.namespaces?.[ns];
+    if (next) for (const x of inherited({ ...emptyRequest(g.kind), takesFrom: { namespaces: { [ns]: next } } }, lookup, depth + 1)) out.push(x);
+  }
+  return out;
 }

@@ -122,6 +122,12 @@ test('peers are told apart by uid and gid: method and path rules, the read-only 
   denied(await dockerAs(CI, CI, ['create', ...NET, '--privileged', 'busybox', 'true']), /policy rule 2 "ci" forbids privileged/);
   denied(await dockerAs(CI, CI, ['rm', 'sec-ci']), /policy rule 2 "ci" denies DELETE \/v[\d.]+\/containers\/sec-ci \("DELETE \/\*\*"\)/);
   denied(await dockerAs(CI, CI, ['volume', 'rm', 'x']), /denies DELETE/);
+  // What ci may not ask for, it may not take from root's containers either.
+  await b.dockerOk(['run', '-d', ...NET, '--name', 'sec-bound', '-v', `${okDir}:/h`, 'busybox', 'sleep', '600']);
+  denied(await dockerAs(CI, CI, ['exec', 'sec-bound', 'true']), new RegExp(`policy rule 2 "ci" forbids binding host path ${okDir} \\(exec create in container sec-bound\\)`));
+  denied(await dockerAs(CI, CI, ['create', ...NET, '--volumes-from', 'sec-bound', 'busybox', 'true']), /forbids binding host path .* \(container create: volumes from container sec-bound\)/);
+  const ex = await dockerAs(CI, CI, ['exec', 'sec-target', 'echo', 'ok']);
+  assert.equal(ex.code, 0, ex.stderr);
   // viewers (by gid): read-only.
   const vps = await dockerAs(VIEWER, VIEWERS, ['ps', '-a']);
   assert.equal(vps.code, 0, vps.stderr);

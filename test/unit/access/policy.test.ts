@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkBody, decide, parsePolicyText, PolicyError, type Policy } from '../../../src/server/access/policy.js';
-import { emptyRequest, fromContainerCreate, fromExecCreate, fromVolumeCreate } from '../../../src/server/access/request.js';
+import { emptyRequest, fromContainerCreate, fromExecCreate, fromVolumeCreate, inherited, type GuardedRequest } from '../../../src/server/access/request.js';
 import type { Peer } from '../../../src/server/access/peer.js';
 
 const unix = (uid: number, gid = uid): Peer => ({ transport: 'unix', uid, gid, pid: 1 });
@@ -131,4 +131,28 @@ test('a bad policy is an error naming what and where', async () => {
   await bad('[[rule]]\nprofile = "full"\nsubject = "ci"', /not a certificate subject/);
   await bad('rule = 1', /array of tables/);
   await bad('default = "allow"\n[[rule]]\nprofile = "full"', /unknown key "default"/);
+});
+
+test('what a request takes from other containers is judged too: volumes-from, container: namespaces, exec', async () => {
+  const r = (await parsePolicyText('[[rule]]\nprofile = "restricted"\nhost-binds = ["/srv"]\n')).rules[0];
+  const made: Record<string, GuardedRequest> = {
+    binds: fromContainerCreate({ config: {}, hostConfig: { Binds: ['/etc:/etc'] }, flavor: 'docker' }),
+    okbinds: fromContainerCreate({ config: {}, hostConfig: { Binds: ['/srv/x:/x'] }, flavor: 'docker' }),
+    hostnet: fromContainerCreate({ config: {}, hostConfig: { NetworkMode: 'host', PidMode: 'host' }, flavor: 'docker' }),
+    chained: fromContainerCreate({ config: {}, hostConfig: { NetworkMode: 'container:hostnet' }, flavor: 'docker' }),
+    priv: fromContainerCreate({ config: {}, hostConfig: { Privileged: true }, flavor: 'docker' }),
+    plain: fromContainerCreate({ config: {}, hostConfig: {}, flavor: 'docker' }),
+  };
+  const lookup = (ref: string) => made[ref];
+  const verdict = (g: GuardedRequest) => checkBody(r, g) ?? inherited(g, lookup).map((x) => checkBody(r, x.g, x.label)).find(Boolean);
+  const create = (hc: Record<string, unknown>) => fromContainerCreate({ config: {}, hostConfig: hc as never, flavor: 'docker' });
+  assert.match(verdict(create({ VolumesFrom: ['binds:ro'] }))!, /forbids binding host path \/etc \(container create: volumes from container binds;/);
+  assert.equal(verdict(create({ VolumesFrom: ['okbinds'] })), undefined);
+  assert.match(verdict(create({ NetworkMode: 'container:hostnet' }))!, /forbids the host network namespace \(container create: the network namespace of container hostnet\)/);
+  assert.match(verdict(create({ NetworkMode: 'container:chained' }))!, /host network namespace/);
+  assert.equal(verdict(create({ NetworkMode: 'container:plain', IpcMode: 'container:hostnet' })), undefined, 'only the namespaces taken count');
+  assert.match(verdict(fromExecCreate({ Cmd: ['sh'] }, 'priv'))!, /forbids privileged \(exec create in container priv\)/);
+  assert.match(verdict(fromExecCreate({ Cmd: ['sh'] }, 'binds'))!, /host path \/etc \(exec create in container binds;/);
+  assert.equal(verdict(fromExecCreate({ Cmd: ['sh'] }, 'plain')), undefined);
+  assert.equal(verdict(fromExecCreate({ Cmd: ['sh'] }, 'gone')), undefined, 'an unknown container is the handler\'s 404');
 });
