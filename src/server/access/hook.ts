@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../errors.js';
-import type { AccessHook } from '../http.js';
+import { isUpgraded, type AccessHook } from '../http.js';
 import { auditedRequest, type AuditEntry, type AuditSink } from './audit.js';
 import { peerOf, type Peer } from './peer.js';
 import { checkBody, decide, ruleLabel, type Policy, type Rule } from './policy.js';
@@ -32,7 +32,8 @@ export class AccessControl {
     if (this.audit) {
       const audit = this.audit;
       const t0 = performance.now();
-      res.once('close', () => audit.write(a.entry(req.method ?? 'GET', path, layer, params, res.statusCode, performance.now() - t0)));
+      // A hijacked stream (attach, exec start) wrote its own 101 past the response object.
+      res.once('close', () => audit.write(a.entry(req.method ?? 'GET', path, layer, params, isUpgraded(req) && res.statusCode === 200 ? 101 : res.statusCode, performance.now() - t0)));
     }
     if (this.policy) {
       const v = decide(this.policy, a.peer, req.method ?? 'GET', path);

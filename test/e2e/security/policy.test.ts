@@ -108,6 +108,13 @@ test('body rules deny with 403 and the rule, and allow what the rule lists', asy
   assert.equal(r.json.response, 403);
   assert.match(r.json.message, /policy rule 1 "root" forbids privileged \(container create\)/);
   assert.equal(typeof r.json.cause, 'string');
+  // podman-remote gets the libpod denial as its error.
+  const pm = await run('podman', ['--remote', '--url', `unix://${b.socket}`, 'create', '--network', 'none', '--privileged', 'busybox', 'true'], { timeoutMs: 30_000 });
+  assert.notEqual(pm.code, 0);
+  assert.match(pm.stderr, /policy rule 1 "root" forbids privileged \(container create\)/);
+  const pe = await run('podman', ['--remote', '--url', `unix://${b.socket}`, 'exec', '--privileged', 'sec-target', 'true'], { timeoutMs: 30_000 });
+  assert.notEqual(pe.code, 0);
+  assert.match(pe.stderr, /forbids privileged \(exec create\)/);
   const c = await b.request('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { Privileged: true } });
   assert.equal(c.status, 403);
   assert.deepEqual(Object.keys(c.json), ['message']);
@@ -206,6 +213,7 @@ test('the audit log: docker run, docker exec, a denial; no env values, no regist
   assert.equal(exec.ids.length, 2, 'the container and the new exec session');
   const execStart = lines.find((l) => l.path.endsWith(`/exec/${exec.ids[1]}/start`));
   assert.ok(execStart, 'exec start line');
+  assert.equal(execStart.status, 101, 'the hijacked stream');
   const denial = lines.findLast((l) => l.status === 403 && l.request?.privileged === true);
   assert.ok(denial);
   assert.equal(denial.denied.rule, 'policy rule 1 "root"');
