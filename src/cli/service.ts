@@ -188,11 +188,17 @@ async function accessOf(v: Values): Promise<{ control: import('../server/access/
     if (!m) throw new CliError(`invalid --audit-log-max-size "${maxText}": a number of bytes, with k, m or g (0 never rotates)`);
     maxBytes = Number(m[1]) * (m[2] ? UNIT[m[2][0].toLowerCase()] : 1);
   }
-  const [{ AccessControl }, policyMod, auditMod] = await Promise.all([
+  const [{ AccessControl }, policyMod, auditMod, peerMod] = await Promise.all([
     import('../server/access/hook.js'),
     import('../server/access/policy.js'),
     import('../server/access/audit.js'),
+    import('../server/access/peer.js'),
   ]);
+  try {
+    peerMod.loadPeercred();
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   let policy;
   if (policyFile) {
     try {

@@ -15,9 +15,19 @@ const PEER = Symbol('berth.peer');
 type Marked = Socket & { [PEER]?: Peer };
 
 let addon: { peercred(fd: number): { pid: number; uid: number; gid: number } } | undefined;
-/** Loaded on the first unix peer asked about: servers without a policy or audit log never load it. */
+/**
+ * Loads the addon (native/peercred); servers without a policy or audit log never do. Called at
+ * start, so a missing build is a clear error rather than every unix peer being unknown.
+ */
+export function loadPeercred(): void {
+  try {
+    addon ??= createRequire(import.meta.url)('berth-peercred');
+  } catch (e) {
+    throw new Error(`the SO_PEERCRED addon (native/peercred) is not built: run \`npm run setup\` (${(e as Error).message.split('\n')[0]})`);
+  }
+}
 function peercred(fd: number) {
-  addon ??= createRequire(import.meta.url)('berth-peercred');
+  loadPeercred();
   return addon!.peercred(fd);
 }
 
