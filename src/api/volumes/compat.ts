@@ -63,6 +63,7 @@ async function create(ctx: Ctx): Promise<void> {
   };
   ctx.access?.guard(fromVolumeCreate(req));
   const { volume } = await svc(ctx).create(req);
+  ctx.access?.touched(volume.name);
   sendJson(ctx, 201, volumeBody(volume));
 }
 
