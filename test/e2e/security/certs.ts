@@ -1,13 +1,12 @@
 // Certificates for the TLS tests, made with openssl: a CA, server and client certificates it
 // signs, an expired client certificate, and a second CA with its own client.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../helpers/berth.js';
 
-async function ossl(dir: string, args: string[]): Promise<void> {
+async function ossl(args: string[]): Promise<void> {
   const r = await run('openssl', args, { env: { ...process.env, OPENSSL_CONF: '/dev/null' }, timeoutMs: 30_000 });
   if (r.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  void dir;
 }
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -16,7 +15,7 @@ export async function makeCa(dir: string, name: string): Promise<{ cert: string;
   mkdirSync(dir, { recursive: true });
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}-key.pem`);
-  await ossl(dir, ['req', '-x509', ...EC, '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`,
+  await ossl(['req', '-x509', ...EC, '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`,
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   return { cert, key };
 }
@@ -26,7 +25,7 @@ export async function makeCert(dir: string, name: string, ca: { cert: string; ke
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}-key.pem`);
   const csr = join(dir, `${name}.csr`);
-  await ossl(dir, ['req', ...EC, '-keyout', key, '-out', csr, '-subj', o.subject ?? `/CN=${name}`]);
+  await ossl(['req', ...EC, '-keyout', key, '-out', csr, '-subj', o.subject ?? `/CN=${name}`]);
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, o.server ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' : 'extendedKeyUsage=clientAuth\n');
   if (o.expired) {
@@ -37,10 +36,10 @@ export async function makeCert(dir: string, name: string, ca: { cert: string; ke
     writeFileSync(join(db, 'serial'), '1000\n');
     const cnf = join(db, 'ca.cnf');
     writeFileSync(cnf, `[ca]\ndefault_ca=d\n[d]\ndatabase=${db}/index.txt\nnew_certs_dir=${db}\nserial=${db}/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n`);
-    await ossl(dir, ['ca', '-batch', '-config', cnf, '-cert', ca.cert, '-keyfile', ca.key, '-in', csr, '-out', cert, '-extfile', ext,
+    await ossl(['ca', '-batch', '-config', cnf, '-cert', ca.cert, '-keyfile', ca.key, '-in', csr, '-out', cert, '-extfile', ext,
       '-startdate', '20200101000000Z', '-enddate', '20200102000000Z']);
   } else {
-    await ossl(dir, ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext]);
+    await ossl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext]);
   }
   return { cert, key };
 }
@@ -48,7 +47,6 @@ export async function makeCert(dir: string, name: string, ca: { cert: string; ke
 /** A DOCKER_CERT_PATH directory: ca.pem, cert.pem, key.pem. */
 export function certPath(dir: string, ca: string, client: { cert: string; key: string }): string {
   mkdirSync(dir, { recursive: true });
-  const { readFileSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
   writeFileSync(join(dir, 'ca.pem'), readFileSync(ca));
   writeFileSync(join(dir, 'cert.pem'), readFileSync(client.cert));
   writeFileSync(join(dir, 'key.pem'), readFileSync(client.key));
