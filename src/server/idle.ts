@@ -10,11 +10,17 @@ export class IdleTracker {
   private active = 0;
   private last = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  /**
+   * `quiet`, when given, is told once each time activity has ended and `ms` passed without more
+   * (whatever `--time` is): the moment to hand back memory a burst of work grew.
+   */
   constructor(
     private readonly timeoutMs: number,
     private readonly onIdle: () => void,
+    private readonly quiet?: { ms: number; run: () => void },
   ) {
     this.schedule(timeoutMs);
   }
@@ -29,17 +35,29 @@ export class IdleTracker {
 
   leave(): void {
     if (this.active > 0) this.active--;
-    this.last = Date.now();
+    this.touch();
   }
 
   /** A connection opened or closed, or a request was answered at once: restart the countdown. */
   touch(): void {
     this.last = Date.now();
+    if (this.quiet && !this.quietTimer && !this.stopped) this.armQuiet(this.quiet.ms);
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+  }
+
+  private armQuiet(ms: number): void {
+    this.quietTimer = setTimeout(() => {
+      const left = this.last + this.quiet!.ms - Date.now();
+      if (this.active > 0 || left > 0) return this.armQuiet(this.active > 0 ? this.quiet!.ms : left);
+      this.quietTimer = undefined;
+      this.quiet!.run();
+    }, ms);
+    this.quietTimer.unref();
   }
 
   private schedule(ms: number): void {

@@ -7,6 +7,7 @@ import { errorBody, statusOf, type Layer } from './errors.js';
 import { markUpgraded, type Ctx } from './http.js';
 import { IdleTracker } from './idle.js';
 import { listen, removeSocketFile, type Binding } from './listener.js';
+import { memoryReclaimer } from './reclaim.js';
 import type { Logger } from './log.js';
 import type { Router } from './router.js';
 import type { AccessControl } from './access/hook.js';
@@ -51,6 +52,8 @@ export interface RunningService {
 const SETTLE_MS = 25;
 /** A client connected but has not asked anything yet: wait at most this long for its request. */
 const FIRST_REQUEST_MS = 250;
+/** Quiet this long after the last activity, the service hands back memory the work grew. */
+const QUIET_MS = 2_000;
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   let router: Router | undefined;
@@ -80,7 +83,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const done = new Promise<'idle' | 'signal' | 'requested'>((r) => (finish = r));
   let closing = false;
 
-  const idle = new IdleTracker(o.timeoutSeconds * 1000, () => void shutdown('idle'));
+  const idle = new IdleTracker(o.timeoutSeconds * 1000, () => void shutdown('idle'), { ms: QUIET_MS, run: memoryReclaimer() });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // The hottest request, and every client's first, is answered before any routing or
