@@ -390,8 +390,11 @@ describe('systemd socket activation', () => {
   test('serves on the socket systemd-socket-activate passes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-sd-'));
     const sock = join(dir, 'activated.sock');
-    const p = spawn('systemd-socket-activate', ['-l', sock, process.execPath, BERTH_BIN, 'system', 'service', '--time', '0'], {
-      env: { ...process.env, BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run'), CONTAINERS_CONF: join(dir, 'none.conf') },
+    // The activator hands the service only the variables named with -E, not its own environment.
+    const env = { BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run'), CONTAINERS_CONF: join(dir, 'none.conf') };
+    const setenv = Object.entries(env).flatMap(([k, v]) => ['-E', `${k}=${v}`]);
+    const p = spawn('systemd-socket-activate', ['-l', sock, ...setenv, process.execPath, BERTH_BIN, 'system', 'service', '--time', '0'], {
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
@@ -414,7 +417,7 @@ describe('systemd socket activation', () => {
 
   test('more than one passed socket is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-sd2-'));
-    const p = spawn('systemd-socket-activate', ['-l', join(dir, 'a.sock'), '-l', join(dir, 'b.sock'), process.execPath, BERTH_BIN, 'system', 'service'], {
+    const p = spawn('systemd-socket-activate', ['-l', join(dir, 'a.sock'), '-l', join(dir, 'b.sock'), '-E', `BERTH_ROOT=${join(dir, 'root')}`, '-E', `BERTH_RUNROOT=${join(dir, 'run')}`, process.execPath, BERTH_BIN, 'system', 'service'], {
       env: { ...process.env, BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
