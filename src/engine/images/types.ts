@@ -138,3 +138,5 @@ export interface ImportOptions {
 /** podman's pull policies: `always` asks the registry, the others take a local image when there is one. */
 export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
 export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'newer', 'never'];
+
+export type { Credentials, RegistryAuth } from '../../registry/types.js';
