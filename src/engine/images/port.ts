@@ -9,6 +9,8 @@ import type {
   ImportOptions,
   ListOptions,
   PullPolicy,
+  PushJob,
+  PushOptions,
   LoadReport,
   PruneReport,
   RemoveReport,
@@ -29,6 +31,11 @@ export interface ImagesPort {
    * local image is not-found.
    */
   pull(ref: string, policy: PullPolicy): { id: string };
+  /**
+   * Starts a push: finds the image(s) here (not-found for a missing image or tag, before any
+   * stream) and returns the job that talks to the registry, reporting as it goes.
+   */
+  push(ref: string, opts: PushOptions): Promise<PushJob>;
   /** Filters as docker defines them (reference, label, dangling, before, since, until, id...). */
   list(filters?: Record<string, string[]>, opts?: ListOptions): ImageSummary[];
   history(ref: string): HistoryItem[];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ImageState, type ImageRecord, type LayerRow } from '../../state/images.js';
+import { preparePush } from './push.js';
 import type { ArchiveFormat } from '../../storage/archive-write.js';
 import { hexOf, sha256Hex } from '../../storage/digest.js';
 import { LayerStore } from '../../storage/layers.js';
@@ -28,6 +29,8 @@ import type {
   RemoveReport,
   SaveOptions,
   PullPolicy,
+  PushJob,
+  PushOptions,
 } from './types.js';
 import { canonicalName, candidateNames, isFullId, isIdPrefix, parseReference, repoOf } from '../../lib/image-ref.js';
 
@@ -416,6 +419,18 @@ export class ImageService implements ImagesPort {
 
   import(input: AsyncIterable<Buffer>, opts: ImportOptions = {}): Promise<ImageInfo> {
     return importImage(this, input, opts);
+  }
+
+  push(ref: string, opts: PushOptions): Promise<PushJob> {
+    const job = preparePush(this, ref, opts);
+    return Promise.resolve({
+      repository: job.repository,
+      run: async (onEvent, signal) => {
+        const r = await job.run(onEvent, signal);
+        for (const p of r.pushed) this.publish('push', p.imageId, `${job.repository}:${p.tag}`);
+        return r;
+      },
+    });
   }
 
   /** For commit: `diff` is an OCI layer tar of the container's changes (storage/diff-tar.ts). */

@@ -135,6 +135,51 @@ export interface ImportOptions {
   platform?: { os?: string; architecture?: string; variant?: string };
 }
 
+/** The manifest a push writes: docker's schema 2 or OCI's. */
+export type ManifestFormat = 'docker' | 'oci';
+
+export interface PushOptions {
+  /**
+   * Where to push (a reference, registry-less names under docker.io); default: the image's own
+   * name. Without a tag, every tag of that repository held here is pushed (`docker push -a`).
+   */
+  destination?: string;
+  /** Only with a destination naming no tag: push this one tag rather than all of them. */
+  tag?: string;
+  auth?: import('../../registry/types.js').RegistryAuth;
+  /** false: plain HTTP and unverified TLS allowed (podman's --tls-verify=false). */
+  tlsVerify?: boolean;
+  /** docker's rule (loopback registries plain HTTP) or registries.conf's. */
+  naming: 'docker' | 'registries-conf';
+  /** Default: docker for the docker rule, else the format the image came in (OCI for none). */
+  format?: ManifestFormat;
+}
+
+/**
+ * What a push reports as it goes, for the API layers to word. `layer` ids are diff IDs; each
+ * layer goes preparing → (waiting →) pushing → one of pushed, exists, mounted (from `from`).
+ */
+export type PushEvent =
+  | { type: 'repository'; name: string }
+  | { type: 'layer'; diffId: string; state: 'preparing' | 'waiting' | 'pushing' | 'pushed' | 'exists' | 'mounted'; digest?: string; current?: number; total?: number; from?: string }
+  | { type: 'config'; digest: string; exists: boolean }
+  | { type: 'manifest'; tag: string; digest: string; size: number };
+
+export interface PushResult {
+  /** The tag pushed and its manifest digest and size (one per tag). */
+  pushed: { tag: string; digest: string; size: number; imageId: string }[];
+}
+
+/**
+ * A push whose images are found here (a missing one is not-found before any stream starts);
+ * `run` talks to the registry, reporting as it goes.
+ */
+export interface PushJob {
+  /** The full repository pushed to (127.0.0.1:5000/team/app). */
+  repository: string;
+  run(onEvent?: (e: PushEvent) => void, signal?: AbortSignal): Promise<PushResult>;
+}
+
 /** podman's pull policies: `always` asks the registry, the others take a local image when there is one. */
 export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
 export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'newer', 'never'];
