@@ -1,6 +1,5 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { qBool, qFilters, qList, sendJson, startStream } from '../../server/http.js';
-import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
 import type { ImagesPort } from '../../engine/images/port.js';
 import type { ArchiveFormat, ContainerConfigLike, ImageInfo, ImageSummary, LoadReport, RemoveReport, SaveOptions } from '../../engine/images/types.js';
@@ -276,10 +275,6 @@ export async function dfImages(ctx: Ctx): Promise<{ Images: object[]; LayersSize
   return { LayersSize: df.layersSize, Images: df.images.map(summary) };
 }
 
-async function search(): Promise<void> {
-  throw new HttpError(501, 'searching a registry is not available in this berth build');
-}
-
 
 export const routes: RouteDef[] = [
   { method: 'GET', path: '/images/json', handler: list },
@@ -287,7 +282,6 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/images/get', handler: getMany },
   { method: 'POST', path: '/images/create', handler: create },
   { method: 'POST', path: '/images/prune', handler: prune },
-  { method: 'GET', path: '/images/search', handler: search },
   { method: 'GET', path: '/images/{name:.*}/json', handler: inspectHandler },
   { method: 'GET', path: '/images/{name:.*}/history', handler: history },
   { method: 'GET', path: '/images/{name:.*}/get', handler: getOne },

@@ -11,6 +11,9 @@ import type {
   PullPolicy,
   PushJob,
   PushOptions,
+  LoginOptions,
+  SearchOptions,
+  SearchResult,
   LoadReport,
   PruneReport,
   RemoveReport,
@@ -36,6 +39,10 @@ export interface ImagesPort {
    * stream) and returns the job that talks to the registry, reporting as it goes.
    */
   push(ref: string, opts: PushOptions): Promise<PushJob>;
+  /** Checks credentials against a registry (unauthorized with the registry's words when wrong). */
+  login(opts: LoginOptions): Promise<{ registry: string; identityToken?: string }>;
+  /** Searches registries (see search.ts for which API each naming rule asks). */
+  search(term: string, opts: SearchOptions): Promise<SearchResult[]>;
   /** Filters as docker defines them (reference, label, dangling, before, since, until, id...). */
   list(filters?: Record<string, string[]>, opts?: ListOptions): ImageSummary[];
   history(ref: string): HistoryItem[];

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ImageState, type ImageRecord, type LayerRow } from '../../state/images.js';
 import { preparePush } from './push.js';
+import { login } from './login.js';
+import { search } from './search.js';
 import type { ArchiveFormat } from '../../storage/archive-write.js';
 import { hexOf, sha256Hex } from '../../storage/digest.js';
 import { LayerStore } from '../../storage/layers.js';
@@ -31,6 +33,9 @@ import type {
   PullPolicy,
   PushJob,
   PushOptions,
+  LoginOptions,
+  SearchOptions,
+  SearchResult,
 } from './types.js';
 import { canonicalName, candidateNames, isFullId, isIdPrefix, parseReference, repoOf } from '../../lib/image-ref.js';
 
@@ -431,6 +436,14 @@ export class ImageService implements ImagesPort {
         return r;
       },
     });
+  }
+
+  login(opts: LoginOptions): Promise<{ registry: string; identityToken?: string }> {
+    return login(opts);
+  }
+
+  search(term: string, opts: SearchOptions): Promise<SearchResult[]> {
+    return search(term, opts);
   }
 
   /** For commit: `diff` is an OCI layer tar of the container's changes (storage/diff-tar.ts). */

@@ -180,6 +180,42 @@ export interface PushJob {
   run(onEvent?: (e: PushEvent) => void, signal?: AbortSignal): Promise<PushResult>;
 }
 
+export interface LoginOptions {
+  /** The registry as the client names it: host[:port], a URL, or empty for Docker Hub. */
+  server: string;
+  credentials: import('../../registry/types.js').Credentials;
+  naming: 'docker' | 'registries-conf';
+  tlsVerify?: boolean;
+}
+
+export interface SearchOptions {
+  /** 25 when not given (both daemons' default); at most 100. */
+  limit?: number;
+  /** is-official, is-automated (true|false), stars (a minimum). */
+  filters?: Record<string, string[]>;
+  auth?: import('../../registry/types.js').RegistryAuth;
+  tlsVerify?: boolean;
+  /**
+   * docker asks the registry's search API (v1) and nothing else; containers/image lists a
+   * registry's catalog (/v2/_catalog) where the registry is not Docker Hub.
+   */
+  naming: 'docker' | 'registries-conf';
+  /** The term names one repository; its tags are listed (podman's --list-tags). */
+  listTags?: boolean;
+}
+
+export interface SearchResult {
+  /** The registry searched (docker.io, 127.0.0.1:5000). */
+  index: string;
+  /** The repository as the registry names it (library/busybox, team/app). */
+  name: string;
+  description: string;
+  stars: number;
+  official: boolean;
+  automated: boolean;
+  tag?: string;
+}
+
 /** podman's pull policies: `always` asks the registry, the others take a local image when there is one. */
 export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
 export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'newer', 'never'];
