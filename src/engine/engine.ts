@@ -98,6 +98,7 @@ export class Engine implements EnginePorts {
       events: this.events,
       // Removal must see every container that uses an image, so the check asks the container store.
       usage: (id) => ({ containers: this.containers.containersOfImage(id) }),
+      pullParallel: this.conf.engine.image_parallel_copies,
     }));
   }
 

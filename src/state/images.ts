@@ -31,6 +31,17 @@ export interface ImageRecord extends ImageRow {
   layers: string[];
 }
 
+/** A compressed blob a layer (by diff ID) came as, and the registry repository it came from. */
+export interface LayerBlobRow {
+  diff_id: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  registry: string;
+  repo: string;
+  added: number;
+}
+
 export class ImageState {
   constructor(readonly db: Database) {}
 
@@ -159,6 +170,15 @@ export class ImageState {
 
   deleteImage(id: string): void {
     stmt(this.db, 'DELETE FROM images WHERE id = ?').run(id);
+  }
+
+  addLayerBlob(b: LayerBlobRow): void {
+    stmt(this.db, 'INSERT OR REPLACE INTO layer_blobs (diff_id, digest, media_type, size, registry, repo, added) VALUES (@diff_id, @digest, @media_type, @size, @registry, @repo, @added)').run(b);
+  }
+
+  /** The blobs known for a layer's diff ID, newest first (push: HEAD them, mount them). */
+  layerBlobs(diffId: string): LayerBlobRow[] {
+    return stmt(this.db, 'SELECT * FROM layer_blobs WHERE diff_id = ? ORDER BY added DESC').all(diffId) as LayerBlobRow[];
   }
 
   tx<T>(fn: () => T): T {

@@ -225,6 +225,28 @@ CREATE TABLE IF NOT EXISTS network_runs (
 `);
     },
   },
+  {
+    version: 5,
+    name: 'layer blobs: the compressed form each layer came as, and from where',
+    up(db) {
+      // Layers are stored unpacked; a pull records the blob each came as (digest, media type,
+      // size) and the registry repository it came from, so a push can skip blobs a registry has
+      // and mount them across repositories instead of uploading them again.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS layer_blobs (
+  diff_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  registry TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  added INTEGER NOT NULL,
+  PRIMARY KEY (diff_id, digest, registry, repo)
+);
+CREATE INDEX IF NOT EXISTS layer_blobs_digest ON layer_blobs(digest);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */
