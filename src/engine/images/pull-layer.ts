@@ -26,30 +26,56 @@ export async function pullLayer(
   const { desc, progress } = o;
   const { stream } = await o.client.blob(o.path, desc.digest, { signal: o.signal });
   const hash = createHash('sha256');
+  // Read by hand, not with for-await: an unpack that stops early must not destroy the body, which
+  // is drained after a failure to tell a corrupt blob (digest) from a bad layer.
+  const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let n = 0;
   let last = 0;
-  async function* verified(): AsyncGenerator<Buffer> {
-    try {
-      for await (const c of stream as AsyncIterable<Buffer>) {
-        n += c.length;
-        if (n > desc.size) throw new LayerDigestError(`filesystem layer verification failed for digest ${desc.digest}: more bytes than the manifest's ${desc.size}`);
-        hash.update(c);
-        const now = Date.now();
-        if (now - last >= PROGRESS_EVERY_MS) {
-          last = now;
-          progress.downloading(n, desc.size);
-        }
-        yield c;
-      }
-    } finally {
-      // The unpack stopped reading (a bad tar): the connection must not stay open.
-      if (n < desc.size) stream.destroy();
-    }
+  const take = (c: Buffer) => {
+    n += c.length;
+    if (n > desc.size) throw new LayerDigestError(`filesystem layer verification failed for digest ${desc.digest}: more bytes than the manifest's ${desc.size}`);
+    hash.update(c);
+  };
+  const check = () => {
     if (n < desc.size) throw new LayerDigestError(`filesystem layer verification failed for digest ${desc.digest}: the registry sent ${n} of ${desc.size} bytes`);
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== desc.digest) throw new LayerDigestError(`filesystem layer verification failed for digest ${desc.digest} (the blob's content hashes to ${got})`);
+  };
+  let ended = false;
+  async function* verified(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      take(r.value);
+      const now = Date.now();
+      if (now - last >= PROGRESS_EVERY_MS) {
+        last = now;
+        progress.downloading(n, desc.size);
+      }
+      yield r.value;
+    }
+    ended = true;
+    check();
     progress.downloading(n, desc.size);
     progress.downloaded();
   }
-  return svc.layers.put(o.parent, verified(), o.diffId);
+  try {
+    return await svc.layers.put(o.parent, verified(), o.diffId);
+  } catch (e) {
+    if (e instanceof LayerDigestError || ended) throw e;
+    // The unpack failed first (gzip or tar errors from damaged bytes): the digest says whether the blob was damaged.
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) break;
+        take(r.value);
+      }
+      check();
+    } catch (d) {
+      if (d instanceof LayerDigestError) throw d;
+    } finally {
+      stream.destroy();
+    }
+    throw e;
+  }
 }
