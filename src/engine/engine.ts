@@ -14,6 +14,7 @@ import { berthExitCommand } from './containers/exit-command.js';
 import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
+import { timeoutsFromEnv } from '../registry/transport.js';
 import { NetworkService } from './networks/service.js';
 import { SystemService } from './system/service.js';
 import { VolumeService } from './volumes/service.js';
@@ -98,6 +99,8 @@ export class Engine implements EnginePorts {
       events: this.events,
       // Removal must see every container that uses an image, so the check asks the container store.
       usage: (id) => ({ containers: this.containers.containersOfImage(id) }),
+      pullParallel: this.conf.engine.image_parallel_copies,
+      registryTimeouts: timeoutsFromEnv(),
     }));
   }
 

@@ -217,6 +217,12 @@ export class RegistryClient {
     return { size: Number.isFinite(len) ? len : undefined, stream: a.body };
   }
 
+  /** A small blob (a config) whole; larger than `limit` is a protocol error. */
+  async blobBytes(repo: string, digest: string, limit: number): Promise<Buffer> {
+    const a = await this.ok(await this.request('GET', `/v2/${repo}/blobs/${digest}`, { scopes: [repoScope(repo)] }), `blob ${digest}`);
+    return readBody(a, limit);
+  }
+
   /** HEAD a blob: its size when the registry has it, undefined when not. */
   async blobSize(repo: string, digest: string, scopes = [repoScope(repo)]): Promise<number | undefined> {
     const a = await this.request('HEAD', `/v2/${repo}/blobs/${digest}`, { scopes });

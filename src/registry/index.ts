@@ -35,6 +35,6 @@ export { authFiles, credentialsFromFiles } from './auth-files.js';
 export { hasCredentials, type Credentials, type RegistryAuth } from './types.js';
 export { loadRegistriesConf, pullSources, hostInsecure, findRegistry, RegistriesConfError, type RegistriesConf, type PullSource } from './registries-conf.js';
 export { tlsFor, certsDirs, type TlsMaterial } from './tls.js';
-export { readBody, drop, DEFAULT_TIMEOUTS, type HttpAnswer, type Timeouts } from './transport.js';
+export { readBody, drop, DEFAULT_TIMEOUTS, timeoutsFromEnv, type HttpAnswer, type Timeouts } from './transport.js';
 export { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
 export { isLoopbackRegistry } from './loopback.js';

@@ -16,6 +16,12 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { responseMs: 30_000, idleMs: 60_000 };
 
+/** BERTH_REGISTRY_TIMEOUT (seconds) sets both: tests of hung registries, slow links. */
+export function timeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): Timeouts {
+  const s = Number(env.BERTH_REGISTRY_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? { responseMs: s * 1000, idleMs: s * 1000 } : DEFAULT_TIMEOUTS;
+}
+
 export interface HttpAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;

@@ -4,6 +4,8 @@ import { familiarName } from '../../lib/image-ref.js';
 import type { ImagesPort } from '../../engine/images/port.js';
 import type { ArchiveFormat, ContainerConfigLike, ImageInfo, ImageSummary, LoadReport, RemoveReport, SaveOptions } from '../../engine/images/types.js';
 import { badParameter, notImplemented } from '../../engine/errors.js';
+import { registryAuthOf } from '../http/registry-auth.js';
+import { compatDone, compatError, compatMessage, writeJsonLine } from './pull-stream.js';
 
 export const images = (ctx: Ctx): ImagesPort => ctx.engine.images;
 
@@ -245,10 +247,51 @@ export function parsePlatform(p: string | null): { os?: string; architecture?: s
   return { os, architecture, variant };
 }
 
+/** `fromImage` with `tag` (a tag, or a digest as the docker CLI sends one) as one reference. */
+function pullRef(ctx: Ctx): string {
+  const from = ctx.query.get('fromImage') ?? '';
+  const tag = ctx.query.get('tag') ?? '';
+  if (!tag) return from;
+  const last = from.slice(from.lastIndexOf('/') + 1);
+  if (from.includes('@') || last.includes(':')) return from;
+  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:/.test(tag) ? `${from}@${tag}` : `${from}:${tag}`;
+}
+
+/**
+ * `POST /images/create?fromImage=`: a pull with dockerd's progress stream. What the registry
+ * says before any download (no such image or tag, bad credentials) is the status code; later
+ * failures are the stream's last line, `error` + `errorDetail`, as dockerd sends them.
+ */
+async function pull(ctx: Ctx): Promise<void> {
+  const job = await images(ctx).pull(pullRef(ctx), {
+    policy: 'always',
+    naming: 'docker',
+    platform: parsePlatform(ctx.query.get('platform')),
+    auth: registryAuthOf(ctx.req.headers),
+  });
+  const res = startStream(ctx);
+  try {
+    const r = await job.run((e) => {
+      const m = compatMessage(e);
+      if (m) writeJsonLine(res, m);
+    });
+    for (const m of compatDone(r.name, r.digest, r.upToDate)) writeJsonLine(res, m);
+  } catch (e) {
+    writeJsonLine(res, compatError((e as Error)?.message ?? String(e)));
+  }
+  res.end();
+}
+
+/** `GET /distribution/{name}/json`: the registry's descriptor for a name, and its platforms. */
+async function distribution(ctx: Ctx): Promise<void> {
+  const d = await images(ctx).distribution(ctx.params.name, { naming: 'docker', auth: registryAuthOf(ctx.req.headers) });
+  sendJson(ctx, 200, { Descriptor: d.descriptor, Platforms: d.platforms });
+}
+
 async function create(ctx: Ctx): Promise<void> {
   const fromSrc = ctx.query.get('fromSrc');
   if (!fromSrc) {
-    if (ctx.query.get('fromImage')) throw notImplemented('pulling images from a registry is not available in this berth build');
+    if (ctx.query.get('fromImage')) return pull(ctx);
     throw badParameter('either fromSrc or fromImage is required');
   }
   if (fromSrc !== '-') throw notImplemented('importing from a URL is not supported; send the tarball in the request body (fromSrc=-)');
@@ -282,6 +325,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/images/get', handler: getMany },
   { method: 'POST', path: '/images/create', handler: create },
   { method: 'POST', path: '/images/prune', handler: prune },
+  { method: 'GET', path: '/distribution/{name:.*}/json', handler: distribution },
   { method: 'GET', path: '/images/{name:.*}/json', handler: inspectHandler },
   { method: 'GET', path: '/images/{name:.*}/history', handler: history },
   { method: 'GET', path: '/images/{name:.*}/get', handler: getOne },

@@ -3,7 +3,7 @@
 // ({"stream"} lines, the manifest digest last). The engine's events are layer-neutral
 // (engine/images/types.ts PushEvent).
 import type { PushEvent } from '../../engine/images/types.js';
-import { progressBar } from './progress.js';
+import { progressBar } from './pull-stream.js';
 
 /** docker's short layer ID: 12 hex of the diff ID. */
 const shortId = (diffId: string) => diffId.replace(/^sha256:/, '').slice(0, 12);

@@ -1,6 +1,6 @@
 // `docker login` as dockerd checks it: the credentials against the registry (a token asked with
 // them, or Basic against /v2/), never stored here — clients keep them in their own files.
-import { registryHostOf } from '../../registry/index.js';
+import { registryHostOf, type Timeouts } from '../../registry/index.js';
 import { fromRegistryError } from './registry-errors.js';
 import { registryClient } from './registry-access.js';
 import type { LoginOptions } from './types.js';
@@ -11,10 +11,10 @@ export function loginRegistry(server: string): string {
   return s ? registryHostOf(s) : 'docker.io';
 }
 
-export async function login(o: LoginOptions): Promise<{ registry: string; identityToken?: string }> {
+export async function login(o: LoginOptions, timeouts?: Timeouts): Promise<{ registry: string; identityToken?: string }> {
   const registry = loginRegistry(o.server);
   try {
-    const client = await registryClient(registry, undefined, { naming: o.naming, tlsVerify: o.tlsVerify, credentials: o.credentials });
+    const client = await registryClient(registry, undefined, { naming: o.naming, tlsVerify: o.tlsVerify, credentials: o.credentials, timeouts });
     return { registry, ...(await client.login()) };
   } catch (e) {
     throw fromRegistryError(e);

@@ -99,7 +99,7 @@ export function preparePush(svc: ImageService, ref: string, o: PushOptions): Pus
     repository,
     run: async (onEvent = () => {}, signal) => {
       try {
-        const client = await registryClient(dest.domain, dest.path, o);
+        const client = await registryClient(dest.domain, dest.path, { ...o, timeouts: svc.registryTimeouts });
         onEvent({ type: 'repository', name: repository });
         const result: PushResult = { pushed: [] };
         for (const t of targets) {

@@ -2,7 +2,7 @@
 // it: credentials from the request (else the auth files), plain HTTP allowed where docker allows
 // it (loopback), where registries.conf says `insecure`, or where the caller turned TLS
 // verification off.
-import { credentialsFor, hostInsecure, isLoopbackRegistry, loadRegistriesConf, RegistryClient, type Credentials, type RegistryAuth } from '../../registry/index.js';
+import { credentialsFor, hostInsecure, isLoopbackRegistry, loadRegistriesConf, RegistryClient, type Credentials, type RegistryAuth, type Timeouts } from '../../registry/index.js';
 
 export interface AccessOptions {
   naming: 'docker' | 'registries-conf';
@@ -10,6 +10,8 @@ export interface AccessOptions {
   tlsVerify?: boolean;
   /** Credentials given outright (login), instead of being looked up. */
   credentials?: Credentials;
+  /** Default: the client's (BERTH_REGISTRY_TIMEOUT through the image service). */
+  timeouts?: Timeouts;
 }
 
 export function registryInsecure(registry: string, o: Pick<AccessOptions, 'naming' | 'tlsVerify'>): boolean {
@@ -20,5 +22,5 @@ export function registryInsecure(registry: string, o: Pick<AccessOptions, 'namin
 
 export async function registryClient(registry: string, repo: string | undefined, o: AccessOptions): Promise<RegistryClient> {
   const credentials = o.credentials ?? (await credentialsFor(o.auth, registry, repo));
-  return new RegistryClient({ registry, credentials, insecure: registryInsecure(registry, o) });
+  return new RegistryClient({ registry, credentials, insecure: registryInsecure(registry, o), timeouts: o.timeouts });
 }

@@ -2,7 +2,7 @@
 // serves); containers/image does that for Docker Hub and lists other registries' catalogs
 // (`/v2/_catalog`), keeping the names that contain the term. A registry without the API asked
 // (distribution has no /v1/search, and may hide its catalog) gives no results, not an error.
-import { loadRegistriesConf, readBody, RegistryError } from '../../registry/index.js';
+import { loadRegistriesConf, readBody, RegistryError, type Timeouts } from '../../registry/index.js';
 import { clip } from '../../lib/clip.js';
 import { badParameter } from '../errors.js';
 import { fromRegistryError } from './registry-errors.js';
@@ -49,8 +49,8 @@ async function json<T>(a: Awaited<ReturnType<Awaited<ReturnType<typeof registryC
   return JSON.parse((await readBody(a, 16 << 20)).toString('utf8')) as T;
 }
 
-async function searchOne(registry: string, query: string, limit: number, o: SearchOptions): Promise<SearchResult[]> {
-  const client = await registryClient(registry, undefined, o);
+async function searchOne(registry: string, query: string, limit: number, o: SearchOptions, timeouts?: Timeouts): Promise<SearchResult[]> {
+  const client = await registryClient(registry, undefined, { ...o, timeouts });
   const hub = registry === 'docker.io';
   if (o.listTags) {
     const repo = hub && !query.includes('/') ? `library/${query}` : query;
@@ -79,7 +79,7 @@ async function searchOne(registry: string, query: string, limit: number, o: Sear
   return repos.filter((r) => r.includes(query)).map((r) => ({ index: registry, name: `${registry}/${r}`, description: '', stars: 0, official: false, automated: false }));
 }
 
-export async function search(term: string, o: SearchOptions): Promise<SearchResult[]> {
+export async function search(term: string, o: SearchOptions, timeouts?: Timeouts): Promise<SearchResult[]> {
   const t = term.trim();
   if (!t && !o.listTags) throw badParameter('a search term is required');
   const limit = o.limit ?? 25;
@@ -88,7 +88,7 @@ export async function search(term: string, o: SearchOptions): Promise<SearchResu
   const out: SearchResult[] = [];
   for (const { registry, query } of targets(t, o)) {
     try {
-      out.push(...(await searchOne(registry, query, limit, o)));
+      out.push(...(await searchOne(registry, query, limit, o, timeouts)));
     } catch (e) {
       if (e instanceof RegistryError && e.kind === 'not-found') continue;
       throw fromRegistryError(e);

@@ -221,3 +221,70 @@ export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
 export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'newer', 'never'];
 
 export type { Credentials, RegistryAuth } from '../../registry/types.js';
+
+/**
+ * How a name without a registry is completed for a pull: docker's rule (docker.io/library/,
+ * loopback registries plain HTTP by default) or containers/image's (registries.conf aliases,
+ * then its unqualified-search registries in order).
+ */
+export type NamingRule = 'docker' | 'registries-conf';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface PullOptions {
+  policy?: PullPolicy;
+  naming: NamingRule;
+  /** Default: this host's. Missing fields are this host's. */
+  platform?: Partial<Platform>;
+  auth?: import('../../registry/types.js').RegistryAuth;
+  /** false: plain HTTP and unverified TLS allowed for this pull (podman's --tls-verify=false). */
+  tlsVerify?: boolean;
+  /** Every tag of the repository (podman's --all-tags). */
+  allTags?: boolean;
+}
+
+/**
+ * What a pull reports as it goes, for the API layers to word: `layer` ids are the short
+ * (12 hex) digests of the blobs as docker shows them; `digest` their full digests.
+ */
+export type PullEvent =
+  | { type: 'trying'; name: string }
+  | { type: 'resolved'; name: string; repo: string; tag?: string; digest?: string }
+  | { type: 'layer'; id: string; digest: string; state: 'exists' | 'pending' | 'waiting' | 'downloading' | 'verifying' | 'downloaded' | 'extracting' | 'complete'; current?: number; total?: number }
+  | { type: 'config'; digest: string }
+  | { type: 'writing-manifest' }
+  | { type: 'image'; id: string; name: string; digest: string; upToDate: boolean };
+
+export interface PullResult {
+  /** Hex ID of the image pulled (of each image, with allTags). */
+  id: string;
+  ids: string[];
+  /** The full name stored (repo:tag) or repo@digest for a pull by digest. */
+  name: string;
+  /** The manifest (or index) digest of what was named. */
+  digest: string;
+  /** Nothing was downloaded: the image was here already. */
+  upToDate: boolean;
+}
+
+/**
+ * A pull, once its manifest is found (or the policy settled it without a registry): errors up
+ * to here (no such image or tag, no credentials) are the caller's to answer as status codes;
+ * `run` downloads and stores, reporting as it goes.
+ */
+export interface PullJob {
+  /** The full name being pulled (docker.io/library/busybox:latest). */
+  name: string;
+  /** The policy took a local image: `run` downloads nothing. */
+  local?: string;
+  run(onEvent?: (e: PullEvent) => void): Promise<PullResult>;
+}
+
+export interface DistributionInfo {
+  descriptor: { mediaType: string; digest: string; size: number };
+  platforms: Platform[];
+}
