@@ -125,3 +125,24 @@ test('podman --remote push --tls-verify=false: podman’s stream, OCI by default
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /nosuch-image/);
 });
+
+test('docker push → docker rmi → docker pull: the same image ID and digest come back; pushing it again sends nothing', async () => {
+  const name = `${reg.host}/berth-push/roundtrip:rt`;
+  await b.dockerOk(['tag', 'berth-layered:latest', name]);
+  const pushed = await b.dockerOk(['push', name]);
+  const digest = /rt: digest: (sha256:[0-9a-f]{64})/.exec(pushed)?.[1];
+  assert.ok(digest, pushed);
+  await b.dockerOk(['rmi', name]);
+  await b.dockerOk(['rmi', 'berth-layered:latest']);
+  assert.notEqual((await b.docker(['inspect', name])).code, 0, 'gone before the pull');
+  const pulled = await b.dockerOk(['pull', name]);
+  assert.match(pulled, new RegExp(`Digest: ${digest}`));
+  const img = JSON.parse(await b.dockerOk(['inspect', name]))[0];
+  assert.equal(img.Id, `sha256:${ids.layered}`);
+  assert.ok(img.RepoDigests.includes(`${reg.host}/berth-push/roundtrip@${digest}`), JSON.stringify(img.RepoDigests));
+  const again = await b.dockerOk(['push', name]);
+  assert.doesNotMatch(again, /Pushed/);
+  assert.match(again, new RegExp(`rt: digest: ${digest}`), 'the pulled manifest is pushed as it is');
+  const run = await b.dockerOk(['run', '--rm', '--network', 'none', name, 'cat', '/data/keep']);
+  assert.equal(run, 'keep\n');
+});

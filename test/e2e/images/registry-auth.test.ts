@@ -49,6 +49,10 @@ test('htpasswd over TLS: docker login refuses a wrong password with 401, then lo
   await b.dockerOk(['push', name]);
   const m = await getManifest(reg, 'berth-auth/busybox', 'latest');
   assert.equal(m?.json.config.digest, `sha256:${ids.busybox}`);
+  await b.dockerOk(['rmi', name]);
+  const pulled = await b.dockerOk(['pull', name]);
+  assert.match(pulled, new RegExp(`Digest: ${m!.digest}`));
+  assert.equal(JSON.parse(await b.dockerOk(['inspect', name]))[0].Id, `sha256:${ids.busybox}`);
 
   await b.dockerOk(['logout', reg.host]);
   const anon = await b.docker(['push', name]);
@@ -89,7 +93,11 @@ test('Bearer tokens: docker login gets an identity token, push uses it (refresh 
   await b.dockerOk(['tag', 'busybox', name]);
   await b.dockerOk(['push', name]);
   assert.ok(reg.token!.log.some((l) => l.grant === 'refresh_token' && l.user === 'dave' && l.scopes.some((s) => s.includes('berth-token/busybox') && s.includes('push'))), JSON.stringify(reg.token!.log));
-  assert.equal((await getManifest(reg, 'berth-token/busybox', 'latest'))?.json.config.digest, `sha256:${ids.busybox}`);
+  const m = await getManifest(reg, 'berth-token/busybox', 'latest');
+  assert.equal(m?.json.config.digest, `sha256:${ids.busybox}`);
+  await b.dockerOk(['rmi', name]);
+  assert.match(await b.dockerOk(['pull', name]), new RegExp(`Digest: ${m!.digest}`));
+  assert.equal(JSON.parse(await b.dockerOk(['inspect', name]))[0].Id, `sha256:${ids.busybox}`);
 
   await b.dockerOk(['logout', reg.host]);
   const anon = await b.docker(['push', name]);
