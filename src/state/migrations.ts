@@ -247,6 +247,28 @@ CREATE INDEX IF NOT EXISTS layer_blobs_digest ON layer_blobs(digest);
 `);
     },
   },
+  {
+    version: 6,
+    name: 'manifest lists',
+    up(db) {
+      // A local manifest list (podman manifest create): the list document as it would be pushed
+      // (OCI index or docker manifest list), where each instance comes from (a local image, or a
+      // registry repository it was found in), and the names it goes by.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS manifest_lists (
+  id TEXT PRIMARY KEY,
+  doc BLOB NOT NULL,
+  sources TEXT NOT NULL DEFAULT '{}',
+  created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manifest_list_names (
+  name TEXT PRIMARY KEY,
+  list_id TEXT NOT NULL REFERENCES manifest_lists(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS manifest_list_names_list ON manifest_list_names(list_id);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

@@ -166,8 +166,16 @@ async function removeMany(ctx: Ctx): Promise<void> {
   let names = qList(ctx, 'images');
   if (qBool(ctx, 'all')) names = svc.list().map((i) => i.id);
   const report: RemoveReport = { Deleted: [], Untagged: [], Errors: [], ExitCode: 0 };
+  // podman manifest rm: names that are manifest lists go as lists.
+  const lists = qBool(ctx, 'lookupManifest') || qBool(ctx, 'lookupmanifest');
   for (const n of names) {
     try {
+      if (lists && ctx.engine.manifests.exists(n)) {
+        const l = ctx.engine.manifests.delete(n);
+        report.Deleted.push(l.id);
+        report.Untagged.push(...l.names);
+        continue;
+      }
       const r = await svc.remove(n, { force });
       report.Deleted.push(...r.deleted.map((d) => d.replace(/^sha256:/, '')));
       report.Untagged.push(...r.untagged);

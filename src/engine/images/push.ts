@@ -52,7 +52,7 @@ interface StoredManifest {
   layers?: Descriptor[];
 }
 
-function storedManifest(img: ImageInfo): { bytes: Buffer; doc: StoredManifest; format?: ManifestFormat } | undefined {
+export function storedManifest(img: ImageInfo): { bytes: Buffer; doc: StoredManifest; format?: ManifestFormat } | undefined {
   if (!img.manifest) return undefined;
   try {
     const doc = JSON.parse(img.manifest.toString('utf8')) as StoredManifest;
@@ -64,9 +64,10 @@ function storedManifest(img: ImageInfo): { bytes: Buffer; doc: StoredManifest; f
   }
 }
 
-interface Target {
+export interface Target {
   image: ImageInfo;
-  tag: string;
+  /** Undefined: the manifest goes up by its digest (an instance of a manifest list). */
+  tag?: string;
 }
 
 /** Finds what to push (not-found before any stream when the image or tag is not here). */
@@ -115,7 +116,8 @@ export function preparePush(svc: ImageService, ref: string, o: PushOptions): Pus
   };
 }
 
-class ImagePush {
+/** One image to one repository: layers, config, manifest. */
+export class ImagePush {
   private readonly repo: string;
   private readonly scopes: string[];
 
@@ -132,7 +134,7 @@ class ImagePush {
     this.scopes = [repoScope(this.repo, ['pull', 'push'])];
   }
 
-  async run(): Promise<PushResult['pushed'][number]> {
+  async run(): Promise<PushResult['pushed'][number] & { mediaType: string }> {
     const img = this.target.image;
     const diffIds = img.cfg.rootfs?.diff_ids ?? [];
     if (diffIds.length !== img.layerRows.length) throw new Error(`image ${img.id.slice(0, 12)} has ${img.layerRows.length} layers stored for ${diffIds.length} in its config`);
@@ -168,18 +170,19 @@ class ImagePush {
             3,
           ),
         );
-    const put = await this.client.request('PUT', `/v2/${this.repo}/manifests/${this.target.tag}`, {
+    const digest = sha256Digest(manifest);
+    const reference = this.target.tag ?? digest;
+    const put = await this.client.request('PUT', `/v2/${this.repo}/manifests/${reference}`, {
       scopes: this.scopes,
       headers: { 'Content-Type': MANIFEST_TYPE[this.format] },
       body: manifest,
       signal: this.signal,
     });
-    await this.client.ok(put, `pushing the manifest of ${this.dest.domain}/${this.repo}:${this.target.tag}`);
+    await this.client.ok(put, `pushing the manifest of ${this.dest.domain}/${this.repo}:${reference}`);
     drop(put);
-    const digest = sha256Digest(manifest);
     this.svc.state.addDigest(`${this.dest.domain}/${this.repo}@${digest}`, img.id);
-    this.emit({ type: 'manifest', tag: this.target.tag, digest, size: manifest.length });
-    return { tag: this.target.tag, digest, size: manifest.length, imageId: img.id };
+    this.emit({ type: 'manifest', tag: reference, digest, size: manifest.length });
+    return { tag: reference, digest, size: manifest.length, imageId: img.id, mediaType: MANIFEST_TYPE[this.format] };
   }
 
   /** Where this layer is known to be on this registry: pushes recorded, and the image's own manifest. */
