@@ -78,10 +78,10 @@ function readJson(file: string): AuthFile | undefined {
 }
 
 /** Asks `docker-credential-<helper> get`; missing helpers and unknown hosts give nothing. */
-export function fromHelper(helper: string, server: string, timeoutMs = 10_000): Promise<Credentials | undefined> {
+export function fromHelper(helper: string, server: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_000): Promise<Credentials | undefined> {
   if (!/^[\w.-]+$/.test(helper)) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout) => {
+    const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: timeoutMs, killSignal: 'SIGKILL', env }, (err, stdout) => {
       if (err) return resolve(undefined);
       try {
         const j = JSON.parse(stdout) as { Username?: string; Secret?: string };
@@ -106,7 +106,7 @@ export async function credentialsFromFiles(registry: string, repo?: string, env:
     for (const k of keys) {
       const helper = j.credHelpers?.[k];
       if (helper) {
-        const c = await fromHelper(helper, k);
+        const c = await fromHelper(helper, k, env);
         if (c) return c;
       }
     }
@@ -117,7 +117,7 @@ export async function credentialsFromFiles(registry: string, repo?: string, env:
     }
     if (j.credsStore && keys.some((k) => j.auths?.[k] !== undefined || !j.auths)) {
       for (const k of keys) {
-        const c = await fromHelper(j.credsStore, k);
+        const c = await fromHelper(j.credsStore, k, env);
         if (c) return c;
       }
     }

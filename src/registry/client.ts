@@ -113,7 +113,10 @@ export class RegistryClient {
       }
     }
     if (lastErr instanceof RegistryError && connectionFailed(lastErr)) {
-      throw new RegistryError(lastErr.kind, `pinging registry ${this.registry}: ${lastErr.message}${this.insecure ? '' : ' (for a plain-HTTP registry, mark it insecure or use --tls-verify=false)'}`);
+      // The hint only where https met something else (a plain-HTTP registry answers TLS with garbage).
+      const tlsTrouble = /EPROTO|wrong version number|SSL|TLS|certificate|self.signed/i.test(lastErr.message);
+      const hint = !this.insecure && tlsTrouble ? ' (for a plain-HTTP registry, mark it insecure in registries.conf or use --tls-verify=false)' : '';
+      throw new RegistryError(lastErr.kind, `pinging registry ${this.registry}: ${lastErr.message}${hint}`);
     }
     throw lastErr;
   }

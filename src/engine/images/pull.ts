@@ -166,7 +166,15 @@ export async function startPull(svc: ImageService, input: string, opts: PullOpti
     if (policy === 'never') throw notFound(`${clip(input)}: image not known`);
   }
   if (opts.allTags) return allTagsJob(svc, input, opts);
-  const found = await find(svc, input, opts);
+  let found: Found;
+  try {
+    found = await find(svc, input, opts);
+  } catch (e) {
+    // `newer` keeps the local image when the registry cannot tell (offline, gone), as podman does.
+    const id = policy === 'newer' ? localImage(svc, input, []) : undefined;
+    if (id) return localJob(id, input);
+    throw e;
+  }
   const name = found.target.name;
   if (policy === 'newer') {
     const id = localImage(svc, input, [name]);
