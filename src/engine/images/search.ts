@@ -10,6 +10,7 @@ import { registryClient } from './registry-access.js';
 import type { SearchOptions, SearchResult } from './types.js';
 
 const looksLikeRegistry = (s: string) => s.includes('.') || s.includes(':') || s === 'localhost';
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
 interface Filters {
   official?: boolean;
@@ -39,7 +40,11 @@ function parseFilters(f: Record<string, string[]> = {}): Filters {
 /** The registries a term is searched on, and what is asked of them. */
 function targets(term: string, o: SearchOptions): { registry: string; query: string }[] {
   const slash = term.indexOf('/');
-  if (slash > 0 && looksLikeRegistry(term.slice(0, slash))) return [{ registry: term.slice(0, slash), query: term.slice(slash + 1) }];
+  if (slash > 0 && looksLikeRegistry(term.slice(0, slash))) {
+    const registry = term.slice(0, slash);
+    if (!HOST.test(registry)) throw badParameter(`invalid registry name "${clip(registry)}" in search term`);
+    return [{ registry, query: term.slice(slash + 1) }];
+  }
   if (o.naming === 'docker') return [{ registry: 'docker.io', query: term }];
   const search = loadRegistriesConf().search;
   return (search.length ? search : ['docker.io']).map((registry) => ({ registry, query: term }));
