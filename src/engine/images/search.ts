@@ -18,7 +18,7 @@ interface Filters {
   stars: number;
 }
 
-function parseFilters(f: Record<string, string[]> = {}): Filters {
+export function parseFilters(f: Record<string, string[]> = {}): Filters {
   const out: Filters = { stars: 0 };
   const bool = (k: string, v: string) => {
     if (v !== 'true' && v !== 'false' && v !== '1' && v !== '0') throw badParameter(`invalid filter '${k}=${clip(v)}'`);
@@ -37,8 +37,8 @@ function parseFilters(f: Record<string, string[]> = {}): Filters {
   return out;
 }
 
-/** The registries a term is searched on, and what is asked of them. */
-function targets(term: string, o: SearchOptions): { registry: string; query: string }[] {
+/** The registries a term is searched on, and what is asked of them (pure but for registries.conf). */
+export function searchTargets(term: string, o: SearchOptions): { registry: string; query: string }[] {
   const slash = term.indexOf('/');
   if (slash > 0 && looksLikeRegistry(term.slice(0, slash))) {
     const registry = term.slice(0, slash);
@@ -91,7 +91,7 @@ export async function search(term: string, o: SearchOptions, timeouts?: Timeouts
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badParameter(`Limit ${limit} is outside the range of [1, 100]`);
   const f = parseFilters(o.filters);
   const out: SearchResult[] = [];
-  for (const { registry, query } of targets(t, o)) {
+  for (const { registry, query } of searchTargets(t, o)) {
     try {
       out.push(...(await searchOne(registry, query, limit, o, timeouts)));
     } catch (e) {
