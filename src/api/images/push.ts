@@ -3,7 +3,7 @@
 // stream starts; registry failures come in the stream, as each daemon reports them.
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { qBool, startStream } from '../../server/http.js';
-import { badParameter } from '../../engine/errors.js';
+import { badParameter, EngineError } from '../../engine/errors.js';
 import type { ManifestFormat, PushEvent, PushOptions } from '../../engine/images/types.js';
 import { registryAuthOf } from '../http/registry-auth.js';
 import { requestSignal } from '../http/request-signal.js';
@@ -53,33 +53,54 @@ export function tlsVerifyOf(ctx: Ctx): boolean | undefined {
   return ctx.query.has('tlsVerify') ? qBool(ctx, 'tlsVerify', true) : undefined;
 }
 
+/** A name that is no image here but a manifest list: `podman push` pushes the list. */
+function isManifestList(ctx: Ctx, name: string): boolean {
+  try {
+    images(ctx).resolve(name);
+    return false;
+  } catch (e) {
+    if (e instanceof EngineError && e.kind === 'not-found') return ctx.engine.manifests.exists(name);
+    throw e;
+  }
+}
+
 async function libpodPush(ctx: Ctx): Promise<void> {
   const compression = ctx.query.get('compressionFormat') ?? ctx.query.get('compressionformat') ?? '';
   if (compression && compression !== 'gzip') throw badParameter(`compression format "${compression}" is not supported: berth compresses layers with gzip`);
   const quiet = qBool(ctx, 'quiet', true);
   const destination = ctx.query.get('destination') || ctx.params.name;
-  const job = await images(ctx).push(ctx.params.name, {
-    naming: 'registries-conf',
-    destination,
-    auth: libpodAuth(ctx),
-    tlsVerify: tlsVerifyOf(ctx),
-    format: formatOf(ctx.query.get('format')),
-  });
-  const res = startStream(ctx);
-  const rs = requestSignal(ctx);
+  const opts = { destination, auth: libpodAuth(ctx), tlsVerify: tlsVerifyOf(ctx), format: formatOf(ctx.query.get('format')) };
   const state = { started: false };
+  let write: (o: object) => void = () => {};
   let digest = '';
+  const onImage = (e: PushEvent) => {
+    if (e.type === 'manifest') digest = e.digest;
+    if (!quiet) for (const l of libpodPushLines(e, state)) write({ stream: `${l}\n` });
+  };
+  let run: (signal: AbortSignal) => Promise<unknown>;
+  if (isManifestList(ctx, ctx.params.name)) {
+    const job = ctx.engine.manifests.push(ctx.params.name, { ...opts, all: qBool(ctx, 'all', true) });
+    run = async (signal) => {
+      const r = await job.run((e) => {
+        if (e.type === 'image') onImage(e.event);
+        else if (e.type === 'list' && !quiet) write({ stream: 'Writing manifest list to image destination\n' });
+      }, signal);
+      digest = r.digest;
+    };
+  } else {
+    const job = await images(ctx).push(ctx.params.name, { ...opts, naming: 'registries-conf' });
+    run = (signal) => job.run(onImage, signal);
+  }
+  const res = startStream(ctx);
+  write = (o) => res.write(line(o));
+  const rs = requestSignal(ctx);
   try {
-    await job.run((e: PushEvent) => {
-      if (e.type === 'manifest') digest = e.digest;
-      if (quiet) return;
-      for (const l of libpodPushLines(e, state)) res.write(line({ stream: `${l}\n` }));
-    }, rs.signal);
+    await run(rs.signal);
     // The digest rides on a stream line: podman 4's bindings refuse a line with neither.
-    res.write(line(quiet ? { manifestdigest: digest } : { stream: 'Storing signatures\n', manifestdigest: digest }));
+    write(quiet ? { manifestdigest: digest } : { stream: 'Storing signatures\n', manifestdigest: digest });
   } catch (e) {
     const msg = message(e);
-    res.write(line({ error: msg, errorDetail: { message: msg } }));
+    write({ error: msg, errorDetail: { message: msg } });
   } finally {
     rs.done();
   }

@@ -101,6 +101,10 @@ test('podman manifest push: the instances and the list land in the registry; doc
   assert.equal(last.Id, oci?.digest, r.text);
   assert.equal(oci?.mediaType, MT.ociIndex);
 
+  // `podman push` of a list's name pushes the list.
+  await ok(['push', '--tls-verify=false', 'berth-list', `docker://${reg.host}/berth-list/multi:3`]);
+  assert.equal((await getManifest(reg, 'berth-list/multi', '3'))?.json.manifests.length, 2);
+
   await b.dockerOk(['rmi', 'busybox']);
   const pulled = await b.dockerOk(['pull', dest]);
   assert.match(pulled, new RegExp(`Digest: ${idx.digest}`));
