@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { drop, errorFromResponse, MEDIA, readBody, repoScope, type RegistryClient } from '../../registry/index.js';
+import { drop, errorFromResponse, MEDIA, readBody, RegistryError, repoScope, type RegistryClient } from '../../registry/index.js';
 import { sha256Digest } from '../../storage/digest.js';
 import { canonicalName, familiarName, parseReference, type Reference } from '../../lib/image-ref.js';
 import { clip } from '../../lib/clip.js';
@@ -110,6 +110,10 @@ export function preparePush(svc: ImageService, ref: string, o: PushOptions): Pus
         }
         return result;
       } catch (e) {
+        // A 401 to a HEAD has no body to quote: say what it means, as dockerd does.
+        if (e instanceof RegistryError && e.kind === 'unauthorized' && !e.errors.length) {
+          throw fromRegistryError(new RegistryError('unauthorized', `pushing to ${repository}: unauthorized: authentication required`, 401));
+        }
         throw fromRegistryError(e);
       }
     },
