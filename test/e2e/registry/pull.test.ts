@@ -3,7 +3,7 @@
 // and by digest; a multi-arch index gives this platform's image; unknown names are 404s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBerth, type Berth } from '../../helpers/berth.js';
 import { buildFixtures } from '../../fixtures/index.js';
@@ -13,7 +13,7 @@ import { startRegistry, type Registry } from '../support/registry.js';
 let b: Berth;
 let reg: Registry;
 let ids: Record<string, string>;
-const layerDirs = () => readdirSync(join(b.root, 'overlay')).filter((d) => /^[a-f0-9]{64}$/.test(d));
+const layerDirs = () => (existsSync(join(b.root, 'overlay')) ? readdirSync(join(b.root, 'overlay')) : []).filter((d) => /^[a-f0-9]{64}$/.test(d));
 
 before(async () => {
   ids = await buildFixtures();
