@@ -155,7 +155,7 @@ export class RegistryClient {
       if (a.status === 401 && !retried && typeof o.body !== 'function' && url.origin === base.origin) {
         // A new challenge (another scope, an expired token): one more try with a fresh token.
         const fresh = challengesOf(a);
-        if (fresh.some((c) => c.scheme === 'bearer')) {
+        if (fresh.some((c) => c.scheme === 'bearer') || (fresh.some((c) => c.scheme === 'basic') && this.creds?.username && !auth.Authorization)) {
           drop(a);
           retried = true;
           this.tokens.clear();

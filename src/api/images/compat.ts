@@ -247,14 +247,17 @@ export function parsePlatform(p: string | null): { os?: string; architecture?: s
   return { os, architecture, variant };
 }
 
-/** `fromImage` with `tag` (a tag, or a digest as the docker CLI sends one) as one reference. */
-function pullRef(ctx: Ctx): string {
+/**
+ * `fromImage` with `tag` (a tag, or a digest as the docker CLI sends one) as one reference; no
+ * tag anywhere means every tag, as dockerd reads it (`docker pull -a`).
+ */
+function pullRef(ctx: Ctx): { ref: string; allTags: boolean } {
   const from = ctx.query.get('fromImage') ?? '';
   const tag = ctx.query.get('tag') ?? '';
-  if (!tag) return from;
   const last = from.slice(from.lastIndexOf('/') + 1);
-  if (from.includes('@') || last.includes(':')) return from;
-  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:/.test(tag) ? `${from}@${tag}` : `${from}:${tag}`;
+  if (from.includes('@') || last.includes(':')) return { ref: from, allTags: false };
+  if (!tag) return { ref: from, allTags: true };
+  return { ref: /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:/.test(tag) ? `${from}@${tag}` : `${from}:${tag}`, allTags: false };
 }
 
 /**
@@ -263,19 +266,28 @@ function pullRef(ctx: Ctx): string {
  * failures are the stream's last line, `error` + `errorDetail`, as dockerd sends them.
  */
 async function pull(ctx: Ctx): Promise<void> {
-  const job = await images(ctx).pull(pullRef(ctx), {
+  const { ref, allTags } = pullRef(ctx);
+  const job = await images(ctx).pull(ref, {
     policy: 'always',
     naming: 'docker',
     platform: parsePlatform(ctx.query.get('platform')),
     auth: registryAuthOf(ctx.req.headers),
+    allTags,
   });
   const res = startStream(ctx);
   try {
+    let upToDate = true;
     const r = await job.run((e) => {
       const m = compatMessage(e);
       if (m) writeJsonLine(res, m);
+      if (e.type === 'image') {
+        upToDate &&= e.upToDate;
+        // With every tag, each one closes with its digest; the status line comes once at the end.
+        if (allTags) writeJsonLine(res, { status: `Digest: ${e.digest}` });
+      }
     });
-    for (const m of compatDone(r.name, r.digest, r.upToDate)) writeJsonLine(res, m);
+    const done = compatDone(allTags ? job.name : r.name, r.digest, upToDate);
+    for (const m of allTags ? done.slice(1) : done) writeJsonLine(res, m);
   } catch (e) {
     writeJsonLine(res, compatError((e as Error)?.message ?? String(e)));
   }

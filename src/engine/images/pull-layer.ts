@@ -37,6 +37,8 @@ export async function pullLayer(
     hash.update(c);
   };
   const check = () => {
+    // A body cut by a timeout or a reset can end its iterator cleanly: the stream still knows why.
+    if (n < desc.size && stream.errored) throw stream.errored;
     if (n < desc.size) throw new LayerDigestError(`filesystem layer verification failed for digest ${desc.digest}: the registry sent ${n} of ${desc.size} bytes`);
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== desc.digest) throw new LayerDigestError(`filesystem layer verification failed for digest ${desc.digest} (the blob's content hashes to ${got})`);

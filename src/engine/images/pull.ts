@@ -184,30 +184,45 @@ export async function startPull(svc: ImageService, input: string, opts: PullOpti
   return { name, run: (onEvent) => runPull(svc, resolved, onEvent ?? (() => undefined)) };
 }
 
-/** podman's --all-tags: every tag of the repository, one after the other. */
+/** Every tag of the repository (podman's --all-tags, dockerd's pull without a tag), one after the other. */
 async function allTagsJob(svc: ImageService, input: string, opts: PullOptions): Promise<PullJob> {
   const ref = parseReference(input);
   if (ref.tag || ref.digest) throw badParameter(`tag or digest can't be used with the all-tags option: ${clip(input)}`);
-  const found = await find(svc, input, opts);
-  const a = await found.client.ok(await found.client.request('GET', `/v2/${found.path}/tags/list`, { scopes: [`repository:${found.path}:pull`] }), `tags of ${found.target.name}`).catch((e) => {
-    throw fromRegistryError(e);
-  });
-  const tags = ((JSON.parse((await readBody(a)).toString('utf8')) as { tags?: string[] | null }).tags ?? []).filter((t) => /^[\w][\w.-]{0,127}$/.test(t));
-  const base = repoOf(found.target.ref);
-  return {
-    name: base,
-    run: async (onEvent) => {
-      const ids: string[] = [];
-      let last: PullResult | undefined;
-      for (const t of tags) {
-        const job = await startPull(svc, `${base}:${t}`, { ...opts, allTags: false, naming: 'docker' });
-        last = await job.run(onEvent);
-        ids.push(last.id);
+  const client = clients(opts);
+  const failures: { target: PullTarget; err: unknown }[] = [];
+  for (const target of pullTargets(input, opts.naming, loadRegistriesConf(), opts.tlsVerify)) {
+    for (const src of target.sources) {
+      const c = await client(src.registry, src.path, src.insecure, svc);
+      let tags: string[];
+      try {
+        const a = await c.ok(await c.request('GET', `/v2/${src.path}/tags/list`, { scopes: [`repository:${src.path}:pull`] }), `tags of ${repoOf(target.ref)}`);
+        const list = (JSON.parse((await readBody(a)).toString('utf8')) as { tags?: string[] | null }).tags ?? [];
+        tags = list.filter((t) => typeof t === 'string' && /^[\w][\w.-]{0,127}$/.test(t)).sort();
+      } catch (e) {
+        if (!(e instanceof RegistryError) && !(e instanceof SyntaxError)) throw e;
+        if (!src.mirror) failures.push({ target, err: e instanceof SyntaxError ? new RegistryError('protocol', `tags of ${repoOf(target.ref)}: not JSON`) : e });
+        continue;
       }
-      if (!last) throw notFound(`${base}: the repository has no tags`);
-      return { ...last, ids };
-    },
-  };
+      if (!tags.length) throw notFound(`${familiarName(repoOf(target.ref))}: the repository has no tags`);
+      const base = repoOf(target.ref);
+      // Each tag as its own pull, found before the stream starts, so a bad one fails early too.
+      const jobs: PullJob[] = [];
+      for (const t of tags) jobs.push(await startPull(svc, `${base}:${t}`, { ...opts, allTags: false, naming: 'docker' }));
+      return {
+        name: base,
+        run: async (onEvent) => {
+          const ids: string[] = [];
+          let last: PullResult | undefined;
+          for (const j of jobs) {
+            last = await j.run(onEvent);
+            ids.push(last.id);
+          }
+          return { ...last!, name: base, ids, upToDate: false };
+        },
+      };
+    }
+  }
+  throw explain(failures, input);
 }
 
 async function runPull(svc: ImageService, r: Resolved, emit: (e: PullEvent) => void): Promise<PullResult> {

@@ -15,8 +15,8 @@ import http from 'node:http';
 
 let b: Berth;
 let reg: Registry;
-const layerDirs = () => readdirSync(join(b.root, 'overlay')).filter((d) => /^[a-f0-9]{64}$/.test(d)).sort();
-const scratch = () => [...readdirSync(join(b.root, 'overlay')).filter((d) => d.startsWith('.tmp-')), ...(existsSync(join(b.root, 'tmp')) ? readdirSync(join(b.root, 'tmp')) : [])];
+const layerDirs = () => (existsSync(join(b.root, 'overlay')) ? readdirSync(join(b.root, 'overlay')) : []).filter((d) => /^[a-f0-9]{64}$/.test(d)).sort();
+const scratch = () => [...(existsSync(join(b.root, 'overlay')) ? readdirSync(join(b.root, 'overlay')) : []).filter((d) => d.startsWith('.tmp-')), ...(existsSync(join(b.root, 'tmp')) ? readdirSync(join(b.root, 'tmp')) : [])];
 
 /** A pull over the socket, its lines handed to `onLine` as they come. */
 function pullStream(ref: string, onLine: (l: any) => void = () => undefined): Promise<{ status: number; lines: any[] }> {

@@ -3,7 +3,7 @@
 // and by digest; a multi-arch index gives this platform's image; unknown names are 404s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBerth, type Berth } from '../../helpers/berth.js';
 import { buildFixtures } from '../../fixtures/index.js';
@@ -13,7 +13,7 @@ import { startRegistry, type Registry } from '../support/registry.js';
 let b: Berth;
 let reg: Registry;
 let ids: Record<string, string>;
-const layerDirs = () => readdirSync(join(b.root, 'overlay')).filter((d) => /^[a-f0-9]{64}$/.test(d));
+const layerDirs = () => (existsSync(join(b.root, 'overlay')) ? readdirSync(join(b.root, 'overlay')) : []).filter((d) => /^[a-f0-9]{64}$/.test(d));
 
 before(async () => {
   ids = await buildFixtures();
@@ -110,4 +110,39 @@ test('unknown tag and repository are 404s with docker\'s words before any stream
   assert.equal(bad.status, 400);
   const before = layerDirs().length;
   assert.ok(before > 0);
+});
+
+test('docker pull -a takes every tag', async () => {
+  const img = await fixtureImage('busybox');
+  await uploadImage(reg, 'berth-pull/tags', 'one', img);
+  await uploadImage(reg, 'berth-pull/tags', 'two', await fixtureImage('extra'));
+  const name = `${reg.host}/berth-pull/tags`;
+  const out = await b.dockerOk(['pull', '-a', name], { timeoutMs: 60_000 });
+  assert.match(out, /Digest: sha256:[\s\S]*Digest: sha256:/);
+  assert.match(out, new RegExp(`Status: Downloaded newer image for ${name}\\n`));
+  const tags = (await b.dockerOk(['images', '--format', '{{.Tag}}', name])).trim().split('\n').filter((t) => t !== '<none>').sort();
+  assert.deepEqual(tags, ['one', 'two']);
+});
+
+test('layers that do not match the config, or escape the root, fail the pull and store nothing', async () => {
+  const { tarOf } = await import('./big-image.js');
+  const { gzipSync } = await import('node:zlib');
+  const { sha256 } = await import('../support/images.js');
+  const good = await tarOf({ 'ok.txt': Buffer.from('fine\n') });
+  const cfg = (diffIds: string[]) => Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const wrong = { id: '', config: cfg([sha256('something else')]), layers: [{ blob: gzipSync(good), compression: 'gzip' as const, diffId: sha256(good) }] };
+  await uploadImage(reg, 'berth-pull/wrongdiff', 'latest', wrong);
+  const before = layerDirs();
+  const w = await b.docker(['pull', `${reg.host}/berth-pull/wrongdiff`]);
+  assert.notEqual(w.code, 0);
+  assert.match(w.stderr, /does not match its digest/);
+
+  // A tar whose entry climbs out of the layer (tar-stream writes the name as given).
+  const evil = await tarOf({ '../../../tmp/berth-pull-escape.txt': Buffer.from('escaped\n') });
+  await uploadImage(reg, 'berth-pull/evil', 'latest', { id: '', config: cfg([sha256(evil)]), layers: [{ blob: gzipSync(evil), compression: 'gzip', diffId: sha256(evil) }] });
+  const e = await b.docker(['pull', `${reg.host}/berth-pull/evil`]);
+  assert.notEqual(e.code, 0);
+  assert.match(e.stderr, /unsafe|outside|escap/i);
+  assert.deepEqual(layerDirs(), before, 'no layer stored');
+  assert.equal(readdirSync(join(b.root, 'overlay')).filter((d) => d.startsWith('.tmp-')).length, 0);
 });
