@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { startBerth, run, FIXTURES, type Berth } from '../../helpers/berth.js';
 import { buildFixtures } from '../../fixtures/index.js';
 import { startRegistry, type Registry } from '../support/registry.js';
-import { getBlob, getManifest, listTags, MT, sha256 } from '../support/images.js';
+import { getBlob, getManifest, listTags, MT, sha256, uploadImage } from '../support/images.js';
+import { bigImage } from '../registry/big-image.js';
 
 let b: Berth;
 let reg: Registry;
@@ -145,4 +146,24 @@ test('docker push → docker rmi → docker pull: the same image ID and digest c
   assert.match(again, new RegExp(`rt: digest: ${digest}`), 'the pulled manifest is pushed as it is');
   const run = await b.dockerOk(['run', '--rm', '--network', 'none', name, 'cat', '/data/keep']);
   assert.equal(run, 'keep\n');
+});
+
+test('more layers than go up at once: the rest wait; a pulled image pushed to another registry is compressed anew', async () => {
+  const other = await startRegistry();
+  try {
+    await uploadImage(reg, 'berth-push/seven', 'v1', await bigImage('seven', 0, 6), { format: 'oci' });
+    await b.dockerOk(['pull', `${reg.host}/berth-push/seven:v1`]);
+    const name = `${other.host}/berth-push/seven:v1`;
+    await b.dockerOk(['tag', `${reg.host}/berth-push/seven:v1`, name]);
+    const r = await b.request('POST', `/v1.41/images/${other.host}/berth-push/seven/push?tag=v1`);
+    const msgs = lines(r.text);
+    assert.equal(msgs.filter((m) => m.status === 'Preparing').length, 7);
+    assert.equal(msgs.filter((m) => m.status === 'Waiting').length, 2, r.text);
+    assert.equal(msgs.filter((m) => m.status === 'Pushed').length, 7, r.text);
+    const m = await getManifest(other, 'berth-push/seven', 'v1');
+    assert.equal(m?.json.layers.length, 7);
+    assert.ok(m?.json.layers.every((l: { mediaType: string }) => l.mediaType === MT.dockerGzip));
+  } finally {
+    await other.stop();
+  }
 });
