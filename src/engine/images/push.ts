@@ -303,7 +303,16 @@ export class ImagePush {
       counted.destroy(e as Error);
       throw e;
     });
-    const a = await this.client.request('PATCH', loc, { scopes: this.scopes, headers: { 'Content-Type': 'application/octet-stream' }, body: () => counted, signal: this.signal });
+    let a;
+    try {
+      a = await this.client.request('PATCH', loc, { scopes: this.scopes, headers: { 'Content-Type': 'application/octet-stream' }, body: () => counted, signal: this.signal });
+    } catch (e) {
+      // The request is gone (registry, or the client hung up): stop reading the layer too.
+      source.destroy();
+      counted.destroy();
+      await flowing.catch(() => undefined);
+      throw e;
+    }
     if (a.status !== 202) {
       const text = (await readBody(a, 1 << 20).catch(() => Buffer.alloc(0))).toString('utf8');
       counted.destroy();

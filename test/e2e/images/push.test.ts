@@ -3,8 +3,10 @@
 // registry has already or can mount from another repository, and the errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
-import { startBerth, run, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { startBerth, run, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
 import { buildFixtures } from '../../fixtures/index.js';
 import { startRegistry, type Registry } from '../support/registry.js';
 import { getBlob, getManifest, listTags, MT, sha256, uploadImage } from '../support/images.js';
@@ -163,6 +165,36 @@ test('more layers than go up at once: the rest wait; a pulled image pushed to an
     const m = await getManifest(other, 'berth-push/seven', 'v1');
     assert.equal(m?.json.layers.length, 7);
     assert.ok(m?.json.layers.every((l: { mediaType: string }) => l.mediaType === MT.dockerGzip));
+  } finally {
+    await other.stop();
+  }
+});
+
+test('a client that hangs up mid-push stops the push (no layer left reading), and the next push completes', async () => {
+  const other = await startRegistry();
+  try {
+    await uploadImage(reg, 'berth-push/big', 'v1', await bigImage('hangup', 48, 1), { format: 'oci' });
+    await b.dockerOk(['pull', `${reg.host}/berth-push/big:v1`]);
+    await b.dockerOk(['tag', `${reg.host}/berth-push/big:v1`, `${other.host}/berth-push/big:v1`]);
+    const fds = () => readdirSync(`/proc/${b.proc.pid}/fd`).length;
+    const before = fds();
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ socketPath: b.socket, method: 'POST', path: `/v1.41/images/${other.host}/berth-push/big/push?tag=v1` }, (res) => {
+        res.on('data', (c: Buffer) => {
+          if (/"Pushing"/.test(c.toString())) {
+            req.destroy();
+            resolve();
+          }
+        });
+        res.on('end', () => reject(new Error('the push ended before it was cut')));
+      });
+      req.on('error', () => resolve());
+      req.end();
+    });
+    assert.ok(await waitFor(() => fds() <= before + 1, 10_000), `file descriptors: ${before} before, ${fds()} after`);
+    assert.equal(await getManifest(other, 'berth-push/big', 'v1'), null, 'no manifest from the cut push');
+    const again = await b.dockerOk(['push', `${other.host}/berth-push/big:v1`], { timeoutMs: 120_000 });
+    assert.match(again, /v1: digest: sha256:/);
   } finally {
     await other.stop();
   }
