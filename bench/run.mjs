@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // berth vs podman vs dockerd, side by side on this machine: `npm run bench` (full, ~20 min),
 // `npm run bench -- --quick` (< 3 min), `--smoke` (berth alone, ping + one list, for the test).
-// Other options: --engines berth,podman,dockerd  --only cold,ping,images,list,run,exec,logs,load,running
+// Other options: --engines berth,podman,dockerd  --only cold,ping,images,list,run,exec,logs,load,pull,running
 //                --out DIR (default bench/results)  --reps N  --no-build  --no-install
 //                --set KEY:VALUE (a profile parameter, e.g. --set logMB:50 --set listN:100,1000)
 // See bench/README.md for what each figure means.
@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { sh, log, now, firstLine, closeAgents } from './lib/util.mjs';
 import { makeEngines, unmountUnder, REPO } from './lib/engines.mjs';
 import { ensureEngines, dockerCliVersion } from './lib/install.mjs';
-import { Bench, PROFILES, coldStart, ping, images, listContainers, runs, exec, logs, loadSave, running, endMemory } from './lib/figures.mjs';
+import { Bench, PROFILES, coldStart, ping, images, listContainers, runs, exec, logs, loadSave, pull, running, endMemory } from './lib/figures.mjs';
+import { startBenchRegistry } from './lib/registry.mjs';
 import { buildResults, markdown } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -120,8 +121,12 @@ async function main() {
   for (const [n, why] of Object.entries(skipped)) log(`${n}: skipped: ${why}`);
 
   const base = mkdtempSync(join(os.tmpdir(), 'berth-bench-'));
-  const engines = makeEngines(base, names);
+  // The pull figure's registry comes first: podman must be told it is plain HTTP when it starts.
+  const wantPull = opts.mode !== 'smoke' && profile.pullMB > 0 && (!opts.only || opts.only.includes('pull'));
+  const registry = wantPull ? await startBenchRegistry().catch((e) => log(`pull: no registry: ${e.message}`)) : undefined;
+  const engines = makeEngines(base, names, { insecureRegistries: registry ? [registry.host] : [] });
   const b = new Bench({ engines, profile, workDir, fixturesDir, groups: opts.only });
+  b.registry = registry;
   const meta = {
     mode: opts.mode,
     date: new Date().toISOString(),
@@ -149,6 +154,7 @@ async function main() {
     }
     await unmountUnder(base);
     rmSync(base, { recursive: true, force: true });
+    await registry?.stop().catch(() => {});
     // conmon's exit commands (podman container cleanup) may still be finishing: retry a little.
     for (let i = 0; i < 5 && removeEmptyCgroups(); i++) await new Promise((r) => setTimeout(r, 500));
   };
@@ -190,6 +196,7 @@ async function main() {
       await running(b);
       await logs(b);
       await loadSave(b);
+      await pull(b);
     }
     await endMemory(b);
   } finally {

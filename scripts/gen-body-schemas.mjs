@@ -41,6 +41,10 @@ const BODIES = {
   NetworkCreateLibpod: { spec: 'podman', path: '/libpod/networks/create', go: 'types.Network' },
   NetworkConnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/connect', go: 'types.NetworkConnectOptions' },
   NetworkDisconnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/disconnect', go: 'types.NetworkDisconnect' },
+  Auth: { spec: 'docker', path: '/auth', go: 'types.AuthConfig' },
+  ManifestCreateLibpod: { spec: 'podman', path: '/libpod/manifests/{name}', go: 'entities.ManifestModifyOptions' },
+  ManifestModifyLibpod: { spec: 'podman', path: '/libpod/manifests/{name}', method: 'put', go: 'entities.ManifestModifyOptions' },
+  ManifestAddLibpod: { spec: 'podman', path: '/libpod/manifests/{name}/add', go: 'entities.ManifestAddOptions' },
 };
 
 // The docker spec is hand-written and names no Go packages: the moby types behind its definitions.
@@ -137,9 +141,9 @@ function hostConfigOwn(doc) {
   return doc.definitions.HostConfig.allOf.find((p) => p.properties).properties;
 }
 
-function bodyParam(doc, path) {
-  const p = doc.paths[path]?.post?.parameters?.find((x) => x.in === 'body');
-  if (!p) throw new Error(`no body parameter for POST ${path}`);
+function bodyParam(doc, path, method = 'post') {
+  const p = doc.paths[path]?.[method]?.parameters?.find((x) => x.in === 'body');
+  if (!p) throw new Error(`no body parameter for ${method.toUpperCase()} ${path}`);
   return p;
 }
 
@@ -227,7 +231,7 @@ const gens = { docker: generator('docker', docs.docker), podman: generator('podm
 const bodies = {};
 for (const [name, b] of Object.entries(BODIES)) {
   const g = gens[b.spec];
-  const s = bodyParam(docs[b.spec], b.path).schema;
+  const s = bodyParam(docs[b.spec], b.path, b.method).schema;
   const root = b.go.split('.').pop();
   // A body that only names a definition decodes into that definition's struct.
   bodies[name] = s.$ref && !s.allOf ? g.schema(s, root) : g.struct(`${b.spec}.${root}`, b.go, s, root);

@@ -6,13 +6,14 @@ cd "$(dirname "$0")/.."
 
 # runc/conmon/overlay run containers; netavark/aardvark-dns network them; catatonit/tini are
 # --init; containers-common brings seccomp.json and containers.conf; busybox-static builds the
-# test image; docker-registry serves registry tests; systemd gives systemd-socket-activate;
+# test image; docker-registry serves registry tests (apache2-utils: its htpasswd makes their bcrypt
+# password files); systemd gives systemd-socket-activate;
 # bsdutils has `script` (a terminal for the `run -it` tests), procps has `ps` (docker top).
 # python3-docker (docker-py 5.0.3), docker-compose (1.29) and podman (used only as podman-remote)
 # are real clients the conformance tests drive; iproute2 gives the tests `ip` to look at interfaces.
 PACKAGES=(runc conmon netavark aardvark-dns iptables golang-github-containers-common catatonit tini
   uidmap busybox-static docker-registry systemd util-linux bsdutils curl kmod procps psmisc tar zstd coreutils
-  python3-docker podman docker-compose iproute2)
+  python3-docker podman docker-compose iproute2 apache2-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -222,8 +222,10 @@ function readHardLimits() {
 const hardLimits = readHardLimits();
 
 class Podman extends Engine {
-  constructor(base) {
+  constructor(base, insecureRegistries = []) {
     super('podman', base);
+    // The bench's registry is plain HTTP on 127.0.0.1: podman's compat pull needs it in registries.conf.
+    writeFileSync(join(this.dir, 'registries.conf'), insecureRegistries.map((h) => `[[registry]]\nlocation = "${h}"\ninsecure = true\n`).join('\n'));
     this.root = join(this.dir, 'root');
     this.runRoot = join(this.dir, 'run');
     this.tmp = join(this.dir, 'tmp');
@@ -260,6 +262,7 @@ class Podman extends Engine {
       ...process.env,
       CONTAINERS_CONF: join(this.dir, 'containers.conf'),
       CONTAINERS_STORAGE_CONF: join(this.dir, 'storage.conf'),
+      CONTAINERS_REGISTRIES_CONF: join(this.dir, 'registries.conf'),
     };
     const args = [
       '--root', this.root, '--runroot', this.runRoot,
@@ -330,8 +333,9 @@ class Dockerd extends Engine {
   }
 }
 
-export function makeEngines(base, names) {
-  const all = { berth: () => new Berth(base), podman: () => new Podman(base), dockerd: () => new Dockerd(base) };
+/** `insecureRegistries`: plain-HTTP registries of the bench (docker's rules already allow 127.0.0.0/8; podman needs registries.conf). */
+export function makeEngines(base, names, { insecureRegistries = [] } = {}) {
+  const all = { berth: () => new Berth(base), podman: () => new Podman(base, insecureRegistries), dockerd: () => new Dockerd(base) };
   return names.map((n) => {
     if (!all[n]) throw new Error(`unknown engine ${n}`);
     return all[n]();

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { sh, now, sleep, pool, quantile, median, firstLine, log, memOf, countGet, round } from './util.mjs';
 import { serviceMemory } from './engines.mjs';
 import { bigArchive, multiImageArchive, runcBundle } from './artifacts.mjs';
+import { pullImage } from './registry.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -36,6 +37,8 @@ export const METRICS = {
   'logs.api': { title: 'GET /containers/C/logs (raw API stream, no CLI) throughput', unit: 'MiB/s', better: 'higher' },
   'load.s': { title: '`docker load` of a {LOADMB} MB archive', unit: 's', better: 'lower' },
   'save.s': { title: '`docker save` of that image', unit: 's', better: 'lower' },
+  'pull.s': { title: '`docker pull` of a {PULLMB} MB image of 5 gzip layers from a local registry, cold', unit: 's', better: 'lower' },
+  'pull.rss': { title: 'service RSS peak during that pull', unit: 'MiB', better: 'lower' },
   'cold.direct': { title: 'cold start: process start to first /_ping', unit: 'ms', better: 'lower' },
   'cold.activation': { title: 'cold start: socket activation, first connect to /_ping reply', unit: 'ms', better: 'lower' },
   'rss.idle': { title: 'service RSS, idle (after start, busybox loaded)', unit: 'MiB', better: 'lower' },
@@ -48,9 +51,9 @@ export const METRICS = {
 };
 
 export const PROFILES = {
-  full: { reps: 3, coldReps: 5, pingSec: 5, listN: [100, 1000], listReqs: 10, images: 200, runs: 20, execs: 20, logMB: 200, loadMB: 100, loadReps: 3, running: 100 },
-  quick: { reps: 1, coldReps: 2, pingSec: 2, listN: [100], listReqs: 5, images: 50, runs: 5, execs: 5, logMB: 20, loadMB: 100, loadReps: 1, running: 20 },
-  smoke: { reps: 1, coldReps: 0, pingSec: 1, listN: [5], listReqs: 3, images: 0, runs: 0, execs: 0, logMB: 0, loadMB: 0, loadReps: 0, running: 0 },
+  full: { reps: 3, coldReps: 5, pingSec: 5, listN: [100, 1000], listReqs: 10, images: 200, runs: 20, execs: 20, logMB: 200, loadMB: 100, loadReps: 3, running: 100, pullMB: 200, pullReps: 3 },
+  quick: { reps: 1, coldReps: 2, pingSec: 2, listN: [100], listReqs: 5, images: 50, runs: 5, execs: 5, logMB: 20, loadMB: 100, loadReps: 1, running: 20, pullMB: 200, pullReps: 1 },
+  smoke: { reps: 1, coldReps: 0, pingSec: 1, listN: [5], listReqs: 3, images: 0, runs: 0, execs: 0, logMB: 0, loadMB: 0, loadReps: 0, running: 0, pullMB: 0, pullReps: 0 },
 };
 
 const RUN_ARGS = ['run', '--rm', '--pull', 'never', '--network', 'none', 'busybox', 'true'];
@@ -424,6 +427,43 @@ export async function loadSave(b) {
       } finally {
         rmSync(out, { force: true });
         await e.docker(['rmi', '-f', 'bench/big:latest']);
+      }
+    },
+  });
+}
+
+// ---------------------------------------------------------------- pull from a local registry
+/**
+ * `b.registry` (started by run.mjs before the engines, so podman's registries.conf can mark it
+ * insecure) holds the image; each repetition pulls it with nothing stored (the image and its
+ * layers removed before), timed to `docker pull` exit, with the service's RSS sampled throughout.
+ */
+export async function pull(b) {
+  if (!b.p.pullMB || !b.p.pullReps || !b.registry) return;
+  const image = await pullImage(b.workDir, b.fixturesDir, b.p.pullMB);
+  const up = await b.registry.upload('bench/pull', 'latest', image);
+  const ref = `${b.registry.host}/bench/pull:latest`;
+  const clear = (e) => e.docker(['rmi', '-f', ref], { timeoutMs: 120_000 });
+  await b.group('pull', ['pull.s', 'pull.rss'], {
+    reps: b.p.pullReps,
+    setup: async (e) => {
+      await ensureRunning(e);
+      await clear(e);
+    },
+    measure: async (e) => {
+      let peak = 0;
+      const timer = setInterval(() => (peak = Math.max(peak, serviceMemory(e).rssKiB)), 25);
+      try {
+        const r = await e.docker(['pull', ref], { timeoutMs: 600_000 });
+        if (r.code !== 0) throw new Error(`docker pull: ${firstLine(r.stderr)}`);
+        const id = await e.docker(['inspect', '--format', '{{.Id}}', ref]);
+        if (id.stdout.trim() !== `sha256:${up.id}`) throw new Error(`pulled image ID ${id.stdout.trim()}, expected sha256:${up.id}`);
+        b.add('pull.s', e.name, r.ms / 1000);
+      } finally {
+        clearInterval(timer);
+        peak = Math.max(peak, serviceMemory(e).rssKiB);
+        if (peak) b.add('pull.rss', e.name, mib(peak));
+        await clear(e);
       }
     },
   });

@@ -10,6 +10,7 @@ function fillTitle(title, p) {
     .replace('{RUNS}', String(p.runs))
     .replace('{LOGMB}', String(p.logMB))
     .replace('{LOADMB}', String(p.loadMB))
+    .replace('{PULLMB}', String(p.pullMB))
     .replace('{RUNNING}', String(p.running));
 }
 

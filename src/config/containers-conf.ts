@@ -12,6 +12,8 @@ export interface ContainersConf {
     conmon_path?: string[];
     cgroup_manager?: string;
     events_logger?: string;
+    /** Layers a pull downloads at once (0 or unset: berth's default, 6). */
+    image_parallel_copies?: number;
   };
   containers: {
     default_ulimits?: string[];
@@ -89,6 +91,11 @@ export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): 
   if (conf.network.default_subnet_pools !== undefined) {
     const pools = Array.isArray(conf.network.default_subnet_pools) ? conf.network.default_subnet_pools : [];
     conf.network.default_subnet_pools = pools.map((p) => pick(p)).filter((p) => typeof p.base === 'string').map((p) => ({ base: p.base as string, size: Number(p.size ?? 24) }));
+  }
+  if (conf.engine.image_parallel_copies !== undefined) {
+    const n = Number(conf.engine.image_parallel_copies);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`containers.conf: image_parallel_copies must be a non-negative integer, got ${conf.engine.image_parallel_copies}`);
+    conf.engine.image_parallel_copies = n;
   }
   if (conf.engine.service_timeout !== undefined) {
     const t = Number(conf.engine.service_timeout);

@@ -14,6 +14,8 @@ import { berthExitCommand } from './containers/exit-command.js';
 import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
+import { ManifestService } from './manifests/service.js';
+import { timeoutsFromEnv } from '../registry/transport.js';
 import { NetworkService } from './networks/service.js';
 import { SystemService } from './system/service.js';
 import { VolumeService } from './volumes/service.js';
@@ -51,7 +53,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService } = {};
+  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -98,7 +100,13 @@ export class Engine implements EnginePorts {
       events: this.events,
       // Removal must see every container that uses an image, so the check asks the container store.
       usage: (id) => ({ containers: this.containers.containersOfImage(id) }),
+      pullParallel: this.conf.engine.image_parallel_copies,
+      registryTimeouts: timeoutsFromEnv(),
     }));
+  }
+
+  get manifests(): ManifestService {
+    return (this.built.manifests ??= new ManifestService({ db: this.db, images: this.images }));
   }
 
   /** How containers reach images: the config at create, the overlay lower dirs at start. */

@@ -8,6 +8,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   'bad-parameter': 400,
   'not-modified': 304,
+  unauthorized: 401,
   forbidden: 403,
   'not-implemented': 501,
   internal: 500,

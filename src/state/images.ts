@@ -31,6 +31,17 @@ export interface ImageRecord extends ImageRow {
   layers: string[];
 }
 
+/** A compressed blob a layer (by diff ID) came as, and the registry repository it came from. */
+export interface LayerBlobRow {
+  diff_id: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  registry: string;
+  repo: string;
+  added: number;
+}
+
 export class ImageState {
   constructor(readonly db: Database) {}
 
@@ -116,6 +127,12 @@ export class ImageState {
     return (stmt(this.db, 'SELECT image_id FROM image_names WHERE name = ?').get(name) as { image_id: string } | undefined)?.image_id;
   }
 
+  /** The `repo:tag` names under one repository (repo is domain/path). */
+  namesInRepository(repo: string): string[] {
+    const rows = stmt(this.db, 'SELECT name FROM image_names WHERE substr(name, 1, ?) = ? ORDER BY name').all(repo.length + 1, `${repo}:`) as { name: string }[];
+    return rows.map((r) => r.name).filter((n) => !/[/@]/.test(n.slice(repo.length + 1)));
+  }
+
   imagesByDigest(ref: string): string[] {
     return (stmt(this.db, 'SELECT image_id FROM image_digests WHERE ref = ?').all(ref) as { image_id: string }[]).map((r) => r.image_id);
   }
@@ -159,6 +176,15 @@ export class ImageState {
 
   deleteImage(id: string): void {
     stmt(this.db, 'DELETE FROM images WHERE id = ?').run(id);
+  }
+
+  addLayerBlob(b: LayerBlobRow): void {
+    stmt(this.db, 'INSERT OR REPLACE INTO layer_blobs (diff_id, digest, media_type, size, registry, repo, added) VALUES (@diff_id, @digest, @media_type, @size, @registry, @repo, @added)').run(b);
+  }
+
+  /** The blobs known for a layer's diff ID, newest first (push: HEAD them, mount them). */
+  layerBlobs(diffId: string): LayerBlobRow[] {
+    return stmt(this.db, 'SELECT * FROM layer_blobs WHERE diff_id = ? ORDER BY added DESC').all(diffId) as LayerBlobRow[];
   }
 
   tx<T>(fn: () => T): T {

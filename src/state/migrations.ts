@@ -225,6 +225,50 @@ CREATE TABLE IF NOT EXISTS network_runs (
 `);
     },
   },
+  {
+    version: 5,
+    name: 'layer blobs: the compressed form each layer came as, and from where',
+    up(db) {
+      // Layers are stored unpacked; a pull records the blob each came as (digest, media type,
+      // size) and the registry repository it came from, so a push can skip blobs a registry has
+      // and mount them across repositories instead of uploading them again.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS layer_blobs (
+  diff_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  registry TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  added INTEGER NOT NULL,
+  PRIMARY KEY (diff_id, digest, registry, repo)
+);
+CREATE INDEX IF NOT EXISTS layer_blobs_digest ON layer_blobs(digest);
+`);
+    },
+  },
+  {
+    version: 6,
+    name: 'manifest lists',
+    up(db) {
+      // A local manifest list (podman manifest create): the list document as it would be pushed
+      // (OCI index or docker manifest list), where each instance comes from (a local image, or a
+      // registry repository it was found in), and the names it goes by.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS manifest_lists (
+  id TEXT PRIMARY KEY,
+  doc BLOB NOT NULL,
+  sources TEXT NOT NULL DEFAULT '{}',
+  created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manifest_list_names (
+  name TEXT PRIMARY KEY,
+  list_id TEXT NOT NULL REFERENCES manifest_lists(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS manifest_list_names_list ON manifest_list_names(list_id);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

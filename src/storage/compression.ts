@@ -70,8 +70,10 @@ export async function decompressed(src: AsyncIterable<Buffer>): Promise<{ stream
     }
   }
   if (kind === 'none') return { stream: whole(), compression: 'none' };
-  const t = kind === 'gzip' ? createGunzip() : zstdTransform();
-  const input = Readable.from(whole());
+  // Large output chunks: every chunk costs each stage after (hash, tar reader, writes) a round trip.
+  const t = kind === 'gzip' ? createGunzip({ chunkSize: 64 * 1024 }) : zstdTransform();
+  // Two chunks ahead at most: the default (16 objects) held a megabyte per layer of a parallel pull.
+  const input = Readable.from(whole(), { highWaterMark: 2 });
   input.on('error', (e) => t.destroy(e));
   return { stream: input.pipe(t), compression: kind };
 }

@@ -18,7 +18,11 @@ export const BODY_SCHEMAS = {
     "NetworkDisconnect": { "ref": "docker.NetworkDisconnect" },
     "NetworkCreateLibpod": { "ref": "podman.networkCreateLibpod" },
     "NetworkConnectLibpod": { "ref": "podman.NetworkConnectOptions" },
-    "NetworkDisconnectLibpod": { "ref": "podman.DisconnectOptions" }
+    "NetworkDisconnectLibpod": { "ref": "podman.DisconnectOptions" },
+    "Auth": { "ref": "docker.AuthConfig" },
+    "ManifestCreateLibpod": { "ref": "podman.ManifestModifyOptions" },
+    "ManifestModifyLibpod": { "ref": "podman.ManifestModifyOptions" },
+    "ManifestAddLibpod": { "ref": "podman.ManifestAddOptions" }
   },
   "structs": {
     "docker.ContainerConfigWrapper": {
@@ -428,6 +432,15 @@ export const BODY_SCHEMAS = {
       "fields": {
         "Container": "string",
         "Force": "bool"
+      }
+    },
+    "docker.AuthConfig": {
+      "go": "types.AuthConfig",
+      "fields": {
+        "username": "string",
+        "password": "string",
+        "email": "string",
+        "serveraddress": "string"
       }
     },
     "podman.SpecGenerator": {
@@ -992,6 +1005,51 @@ export const BODY_SCHEMAS = {
       "fields": {
         "Container": "string",
         "Force": "bool"
+      }
+    },
+    "podman.ManifestModifyOptions": {
+      "go": "entities.ManifestModifyOptions",
+      "fields": {
+        "all": "bool",
+        "annotation": { "array": "string" },
+        "annotations": { "map": "string" },
+        "arch": "string",
+        "artifact_annotations": { "map": "string" },
+        "artifact_config": "string",
+        "artifact_config_type": "string",
+        "artifact_exclude_titles": "bool",
+        "artifact_files": { "array": "string" },
+        "artifact_layer_type": "string",
+        "artifact_subject": "string",
+        "artifact_type": "string",
+        "features": { "array": "string" },
+        "images": { "array": "string" },
+        "index_annotation": { "array": "string" },
+        "index_annotations": { "map": "string" },
+        "operation": "string",
+        "os": "string",
+        "os_features": { "array": "string" },
+        "os_version": "string",
+        "subject": "string",
+        "variant": "string"
+      }
+    },
+    "podman.ManifestAddOptions": {
+      "go": "entities.ManifestAddOptions",
+      "fields": {
+        "all": "bool",
+        "annotation": { "array": "string" },
+        "annotations": { "map": "string" },
+        "arch": "string",
+        "features": { "array": "string" },
+        "images": { "array": "string" },
+        "index_annotation": { "array": "string" },
+        "index_annotations": { "map": "string" },
+        "os": "string",
+        "os_features": { "array": "string" },
+        "os_version": "string",
+        "subject": "string",
+        "variant": "string"
       }
     }
   }

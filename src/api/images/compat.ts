@@ -1,10 +1,11 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { qBool, qFilters, qList, sendJson, startStream } from '../../server/http.js';
-import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
 import type { ImagesPort } from '../../engine/images/port.js';
 import type { ArchiveFormat, ContainerConfigLike, ImageInfo, ImageSummary, LoadReport, RemoveReport, SaveOptions } from '../../engine/images/types.js';
 import { badParameter, notImplemented } from '../../engine/errors.js';
+import { registryAuthOf } from '../http/registry-auth.js';
+import { compatDone, compatError, compatMessage, writeJsonLine } from './pull-stream.js';
 
 export const images = (ctx: Ctx): ImagesPort => ctx.engine.images;
 
@@ -246,10 +247,63 @@ export function parsePlatform(p: string | null): { os?: string; architecture?: s
   return { os, architecture, variant };
 }
 
+/**
+ * `fromImage` with `tag` (a tag, or a digest as the docker CLI sends one) as one reference; no
+ * tag anywhere means every tag, as dockerd reads it (`docker pull -a`).
+ */
+function pullRef(ctx: Ctx): { ref: string; allTags: boolean } {
+  const from = ctx.query.get('fromImage') ?? '';
+  const tag = ctx.query.get('tag') ?? '';
+  const last = from.slice(from.lastIndexOf('/') + 1);
+  if (from.includes('@') || last.includes(':')) return { ref: from, allTags: false };
+  if (!tag) return { ref: from, allTags: true };
+  return { ref: /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:/.test(tag) ? `${from}@${tag}` : `${from}:${tag}`, allTags: false };
+}
+
+/**
+ * `POST /images/create?fromImage=`: a pull with dockerd's progress stream. What the registry
+ * says before any download (no such image or tag, bad credentials) is the status code; later
+ * failures are the stream's last line, `error` + `errorDetail`, as dockerd sends them.
+ */
+async function pull(ctx: Ctx): Promise<void> {
+  const { ref, allTags } = pullRef(ctx);
+  const job = await images(ctx).pull(ref, {
+    policy: 'always',
+    naming: 'docker',
+    platform: parsePlatform(ctx.query.get('platform')),
+    auth: registryAuthOf(ctx.req.headers),
+    allTags,
+  });
+  const res = startStream(ctx);
+  try {
+    let upToDate = true;
+    const r = await job.run((e) => {
+      const m = compatMessage(e);
+      if (m) writeJsonLine(res, m);
+      if (e.type === 'image') {
+        upToDate &&= e.upToDate;
+        // With every tag, each one closes with its digest; the status line comes once at the end.
+        if (allTags) writeJsonLine(res, { status: `Digest: ${e.digest}` });
+      }
+    });
+    const done = compatDone(allTags ? job.name : r.name, r.digest, upToDate);
+    for (const m of allTags ? done.slice(1) : done) writeJsonLine(res, m);
+  } catch (e) {
+    writeJsonLine(res, compatError((e as Error)?.message ?? String(e)));
+  }
+  res.end();
+}
+
+/** `GET /distribution/{name}/json`: the registry's descriptor for a name, and its platforms. */
+async function distribution(ctx: Ctx): Promise<void> {
+  const d = await images(ctx).distribution(ctx.params.name, { naming: 'docker', auth: registryAuthOf(ctx.req.headers) });
+  sendJson(ctx, 200, { Descriptor: d.descriptor, Platforms: d.platforms });
+}
+
 async function create(ctx: Ctx): Promise<void> {
   const fromSrc = ctx.query.get('fromSrc');
   if (!fromSrc) {
-    if (ctx.query.get('fromImage')) throw notImplemented('pulling images from a registry is not available in this berth build');
+    if (ctx.query.get('fromImage')) return pull(ctx);
     throw badParameter('either fromSrc or fromImage is required');
   }
   if (fromSrc !== '-') throw notImplemented('importing from a URL is not supported; send the tarball in the request body (fromSrc=-)');
@@ -276,10 +330,6 @@ export async function dfImages(ctx: Ctx): Promise<{ Images: object[]; LayersSize
   return { LayersSize: df.layersSize, Images: df.images.map(summary) };
 }
 
-async function search(): Promise<void> {
-  throw new HttpError(501, 'searching a registry is not available in this berth build');
-}
-
 
 export const routes: RouteDef[] = [
   { method: 'GET', path: '/images/json', handler: list },
@@ -287,7 +337,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/images/get', handler: getMany },
   { method: 'POST', path: '/images/create', handler: create },
   { method: 'POST', path: '/images/prune', handler: prune },
-  { method: 'GET', path: '/images/search', handler: search },
+  { method: 'GET', path: '/distribution/{name:.*}/json', handler: distribution },
   { method: 'GET', path: '/images/{name:.*}/json', handler: inspectHandler },
   { method: 'GET', path: '/images/{name:.*}/history', handler: history },
   { method: 'GET', path: '/images/{name:.*}/get', handler: getOne },

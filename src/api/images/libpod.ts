@@ -5,6 +5,8 @@ import type { ImagesPort } from '../../engine/images/port.js';
 import { PULL_POLICIES, type ArchiveFormat, type ImageInfo, type ImageSummary, type PullPolicy } from '../../engine/images/types.js';
 import { LOCAL_DOMAIN, qualifyShortName } from '../../lib/image-ref.js';
 import { fullConfig, graphDriver, images, parsePlatform, sendArchive, withUpload } from './compat.js';
+import { registryAuthOf } from '../http/registry-auth.js';
+import { libpodLines } from './pull-stream.js';
 
 const svcOf = images;
 
@@ -164,8 +166,16 @@ async function removeMany(ctx: Ctx): Promise<void> {
   let names = qList(ctx, 'images');
   if (qBool(ctx, 'all')) names = svc.list().map((i) => i.id);
   const report: RemoveReport = { Deleted: [], Untagged: [], Errors: [], ExitCode: 0 };
+  // podman manifest rm: names that are manifest lists go as lists.
+  const lists = qBool(ctx, 'lookupManifest') || qBool(ctx, 'lookupmanifest');
   for (const n of names) {
     try {
+      if (lists && ctx.engine.manifests.exists(n)) {
+        const l = ctx.engine.manifests.delete(n);
+        report.Deleted.push(l.id);
+        report.Untagged.push(...l.names);
+        continue;
+      }
       const r = await svc.remove(n, { force });
       report.Deleted.push(...r.deleted.map((d) => d.replace(/^sha256:/, '')));
       report.Untagged.push(...r.untagged);
@@ -180,22 +190,33 @@ async function removeMany(ctx: Ctx): Promise<void> {
 
 /**
  * `POST /libpod/images/pull`. podman-remote asks it before every run and create, whatever its
- * --pull. Errors of the pull itself go in the report stream, where podman's clients read them.
+ * --pull. Short names go through registries.conf, as podman resolves them. Errors of the pull
+ * itself go in the report stream, where podman's clients read them.
  */
 async function pull(ctx: Ctx): Promise<void> {
   const reference = ctx.query.get('reference');
   if (!reference) throw badParameter('reference is required');
   const policy = (ctx.query.get('policy') || 'always').toLowerCase() as PullPolicy;
   if (!PULL_POLICIES.includes(policy)) throw badParameter(`unsupported pull policy "${policy.slice(0, 40)}": use always, missing, newer or never`);
-  let report: { id: string; images: string[] } | { error: string };
+  const quiet = qBool(ctx, 'quiet');
+  const tlsVerify = ctx.query.has('tlsVerify') ? qBool(ctx, 'tlsVerify', true) : undefined;
+  const allTags = qBool(ctx, 'allTags');
+  const platform = { os: ctx.query.get('OS') || undefined, architecture: ctx.query.get('Arch') || undefined, variant: ctx.query.get('Variant') || undefined };
+  const auth = registryAuthOf(ctx.req.headers);
+  const res = startStream(ctx);
+  const line = (o: object) => res.write(JSON.stringify(o) + '\n');
   try {
-    const { id } = ctx.engine.images.pull(reference, policy);
-    report = { id, images: [id] };
+    const job = await svcOf(ctx).pull(reference, { policy, naming: 'registries-conf', platform, auth, tlsVerify, allTags });
+    const state = { started: false };
+    const r = await job.run((e) => {
+      if (!quiet) for (const l of libpodLines(e, state)) line({ stream: `${l}\n` });
+    });
+    line({ images: r.ids, id: r.id });
   } catch (e) {
-    if (!(e instanceof EngineError) || (e.kind !== 'not-found' && e.kind !== 'not-implemented')) throw e;
-    report = { error: e.message };
+    if (!(e instanceof EngineError)) ctx.log.error('pull failed', { err: String((e as Error)?.stack ?? e) });
+    line({ error: (e as Error)?.message ?? String(e) });
   }
-  startStream(ctx).end(JSON.stringify(report) + '\n');
+  res.end();
 }
 
 async function load(ctx: Ctx): Promise<void> {

@@ -8,7 +8,14 @@ import type {
   ImageTree,
   ImportOptions,
   ListOptions,
-  PullPolicy,
+  PullOptions,
+  PullJob,
+  DistributionInfo,
+  PushJob,
+  PushOptions,
+  LoginOptions,
+  SearchOptions,
+  SearchResult,
   LoadReport,
   PruneReport,
   RemoveReport,
@@ -24,11 +31,23 @@ export interface ImagesPort {
   /** By full ID, name (short names under docker.io, then localhost/), digest or ID prefix. */
   resolve(ref: string): ImageInfo;
   /**
-   * The image a pull with `policy` leaves: the local one where the policy allows it. A pull that
-   * needs a registry is not-implemented until the registry client lands; `never` without a
-   * local image is not-found.
+   * Starts a pull of `ref` under `opts.policy` (default always): resolves the name (by
+   * `opts.naming`), finds the manifest for the platform, and returns the job to run. No such
+   * image or tag is not-found, bad credentials unauthorized, thrown here before any download;
+   * `never` without a local image is not-found. A policy met by a local image needs no registry.
    */
-  pull(ref: string, policy: PullPolicy): { id: string };
+  pull(ref: string, opts: PullOptions): Promise<PullJob>;
+  /** `GET /distribution/{name}/json`: the manifest descriptor and its platforms, from the registry. */
+  distribution(ref: string, opts: Pick<PullOptions, 'naming' | 'auth' | 'tlsVerify'>): Promise<DistributionInfo>;
+  /**
+   * Starts a push: finds the image(s) here (not-found for a missing image or tag, before any
+   * stream) and returns the job that talks to the registry, reporting as it goes.
+   */
+  push(ref: string, opts: PushOptions): Promise<PushJob>;
+  /** Checks credentials against a registry (unauthorized with the registry's words when wrong). */
+  login(opts: LoginOptions): Promise<{ registry: string; identityToken?: string }>;
+  /** Searches registries (see search.ts for which API each naming rule asks). */
+  search(term: string, opts: SearchOptions): Promise<SearchResult[]>;
   /** Filters as docker defines them (reference, label, dangling, before, since, until, id...). */
   list(filters?: Record<string, string[]>, opts?: ListOptions): ImageSummary[];
   history(ref: string): HistoryItem[];

@@ -1,13 +1,16 @@
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ImageState, type ImageRecord, type LayerRow } from '../../state/images.js';
+import { preparePush } from './push.js';
+import { login } from './login.js';
+import { search } from './search.js';
 import type { ArchiveFormat } from '../../storage/archive-write.js';
 import { hexOf, sha256Hex } from '../../storage/digest.js';
 import { LayerStore } from '../../storage/layers.js';
 import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../../config/paths.js';
 import type { EventBus } from '../events.js';
-import { badParameter, conflict, EngineError, notFound, notImplemented } from '../errors.js';
+import { badParameter, conflict, EngineError, notFound } from '../errors.js';
 import { clip, quote } from '../../lib/clip.js';
 import { commitImage, importImage, loadImages, saveImages, type CommitOptions } from './archives.js';
 import { filterImages } from './filter.js';
@@ -27,8 +30,17 @@ import type {
   PruneReport,
   RemoveReport,
   SaveOptions,
-  PullPolicy,
+  PullOptions,
+  PullJob,
+  DistributionInfo,
+  PushJob,
+  PushOptions,
+  LoginOptions,
+  SearchOptions,
+  SearchResult,
 } from './types.js';
+import { distribution, startPull } from './pull.js';
+import type { Timeouts } from '../../registry/index.js';
 import { canonicalName, candidateNames, isFullId, isIdPrefix, parseReference, repoOf } from '../../lib/image-ref.js';
 
 export interface ImageServiceDeps {
@@ -37,6 +49,9 @@ export interface ImageServiceDeps {
   events: EventBus;
   /** Which containers use an image (hex ID): removal refuses or forces by it. */
   usage: (imageId: string) => ImageUse;
+  /** Layers downloaded at once by a pull (containers.conf image_parallel_copies; default 6). */
+  pullParallel?: number;
+  registryTimeouts?: Timeouts;
 }
 
 /**
@@ -54,6 +69,12 @@ export class ImageService implements ImagesPort {
   readonly layers: LayerStore;
   /** @internal */
   readonly tmpDir: string;
+  /** @internal Layers being pulled, by chain ID: a second pull of the same layer waits for the first. */
+  readonly inflight = new Map<string, Promise<LayerRow>>();
+  /** @internal */
+  readonly pullParallel: number;
+  /** @internal */
+  readonly registryTimeouts?: Timeouts;
   /** Serialises changes to layers and records: a load must not reuse a layer an rmi is deleting. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -61,6 +82,8 @@ export class ImageService implements ImagesPort {
     this.state = new ImageState(deps.db);
     this.layers = new LayerStore(deps.paths.root, this.state);
     this.tmpDir = join(deps.paths.root, 'tmp');
+    this.pullParallel = deps.pullParallel && deps.pullParallel > 0 ? deps.pullParallel : 6;
+    this.registryTimeouts = deps.registryTimeouts;
     // Sweeps debris of a killed service; every change awaits it before touching layers.
     this.queue = this.layers.init().catch(() => undefined);
   }
@@ -145,17 +168,12 @@ export class ImageService implements ImagesPort {
     return undefined;
   }
 
-  pull(ref: string, policy: PullPolicy): { id: string } {
-    let id: string | undefined;
-    try {
-      id = this.resolve(ref).id;
-    } catch (e) {
-      if (!(e instanceof EngineError) || e.kind !== 'not-found') throw e;
-    }
-    if (id && policy !== 'always') return { id };
-    if (id) throw notImplemented(`pulling ${clip(ref)} again (policy always) needs a registry, which this berth build cannot reach yet: use --pull missing or never for local images`);
-    if (policy === 'never') throw notFound(`${clip(ref)}: image not known`);
-    throw notImplemented(`${clip(ref)}: image not known, and pulling from a registry is not available in this berth build yet`);
+  pull(ref: string, opts: PullOptions): Promise<PullJob> {
+    return startPull(this, ref, opts);
+  }
+
+  distribution(ref: string, opts: Pick<PullOptions, 'naming' | 'auth' | 'tlsVerify'>): Promise<DistributionInfo> {
+    return distribution(this, ref, opts);
   }
 
   exists(input: string): boolean {
@@ -416,6 +434,26 @@ export class ImageService implements ImagesPort {
 
   import(input: AsyncIterable<Buffer>, opts: ImportOptions = {}): Promise<ImageInfo> {
     return importImage(this, input, opts);
+  }
+
+  push(ref: string, opts: PushOptions): Promise<PushJob> {
+    const job = preparePush(this, ref, opts);
+    return Promise.resolve({
+      repository: job.repository,
+      run: async (onEvent, signal) => {
+        const r = await job.run(onEvent, signal);
+        for (const p of r.pushed) this.publish('push', p.imageId, `${job.repository}:${p.tag}`);
+        return r;
+      },
+    });
+  }
+
+  login(opts: LoginOptions): Promise<{ registry: string; identityToken?: string }> {
+    return login(opts, this.registryTimeouts);
+  }
+
+  search(term: string, opts: SearchOptions): Promise<SearchResult[]> {
+    return search(term, opts, this.registryTimeouts);
   }
 
   /** For commit: `diff` is an OCI layer tar of the container's changes (storage/diff-tar.ts). */

@@ -107,12 +107,15 @@ function send(method: string, path: string, body?: string | Buffer, headers: Rec
 const SWARM = /^\/(swarm|services|nodes|tasks|configs)(\/|$)/;
 /**
  * The 5xx answers berth gives on purpose, as dockerd does: 503 for swarm endpoints on a node
- * outside a swarm, 501 for what this build does not have (pull, search, import from a URL).
+ * outside a swarm, 501 for what this build does not have (import from a URL), 500
+ * for a registry that cannot be reached (the walk's made-up names go to docker.io, offline here).
  */
 function deliberate(route: string, r: Res): boolean {
   const msg = String(r.json?.message ?? '');
   if (r.status === 503) return SWARM.test(route) && /swarm/.test(msg);
   if (r.status === 501) return /not available in this berth build|is not supported; send the tarball/.test(msg);
+  // A name the walk makes up goes to docker.io, which this machine cannot reach: dockerd answers 500 too.
+  if (r.status === 500) return /^\/(distribution|auth|images\/(create|search|\{name:\.\*\}\/push)|libpod\/(images\/(pull|search|\{name:\.\*\}\/push)|manifests))/.test(route) && /^pinging registry /.test(msg);
   return false;
 }
 
