@@ -139,18 +139,18 @@ test('pod ps filters: name, label, status, ctr-names, ctr-status, ctr-number, id
   assert.equal(all[0].Status, 'Running');
   assert.deepEqual(all[0].Labels, { 'tier': 'web' });
   assert.deepEqual(all[0].Networks, ['podman']);
-  assert.deepEqual(all[0].Containers.map((c: { Names: string; Status: string }) => `${c.Names} ${c.Status}`).sort(), [`${all[0].Id.slice(0, 12)}-infra running`, 'berth-pods-f1c running']);
+  assert.deepEqual(all[0].Containers.map((c: { Names: string; Status: string }) => `${c.Names} ${c.Status}`).sort(), [`${all[0].Id.slice(0, 12)}-infra running`, 'berth-pods-f1c running'].sort());
 
   // podman ps --pod and the pod filter of containers.
   const ps = await podmanOk(['ps', '-a', '--filter', 'pod=berth-pods-f1', '--format', '{{.Names}} {{.PodName}}']);
-  assert.deepEqual(ps.split('\n').sort(), [`${all[0].Id.slice(0, 12)}-infra berth-pods-f1`, 'berth-pods-f1c berth-pods-f1']);
+  assert.deepEqual(ps.split('\n').sort(), [`${all[0].Id.slice(0, 12)}-infra berth-pods-f1`, 'berth-pods-f1c berth-pods-f1'].sort());
 
   // top and stats over the pod's containers.
   const top = await podmanOk(['pod', 'top', 'berth-pods-f1']);
   assert.match(top, /catatonit -P/);
   assert.match(top, /sleep 1000/);
   const stats = (await b.request('GET', `${P}/pods/stats?namesOrIDs=berth-pods-f1`)).json;
-  assert.deepEqual(stats.map((s: { Name: string }) => s.Name).sort(), [`${all[0].Id.slice(0, 12)}-infra`, 'berth-pods-f1c']);
+  assert.deepEqual(stats.map((s: { Name: string }) => s.Name).sort(), [`${all[0].Id.slice(0, 12)}-infra`, 'berth-pods-f1c'].sort());
   assert.match(stats[0].CPU, /%$/);
   assert.match(stats[0].MemUsage, / \/ /);
 
@@ -216,7 +216,7 @@ test('run --pod: two containers share the network (localhost), ipc and uts of th
   const lp = (await b.request('GET', `${P}/containers/json?filters=${encodeURIComponent(JSON.stringify({ pod: ['berth-pods-web'] }))}`)).json;
   assert.deepEqual(lp.map((c: { Names: string[]; PodName: string; Pod: string }) => `${c.Names[0]} ${c.PodName} ${c.Pod === pod.Id}`).sort(), [
     `${pod.Id.slice(0, 12)}-infra berth-pods-web true`, 'berth-pods-httpd berth-pods-web true', 'berth-pods-other berth-pods-web true',
-  ]);
+  ].sort());
   const compat = (await b.request('GET', '/v1.41/containers/json')).json as { Names: string[] }[];
   for (const n of ['/berth-pods-httpd', '/berth-pods-other', `/${pod.Id.slice(0, 12)}-infra`]) assert.ok(compat.some((c) => c.Names[0] === n), n);
   // The published port shows on the pod.
