@@ -325,3 +325,23 @@ test('pod events in both layers: create, start, pause, unpause, kill, stop, remo
     assert.ok(evs.every((e) => e.Type === 'pod'));
   }
 });
+
+test('resource limits bound the pod: its containers sit under the pod cgroup that holds them', async () => {
+  const r = await b.request('POST', `${P}/pods/create`, { name: 'berth-pods-lim', resource_limits: { memory: { limit: 64 * 1024 * 1024 }, cpu: { shares: 512 } } });
+  assert.equal(r.status, 201, r.text);
+  await podmanOk(['run', '-d', '--pod', 'berth-pods-lim', '--name', 'berth-pods-lim1', 'busybox', 'sleep', '1000']);
+  const pod = await inspectPod('berth-pods-lim');
+  assert.equal(pod.CgroupPath, `/berth/berth-pod-${pod.Id}`);
+  assert.equal(pod.memory_limit, 64 * 1024 * 1024);
+  const pid = (await b.request('GET', `${P}/containers/berth-pods-lim1/json`)).json.State.Pid as number;
+  const cg = (await run('cat', [`/proc/${pid}/cgroup`])).stdout;
+  const mem = /^\d+:memory:(.*)$/m.exec(cg);
+  if (mem) {
+    // cgroup v1 (these machines): the pod's cgroup is the member's parent and holds the limit.
+    assert.equal(mem[1], `${pod.CgroupPath}/berth-${(await b.request('GET', `${P}/containers/berth-pods-lim1/json`)).json.Id}`);
+    assert.equal((await run('cat', [`/sys/fs/cgroup/memory${pod.CgroupPath}/memory.limit_in_bytes`])).stdout.trim(), String(64 * 1024 * 1024));
+    assert.equal((await run('cat', [`/sys/fs/cgroup/cpu${pod.CgroupPath}/cpu.shares`])).stdout.trim(), '512');
+  }
+  await podmanOk(['pod', 'rm', '-f', 'berth-pods-lim']);
+  if (mem) assert.equal((await run('test', ['-e', `/sys/fs/cgroup/memory${pod.CgroupPath}`])).code, 1, 'the pod cgroup went with the pod');
+});
