@@ -299,6 +299,9 @@ test('bad input: a name in use is 409, an unknown pod 404, bad fields 400, a mem
   const pub = await b.request('POST', `${P}/containers/create`, { image: 'busybox', pod: 'berth-pods-dup', portmappings: [{ container_port: 80, host_port: 18080 }] });
   assert.equal(pub.status, 400, pub.text);
   assert.match(pub.json.message, /published or exposed ports must be defined when the pod is created/);
+  const host = await b.request('POST', `${P}/containers/create`, { image: 'busybox', pod: 'berth-pods-dup', hostname: 'mine' });
+  assert.equal(host.status, 400, host.text);
+  assert.match(host.json.message, /cannot set hostname when joining the pod UTS namespace/);
   await podmanOk(['pod', 'rm', 'berth-pods-dup']);
 });
 
