@@ -45,6 +45,7 @@ const BODIES = {
   ManifestCreateLibpod: { spec: 'podman', path: '/libpod/manifests/{name}', go: 'entities.ManifestModifyOptions' },
   ManifestModifyLibpod: { spec: 'podman', path: '/libpod/manifests/{name}', method: 'put', go: 'entities.ManifestModifyOptions' },
   ManifestAddLibpod: { spec: 'podman', path: '/libpod/manifests/{name}/add', go: 'entities.ManifestAddOptions' },
+  PodSpecGenerator: { spec: 'podman', path: '/libpod/pods/create', go: 'specgen.PodSpecGenerator' },
 };
 
 // The docker spec is hand-written and names no Go packages: the moby types behind its definitions.

@@ -9,6 +9,7 @@ import { routes as networks } from './networks/libpod.js';
 import { libpodPushRoutes as push } from './images/push.js';
 import { routes as registry } from './registry/libpod.js';
 import { routes as manifests } from './manifests/libpod.js';
+import { routes as pods } from './pods/libpod.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests, ...pods];
