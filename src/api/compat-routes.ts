@@ -9,6 +9,7 @@ import { routes as systemDf } from './system/compat-df.js';
 import { routes as swarm } from './swarm/compat.js';
 import { routes as volumes } from './volumes/compat.js';
 import { routes as networks } from './networks/compat.js';
+import { routes as secrets } from './secrets/compat.js';
 
 /** Every Docker-compatible route; each resource module declares its own. */
-export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf, ...swarm, ...volumes, ...networks];
+export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf, ...swarm, ...volumes, ...networks, ...secrets];

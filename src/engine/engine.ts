@@ -15,6 +15,7 @@ import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
 import { NetworkService } from './networks/service.js';
+import { SecretService } from './secrets/service.js';
 import { SystemService } from './system/service.js';
 import { VolumeService } from './volumes/service.js';
 import type { EnginePorts } from './ports.js';
@@ -51,7 +52,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService } = {};
+  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; secrets?: SecretService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -131,6 +132,7 @@ export class Engine implements EnginePorts {
       exitCommand: berthExitCommand(),
       service: (this.opts.role ?? 'service') === 'service',
       networks: () => this.networks.attachments,
+      secrets: () => this.secrets,
     });
     this.built.containers = svc;
     this.onShutdown(() => svc.close());
@@ -166,6 +168,10 @@ export class Engine implements EnginePorts {
         networkChanged: (id) => this.containers.refreshEtc(id),
       }),
     }));
+  }
+
+  get secrets(): SecretService {
+    return (this.built.secrets ??= new SecretService({ db: this.db, paths: this.paths, events: this.events }));
   }
 
   get containerFiles(): ContainerFiles {

@@ -6,10 +6,11 @@ import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
 import type { NetworksPort } from './networks/port.js';
+import type { SecretsPort } from './secrets/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, NetworksPort, SystemPort, VolumesPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, NetworksPort, SecretsPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -19,6 +20,7 @@ export interface EnginePorts {
   readonly system: SystemPort;
   readonly volumes: VolumesPort;
   readonly networks: NetworksPort;
+  readonly secrets: SecretsPort;
   readonly events: EventsPort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;

@@ -148,6 +148,8 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
       Healthcheck: c.Healthcheck,
       CreateCommand: [],
       Umask: '0022',
+      // Names and IDs only: the data stays in the secret store and the container's copy.
+      ...(v.parsed.secrets?.length ? { Secrets: v.parsed.secrets.map((s) => ({ Name: s.name, ID: s.id, UID: s.uid, GID: s.gid, Mode: s.mode })) } : {}),
       Timeout: 0,
       Passwd: true,
       sdNotifyMode: 'container',

@@ -1,6 +1,6 @@
 import { readProfileFile } from '../../oci/seccomp.js';
 import { HttpError } from '../../server/errors.js';
-import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy } from '../../engine/containers/types.js';
+import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy, SecretRequest } from '../../engine/containers/types.js';
 
 /**
  * libpod's SpecGenerator → the engine's create request. Fields berth implements are mapped;
@@ -31,7 +31,7 @@ const MAPPED = new Set([
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
   'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode', 'image_volumes',
-  'Networks', 'portmappings', 'publish_image_ports',
+  'Networks', 'portmappings', 'publish_image_ports', 'secrets', 'secret_env',
 ]);
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
@@ -203,9 +203,11 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (ivm !== '' && ivm !== 'anonymous' && ivm !== 'tmpfs' && ivm !== 'ignore') refuse('image_volume_mode', `value "${String(ivm)}" is not one of anonymous, tmpfs, ignore`);
   if (secOpt.length) h.SecurityOpt = secOpt;
   const annotations = (sg.annotations ?? {}) as Record<string, string>;
+  const secrets = secretRequests(sg.secrets, sg.secret_env);
   return {
     name: (sg.name as string) || undefined, config: c, hostConfig: h, endpoints, flavor: 'podman', annotations,
     imageVolumes: ivm === '' ? 'anonymous' : (ivm as 'anonymous' | 'tmpfs' | 'ignore'),
+    ...(secrets.length ? { secrets } : {}),
   };
 }
 
@@ -253,4 +255,28 @@ function imageVolumes(v: unknown): ImageVolume[] {
     if (x.subPath) refuse('image_volumes', 'subPath is not supported by berth yet');
     return { Destination: x.Destination, Source: x.Source, ReadWrite: x.ReadWrite === true };
   });
+}
+
+/** SpecGenerator `secrets` (files: specgen.Secret, decoded case-insensitively) and `secret_env` (variable → secret). */
+function secretRequests(files: unknown, env: unknown): SecretRequest[] {
+  const out: SecretRequest[] = [];
+  if (files != null) {
+    if (!Array.isArray(files)) refuse('secrets', 'must be a list of secrets');
+    for (const x of files as Record<string, unknown>[]) {
+      if (!x || typeof x !== 'object') refuse('secrets', 'must be a list of secrets');
+      const f = (k: string) => x[k] ?? x[k.toLowerCase()] ?? x[k.toUpperCase()];
+      const source = f('Source');
+      if (typeof source !== 'string' || !source) refuse('secrets', 'Source must name a secret');
+      const target = f('Target');
+      out.push({ source, type: 'mount', target: typeof target === 'string' ? target : undefined, uid: f('UID') as number | undefined, gid: f('GID') as number | undefined, mode: f('Mode') as number | undefined });
+    }
+  }
+  if (env != null) {
+    if (typeof env !== 'object' || Array.isArray(env)) refuse('secret_env', 'must be an object of variable names to secrets');
+    for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
+      if (typeof v !== 'string' || !v) refuse('secret_env', `the secret of "${k}" must be a name`);
+      out.push({ source: v, type: 'env', target: k });
+    }
+  }
+  return out;
 }

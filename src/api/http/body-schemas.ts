@@ -18,7 +18,8 @@ export const BODY_SCHEMAS = {
     "NetworkDisconnect": { "ref": "docker.NetworkDisconnect" },
     "NetworkCreateLibpod": { "ref": "podman.networkCreateLibpod" },
     "NetworkConnectLibpod": { "ref": "podman.NetworkConnectOptions" },
-    "NetworkDisconnectLibpod": { "ref": "podman.DisconnectOptions" }
+    "NetworkDisconnectLibpod": { "ref": "podman.DisconnectOptions" },
+    "SecretCreate": { "ref": "podman.SecretCreate" }
   },
   "structs": {
     "docker.ContainerConfigWrapper": {
@@ -992,6 +993,22 @@ export const BODY_SCHEMAS = {
       "fields": {
         "Container": "string",
         "Force": "bool"
+      }
+    },
+    "podman.SecretCreate": {
+      "go": "entities.SecretCreateRequest",
+      "fields": {
+        "Data": "string",
+        "Driver": { "ref": "podman.SecretDriverSpec" },
+        "Labels": { "map": "string" },
+        "Name": "string"
+      }
+    },
+    "podman.SecretDriverSpec": {
+      "go": "types.SecretDriverSpec",
+      "fields": {
+        "Name": "string",
+        "Options": { "map": "string" }
       }
     }
   }

@@ -16,6 +16,7 @@ import { checkProfileText } from '../../oci/seccomp.js';
 import { parseSignal } from './signals.js';
 import { validatePortBindings } from '../networks/ports.js';
 import type { EndpointConfig } from '../networks/types.js';
+import type { SecretRequest } from './secrets.js';
 import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, MountSpec, ResolvedImage, RestartPolicy } from './types.js';
 
 export interface CreateRequest {
@@ -29,6 +30,8 @@ export interface CreateRequest {
   annotations?: Record<string, string>;
   /** What serves the image's VOLUME paths; anonymous volumes unless asked otherwise (podman's image_volume_mode). */
   imageVolumes?: ImageVolumeMode;
+  /** Secrets as files or variables (libpod's secrets and secret_env). */
+  secrets?: SecretRequest[];
 }
 
 /** What a create needs to know of other containers. */

@@ -3,6 +3,7 @@ import type { LogLine } from '../../oci/logfile.js';
 import type { ContainerConfigLike } from '../images/types.js';
 import type { CgroupSample, NetStats } from './cgroup.js';
 import type { ContainerDirs } from './rootfs.js';
+import type { SecretUse } from '../secrets/types.js';
 
 /** Docker's container Config, as stored and inspected (image defaults merged at create). */
 export interface ContainerConfig {
@@ -206,6 +207,8 @@ export interface ContainerSpec {
   annotations?: Record<string, string>;
   /** Every mount, parsed at create (absent in containers made before the mount model). */
   mounts?: MountSpec[];
+  /** The secrets it was given (names and targets; the data is copied under its dir, secrets.ts). */
+  secrets?: SecretUse[];
 }
 
 /** Image facts the container engine needs; the image store implements this. */
@@ -243,6 +246,7 @@ export interface ImageSource {
 export type { ContainerRow, ContainerStatus } from '../../state/containers.js';
 export type { ContainerDirs } from './rootfs.js';
 export type { CreateRequest } from './create.js';
+export type { SecretRequest } from './secrets.js';
 export type { Change } from './files/changes.js';
 export type { PathStat, PutOptions } from './files/archive.js';
 export type { CgroupSample, NetStats } from './cgroup.js';
