@@ -7,6 +7,7 @@ import { routes as containerFiles } from './containers/libpod-files.js';
 import { routes as volumes } from './volumes/libpod.js';
 import { routes as networks } from './networks/libpod.js';
 import { routes as secrets } from './secrets/libpod.js';
+import { routes as systemOps } from './system/libpod-system.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...secrets];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...secrets, ...systemOps];

@@ -190,6 +190,7 @@ export class Engine implements EnginePorts {
       tools: this.tools,
       counts: () => ({ containers: this.containers.counts(), images: this.images.count() }),
       socketPath: this.opts.socketPath,
+      targets: () => ({ containers: this.containers, images: this.images, volumes: this.volumes, networks: this.networks, secrets: this.secrets }),
     }));
   }
 

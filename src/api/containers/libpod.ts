@@ -228,6 +228,28 @@ async function init(ctx: Ctx): Promise<void> {
   noContent(ctx);
 }
 
+/** podman's mount answers the mount point as a JSON string. */
+async function mount(ctx: Ctx): Promise<void> {
+  sendJson(ctx, 200, await svc(ctx).mount(ctx.params.name));
+}
+
+async function unmount(ctx: Ctx): Promise<void> {
+  await svc(ctx).unmount(ctx.params.name);
+  noContent(ctx);
+}
+
+async function showMounted(ctx: Ctx): Promise<void> {
+  sendJson(ctx, 200, svc(ctx).mounted());
+}
+
+async function checkpoint(ctx: Ctx): Promise<void> {
+  await svc(ctx).checkpoint(ctx.params.name);
+}
+
+async function restore(ctx: Ctx): Promise<void> {
+  await svc(ctx).restore(ctx.params.name);
+}
+
 async function stop(ctx: Ctx): Promise<void> {
   try {
     await svc(ctx).stop(ctx.params.name, qInt(ctx, 'timeout', undefined, STOP_T) ?? qInt(ctx, 't', undefined, STOP_T));
@@ -304,6 +326,11 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/libpod/containers/:name/exists', handler: exists },
   { method: 'POST', path: '/libpod/containers/:name/start', handler: start },
   { method: 'POST', path: '/libpod/containers/:name/init', handler: init },
+  { method: 'GET', path: '/libpod/containers/showmounted', handler: showMounted },
+  { method: 'POST', path: '/libpod/containers/:name/mount', handler: mount },
+  { method: 'POST', path: '/libpod/containers/:name/unmount', handler: unmount },
+  { method: 'POST', path: '/libpod/containers/:name/checkpoint', handler: checkpoint },
+  { method: 'POST', path: '/libpod/containers/:name/restore', handler: restore },
   { method: 'POST', path: '/libpod/containers/:name/stop', handler: stop },
   { method: 'POST', path: '/libpod/containers/:name/restart', handler: restart },
   { method: 'POST', path: '/libpod/containers/:name/kill', handler: kill },
