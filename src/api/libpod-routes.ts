@@ -8,6 +8,7 @@ import { routes as volumes } from './volumes/libpod.js';
 import { routes as networks } from './networks/libpod.js';
 import { routes as secrets } from './secrets/libpod.js';
 import { routes as systemOps } from './system/libpod-system.js';
+import { routes as generate } from './containers/generate.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...secrets, ...systemOps];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...secrets, ...systemOps, ...generate];

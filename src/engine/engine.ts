@@ -133,6 +133,7 @@ export class Engine implements EnginePorts {
       service: (this.opts.role ?? 'service') === 'service',
       networks: () => this.networks.attachments,
       secrets: () => this.secrets,
+      endpoint: this.opts.socketPath,
     });
     this.built.containers = svc;
     this.onShutdown(() => svc.close());

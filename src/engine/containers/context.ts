@@ -30,6 +30,8 @@ export interface ContainerServiceOptions {
   networks: () => ContainerNetworking;
   /** The secret store, built on first use (a create that names a secret). */
   secrets: () => SecretSource;
+  /** The unix socket the service listens on (units that reach it: generate systemd). */
+  endpoint?: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export class ContainerContext {
   /** Attachments at create, each run's network at start and its teardown at the end. */
   readonly networks: () => ContainerNetworking;
   readonly secrets: () => SecretSource;
+  readonly endpoint: string | undefined;
   /** The runtime's --root: its state of each container it knows. */
   readonly stateDir: string;
   readonly lookups: ContainerLookups;
@@ -70,6 +73,7 @@ export class ContainerContext {
     this.exitCommand = o.exitCommand;
     this.networks = o.networks;
     this.secrets = o.secrets;
+    this.endpoint = o.endpoint;
     this.events = o.events;
     this.stateDir = runtimeStateDir(o.paths);
     this.lookups = new ContainerLookups(this.store, o.paths);

@@ -1,3 +1,4 @@
+import type { SystemdUnitOptions } from './systemd-unit.js';
 import type { ContainerNetworkState } from '../networks/types.js';
 import type {
   AttachOptions, AttachStream, ContainerLogs, ContainerView, CreateRequest, HostConfig, ListOptions, LogsOptions, PruneResult, WaitCondition,
@@ -54,6 +55,8 @@ export interface ContainersPort {
   mounted(): Record<string, string>;
   /** podman's checkpoint and restore need CRIU: a not-implemented EngineError naming it (after a lookup). */
   checkpoint(ref: string): Promise<never>;
+  /** podman's generate systemd for a container: unit name → unit text. */
+  systemdUnits(ref: string, o: SystemdUnitOptions): Record<string, string>;
   restore(ref: string): Promise<never>;
   stop(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
   restart(ref: string, timeoutSec?: number, signal?: string): Promise<void>;

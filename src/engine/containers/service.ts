@@ -22,6 +22,7 @@ import type {
 import { dirSize, isLive } from './util.js';
 import { ContainerWaits } from './wait.js';
 import { UserMounts } from './user-mounts.js';
+import { systemdUnits, type SystemdUnitOptions } from './systemd-unit.js';
 import { findBinary } from '../../oci/binaries.js';
 import { notImplemented } from '../errors.js';
 
@@ -217,6 +218,10 @@ export class ContainerService implements ContainersPort {
 
   mounted(): Record<string, string> {
     return this.userMounts.mounted();
+  }
+
+  systemdUnits(ref: string, o: SystemdUnitOptions): Record<string, string> {
+    return systemdUnits(this.ctx.lookups.get(ref), o, { endpoint: this.ctx.endpoint, runRoot: this.ctx.paths.runRoot });
   }
 
   async checkpoint(ref: string): Promise<never> {

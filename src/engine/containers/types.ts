@@ -247,6 +247,7 @@ export type { ContainerRow, ContainerStatus } from '../../state/containers.js';
 export type { ContainerDirs } from './rootfs.js';
 export type { CreateRequest } from './create.js';
 export type { SecretRequest } from './secrets.js';
+export type { SystemdUnitOptions } from './systemd-unit.js';
 export type { Change } from './files/changes.js';
 export type { PathStat, PutOptions } from './files/archive.js';
 export type { CgroupSample, NetStats } from './cgroup.js';

@@ -168,3 +168,34 @@ test('podman-remote events of containers, images, volumes and networks, in podma
   assert.match(docker, /^die$/m);
   assert.match(docker, /^destroy$/m);
 });
+
+test('podman-remote generate systemd: a unit whose ExecStart and ExecStop drive the container through berth', async () => {
+  await b.dockerOk(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
+  await podmanOk(['create', ...NET, '--name', 'lp-unit', 'busybox', 'sleep', '600']);
+  const unit = await podmanOk(['generate', 'systemd', '--name', '--restart-policy', 'always', '--stop-timeout', '3', '--env', 'A=b', 'lp-unit']);
+  assert.match(unit, /^# container-lp-unit\.service$/m);
+  assert.match(unit, /^Restart=always$/m);
+  assert.match(unit, /^Environment=A=b$/m);
+  assert.match(unit, /^Type=forking$/m);
+  const exec = (k: string) => unit.match(new RegExp(`^${k}=(.*)$`, 'm'))![1];
+  assert.ok(exec('ExecStart').includes(`unix://${b.socket}`));
+  // What systemd would run: the start, then the main PID from the pid file, then the stop.
+  const start = await run('sh', ['-c', exec('ExecStart')]);
+  assert.equal(start.code, 0, start.stderr);
+  const c = JSON.parse(await podmanOk(['inspect', 'lp-unit']))[0];
+  assert.equal(c.State.Status, 'running');
+  assert.equal(Number(readFileSync(exec('PIDFile'), 'utf8')), c.State.ConmonPid);
+  const stop = await run('sh', ['-c', exec('ExecStop')]);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.equal(JSON.parse(await podmanOk(['inspect', 'lp-unit']))[0].State.Status, 'exited');
+  // The API's own answer: unit name → text; new=true cannot be made without the creating command.
+  const r = await b.request('GET', `${P}/generate/lp-unit/systemd?useName=true&noHeader=true`);
+  assert.deepEqual(Object.keys(r.json), ['container-lp-unit']);
+  assert.match(r.json['container-lp-unit'], /^\[Unit\]/);
+  const n = await b.request('GET', `${P}/generate/lp-unit/systemd?new=true`);
+  assert.equal(n.status, 400);
+  assert.match(n.json.message, /new=true/);
+  assert.equal((await b.request('GET', `${P}/generate/lp-unit/systemd?restartPolicy=sometimes`)).status, 400);
+  assert.equal((await b.request('GET', `${P}/generate/nosuch/systemd`)).status, 404);
+  await podmanOk(['rm', '-f', 'lp-unit']);
+});
