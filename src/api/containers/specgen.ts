@@ -1,5 +1,6 @@
 import { readProfileFile } from '../../oci/seccomp.js';
 import { HttpError } from '../../server/errors.js';
+import { mapMore, MORE_MAPPED, REFUSED } from './specgen-more.js';
 import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy, SecretRequest } from '../../engine/containers/types.js';
 
 /**
@@ -45,8 +46,8 @@ const BIND_OPTIONS = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'private', 'rpriva
 export function specgenToCreate(sg: SG): CreateRequest {
   if (!sg || typeof sg !== 'object' || Array.isArray(sg)) throw new HttpError(400, 'request body must be a SpecGenerator object');
   for (const [k, v] of Object.entries(sg)) {
-    if (MAPPED.has(k) || INFORMATIONAL.has(k)) continue;
-    if (!isEmpty(v)) refuse(k);
+    if (MAPPED.has(k) || INFORMATIONAL.has(k) || MORE_MAPPED.has(k)) continue;
+    if (!isEmpty(v)) refuse(k, REFUSED[k]);
   }
   const idm = sg.idmappings as { UIDMap?: unknown[] | null; GIDMap?: unknown[] | null; AutoUserNs?: boolean } | undefined;
   if (idm && (idm.UIDMap?.length || idm.GIDMap?.length || idm.AutoUserNs)) refuse('idmappings', 'needs user namespaces, which berth does not support yet');
@@ -201,6 +202,7 @@ export function specgenToCreate(sg: SG): CreateRequest {
   }
   const ivm = sg.image_volume_mode ?? '';
   if (ivm !== '' && ivm !== 'anonymous' && ivm !== 'tmpfs' && ivm !== 'ignore') refuse('image_volume_mode', `value "${String(ivm)}" is not one of anonymous, tmpfs, ignore`);
+  const more = mapMore(sg, c, h, secOpt);
   if (secOpt.length) h.SecurityOpt = secOpt;
   const annotations = (sg.annotations ?? {}) as Record<string, string>;
   const secrets = secretRequests(sg.secrets, sg.secret_env);
@@ -208,6 +210,7 @@ export function specgenToCreate(sg: SG): CreateRequest {
     name: (sg.name as string) || undefined, config: c, hostConfig: h, endpoints, flavor: 'podman', annotations,
     imageVolumes: ivm === '' ? 'anonymous' : (ivm as 'anonymous' | 'tmpfs' | 'ignore'),
     ...(secrets.length ? { secrets } : {}),
+    ...more,
   };
 }
 
