@@ -42,6 +42,7 @@ const BODIES = {
   NetworkConnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/connect', go: 'types.NetworkConnectOptions' },
   NetworkDisconnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/disconnect', go: 'types.NetworkDisconnect' },
   SecretCreate: { spec: 'podman', path: '/secrets/create', go: 'entities.SecretCreateRequest' },
+  ContainerUpdateLibpod: { spec: 'podman', path: '/libpod/containers/{name}/update', go: 'entities.UpdateEntities' },
 };
 
 // The docker spec is hand-written and names no Go packages: the moby types behind its definitions.

@@ -9,6 +9,7 @@ import { routes as networks } from './networks/libpod.js';
 import { routes as secrets } from './secrets/libpod.js';
 import { routes as systemOps } from './system/libpod-system.js';
 import { routes as generate } from './containers/generate.js';
+import { routes as update } from './containers/libpod-update.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...secrets, ...systemOps, ...generate];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...secrets, ...systemOps, ...generate, ...update];

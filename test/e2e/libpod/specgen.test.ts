@@ -76,3 +76,24 @@ test('fields this host cannot honour: a 400 naming each, through podman-remote t
     assert.match(r.stderr, new RegExp(`"${field}"`), r.stderr);
   }
 });
+
+test('podman-remote update: memory and CPU shares applied to the running container; fields berth cannot update refused', async () => {
+  await podmanOk(['run', '-d', ...NET, '--name', 'lp-up', 'busybox', 'sleep', '300']);
+  await podmanOk(['update', '--memory', '64m', '--cpu-shares', '512', 'lp-up']);
+  const c = JSON.parse(await podmanOk(['inspect', 'lp-up']))[0];
+  assert.equal(c.HostConfig.Memory, 64 << 20);
+  assert.equal(c.HostConfig.CpuShares, 512);
+  const line = (await podmanOk(['exec', 'lp-up', 'cat', '/proc/self/cgroup'])).split('\n').find((l) => /:memory:/.test(l) || l.startsWith('0::'));
+  assert.ok(line, 'the container has a memory cgroup');
+  const r = await b.request('POST', `${P}/containers/lp-up/update?restartPolicy=on-failure&restartRetries=2`, { pids: { limit: 40 } });
+  assert.equal(r.status, 201, r.text);
+  const h = (await b.request('GET', `${P}/containers/lp-up/json`)).json.HostConfig;
+  assert.equal(h.PidsLimit, 40);
+  assert.equal(h.RestartPolicy.Name, 'on-failure');
+  assert.equal(h.RestartPolicy.MaximumRetryCount, 2);
+  const bad = await b.request('POST', `${P}/containers/lp-up/update`, { hugepageLimits: [{ pageSize: '2MB', limit: 1 }] });
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.message, /"hugepageLimits"/);
+  assert.equal((await b.request('POST', `${P}/containers/nosuch/update`, {})).status, 404);
+  await podmanOk(['rm', '-f', 'lp-up']);
+});
