@@ -5,7 +5,7 @@ import { requestSignal } from '../http/request-signal.js';
 import type { EngineEvent } from '../../engine/events/types.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
-import { libpodEvent } from './libpod-events.js';
+import { apiLevel, libpodEvent } from './libpod-events.js';
 
 /** docker names images the familiar way (busybox:latest); libpod shows the full names as recorded. */
 export function familiarImageEvent(e: EngineEvent): EngineEvent {
@@ -13,17 +13,6 @@ export function familiarImageEvent(e: EngineEvent): EngineEvent {
   const familiar = name && familiarName(name);
   if (!familiar || familiar === name) return e;
   return { ...e, Actor: { ...e.Actor, Attributes: { ...e.Actor.Attributes, name: familiar } } };
-}
-
-/**
- * podman has secret events from 5.5 on; the clients before it fail on a type they do not know
- * (podman-remote 4.3 crashes), so a libpod client of an older API gets none.
- */
-function knownTypes(ctx: Ctx): (t: EngineEvent['Type']) => boolean {
-  if (ctx.layer !== 'libpod' || !ctx.version) return () => true;
-  const [major = 0, minor = 0] = ctx.version.split('.').map(Number);
-  const secrets = major > 5 || (major === 5 && minor >= 5);
-  return (t) => t !== 'secret' || secrets;
 }
 
 /**
@@ -46,11 +35,10 @@ export async function events(ctx: Ctx): Promise<void> {
   const bus = ctx.engine.events;
   const nowNs = Date.now() * 1e6;
   const res = startStream(ctx);
-  const shape = ctx.layer === 'compat' ? familiarImageEvent : libpodEvent;
-  const known = knownTypes(ctx);
+  const level = apiLevel(ctx.version);
+  const shape = ctx.layer === 'compat' ? familiarImageEvent : (e: EngineEvent) => libpodEvent(e, level);
   // Filters apply to the event as this layer shows it.
   const send = (raw: EngineEvent) => {
-    if (!known(raw.Type)) return;
     const e = shape(raw);
     if (e && bus.matches(e, filters)) res.write(JSON.stringify(e) + '\n');
   };

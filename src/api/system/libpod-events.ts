@@ -4,13 +4,27 @@
 // leaves out what podman never reports.
 import type { EngineEvent } from '../../engine/events/types.js';
 
-/** podman's event statuses (libpod/events: Status), 4.x and 5.x. */
+/** podman's event statuses (libpod/events: Status) that podman-remote 4.3 already parses. */
 const PODMAN_STATUSES = new Set([
-  'attach', 'autoupdate', 'build', 'checkpoint', 'cleanup', 'commit', 'connect', 'copy', 'create', 'disconnect',
-  'died', 'exec', 'exec_died', 'exited', 'export', 'health_status', 'import', 'init', 'kill', 'loadfromarchive',
+  'attach', 'auto-update', 'build', 'checkpoint', 'cleanup', 'commit', 'connect', 'copy', 'create', 'disconnect',
+  'died', 'exec', 'exec_died', 'export', 'health_status', 'history', 'import', 'init', 'kill', 'loadfromarchive',
   'mount', 'pause', 'prune', 'pull', 'push', 'refresh', 'remove', 'rename', 'renumber', 'restart', 'restore',
-  'rotate', 'save', 'start', 'stop', 'sync', 'tag', 'unmount', 'unpause', 'untag', 'update',
+  'log-rotation', 'save', 'start', 'stop', 'sync', 'tag', 'unmount', 'unpause', 'untag',
 ]);
+
+/**
+ * Words and types later podmans added, from the API version that surely has them: podman-remote
+ * 4.3 crashes on `update` and on the `secret` type (secret events came with podman 5.5).
+ */
+const LATER_STATUSES: Record<string, number> = { update: 5.0, 'pull-error': 5.0 };
+const LATER_TYPES: Partial<Record<EngineEvent['Type'], number>> = { secret: 5.05 };
+
+/** A libpod path's API version as major + minor/100 (5.5 is 5.05; unversioned paths: the newest). */
+export function apiLevel(version: string | undefined): number {
+  if (!version) return Infinity;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major + Math.min(minor, 99) / 100;
+}
 
 const RENAMED: Record<string, string> = { die: 'died', destroy: 'remove', delete: 'remove', load: 'loadfromarchive', exec_die: 'exec_died' };
 
@@ -22,10 +36,12 @@ function podmanStatus(action: string): string {
   return RENAMED[base] ?? base;
 }
 
-/** The event in podman's words, or undefined when podman has no such event. */
-export function libpodEvent(e: EngineEvent): EngineEvent | undefined {
+/** The event in podman's words, or undefined when a podman client of that API level has no such event. */
+export function libpodEvent(e: EngineEvent, level = Infinity): EngineEvent | undefined {
   const status = podmanStatus(e.Action);
-  if (!PODMAN_STATUSES.has(status)) return undefined;
+  const since = LATER_STATUSES[status];
+  if (!PODMAN_STATUSES.has(status) && !(since !== undefined && level >= since)) return undefined;
+  if (level < (LATER_TYPES[e.Type] ?? 0)) return undefined;
   const attrs = { ...e.Actor.Attributes };
   // podman names a volume by its name attribute (its ID is the name).
   if (e.Type === 'volume' && attrs.name === undefined) attrs.name = e.Actor.ID;

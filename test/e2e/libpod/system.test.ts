@@ -149,6 +149,11 @@ test('podman-remote events of containers, images, volumes and networks, in podma
   await podmanOk(['network', 'create', 'berth-libpod-ev']);
   await podman(['run', ...NET, '--name', 'lp-ev', 'busybox', 'sh', '-c', 'exit 3']);
   await podmanOk(['rm', 'lp-ev']);
+  // An update and an exec: podman-remote 4.3 knows `exec` but crashes on `update` (a later word).
+  await podmanOk(['run', '-d', ...NET, '--name', 'lp-ev2', 'busybox', 'sleep', '60']);
+  await podmanOk(['update', '--memory', '64m', 'lp-ev2']);
+  await podmanOk(['exec', 'lp-ev2', 'true']);
+  await podmanOk(['rm', '-f', 'lp-ev2']);
   await podmanOk(['tag', 'busybox', 'lp-ev-tag']);
   await podmanOk(['untag', 'lp-ev-tag']);
   await podmanOk(['volume', 'rm', 'lp-evv']);
@@ -156,6 +161,10 @@ test('podman-remote events of containers, images, volumes and networks, in podma
   const until = String(Math.floor(Date.now() / 1000) + 1);
   const out = await podmanOk(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Status}} {{.Name}} {{.ContainerExitCode}}']);
   const lines = out.trim().split('\n');
+  assert.ok(!lines.some((l) => / update /.test(` ${l} `)), 'no update event for a 4.3 client');
+  assert.ok(lines.some((l) => l.startsWith('container exec lp-ev2')), out);
+  const v5 = (await b.request('GET', `/v5.4.2/libpod/events?stream=false&since=${since}&until=${until}`)).text;
+  assert.match(v5, /"Action":"update"/);
   for (const want of ['volume create lp-evv', 'network create berth-libpod-ev', 'container create lp-ev', 'container start lp-ev', 'container died lp-ev 3', 'container remove lp-ev', 'image tag', 'image untag', 'volume remove lp-evv', 'network remove berth-libpod-ev']) {
     assert.ok(lines.some((l) => l.startsWith(want)), `${want} in:\n${out}`);
   }

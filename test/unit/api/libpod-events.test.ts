@@ -30,3 +30,11 @@ test('what podman has no status for is left out', () => {
   assert.equal(libpodEvent(ev('container', 'oom')), undefined);
   assert.equal(libpodEvent(ev('container', 'resize')), undefined);
 });
+
+test('words and types later podmans added reach only clients of that API level', () => {
+  assert.equal(libpodEvent(ev('container', 'update'), 4.03), undefined);
+  assert.equal(libpodEvent(ev('container', 'update'), 5.04)?.Action, 'update');
+  assert.equal(libpodEvent(ev('secret', 'create'), 5.04), undefined);
+  assert.equal(libpodEvent(ev('secret', 'create'), 5.05)?.Action, 'create');
+  assert.equal(libpodEvent(ev('secret', 'create'))?.Action, 'create');
+});
