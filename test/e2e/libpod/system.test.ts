@@ -208,3 +208,18 @@ test('podman-remote generate systemd: a unit whose ExecStart and ExecStop drive 
   assert.equal((await b.request('GET', `${P}/generate/nosuch/systemd`)).status, 404);
   await podmanOk(['rm', '-f', 'lp-unit']);
 });
+
+test('podman-remote image diff: the top layer against the layers below it (asked on the containers path, as podman serves it)', async () => {
+  await podmanOk(['run', ...NET, '--name', 'lp-diff', 'busybox', 'sh', '-c', 'mkdir /newdir; echo x > /newdir/f; rm /bin/ls; echo y >> /etc/passwd']);
+  await podmanOk(['commit', 'lp-diff', 'lp-diff-img']);
+  const want = ['C /bin', 'D /bin/ls', 'C /etc', 'C /etc/passwd', 'A /newdir', 'A /newdir/f'];
+  assert.deepEqual((await podmanOk(['image', 'diff', 'lp-diff-img'])).trim().split('\n'), want);
+  assert.deepEqual((await podmanOk(['diff', 'lp-diff'])).trim().split('\n'), want);
+  const r = await b.request('GET', `${P}/images/lp-diff-img/changes`);
+  assert.deepEqual(r.json.map((c: any) => `${['C', 'A', 'D'][c.Kind]} ${c.Path}`), want);
+  assert.equal((await b.request('GET', `${P}/images/lp-diff-img/changes?parent=busybox`)).status, 400);
+  assert.equal((await b.request('GET', `${P}/containers/lp-diff-img/changes?diffType=container`)).status, 404);
+  assert.equal((await b.request('GET', `${P}/images/nosuch/changes`)).status, 404);
+  await podmanOk(['rm', 'lp-diff']);
+  await podmanOk(['rmi', 'lp-diff-img']);
+});
