@@ -46,6 +46,8 @@ const BODIES = {
   ManifestModifyLibpod: { spec: 'podman', path: '/libpod/manifests/{name}', method: 'put', go: 'entities.ManifestModifyOptions' },
   ManifestAddLibpod: { spec: 'podman', path: '/libpod/manifests/{name}/add', go: 'entities.ManifestAddOptions' },
   PodSpecGenerator: { spec: 'podman', path: '/libpod/pods/create', go: 'specgen.PodSpecGenerator' },
+  SecretCreate: { spec: 'podman', path: '/secrets/create', go: 'entities.SecretCreateRequest' },
+  ContainerUpdateLibpod: { spec: 'podman', path: '/libpod/containers/{name}/update', go: 'entities.UpdateEntities' },
 };
 
 // The docker spec is hand-written and names no Go packages: the moby types behind its definitions.

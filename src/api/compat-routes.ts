@@ -11,6 +11,7 @@ import { routes as volumes } from './volumes/compat.js';
 import { routes as networks } from './networks/compat.js';
 import { compatPushRoutes as push } from './images/push.js';
 import { routes as registry } from './registry/compat.js';
+import { routes as secrets } from './secrets/compat.js';
 
 /** Every Docker-compatible route; each resource module declares its own. */
-export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf, ...swarm, ...volumes, ...networks, ...push, ...registry];
+export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf, ...swarm, ...volumes, ...networks, ...push, ...registry, ...secrets];

@@ -10,6 +10,10 @@ import { libpodPushRoutes as push } from './images/push.js';
 import { routes as registry } from './registry/libpod.js';
 import { routes as manifests } from './manifests/libpod.js';
 import { routes as pods } from './pods/libpod.js';
+import { routes as secrets } from './secrets/libpod.js';
+import { routes as systemOps } from './system/libpod-system.js';
+import { routes as generate } from './containers/generate.js';
+import { routes as update } from './containers/libpod-update.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests, ...pods];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests, ...pods, ...secrets, ...systemOps, ...generate, ...update];

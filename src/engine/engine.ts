@@ -18,6 +18,7 @@ import { ManifestService } from './manifests/service.js';
 import { timeoutsFromEnv } from '../registry/transport.js';
 import { NetworkService } from './networks/service.js';
 import { PodService } from './pods/service.js';
+import { SecretService } from './secrets/service.js';
 import { SystemService } from './system/service.js';
 import { VolumeService } from './volumes/service.js';
 import type { EnginePorts } from './ports.js';
@@ -54,7 +55,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService } = {};
+  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; secrets?: SecretService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -141,6 +142,8 @@ export class Engine implements EnginePorts {
       service: (this.opts.role ?? 'service') === 'service',
       networks: () => this.networks.attachments,
       pods: () => this.pods,
+      secrets: () => this.secrets,
+      endpoint: this.opts.socketPath,
     });
     this.built.containers = svc;
     this.onShutdown(() => svc.close());
@@ -190,6 +193,10 @@ export class Engine implements EnginePorts {
     }));
   }
 
+  get secrets(): SecretService {
+    return (this.built.secrets ??= new SecretService({ db: this.db, paths: this.paths, events: this.events }));
+  }
+
   get containerFiles(): ContainerFiles {
     return (this.built.files ??= new ContainerFiles(this));
   }
@@ -206,6 +213,7 @@ export class Engine implements EnginePorts {
       tools: this.tools,
       counts: () => ({ containers: this.containers.counts(), images: this.images.count() }),
       socketPath: this.opts.socketPath,
+      targets: () => ({ containers: this.containers, images: this.images, volumes: this.volumes, networks: this.networks, secrets: this.secrets }),
     }));
   }
 

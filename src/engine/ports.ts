@@ -8,10 +8,11 @@ import type { ImagesPort } from './images/port.js';
 import type { ManifestsPort } from './manifests/port.js';
 import type { NetworksPort } from './networks/port.js';
 import type { PodsPort } from './pods/port.js';
+import type { SecretsPort } from './secrets/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, ManifestsPort, NetworksPort, PodsPort, SystemPort, VolumesPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, ManifestsPort, NetworksPort, PodsPort, SecretsPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -23,6 +24,7 @@ export interface EnginePorts {
   readonly volumes: VolumesPort;
   readonly networks: NetworksPort;
   readonly pods: PodsPort;
+  readonly secrets: SecretsPort;
   readonly events: EventsPort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;

@@ -287,6 +287,25 @@ CREATE TABLE IF NOT EXISTS pods (
 `);
     },
   },
+  {
+    version: 8,
+    name: 'secrets',
+    up(db) {
+      // The record only: the data lives in a file only the owner may read (secrets/file-driver.ts),
+      // so no query, dump or copy of the state DB carries it.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS secrets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  driver TEXT NOT NULL,
+  driver_options TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  created TEXT NOT NULL,
+  updated TEXT NOT NULL
+);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

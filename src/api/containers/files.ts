@@ -87,8 +87,23 @@ export async function exportHandler(ctx: Ctx): Promise<void> {
   await pipeBody(ctx, tar);
 }
 
+/**
+ * podman serves a container's changes and an image's at this libpod path (podman-remote 4.3's
+ * `image diff` asks here): a name that is no container is looked up as an image, unless
+ * `diffType=container`.
+ */
 export async function changesHandler(ctx: Ctx): Promise<void> {
-  sendJson(ctx, 200, await ctx.engine.containerFiles.changes(ref(ctx)));
+  const name = ref(ctx);
+  const t = ctx.query.get('diffType');
+  if (ctx.layer === 'libpod' && t && !['all', 'image', 'container'].includes(t)) throw new HttpError(400, `invalid diffType "${t.slice(0, 40)}": all, image or container`);
+  if (ctx.layer === 'libpod' && t !== 'container' && (t === 'image' || !ctx.engine.containers.find(name))) {
+    try {
+      return sendJson(ctx, 200, ctx.engine.images.changes(name));
+    } catch (e) {
+      if (t === 'image' || !(e instanceof EngineError && e.kind === 'not-found')) throw e;
+    }
+  }
+  sendJson(ctx, 200, await ctx.engine.containerFiles.changes(name));
 }
 
 export async function topHandler(ctx: Ctx): Promise<void> {

@@ -149,6 +149,8 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
       Healthcheck: c.Healthcheck,
       CreateCommand: [],
       Umask: '0022',
+      // Names and IDs only: the data stays in the secret store and the container's copy.
+      ...(v.parsed.secrets?.length ? { Secrets: v.parsed.secrets.map((s) => ({ Name: s.name, ID: s.id, UID: s.uid, GID: s.gid, Mode: s.mode })) } : {}),
       Timeout: 0,
       Passwd: true,
       sdNotifyMode: 'container',
@@ -231,6 +233,28 @@ async function init(ctx: Ctx): Promise<void> {
   noContent(ctx);
 }
 
+/** podman's mount answers the mount point as a JSON string. */
+async function mount(ctx: Ctx): Promise<void> {
+  sendJson(ctx, 200, await svc(ctx).mount(ctx.params.name));
+}
+
+async function unmount(ctx: Ctx): Promise<void> {
+  await svc(ctx).unmount(ctx.params.name);
+  noContent(ctx);
+}
+
+async function showMounted(ctx: Ctx): Promise<void> {
+  sendJson(ctx, 200, svc(ctx).mounted());
+}
+
+async function checkpoint(ctx: Ctx): Promise<void> {
+  await svc(ctx).checkpoint(ctx.params.name);
+}
+
+async function restore(ctx: Ctx): Promise<void> {
+  await svc(ctx).restore(ctx.params.name);
+}
+
 async function stop(ctx: Ctx): Promise<void> {
   try {
     await svc(ctx).stop(ctx.params.name, qInt(ctx, 'timeout', undefined, STOP_T) ?? qInt(ctx, 't', undefined, STOP_T));
@@ -307,6 +331,11 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/libpod/containers/:name/exists', handler: exists },
   { method: 'POST', path: '/libpod/containers/:name/start', handler: start },
   { method: 'POST', path: '/libpod/containers/:name/init', handler: init },
+  { method: 'GET', path: '/libpod/containers/showmounted', handler: showMounted },
+  { method: 'POST', path: '/libpod/containers/:name/mount', handler: mount },
+  { method: 'POST', path: '/libpod/containers/:name/unmount', handler: unmount },
+  { method: 'POST', path: '/libpod/containers/:name/checkpoint', handler: checkpoint },
+  { method: 'POST', path: '/libpod/containers/:name/restore', handler: restore },
   { method: 'POST', path: '/libpod/containers/:name/stop', handler: stop },
   { method: 'POST', path: '/libpod/containers/:name/restart', handler: restart },
   { method: 'POST', path: '/libpod/containers/:name/kill', handler: kill },

@@ -1,6 +1,7 @@
 import { readProfileFile } from '../../oci/seccomp.js';
 import { HttpError } from '../../server/errors.js';
-import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy } from '../../engine/containers/types.js';
+import { mapMore, MORE_MAPPED, REFUSED } from './specgen-more.js';
+import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy, SecretRequest } from '../../engine/containers/types.js';
 
 /**
  * libpod's SpecGenerator → the engine's create request. Fields berth implements are mapped;
@@ -31,7 +32,7 @@ const MAPPED = new Set([
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
   'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode', 'image_volumes',
-  'Networks', 'portmappings', 'publish_image_ports', 'pod',
+  'Networks', 'portmappings', 'publish_image_ports', 'pod', 'secrets', 'secret_env',
 ]);
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
@@ -76,8 +77,8 @@ export function specgenPorts(v: unknown): HostConfig['PortBindings'] {
 export function specgenToCreate(sg: SG): CreateRequest {
   if (!sg || typeof sg !== 'object' || Array.isArray(sg)) throw new HttpError(400, 'request body must be a SpecGenerator object');
   for (const [k, v] of Object.entries(sg)) {
-    if (MAPPED.has(k) || INFORMATIONAL.has(k)) continue;
-    if (!isEmpty(v)) refuse(k);
+    if (MAPPED.has(k) || INFORMATIONAL.has(k) || MORE_MAPPED.has(k)) continue;
+    if (!isEmpty(v)) refuse(k, REFUSED[k]);
   }
   const idm = sg.idmappings as { UIDMap?: unknown[] | null; GIDMap?: unknown[] | null; AutoUserNs?: boolean } | undefined;
   if (idm && (idm.UIDMap?.length || idm.GIDMap?.length || idm.AutoUserNs)) refuse('idmappings', 'needs user namespaces, which berth does not support yet');
@@ -216,13 +217,17 @@ export function specgenToCreate(sg: SG): CreateRequest {
   }
   const ivm = sg.image_volume_mode ?? '';
   if (ivm !== '' && ivm !== 'anonymous' && ivm !== 'tmpfs' && ivm !== 'ignore') refuse('image_volume_mode', `value "${String(ivm)}" is not one of anonymous, tmpfs, ignore`);
+  const more = mapMore(sg, c, h, secOpt);
   if (secOpt.length) h.SecurityOpt = secOpt;
   const annotations = (sg.annotations ?? {}) as Record<string, string>;
   if (sg.pod != null && typeof sg.pod !== 'string') refuse('pod', 'must be the name or ID of a pod');
+  const secrets = secretRequests(sg.secrets, sg.secret_env);
   return {
     ...(sg.pod ? { pod: sg.pod as string } : {}),
     name: (sg.name as string) || undefined, config: c, hostConfig: h, endpoints, flavor: 'podman', annotations,
     imageVolumes: ivm === '' ? 'anonymous' : (ivm as 'anonymous' | 'tmpfs' | 'ignore'),
+    ...(secrets.length ? { secrets } : {}),
+    ...more,
   };
 }
 
@@ -270,4 +275,28 @@ function imageVolumes(v: unknown): ImageVolume[] {
     if (x.subPath) refuse('image_volumes', 'subPath is not supported by berth yet');
     return { Destination: x.Destination, Source: x.Source, ReadWrite: x.ReadWrite === true };
   });
+}
+
+/** SpecGenerator `secrets` (files: specgen.Secret, decoded case-insensitively) and `secret_env` (variable → secret). */
+function secretRequests(files: unknown, env: unknown): SecretRequest[] {
+  const out: SecretRequest[] = [];
+  if (files != null) {
+    if (!Array.isArray(files)) refuse('secrets', 'must be a list of secrets');
+    for (const x of files as Record<string, unknown>[]) {
+      if (!x || typeof x !== 'object') refuse('secrets', 'must be a list of secrets');
+      const f = (k: string) => x[k] ?? x[k.toLowerCase()] ?? x[k.toUpperCase()];
+      const source = f('Source');
+      if (typeof source !== 'string' || !source) refuse('secrets', 'Source must name a secret');
+      const target = f('Target');
+      out.push({ source, type: 'mount', target: typeof target === 'string' ? target : undefined, uid: f('UID') as number | undefined, gid: f('GID') as number | undefined, mode: f('Mode') as number | undefined });
+    }
+  }
+  if (env != null) {
+    if (typeof env !== 'object' || Array.isArray(env)) refuse('secret_env', 'must be an object of variable names to secrets');
+    for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
+      if (typeof v !== 'string' || !v) refuse('secret_env', `the secret of "${k}" must be a name`);
+      out.push({ source: v, type: 'env', target: k });
+    }
+  }
+  return out;
 }

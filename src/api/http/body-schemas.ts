@@ -23,7 +23,9 @@ export const BODY_SCHEMAS = {
     "ManifestCreateLibpod": { "ref": "podman.ManifestModifyOptions" },
     "ManifestModifyLibpod": { "ref": "podman.ManifestModifyOptions" },
     "ManifestAddLibpod": { "ref": "podman.ManifestAddOptions" },
-    "PodSpecGenerator": { "ref": "podman.PodSpecGenerator" }
+    "PodSpecGenerator": { "ref": "podman.PodSpecGenerator" },
+    "SecretCreate": { "ref": "podman.SecretCreate" },
+    "ContainerUpdateLibpod": { "ref": "podman.UpdateEntities" }
   },
   "structs": {
     "docker.ContainerConfigWrapper": {
@@ -1118,6 +1120,70 @@ export const BODY_SCHEMAS = {
         "TmpfsOptions": { "ref": "podman.TmpfsOptions" },
         "Type": "string",
         "VolumeOptions": { "ref": "podman.VolumeOptions" }
+      }
+    },
+    "podman.SecretCreate": {
+      "go": "entities.SecretCreateRequest",
+      "fields": {
+        "Data": "string",
+        "Driver": { "ref": "podman.SecretDriverSpec" },
+        "Labels": { "map": "string" },
+        "Name": "string"
+      }
+    },
+    "podman.SecretDriverSpec": {
+      "go": "types.SecretDriverSpec",
+      "fields": {
+        "Name": "string",
+        "Options": { "map": "string" }
+      }
+    },
+    "podman.UpdateEntities": {
+      "go": "entities.UpdateEntities",
+      "fields": {
+        "BlkIOWeightDevice": { "array": { "ref": "podman.WeightDevice" } },
+        "DeviceReadBPs": { "array": { "ref": "podman.ThrottleDevice" } },
+        "DeviceReadIOPs": { "array": { "ref": "podman.ThrottleDevice" } },
+        "DeviceWriteBPs": { "array": { "ref": "podman.ThrottleDevice" } },
+        "DeviceWriteIOPs": { "array": { "ref": "podman.ThrottleDevice" } },
+        "blockIO": { "ref": "podman.LinuxBlockIO" },
+        "cpu": { "ref": "podman.LinuxCPU" },
+        "devices": { "array": { "ref": "podman.LinuxDeviceCgroup" } },
+        "health_cmd": "string",
+        "health_interval": "string",
+        "health_log_destination": "string",
+        "health_max_log_count": "uint64",
+        "health_max_log_size": "uint64",
+        "health_on_failure": "string",
+        "health_retries": "uint64",
+        "health_start_period": "string",
+        "health_startup_cmd": "string",
+        "health_startup_interval": "string",
+        "health_startup_retries": "uint64",
+        "health_startup_success": "uint64",
+        "health_startup_timeout": "string",
+        "health_timeout": "string",
+        "hugepageLimits": { "array": { "ref": "podman.LinuxHugepageLimit" } },
+        "memory": { "ref": "podman.LinuxMemory" },
+        "network": { "ref": "podman.LinuxNetwork" },
+        "no_healthcheck": "bool",
+        "pids": { "ref": "podman.LinuxPids" },
+        "rdma": { "map": { "ref": "podman.LinuxRdma" } },
+        "unified": { "map": "string" }
+      }
+    },
+    "podman.WeightDevice": {
+      "go": "define.WeightDevice",
+      "fields": {
+        "Path": "string",
+        "Weight": "uint16"
+      }
+    },
+    "podman.ThrottleDevice": {
+      "go": "blkiodev.ThrottleDevice",
+      "fields": {
+        "Path": "string",
+        "Rate": "uint64"
       }
     }
   }

@@ -1,3 +1,4 @@
+import { HttpError } from '../../server/errors.js';
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { noContent, qBool, qFilters, qList, sendJson, startStream } from '../../server/http.js';
 import { EngineError, badParameter } from '../../engine/errors.js';
@@ -105,6 +106,14 @@ function human(n: number): string {
     i++;
   }
   return `${i ? v.toPrecision(4).replace(/\.?0+$/, '') : v}${units[i]}`;
+}
+
+/** podman's image diff: against the image's own lower layers; another parent is not offered. */
+async function changes(ctx: Ctx): Promise<void> {
+  if (ctx.query.get('parent')) throw new HttpError(400, 'parent is not supported: an image is compared with the layers below its top one');
+  const t = ctx.query.get('diffType');
+  if (t && !['all', 'image', 'container'].includes(t)) throw new HttpError(400, `invalid diffType "${t.slice(0, 40)}": all, image or container`);
+  sendJson(ctx, 200, svcOf(ctx).changes(ctx.params.name));
 }
 
 /** `podman image tree`: the image and its layers, bottom up, marking layers other images top. */
@@ -274,6 +283,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/libpod/images/{name:.*}/exists', handler: exists },
   { method: 'GET', path: '/libpod/images/{name:.*}/history', handler: history },
   { method: 'GET', path: '/libpod/images/{name:.*}/tree', handler: tree },
+  { method: 'GET', path: '/libpod/images/{name:.*}/changes', handler: changes },
   { method: 'GET', path: '/libpod/images/{name:.*}/get', handler: getOne },
   { method: 'POST', path: '/libpod/images/{name:.*}/tag', handler: tag },
   { method: 'POST', path: '/libpod/images/{name:.*}/untag', handler: untag },

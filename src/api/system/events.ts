@@ -5,6 +5,7 @@ import { requestSignal } from '../http/request-signal.js';
 import type { EngineEvent } from '../../engine/events/types.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
+import { apiLevel, libpodEvent } from './libpod-events.js';
 
 /** docker names images the familiar way (busybox:latest); libpod shows the full names as recorded. */
 export function familiarImageEvent(e: EngineEvent): EngineEvent {
@@ -34,11 +35,12 @@ export async function events(ctx: Ctx): Promise<void> {
   const bus = ctx.engine.events;
   const nowNs = Date.now() * 1e6;
   const res = startStream(ctx);
-  const shape = ctx.layer === 'compat' ? familiarImageEvent : (e: EngineEvent) => e;
+  const level = apiLevel(ctx.version);
+  const shape = ctx.layer === 'compat' ? familiarImageEvent : (e: EngineEvent) => libpodEvent(e, level);
   // Filters apply to the event as this layer shows it.
   const send = (raw: EngineEvent) => {
     const e = shape(raw);
-    if (bus.matches(e, filters)) res.write(JSON.stringify(e) + '\n');
+    if (e && bus.matches(e, filters)) res.write(JSON.stringify(e) + '\n');
   };
 
   const backlog = sinceNs !== undefined || !stream ? bus.past(sinceNs ?? 0, untilNs) : [];

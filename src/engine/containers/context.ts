@@ -9,6 +9,7 @@ import type { EventBus } from '../events.js';
 import { PendingAttaches } from './attach.js';
 import type { ContainerNetworking } from './networking.js';
 import type { ContainerPods } from './pod-membership.js';
+import type { SecretSource } from '../secrets/service.js';
 import { ContainerLocks } from './locks.js';
 import { ContainerLookups } from './lookups.js';
 import { containerDirs, exitDir, runtimeStateDir, type ContainerDirs } from './rootfs.js';
@@ -30,6 +31,10 @@ export interface ContainerServiceOptions {
   networks: () => ContainerNetworking;
   /** The pod service's container side, built on first use. */
   pods?: () => ContainerPods;
+  /** The secret store, built on first use (a create that names a secret). */
+  secrets: () => SecretSource;
+  /** The unix socket the service listens on (units that reach it: generate systemd). */
+  endpoint?: string;
 }
 
 /**
@@ -48,6 +53,8 @@ export class ContainerContext {
   readonly networks: () => ContainerNetworking;
   /** Pods: joined at create, their exit policy applied after a member's exit. */
   readonly pods: (() => ContainerPods) | undefined;
+  readonly secrets: () => SecretSource;
+  readonly endpoint: string | undefined;
   /** The runtime's --root: its state of each container it knows. */
   readonly stateDir: string;
   readonly lookups: ContainerLookups;
@@ -71,6 +78,8 @@ export class ContainerContext {
     this.exitCommand = o.exitCommand;
     this.networks = o.networks;
     this.pods = o.pods;
+    this.secrets = o.secrets;
+    this.endpoint = o.endpoint;
     this.events = o.events;
     this.stateDir = runtimeStateDir(o.paths);
     this.lookups = new ContainerLookups(this.store, o.paths);

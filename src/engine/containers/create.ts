@@ -16,6 +16,7 @@ import { checkProfileText } from '../../oci/seccomp.js';
 import { parseSignal } from './signals.js';
 import { validatePortBindings } from '../networks/ports.js';
 import type { EndpointConfig } from '../networks/types.js';
+import type { SecretRequest } from './secrets.js';
 import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, MountSpec, ResolvedImage, RestartPolicy } from './types.js';
 
 export interface CreateRequest {
@@ -33,6 +34,10 @@ export interface CreateRequest {
   pod?: string;
   /** Set by the pod service only: this is the infra container of pod `pod`. */
   podInfra?: boolean;
+  /** Secrets as files or variables (libpod's secrets and secret_env). */
+  secrets?: SecretRequest[];
+  /** Defaults (the image's variables, the default PATH) left out: by name, or all (podman's --unsetenv). */
+  unsetEnv?: { names: string[]; all: boolean };
 }
 
 /** What a create needs to know of other containers. */
@@ -190,7 +195,9 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, 
 
   const ic = image.config;
   const envMap = new Map<string, string>();
-  for (const e of [...(ic.Env ?? []), ...(c.Env ?? [])]) {
+  const unset = req.unsetEnv;
+  const dropped = (e: string) => !!unset && (unset.all || unset.names.includes(e.split('=')[0]));
+  for (const e of [...(ic.Env ?? []).filter((x) => !dropped(x)), ...(c.Env ?? [])]) {
     const i = e.indexOf('=');
     envMap.set(i < 0 ? e : e.slice(0, i), e);
   }
@@ -222,7 +229,7 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, 
     ...(c.StopSignal || ic.StopSignal ? { StopSignal: c.StopSignal || ic.StopSignal } : {}),
     ...(c.StopTimeout !== undefined && c.StopTimeout !== null ? { StopTimeout: c.StopTimeout } : {}),
   };
-  if (!config.Env.some((e) => e.startsWith('PATH='))) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  if (!config.Env.some((e) => e.startsWith('PATH=')) && !dropped('PATH')) config.Env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   const mounts = allMounts(own, req, image, deps);
   const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '', mounts };
   if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;

@@ -1,3 +1,4 @@
+import type { SystemdUnitOptions } from './systemd-unit.js';
 import type { ContainerNetworkState } from '../networks/types.js';
 import type {
   AttachOptions, AttachStream, ContainerLogs, ContainerView, CreateRequest, HostConfig, ListOptions, LogsOptions, PruneResult, WaitCondition,
@@ -46,6 +47,17 @@ export interface ContainersPort {
   start(ref: string): Promise<void>;
   /** Everything a start does up to the runtime's create; the process waits for `start` (podman's init). */
   init(ref: string): Promise<void>;
+  /** podman's mount: the root filesystem mounted (a stopped container's too); resolves with its path. */
+  mount(ref: string): Promise<string>;
+  /** Unmounts a stopped container's root; a live one's is a conflict. */
+  unmount(ref: string): Promise<void>;
+  /** ID → mount point of every container whose root is mounted. */
+  mounted(): Record<string, string>;
+  /** podman's checkpoint and restore need CRIU: a not-implemented EngineError naming it (after a lookup). */
+  checkpoint(ref: string): Promise<never>;
+  /** podman's generate systemd for a container: unit name → unit text. */
+  systemdUnits(ref: string, o: SystemdUnitOptions): Record<string, string>;
+  restore(ref: string): Promise<never>;
   stop(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
   restart(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
   kill(ref: string, signal?: string): Promise<void>;

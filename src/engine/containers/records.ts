@@ -12,6 +12,7 @@ import { anonymousVolumes, placeImageMounts } from './mounts.js';
 import { parseLink } from './links.js';
 import type { NetworkPlan } from './networking.js';
 import { removeDirs } from './rootfs.js';
+import { provideSecrets, removeSecretCopies } from './secrets.js';
 import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PodMembership, PruneResult, RestartPolicy } from './types.js';
 import type { RuntimeResources } from './resources.js';
 import { planUpdate } from './update.js';
@@ -62,6 +63,9 @@ export class ContainerRecords {
       spec.initPath = init;
     }
     let finalName = name;
+    // Copied now (podman's rule), outside the root filesystem; nothing of them goes into the record but names.
+    const secrets = provideSecrets(req.secrets, ctx.secrets, ctx.dirs(id).base);
+    if (secrets.length) spec.secrets = secrets;
     // Volumes are made before the record (docker shows them once the create answers); the
     // record claims them in its transaction, and those made for it go again if it fails.
     const made = ctx.volumes.provide(spec.mounts ?? []);
@@ -80,6 +84,7 @@ export class ContainerRecords {
       });
     } catch (e) {
       await ctx.volumes.discard(made).catch(() => undefined);
+      if (secrets.length) removeSecretCopies(ctx.dirs(id).base);
       if (e instanceof EngineError) throw e;
       if (/UNIQUE constraint failed: containers.name/.test(String(e))) throw this.nameConflict(finalName!);
       throw e;

@@ -23,6 +23,8 @@ export interface RunSpecInput {
   extraEnv?: string[];
   /** Namespaces of a pod's infra container it joins (besides the network, given above). */
   joinNs?: SpecInput['joinNs'];
+  /** Its secrets (secrets.ts): copies bound in read-only, and variables that win over its own. */
+  secrets?: { mounts: { destination: string; source: string }[]; env: string[] };
 }
 
 function securityOpt(opts: string[], key: string): string | undefined {
@@ -86,9 +88,11 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     if (m.type !== 'tmpfs') mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', m.propagation ?? 'rprivate', ...m.options] });
     else tmpfs[m.destination] = m.options.join(',');
   }
+  for (const s of r.secrets?.mounts ?? []) mounts.push({ destination: s.destination, type: 'bind', source: s.source, options: ['rbind', 'ro', 'rprivate', 'nosuid', 'nodev', 'noexec'] });
 
   const own = new Set(c.Env.map((e) => e.split('=')[0]));
-  const env = [...(r.extraEnv ?? []).filter((e) => !own.has(e.split('=')[0])), ...c.Env];
+  const secretVars = new Set((r.secrets?.env ?? []).map((e) => e.split('=')[0]));
+  const env = [...(r.extraEnv ?? []).filter((e) => !own.has(e.split('=')[0])), ...c.Env.filter((e) => !secretVars.has(e.split('=')[0])), ...(r.secrets?.env ?? [])];
   const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
   if (!has('HOSTNAME')) env.push(`HOSTNAME=${c.Hostname}`);
   if (!has('HOME')) env.push(`HOME=${r.user.home || '/'}`);

@@ -21,6 +21,16 @@ import type {
 } from './types.js';
 import { dirSize, isLive } from './util.js';
 import { ContainerWaits } from './wait.js';
+import { UserMounts } from './user-mounts.js';
+import { systemdUnits, type SystemdUnitOptions } from './systemd-unit.js';
+import { findBinary } from '../../oci/binaries.js';
+import { notImplemented } from '../errors.js';
+
+/** Checkpoints are CRIU's work; berth drives no CRIU yet, and says which is missing. */
+function withoutCriu(what: 'checkpoint' | 'restore') {
+  const why = findBinary('criu') ? 'berth does not drive CRIU yet' : 'CRIU is not installed (no criu binary on PATH; Debian package criu)';
+  return notImplemented(`${what} is not available in this berth build: ${why}`);
+}
 
 export type { ContainerServiceOptions } from './context.js';
 export type { ContainerView, WaitCondition } from './types.js';
@@ -41,6 +51,7 @@ export class ContainerService implements ContainersPort {
   private readonly lifecycle: Lifecycle;
   private readonly records: ContainerRecords;
   private readonly stdio: ContainerStdio;
+  private readonly userMounts: UserMounts;
 
   constructor(o: ContainerServiceOptions) {
     const ctx = (this.ctx = new ContainerContext(o));
@@ -51,6 +62,7 @@ export class ContainerService implements ContainersPort {
     this.lifecycle = new Lifecycle(ctx, this.starter, this.waits);
     this.records = new ContainerRecords(ctx, this.lifecycle, this.exits);
     this.stdio = new ContainerStdio(ctx);
+    this.userMounts = new UserMounts(ctx);
     if (o.service) {
       this.exits.watch();
       void this.exits.reconcile();
@@ -194,6 +206,32 @@ export class ContainerService implements ContainersPort {
 
   restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     return this.lifecycle.restart(ref, timeoutSec, signal);
+  }
+
+  mount(ref: string): Promise<string> {
+    return this.userMounts.mount(ref);
+  }
+
+  unmount(ref: string): Promise<void> {
+    return this.userMounts.unmount(ref);
+  }
+
+  mounted(): Record<string, string> {
+    return this.userMounts.mounted();
+  }
+
+  systemdUnits(ref: string, o: SystemdUnitOptions): Record<string, string> {
+    return systemdUnits(this.ctx.lookups.get(ref), o, { endpoint: this.ctx.endpoint, runRoot: this.ctx.paths.runRoot });
+  }
+
+  async checkpoint(ref: string): Promise<never> {
+    this.ctx.lookups.get(ref);
+    throw withoutCriu('checkpoint');
+  }
+
+  async restore(ref: string): Promise<never> {
+    this.ctx.lookups.get(ref);
+    throw withoutCriu('restore');
   }
 
   kill(ref: string, signal?: string): Promise<void> {

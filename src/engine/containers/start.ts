@@ -22,6 +22,7 @@ import { writeContainerEtc } from './etc.js';
 import { resolveLinks } from './links.js';
 import { exitDir, mountImage, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, type ResolvedUser } from './rootfs.js';
 import { runSpecInput, type RunSpecInput } from './runspec.js';
+import { secretRunInput } from './secrets.js';
 import type { ContainerDirs, ContainerView } from './types.js';
 import { alive, cgroupsPathOf, guardedExitCommand, noSuchContainer, nowIso, parseSize } from './util.js';
 
@@ -280,7 +281,7 @@ export class Starter {
     const { v, id } = run;
     const d = v.dirs;
     const spec = buildOciSpec(
-      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath, extraEnv: run.links?.env, joinNs: run.pod?.ns }),
+      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath, extraEnv: run.links?.env, joinNs: run.pod?.ns, secrets: secretRunInput(v.parsed.secrets, d.base) }),
     );
     privateDir(d.bundle);
     writePrivateFile(join(d.bundle, 'config.json'), specJson(spec));

@@ -3,6 +3,7 @@ import type { LogLine } from '../../oci/logfile.js';
 import type { ContainerConfigLike } from '../images/types.js';
 import type { CgroupSample, NetStats } from './cgroup.js';
 import type { ContainerDirs } from './rootfs.js';
+import type { SecretUse } from '../secrets/types.js';
 
 /** Docker's container Config, as stored and inspected (image defaults merged at create). */
 export interface ContainerConfig {
@@ -222,6 +223,8 @@ export interface ContainerSpec {
   mounts?: MountSpec[];
   /** The pod it belongs to. */
   pod?: PodMembership;
+  /** The secrets it was given (names and targets; the data is copied under its dir, secrets.ts). */
+  secrets?: SecretUse[];
 }
 
 /** Image facts the container engine needs; the image store implements this. */
@@ -259,6 +262,8 @@ export interface ImageSource {
 export type { ContainerRow, ContainerStatus } from '../../state/containers.js';
 export type { ContainerDirs } from './rootfs.js';
 export type { CreateRequest } from './create.js';
+export type { SecretRequest } from './secrets.js';
+export type { SystemdUnitOptions } from './systemd-unit.js';
 export type { Change } from './files/changes.js';
 export type { PathStat, PutOptions } from './files/archive.js';
 export type { CgroupSample, NetStats } from './cgroup.js';

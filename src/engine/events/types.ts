@@ -1,7 +1,7 @@
 // Events as both API layers stream them. Docker's message shape is the common currency: libpod
 // clients read the same fields.
 
-export type EventType = 'container' | 'image' | 'volume' | 'network' | 'pod' | 'daemon' | 'system' | 'exec';
+export type EventType = 'container' | 'image' | 'volume' | 'network' | 'pod' | 'daemon' | 'system' | 'exec' | 'secret';
 
 /** `Actor.Attributes.name` of an image event is a full name (docker.io/library/busybox:latest). */
 export interface EngineEvent {

@@ -54,6 +54,8 @@ export interface ImagesPort {
   tree(ref: string): ImageTree;
   /** The image's layer dirs, top first (inspect's GraphDriver). */
   layerDirs(imageId: string): string[];
+  /** What the image's top layer adds, changes and deletes against the layers below (podman's image diff). */
+  changes(ref: string): { Path: string; Kind: 0 | 1 | 2 }[];
   /** The `images` and `layersSize` of `system df`. */
   df(): ImagesDf;
 

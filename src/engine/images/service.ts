@@ -15,6 +15,7 @@ import { clip, quote } from '../../lib/clip.js';
 import { commitImage, importImage, loadImages, saveImages, type CommitOptions } from './archives.js';
 import { filterImages } from './filter.js';
 import type { ImagesPort } from './port.js';
+import { changesOf, type Change } from '../containers/files/changes.js';
 import type {
   HistoryEntry,
   HistoryItem,
@@ -241,6 +242,13 @@ export class ImageService implements ImagesPort {
     const img = this.get(imageId);
     if (!img) throw notFound(`No such image: ${imageId}`);
     return [...img.layers].reverse().map((l) => this.layers.diffDir(l));
+  }
+
+  /** podman's image diff: what the image's top layer changes against the layers below it. */
+  changes(ref: string): Change[] {
+    const img = this.resolve(ref);
+    const [top, ...below] = this.layerDirs(img.id);
+    return top ? changesOf(top, below, []) : [];
   }
 
   /** The same as short links: mount with `cwd` so the option string stays short. */

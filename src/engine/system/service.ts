@@ -9,7 +9,8 @@ import type { EventBus } from '../events.js';
 import { BERTH_VERSION } from '../../version.js';
 import { fsUsage, hostFacts, toolVersion } from './host.js';
 import type { SystemPort } from './port.js';
-import type { ContainerCounts, HostFacts, SystemInfo } from './types.js';
+import { systemPrune, systemReset, type PruneTargets } from './prune.js';
+import type { ContainerCounts, HostFacts, SystemInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
 
 export interface SystemServiceDeps {
   paths: StoragePaths;
@@ -19,6 +20,8 @@ export interface SystemServiceDeps {
   counts: () => { containers: ContainerCounts; images: number };
   /** The unix socket the service listens on, if any (libpod's remoteSocket). */
   socketPath?: string;
+  /** The services prune and reset act through, built on first use. */
+  targets: () => PruneTargets;
 }
 
 export class SystemService implements SystemPort {
@@ -46,6 +49,14 @@ export class SystemService implements SystemPort {
 
   host(): HostFacts {
     return hostFacts();
+  }
+
+  prune(o?: SystemPruneOptions): Promise<SystemPruneReport> {
+    return systemPrune(this.engine.targets(), o);
+  }
+
+  reset(): Promise<SystemResetReport> {
+    return systemReset(this.engine.targets());
   }
 
   async info(): Promise<SystemInfo> {

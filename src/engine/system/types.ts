@@ -62,3 +62,29 @@ export interface SystemInfo {
   confFiles: string[];
   socketPath: string | undefined;
 }
+
+/** podman's system prune: what to take besides stopped containers, unused networks and dangling images. */
+export interface SystemPruneOptions {
+  /** Every unused image, not only dangling ones. */
+  all?: boolean;
+  /** Unused volumes too. */
+  volumes?: boolean;
+  /** label, label!, until: given to each resource's prune. */
+  filters?: Record<string, string[]>;
+}
+
+export interface SystemPruneReport {
+  containers: { id: string; size: number }[];
+  /** The removed containers' writable layers (per container sizes are not measured). */
+  containersReclaimed: number;
+  /** Names. */
+  networks: string[];
+  volumes: { name: string; size: number }[];
+  images: { id: string; size: number }[];
+  reclaimed: number;
+}
+
+export interface SystemResetReport {
+  /** What could not be removed, each with its reason. */
+  errors: string[];
+}

@@ -53,7 +53,12 @@ test('SpecGenerator maps supported fields and names unsupported ones', () => {
   assert.deepEqual(r.hostConfig!.Ulimits, [{ Name: 'nofile', Soft: 5, Hard: 6 }]);
   assert.deepEqual(r.hostConfig!.Binds, ['/s:/d:ro']);
   assert.equal(r.config.StopSignal, '15');
-  assert.throws(() => specgenToCreate({ image: 'b', secrets: [{ source: 's' }] }), /"secrets"/);
+  // Secrets are honoured: files (specgen.Secret, either case) and variables.
+  assert.deepEqual(specgenToCreate({ image: 'b', secrets: [{ source: 's', Target: 't', mode: 0o400 }], secret_env: { TOKEN: 'e' } }).secrets, [
+    { source: 's', type: 'mount', target: 't', uid: undefined, gid: undefined, mode: 0o400 },
+    { source: 'e', type: 'env', target: 'TOKEN' },
+  ]);
+  assert.throws(() => specgenToCreate({ image: 'b', secrets: [{ target: 't' }] }), /"secrets"/);
   assert.throws(() => specgenToCreate({ image: 'b', mounts: [{ destination: '/d', type: 'devpts', source: 'v' }] }), /"mounts"/);
   assert.throws(() => specgenToCreate({ command: ['x'] }), /no image/);
 });

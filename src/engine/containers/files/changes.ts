@@ -127,6 +127,8 @@ export function changesOf(upper: string, layers: string[], mountDests: string[])
 function mountDestsOf(v: ContainerView): string[] {
   const d = [...RUNTIME_MOUNTS];
   for (const m of containerMounts(v.parsed)) d.push(m.destination);
+  // The runtime's placeholders for secret files hold nothing of the secret: not the user's changes.
+  for (const s of v.parsed.secrets ?? []) if (s.type === 'mount') d.push(s.target);
   return d;
 }
 
