@@ -59,7 +59,10 @@ fi
 # node_modules copied from elsewhere may hold the link without the build.
 if [ ! -f native/peercred/build/Release/peercred.node ]; then
   echo "setup: building native/peercred"
-  PATH="$RT/bin:$PATH" npm_config_nodedir="$RT" npm rebuild berth-peercred --loglevel=error >/dev/null
+  # node-gyp as npm carries it, run directly: npm's allowScripts does not cover a file: package
+  # (it names it by its folder), so `npm rebuild` would skip its build silently.
+  gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  (cd native/peercred && "$NODE" "$gyp" rebuild --nodedir="$RT" --loglevel=error >/dev/null)
 fi
 
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
