@@ -10,7 +10,7 @@ import { classifyWhiteout, safeEntryPath, UnsafeEntryError } from './tar-paths.j
 import { SplitRecorder } from './tar-split.js';
 
 const run = promisify(execFile);
-const WRITE_BATCH = 512 * 1024;
+const WRITE_BATCH = 256 * 1024;
 
 export interface UnpackResult {
   /** "sha256:..." of the uncompressed tar stream. */
@@ -171,7 +171,7 @@ class Applier {
         await this.prepare(rel, false);
         const fh = await open(target, 'wx', 0o600);
         try {
-          // Gathered into ~512 KiB writev calls: one write per 16-64 KiB chunk cost a pull a third of its time.
+          // Gathered into ~256 KiB writev calls: one write per 16-64 KiB chunk cost a pull a third of its time.
           // One batch in flight while the next is read: decompression and writing overlap.
           let batch: Buffer[] = [];
           let bytes = 0;
