@@ -71,7 +71,7 @@ export async function decompressed(src: AsyncIterable<Buffer>): Promise<{ stream
   }
   if (kind === 'none') return { stream: whole(), compression: 'none' };
   // Large output chunks: every chunk costs each stage after (hash, tar reader, writes) a round trip.
-  const t = kind === 'gzip' ? createGunzip({ chunkSize: 64 * 1024 }) : zstdTransform();
+  const t = kind === 'gzip' ? createGunzip({ chunkSize: 128 * 1024, readableHighWaterMark: 256 * 1024 } as object) : zstdTransform();
   // Two chunks ahead at most: the default (16 objects) held a megabyte per layer of a parallel pull.
   const input = Readable.from(whole(), { highWaterMark: 2 });
   input.on('error', (e) => t.destroy(e));

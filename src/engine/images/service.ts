@@ -41,6 +41,7 @@ import type {
   SearchResult,
 } from './types.js';
 import { distribution, startPull } from './pull.js';
+import { fromRegistryError } from './registry-errors.js';
 import type { Timeouts } from '../../registry/index.js';
 import { canonicalName, candidateNames, isFullId, isIdPrefix, parseReference, repoOf } from '../../lib/image-ref.js';
 
@@ -170,11 +171,16 @@ export class ImageService implements ImagesPort {
   }
 
   pull(ref: string, opts: PullOptions): Promise<PullJob> {
-    return startPull(this, ref, opts);
+    // registries.conf trouble (unreadable, blocked registry) and registry failures as engine errors.
+    return startPull(this, ref, opts).catch((e) => {
+      throw fromRegistryError(e);
+    });
   }
 
   distribution(ref: string, opts: Pick<PullOptions, 'naming' | 'auth' | 'tlsVerify'>): Promise<DistributionInfo> {
-    return distribution(this, ref, opts);
+    return distribution(this, ref, opts).catch((e) => {
+      throw fromRegistryError(e);
+    });
   }
 
   exists(input: string): boolean {

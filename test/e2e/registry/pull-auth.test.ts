@@ -75,4 +75,11 @@ test('podman --remote pull over TLS verified with the certs.d CA, credentials fr
   const r = await podman(['pull', '--authfile', authFile, name]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), ids.busybox);
+  // --creds travels as X-Registry-Auth; a wrong password is the registry's refusal.
+  const bad = await podman(['pull', '--creds', 'berth:wrong', `${basic.hostAlias}/berth-pull-auth/busybox:latest`]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /unauthorized|authentication required/i);
+  const creds = await podman(['pull', '-q', '--creds', 'berth:berth-secret', `${basic.host}/berth-pull-auth/busybox:latest`]);
+  assert.equal(creds.code, 0, creds.stderr);
+  assert.equal(creds.stdout.trim(), ids.busybox);
 });

@@ -3,7 +3,7 @@
 // stream) and docker-compose 1.29 bringing up a service whose image is only in the registry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, startBerth, type Berth } from '../../helpers/berth.js';
@@ -15,6 +15,7 @@ let b: Berth;
 let reg: Registry;
 let ids: Record<string, string>;
 let confDir: string;
+let conf: string;
 const podman = (args: string[]) => run('podman', ['--remote', '--url', `unix://${b.socket}`, ...args], { timeoutMs: 60_000 });
 
 before(async () => {
@@ -23,7 +24,7 @@ before(async () => {
   const img = await fixtureImage('busybox');
   for (const repo of ['berth-clients/busybox', 'berth-clients/short', 'berth-clients/aliased', 'berth-clients/runme', 'berth-clients/composed']) await uploadImage(reg, repo, 'latest', img);
   confDir = mkdtempSync(join(tmpdir(), 'berth-clients-'));
-  const conf = join(confDir, 'registries.conf');
+  conf = join(confDir, 'registries.conf');
   writeFileSync(
     conf,
     `unqualified-search-registries = ["${reg.host}"]\n\n[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n\n[aliases]\n"berth-alias" = "${reg.host}/berth-clients/aliased"\n`,
@@ -92,5 +93,21 @@ test('docker-compose up pulls an image that is only in the registry', async () =
     assert.match(ps, new RegExp(`${reg.host}/berth-clients/composed:latest Up`));
   } finally {
     await compose(['down', '-t', '0']);
+  }
+});
+
+test('registries.conf mirrors serve a registry that is down; a blocked registry is refused', async () => {
+  const original = readFileSync(conf, 'utf8');
+  try {
+    // Nothing listens on port 1: only the mirror can answer.
+    writeFileSync(conf, `${original}\n[[registry]]\nlocation = "127.0.0.1:1"\ninsecure = true\n[[registry.mirror]]\nlocation = "${reg.host}"\ninsecure = true\n\n[[registry]]\nprefix = "127.0.0.2:5000"\nblocked = true\n`);
+    const m = await b.docker(['pull', '127.0.0.1:1/berth-clients/busybox:latest'], { timeoutMs: 60_000 });
+    assert.equal(m.code, 0, m.stderr);
+    assert.equal(JSON.parse(await b.dockerOk(['inspect', '127.0.0.1:1/berth-clients/busybox:latest']))[0].Id, `sha256:${ids.busybox}`);
+    const blocked = await b.request('POST', `/v1.41/images/create?fromImage=${encodeURIComponent('127.0.0.2:5000/x')}&tag=latest`);
+    assert.equal(blocked.status, 400);
+    assert.match(blocked.json.message, /registry 127.0.0.2:5000 is blocked/);
+  } finally {
+    writeFileSync(conf, original);
   }
 });
