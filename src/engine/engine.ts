@@ -14,6 +14,8 @@ import { berthExitCommand } from './containers/exit-command.js';
 import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
+import { KubeService } from './kube/service.js';
+import { containerPodHost } from './kube/pod-host.js';
 import { NetworkService } from './networks/service.js';
 import { SystemService } from './system/service.js';
 import { VolumeService } from './volumes/service.js';
@@ -51,7 +53,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService } = {};
+  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; kube?: KubeService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -165,6 +167,25 @@ export class Engine implements EnginePorts {
         },
         networkChanged: (id) => this.containers.refreshEtc(id),
       }),
+    }));
+  }
+
+  get kube(): KubeService {
+    return (this.built.kube ??= new KubeService({
+      containers: this.containers,
+      volumes: this.volumes,
+      images: {
+        config: (ref) => {
+          try {
+            return this.images.resolve(ref).cfg.config ?? {};
+          } catch {
+            return undefined;
+          }
+        },
+        // Only local images for now: a missing one is a not-found naming it, before anything is made.
+        ensure: (ref) => void this.images.pull(ref, 'missing'),
+      },
+      hosts: containerPodHost,
     }));
   }
 

@@ -5,11 +5,12 @@ import type { ContainerFilesPort } from './containers/files/port.js';
 import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
+import type { KubePort } from './kube/port.js';
 import type { NetworksPort } from './networks/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, NetworksPort, SystemPort, VolumesPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, KubePort, NetworksPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -20,6 +21,7 @@ export interface EnginePorts {
   readonly volumes: VolumesPort;
   readonly networks: NetworksPort;
   readonly events: EventsPort;
+  readonly kube: KubePort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;
 }
