@@ -12,7 +12,13 @@ export function parseKubeYaml(text: string): KubeDoc[] {
   for (const d of list) {
     const err = d.errors[0];
     if (err) throw badParameter(`invalid YAML: ${clip(err.message, 300)}`);
-    const v: unknown = d.toJS({ maxAliasCount: 100 });
+    let v: unknown;
+    try {
+      // Bounded: a stream of nested aliases would otherwise expand without end (billion laughs).
+      v = d.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      throw badParameter(`invalid YAML: ${clip((e as Error).message, 300)}`);
+    }
     if (v === null || v === undefined) continue; // an empty document between separators
     if (typeof v !== 'object' || Array.isArray(v)) throw badParameter('invalid YAML: every document must be a Kubernetes object (a mapping with apiVersion and kind)');
     const doc = v as KubeDoc;
