@@ -109,6 +109,11 @@ async function play(ctx: Ctx): Promise<void> {
     logOptions: logOptionsOf(ctx),
     noHosts: qAnyBool(ctx, 'noHosts', false),
   };
+  // Options berth cannot honour yet are refused, never silently dropped (podman-remote sends them empty).
+  if (opts.noHosts) throw new HttpError(400, 'kube play --no-hosts is not supported by berth yet');
+  if (qAny(ctx, 'userns').some(Boolean)) throw new HttpError(400, 'kube play --userns is not supported by berth yet');
+  if (qAnyList(ctx, 'publishPorts').length) throw new HttpError(400, 'kube play --publish is not supported by berth yet: give the ports a hostPort in the YAML');
+  if (qAnyBool(ctx, 'wait', false)) throw new HttpError(400, 'kube play --wait is not supported by berth yet');
   if (qAnyBool(ctx, 'build', false)) throw new HttpError(400, 'kube play --build is not supported by berth yet');
   if (qAnyBool(ctx, 'serviceContainer', false)) throw new HttpError(400, 'kube play with a service container is not supported by berth yet');
   const yaml = await yamlBody(ctx);

@@ -278,3 +278,41 @@ test('bad input: invalid YAML, no image, a port clash: clear errors, nothing lef
   assert.deepEqual(await names(), before.ctrs);
   assert.deepEqual(await volumes(), before.vols);
 });
+
+test('play options: --network with --ip, --start=false, --annotation, --log-driver, --replace; the report lists skipped kinds', async () => {
+  const net = `berth-kube-${process.pid}`;
+  await podmanOk(['network', 'create', '--subnet', '10.217.41.0/24', net]);
+  const yaml = 'apiVersion: v1\nkind: Pod\nmetadata: {name: kopt}\nspec:\n  containers:\n  - name: a\n    image: busybox\n    command: [sleep, "600"]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: kopt}\nspec: {ports: [{port: 80}]}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ksec}\ndata: {k: dg==}\n';
+  const f = file('kopt.yaml', yaml);
+  await podmanOk(['kube', 'play', '--network', net, '--ip', '10.217.41.77', '--start=false', '--annotation', 'team=kube', '--log-driver', 'none', f]);
+  let i = await inspect('kopt-a');
+  assert.equal(i.State.Status, 'created');
+  assert.equal(i.HostConfig.NetworkMode, net);
+  const lp = await b.request('GET', `${P}/containers/kopt-a/json`);
+  assert.equal(lp.json.HostConfig.LogConfig.Type, 'none');
+  assert.equal(lp.json.Config.Annotations.team, 'kube');
+  await b.dockerOk(['start', 'kopt-a']);
+  i = await inspect('kopt-a');
+  assert.equal(i.NetworkSettings.Networks[net].IPAddress, '10.217.41.77');
+  // --replace: the client tears the pod down first, then plays it again.
+  const oldId = i.Id;
+  await podmanOk(['kube', 'play', '--replace', '--network', net, f]);
+  i = await inspect('kopt-a');
+  assert.notEqual(i.Id, oldId);
+  assert.equal(i.State.Status, 'running');
+  // replace=true on the API does the same without the client's teardown.
+  const r = await b.request('POST', `${P}/play/kube?replace=true&network=${net}`, yaml, { 'Content-Type': 'text/plain' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.Pods.length, 1);
+  assert.deepEqual(r.json.Skipped.map((s: any) => s.Kind).sort(), ['Secret', 'Service']);
+  assert.match(r.json.Pods[0].Logs.join('\n'), /Secret ksec: Secrets are not supported/);
+  const unknown = await b.request('POST', `${P}/play/kube`, 'apiVersion: x/v1\nkind: Gadget\nmetadata: {name: g}\n', { 'Content-Type': 'text/plain' });
+  assert.equal(unknown.status, 200, unknown.text);
+  assert.deepEqual(unknown.json.Pods, []);
+  assert.match(unknown.json.Skipped[0].Reason, /kind Gadget is not supported/);
+  // Options berth does not have are refused, not ignored.
+  const noHosts = await b.request('POST', `${P}/play/kube?noHosts=true`, yaml, { 'Content-Type': 'text/plain' });
+  assert.equal(noHosts.status, 400, noHosts.text);
+  await podmanOk(['kube', 'down', f]);
+  await podmanOk(['network', 'rm', net]);
+});
