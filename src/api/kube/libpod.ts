@@ -78,7 +78,7 @@ function playReport(r: PlayReport) {
   return {
     Pods: r.pods.map((p, i) => ({ ID: p.id, Containers: p.containers, InitContainers: p.initContainers, Logs: i === 0 ? notes : [], ContainerErrors: p.containerErrors })),
     Volumes: r.volumes.map((Name) => ({ Name })),
-    Secrets: [],
+    Secrets: r.secrets.map((ID) => ({ CreateReport: { ID } })),
     // Not podman's: what was skipped, for a client that has no pod to read it from.
     Skipped: r.skipped.map((s) => ({ Kind: s.kind, Name: s.name, Reason: s.reason })),
     ServiceContainerID: '',
@@ -93,7 +93,7 @@ function teardownReport(r: TeardownReport) {
     StopReport: r.stopped.map((Id) => ({ Errs: [], Id, RawInput: Id })),
     RmReport: r.removed.map((x) => ({ Err: null, Id: x.id, RemovedCtrs: Object.fromEntries(x.containers.map((c) => [c, null])) })),
     VolumeRmReport: r.volumes.map((Id) => ({ Err: null, Id })),
-    SecretRmReport: [],
+    SecretRmReport: r.secrets.map((ID) => ({ Err: null, ID })),
   };
 }
 

@@ -7,6 +7,8 @@ import type { IContainer, IPersistentVolumeClaim, IPodSpec, IService, IVolume, I
 
 /** The label a play puts on a volume it filled from a ConfigMap: the ConfigMap's name. */
 export const CONFIGMAP_LABEL = 'io.berth.kube.configmap';
+/** The same for a Secret: generate names the secret, never its data. */
+export const SECRET_LABEL = 'io.berth.kube.secret';
 
 export interface GenContainer {
   name: string;
@@ -88,6 +90,8 @@ function securityOf(c: GenContainer): IContainer['securityContext'] {
 function volumeOf(m: MountSpec, vols: Map<string, GenVolume>): { volume: IVolume; claim?: string; configMap?: GenVolume } | undefined {
   if (m.type === 'volume' && m.name && !m.anonymous) {
     const v = vols.get(m.name);
+    const secret = v?.labels[SECRET_LABEL];
+    if (secret) return { volume: { name: kubeName(`${m.name}-secret`), secret: { secretName: secret } } };
     const cm = v?.labels[CONFIGMAP_LABEL];
     if (cm && v) return { volume: { name: kubeName(`${m.name}-cm`), configMap: { name: kubeName(cm) } }, configMap: { ...v, name: cm } };
     return { volume: { name: kubeName(`${m.name}-pvc`), persistentVolumeClaim: { claimName: m.name } }, claim: m.name };
@@ -193,7 +197,7 @@ export function generatePod(pod: GenPod, o: { kind: KubeKind; replicas?: number;
 }
 
 function claimDoc(name: string, v: GenVolume | undefined): IPersistentVolumeClaim {
-  const labels = Object.fromEntries(Object.entries(v?.labels ?? {}).filter(([k]) => k !== CONFIGMAP_LABEL));
+  const labels = Object.fromEntries(Object.entries(v?.labels ?? {}).filter(([k]) => k !== CONFIGMAP_LABEL && k !== SECRET_LABEL));
   return {
     apiVersion: 'v1', kind: 'PersistentVolumeClaim',
     metadata: { name, ...(Object.keys(labels).length ? { labels } : {}) },

@@ -26,6 +26,7 @@ export interface PodNet {
 export interface VolumeNeed {
   name: string;
   configMap?: { name: string; files: Record<string, string> };
+  secret?: { name: string; files: Record<string, string> };
 }
 
 export interface ContainerPlan {
@@ -55,7 +56,7 @@ const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 type Mount = NonNullable<HostConfig['Mounts']>[number];
 
 /** What one pod volume becomes at a mount: a mount entry (without its target) and the volume to make. */
-function podVolume(v: IVolume, cms: ConfigMaps, podName: string): { mount: Omit<Mount, 'Target'>; need?: VolumeNeed } {
+function podVolume(v: IVolume, cms: ConfigMaps, secrets: ConfigMaps, podName: string): { mount: Omit<Mount, 'Target'>; need?: VolumeNeed } {
   if (v.persistentVolumeClaim) {
     const claim = v.persistentVolumeClaim.claimName;
     if (!claim) throw badParameter(`volume ${clip(v.name)}: persistentVolumeClaim has no claimName`);
@@ -73,38 +74,43 @@ function podVolume(v: IVolume, cms: ConfigMaps, podName: string): { mount: Omit<
     // Its own volume for the pod: podman makes an anonymous one.
     return { mount: { Type: 'volume' } };
   }
-  if (v.configMap) {
-    const cmName = v.configMap.name ?? '';
-    const data = cms.get(cmName);
+  const src = v.configMap
+    ? { what: 'ConfigMap', name: v.configMap.name ?? '', items: v.configMap.items, optional: v.configMap.optional, store: cms }
+    : v.secret
+      ? { what: 'Secret', name: v.secret.secretName ?? '', items: v.secret.items, optional: v.secret.optional, store: secrets }
+      : undefined;
+  if (src) {
+    const data = src.store.get(src.name);
     if (!data) {
-      if (v.configMap.optional) return { mount: { Type: 'volume' } };
-      throw badParameter(`volume ${clip(v.name)}: no ConfigMap named ${clip(cmName)} in the YAML`);
+      if (src.optional) return { mount: { Type: 'volume' } };
+      throw badParameter(`volume ${clip(v.name)}: no ${src.what} named ${clip(src.name)} in the YAML${src.what === 'Secret' ? ' or the secrets store' : ''}`);
     }
     const files: Record<string, string> = {};
-    if (v.configMap.items?.length) {
-      for (const it of v.configMap.items) {
-        if (!(it.key in data)) throw badParameter(`volume ${clip(v.name)}: ConfigMap ${clip(cmName)} has no key ${clip(it.key)}`);
+    if (src.items?.length) {
+      for (const it of src.items) {
+        if (!(it.key in data)) throw badParameter(`volume ${clip(v.name)}: ${src.what} ${clip(src.name)} has no key ${clip(it.key)}`);
         files[it.path] = data[it.key];
       }
     } else Object.assign(files, data);
     for (const p of Object.keys(files)) if (p.startsWith('/') || p.split('/').includes('..')) throw badParameter(`volume ${clip(v.name)}: item path ${clip(p)} must be relative, without ..`);
-    // One volume per pod and ConfigMap, so two pods of a YAML never share (or remove) each other's.
-    const name = `${podName}-${cmName}`;
-    return { mount: { Type: 'volume', Source: name, ReadOnly: true }, need: { name, configMap: { name: cmName, files } } };
+    // One volume per pod and source, so two pods of a YAML never share (or remove) each other's.
+    const name = `${podName}-${src.name}`;
+    return { mount: { Type: 'volume', Source: name, ReadOnly: true }, need: { name, [src.what === 'Secret' ? 'secret' : 'configMap']: { name: src.name, files } } };
   }
   const kinds = Object.keys(v).filter((k) => k !== 'name');
-  throw badParameter(`volume ${clip(v.name)}: the ${clip(kinds.join(', ') || 'empty')} volume type is not supported by berth (persistentVolumeClaim, hostPath, emptyDir, configMap are)`);
+  throw badParameter(`volume ${clip(v.name)}: the ${clip(kinds.join(', ') || 'empty')} volume type is not supported by berth (persistentVolumeClaim, hostPath, emptyDir, configMap, secret are)`);
 }
 
-function envOf(c: IContainer, cms: ConfigMaps, podName: string): string[] {
+function envOf(c: IContainer, cms: ConfigMaps, secrets: ConfigMaps, podName: string): string[] {
   const env = new Map<string, string>();
   for (const from of c.envFrom ?? []) {
-    if (from.secretRef) throw badParameter(`container ${clip(c.name)}: envFrom secretRef is not supported by berth yet (no secrets store)`);
-    const name = from.configMapRef?.name ?? '';
-    const data = cms.get(name);
+    const ref = from.secretRef ?? from.configMapRef;
+    const what = from.secretRef ? 'Secret' : 'ConfigMap';
+    const name = ref?.name ?? '';
+    const data = (from.secretRef ? secrets : cms).get(name);
     if (!data) {
-      if (from.configMapRef?.optional) continue;
-      throw badParameter(`container ${clip(c.name)}: envFrom names ConfigMap ${clip(name)}, which is not in the YAML`);
+      if (ref?.optional) continue;
+      throw badParameter(`container ${clip(c.name)}: envFrom names ${what} ${clip(name)}, which is not in the YAML${from.secretRef ? ' or the secrets store' : ''}`);
     }
     for (const [k, v] of Object.entries(data)) env.set(`${from.prefix ?? ''}${k}`, v);
   }
@@ -126,8 +132,12 @@ function envOf(c: IContainer, cms: ConfigMaps, podName: string): string[] {
     } else if (ref.fieldRef) {
       if (ref.fieldRef.fieldPath === 'metadata.name') env.set(e.name, podName);
     } else if (ref.secretKeyRef) {
-      if (ref.secretKeyRef.optional) continue;
-      throw badParameter(`container ${clip(c.name)}: env ${clip(e.name)} from a secret is not supported by berth yet (no secrets store)`);
+      const v = secrets.get(ref.secretKeyRef.name ?? '')?.[ref.secretKeyRef.key];
+      if (v === undefined) {
+        if (ref.secretKeyRef.optional) continue;
+        throw badParameter(`container ${clip(c.name)}: env ${clip(e.name)} needs key ${clip(ref.secretKeyRef.key)} of Secret ${clip(ref.secretKeyRef.name ?? '')}, which neither the YAML nor the secrets store has`);
+      }
+      env.set(e.name, v);
     }
   }
   return [...env].map(([k, v]) => `${k}=${v}`);
@@ -181,6 +191,8 @@ export interface PlanInput {
   labels?: Record<string, string>;
   spec: IPodSpec | undefined;
   configMaps: ConfigMaps;
+  /** Secrets' data by name (the YAML's Secret documents, then the secrets store's). */
+  secrets?: ConfigMaps;
   opts: PlayOptions;
   /** This pod's index among the pods of the play (staticIPs, staticMACs). */
   index: number;
@@ -191,6 +203,7 @@ export interface PlanInput {
 /** The pod and its containers as berth makes them; any invalid field is a bad parameter naming it. */
 export function planPod(inp: PlanInput): PodPlan {
   const { podName, spec, configMaps, opts } = inp;
+  const secrets = inp.secrets ?? new Map<string, Record<string, string>>();
   if (!spec || !Array.isArray(spec.containers) || !spec.containers.length) throw badParameter(`pod ${clip(podName)}: spec.containers is empty`);
   const restartName = spec.restartPolicy ?? 'Always';
   if (!(restartName in RESTART) || (inp.allowedRestart && !inp.allowedRestart.includes(restartName))) {
@@ -228,7 +241,7 @@ export function planPod(inp: PlanInput): PodPlan {
       const v = vols.get(vm.name);
       if (!v) throw badParameter(`container ${clip(c.name)}: volumeMount ${clip(vm.name)} names no volume of the pod`);
       if (!vm.mountPath?.startsWith('/')) throw badParameter(`container ${clip(c.name)}: mountPath ${clip(vm.mountPath ?? '')} must be absolute`);
-      const { mount, need } = podVolume(v, configMaps, podName);
+      const { mount, need } = podVolume(v, configMaps, secrets, podName);
       if (need) needs.set(need.name, need);
       // emptyDir volumes are shared by the pod's containers: name them for the pod.
       const anon = v.emptyDir && mount.Type === 'volume' ? { Source: `${podName}-${v.name}` } : {};
@@ -246,7 +259,7 @@ export function planPod(inp: PlanInput): PodPlan {
     };
     const config: CreateRequest['config'] = {
       Image: c.image.trim(),
-      Env: envOf(c, configMaps, podName),
+      Env: envOf(c, configMaps, secrets, podName),
       Labels: { ...(inp.labels ?? {}) },
       Tty: c.tty === true,
       OpenStdin: c.stdin === true,

@@ -1,11 +1,11 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync, lstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
 import { clip } from '../../lib/clip.js';
 import { nameOf, parseKubeYaml, stringifyKubeYaml } from './parse.js';
-import { configMapData, podsOf, WORKLOAD_KINDS, type PodSource } from './workloads.js';
+import { configMapData, podsOf, secretData, WORKLOAD_KINDS, type PodSource } from './workloads.js';
 import { INIT_ANNOTATION, planPod, type ConfigMaps, type PodPlan } from './play-map.js';
-import { CONFIGMAP_LABEL, generatePod, generateVolume, type GenContainer, type GenPod, type GenVolume } from './generate-map.js';
+import { CONFIGMAP_LABEL, SECRET_LABEL, generatePod, generateVolume, type GenContainer, type GenPod, type GenVolume } from './generate-map.js';
 import type { KubePort } from './port.js';
 import type { ContainersPort } from '../containers/port.js';
 import type { VolumesPort } from '../volumes/port.js';
@@ -19,6 +19,17 @@ export interface KubeDeps {
   /** An image's defaults by reference, and whether it is there (play pulls nothing it cannot find locally). */
   images: { config(ref: string): ImageConfigLite | undefined; ensure(ref: string): void };
   hosts: PodHost;
+  /** The secrets store, when the engine has one: Secret documents are stored there, secretKeyRef reads it. */
+  secrets?: KubeSecrets;
+}
+
+/** What play and down need of the secrets store (SecretsPort has it). */
+export interface KubeSecrets {
+  create(req: { name: string; data: Buffer; labels?: Record<string, string> }): { id: string };
+  /** The data of a secret by name; throws when there is none. */
+  data(ref: string): Buffer;
+  get(ref: string): { id: string };
+  remove(ref: string): string;
 }
 
 /** Kinds a play accepts without acting on them, and why. */
@@ -31,6 +42,7 @@ interface Made {
   containers: string[];
   pods: string[];
   volumes: string[];
+  secrets: string[];
 }
 
 export class KubeService implements KubePort {
@@ -104,20 +116,39 @@ export class KubeService implements KubePort {
 
   async play(yaml: string, opts: PlayOptions): Promise<PlayReport> {
     const docs = [...(opts.configMaps ?? []).flatMap((t) => parseKubeYaml(t)), ...parseKubeYaml(yaml)];
-    const report: PlayReport = { pods: [], volumes: [], skipped: [] };
+    const report: PlayReport = { pods: [], volumes: [], secrets: [], skipped: [] };
     const configMaps: ConfigMaps = new Map();
+    const secrets: ConfigMaps = new Map();
+    const secretDocs: KubeDoc[] = [];
     const claims: KubeDoc[] = [];
     const sources: PodSource[] = [];
     for (const d of docs) {
       if (d.kind === 'ConfigMap') configMaps.set(nameOf(d), configMapData(d));
       else if (d.kind === 'PersistentVolumeClaim') claims.push(d);
       else if (WORKLOAD_KINDS.has(d.kind!)) sources.push(...podsOf(d));
-      else if (d.kind === 'Secret') report.skipped.push({ kind: d.kind, name: d.metadata?.name ?? '', reason: 'Secrets are not supported by berth yet (no secrets store): skipped' });
+      else if (d.kind === 'Secret') {
+        secrets.set(nameOf(d), secretData(d));
+        if (this.deps.secrets) secretDocs.push(d);
+        else report.skipped.push({ kind: d.kind, name: nameOf(d), reason: 'not stored: this berth has no secrets store (its data serves the pods of this YAML only)' });
+      }
       else if (d.kind! in INFORMATIONAL) report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: INFORMATIONAL[d.kind!] });
       else report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: `kind ${d.kind} is not supported: skipped` });
     }
+    this.storedSecrets(sources, secrets);
     // Everything is checked before anything is made.
-    const plans = sources.map((s, index) => planPod({ podName: s.podName, labels: s.labels, spec: s.spec, configMaps, opts, index, allowedRestart: s.allowedRestart }));
+    const plans = sources.map((s, index) => planPod({ podName: s.podName, labels: s.labels, spec: s.spec, configMaps, secrets, opts, index, allowedRestart: s.allowedRestart }));
+    if (this.deps.secrets) {
+      for (const d of secretDocs) {
+        const exists = (() => {
+          try {
+            return !!this.deps.secrets!.get(nameOf(d));
+          } catch {
+            return false;
+          }
+        })();
+        if (exists && !opts.replace) throw conflict(`secret ${clip(nameOf(d))} already exists: remove it first or play with replace`);
+      }
+    }
     const names = new Set<string>();
     for (const p of plans) {
       if (names.has(p.name)) throw badParameter(`pod name ${clip(p.name)} appears twice in the YAML`);
@@ -130,8 +161,20 @@ export class KubeService implements KubePort {
     }
     if (opts.replace) for (const p of plans) if (this.inUse(p)) await this.removePod(p.name, p.containers.map((c) => c.name));
 
-    const made: Made = { containers: [], pods: [], volumes: [] };
+    const made: Made = { containers: [], pods: [], volumes: [], secrets: [] };
     try {
+      for (const d of secretDocs) {
+        const name = nameOf(d);
+        try {
+          this.deps.secrets!.remove(name);
+        } catch {
+          // none of that name (replace checked above)
+        }
+        // podman's form: the Secret document itself, as JSON.
+        const { id } = this.deps.secrets!.create({ name, data: Buffer.from(JSON.stringify(d)), labels: d.metadata?.labels });
+        made.secrets.push(name);
+        report.secrets.push(id);
+      }
       for (const c of claims) {
         const name = nameOf(c);
         const { created } = await this.deps.volumes.create({ name, labels: c.metadata?.labels, ifExists: 'return' });
@@ -152,10 +195,11 @@ export class KubeService implements KubePort {
 
   private async playPod(p: PodPlan, opts: PlayOptions, made: Made): Promise<PlayedPod> {
     for (const v of p.volumes) {
-      const labels = v.configMap ? { [CONFIGMAP_LABEL]: v.configMap.name } : undefined;
+      const labels: Record<string, string> | undefined = v.configMap ? { [CONFIGMAP_LABEL]: v.configMap.name } : v.secret ? { [SECRET_LABEL]: v.secret.name } : undefined;
       const { volume, created } = await this.deps.volumes.create({ name: v.name, labels, ifExists: 'return' });
       if (created) made.volumes.push(v.name);
       if (v.configMap) writeFiles(volume.mountpoint, v.configMap.files);
+      if (v.secret) writeFiles(volume.mountpoint, v.secret.files, 0o600);
     }
     const host = await this.deps.hosts.create(p);
     if (host.podId) made.pods.push(host.podId);
@@ -185,13 +229,49 @@ export class KubeService implements KubePort {
     for (const id of [...made.containers].reverse()) await this.deps.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
     for (const id of [...made.pods].reverse()) await this.deps.hosts.remove(id).catch(() => undefined);
     for (const name of [...made.volumes].reverse()) await this.deps.volumes.remove(name, { force: true }).catch(() => undefined);
+    for (const name of made.secrets) {
+      try {
+        this.deps.secrets?.remove(name);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Secrets the pods name that the YAML does not carry, read from the store (podman keeps a Secret document as its data). */
+  private storedSecrets(sources: PodSource[], secrets: ConfigMaps): void {
+    const store = this.deps.secrets;
+    if (!store) return;
+    const wanted = new Set<string>();
+    for (const s of sources) {
+      for (const c of [...(s.spec?.containers ?? []), ...(s.spec?.initContainers ?? [])]) {
+        for (const e of c?.env ?? []) if (e.valueFrom?.secretKeyRef?.name) wanted.add(e.valueFrom.secretKeyRef.name);
+        for (const f of c?.envFrom ?? []) if (f.secretRef?.name) wanted.add(f.secretRef.name);
+      }
+      for (const v of s.spec?.volumes ?? []) if (v.secret?.secretName) wanted.add(v.secret.secretName);
+    }
+    for (const name of wanted) {
+      if (secrets.has(name)) continue;
+      let raw: Buffer;
+      try {
+        raw = store.data(name);
+      } catch {
+        continue;
+      }
+      try {
+        const doc = JSON.parse(raw.toString('utf8')) as KubeDoc;
+        secrets.set(name, secretData(doc));
+      } catch {
+        // A secret made outside kube play has no keys: it is not a Secret document.
+      }
+    }
   }
 
   // ---- down -------------------------------------------------------------------------------------
 
   async down(yaml: string, opts: { force?: boolean } = {}): Promise<TeardownReport> {
     const docs = parseKubeYaml(yaml);
-    const report: TeardownReport = { stopped: [], removed: [], volumes: [] };
+    const report: TeardownReport = { stopped: [], removed: [], volumes: [], secrets: [] };
     const cmVolumes: string[] = [];
     for (const d of docs) {
       if (!WORKLOAD_KINDS.has(d.kind!)) continue;
@@ -202,10 +282,21 @@ export class KubeService implements KubePort {
           report.stopped.push(r.id);
           report.removed.push(r);
         }
-        for (const v of s.spec?.volumes ?? []) if (v.configMap?.name) cmVolumes.push(`${s.podName}-${v.configMap.name}`);
+        for (const v of s.spec?.volumes ?? []) {
+          const src = v.configMap?.name ?? v.secret?.secretName;
+          if (src) cmVolumes.push(`${s.podName}-${src}`);
+        }
       }
     }
-    // A ConfigMap's volume is the play's own copy: it goes with its pod.
+    for (const d of docs) {
+      if (d.kind !== 'Secret' || !this.deps.secrets) continue;
+      try {
+        report.secrets.push(this.deps.secrets.remove(nameOf(d)));
+      } catch {
+        // not stored (or removed already)
+      }
+    }
+    // A ConfigMap's (or Secret's) volume is the play's own copy: it goes with its pod.
     for (const name of cmVolumes) if (this.deps.volumes.find(name)) await this.deps.volumes.remove(name, { force: true }).catch(() => undefined);
     if (opts.force) {
       for (const d of docs) {
@@ -247,11 +338,12 @@ function dedupe(docs: object[]): object[] {
 }
 
 /** Writes a ConfigMap's keys as files (anew at every play: the YAML is the truth). */
-function writeFiles(dir: string, files: Record<string, string>): void {
+function writeFiles(dir: string, files: Record<string, string>, mode = 0o644): void {
   for (const [p, content] of Object.entries(files)) {
     const f = join(dir, p);
     mkdirSync(dirname(f), { recursive: true });
-    writeFileSync(f, content);
+    writeFileSync(f, content, { mode });
+    chmodSync(f, mode);
   }
 }
 

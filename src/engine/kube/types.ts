@@ -64,6 +64,8 @@ export interface PlayReport {
   pods: PlayedPod[];
   /** Names of the volumes the play made (PersistentVolumeClaims, ConfigMap volumes). */
   volumes: string[];
+  /** IDs of the secrets stored from Secret documents. */
+  secrets: string[];
   /** Documents not acted on: unknown kinds, kinds berth does not play. */
   skipped: { kind: string; name: string; reason: string }[];
 }
@@ -74,4 +76,6 @@ export interface TeardownReport {
   removed: { id: string; containers: string[]; error?: string }[];
   /** Volumes removed (with `force`). */
   volumes: string[];
+  /** IDs of the secrets removed (the YAML's Secret documents). */
+  secrets: string[];
 }

@@ -71,3 +71,17 @@ export function configMapData(doc: KubeDoc): Record<string, string> {
   }
   return out;
 }
+
+/** The data of a Secret document: `data` base64-decoded, `stringData` over it (Kubernetes' rule). */
+export function secretData(doc: KubeDoc): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((doc.data as Record<string, unknown> | undefined) ?? {})) {
+    if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s+/g, ''))) throw badParameter(`Secret ${clip(doc.metadata?.name ?? '')}: data.${clip(k)} must be base64 text`);
+    out[k] = Buffer.from(v, 'base64').toString('utf8');
+  }
+  for (const [k, v] of Object.entries((doc.stringData as Record<string, unknown> | undefined) ?? {})) {
+    if (typeof v !== 'string') throw badParameter(`Secret ${clip(doc.metadata?.name ?? '')}: stringData.${clip(k)} must be a string`);
+    out[k] = v;
+  }
+  return out;
+}

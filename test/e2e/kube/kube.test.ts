@@ -305,7 +305,7 @@ test('play options: --network with --ip, --start=false, --annotation, --log-driv
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.Pods.length, 1);
   assert.deepEqual(r.json.Skipped.map((s: any) => s.Kind).sort(), ['Secret', 'Service']);
-  assert.match(r.json.Pods[0].Logs.join('\n'), /Secret ksec: Secrets are not supported/);
+  assert.match(r.json.Pods[0].Logs.join('\n'), /Secret ksec: not stored/);
   const unknown = await b.request('POST', `${P}/play/kube`, 'apiVersion: x/v1\nkind: Gadget\nmetadata: {name: g}\n', { 'Content-Type': 'text/plain' });
   assert.equal(unknown.status, 200, unknown.text);
   assert.deepEqual(unknown.json.Pods, []);
@@ -315,4 +315,46 @@ test('play options: --network with --ip, --start=false, --annotation, --log-driv
   assert.equal(noHosts.status, 400, noHosts.text);
   await podmanOk(['kube', 'down', f]);
   await podmanOk(['network', 'rm', net]);
+});
+
+test('a Secret of the YAML serves its pods: secretKeyRef env, envFrom and a secret volume (files 0600)', async () => {
+  const yaml = `apiVersion: v1
+kind: Secret
+metadata: {name: kube-sec}
+data:
+  password: ${Buffer.from('s3cret').toString('base64')}
+stringData:
+  user: admin
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ksec}
+spec:
+  containers:
+  - name: a
+    image: busybox
+    command: [sleep, '600']
+    env:
+    - name: PW
+      valueFrom:
+        secretKeyRef: {name: kube-sec, key: password}
+    envFrom:
+    - secretRef: {name: kube-sec}
+      prefix: S_
+    volumeMounts:
+    - {name: creds, mountPath: /creds}
+  volumes:
+  - name: creds
+    secret: {secretName: kube-sec}
+`;
+  const f = file('ksec.yaml', yaml);
+  await podmanOk(['kube', 'play', f]);
+  assert.equal(await execOut('ksec-a', 'sh', '-c', 'echo "$PW $S_user $S_password"'), 's3cret admin s3cret');
+  assert.equal(await execOut('ksec-a', 'cat', '/creds/password'), 's3cret');
+  assert.equal(await execOut('ksec-a', 'stat', '-c', '%a', '/creds/user'), '600');
+  await podmanOk(['kube', 'down', f]);
+  assert.ok(!(await volumes()).includes('ksec-kube-sec'), 'the secret\'s volume goes with its pod');
+  const missing = await b.request('POST', `${P}/play/kube`, yaml.slice(yaml.indexOf('---') + 4), { 'Content-Type': 'text/plain' });
+  assert.equal(missing.status, 400, missing.text);
+  assert.match(missing.json.message, /Secret (named )?kube-sec/);
 });

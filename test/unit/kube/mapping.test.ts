@@ -136,7 +136,9 @@ test('planPod refuses what it cannot make, naming it', () => {
   bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }), /names no volume/);
   bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }, { volumes: [{ name: 'x', nfs: { server: 's', path: '/' } }] }), /nfs volume type is not supported/);
   bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }, { volumes: [{ name: 'x', configMap: { name: 'nope' } }] }), /no ConfigMap named nope/);
-  bad(one({ name: 'a', image: 'b', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }), /from a secret is not supported/);
+  bad(one({ name: 'a', image: 'b', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }), /needs key k of Secret s/);
+  const withSecret = planPod({ podName: 'p', spec: { containers: [{ name: 'a', image: 'b', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }] }, configMaps: CMS, secrets: new Map([['s', { k: 'v' }]]), opts: {}, index: 0 });
+  assert.deepEqual(withSecret.containers[0].create.config.Env, ['S=v']);
   bad(one({ name: 'a', image: 'b', resources: { limits: { memory: 'lots' } } }), /invalid quantity/);
   bad(one({ name: 'a', image: 'b' }, { restartPolicy: 'Sometimes' as never }), /restartPolicy Sometimes/);
   bad(() => planPod({ podName: 'p', spec: { containers: [{ name: 'a', image: 'b' }], restartPolicy: 'Never' }, configMaps: CMS, opts: {}, index: 0, allowedRestart: ['Always'] }), /restartPolicy Never is not one of Always/);
