@@ -41,6 +41,7 @@ const BODIES = {
   NetworkCreateLibpod: { spec: 'podman', path: '/libpod/networks/create', go: 'types.Network' },
   NetworkConnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/connect', go: 'types.NetworkConnectOptions' },
   NetworkDisconnectLibpod: { spec: 'podman', path: '/libpod/networks/{name}/disconnect', go: 'types.NetworkDisconnect' },
+  PodSpecGenerator: { spec: 'podman', path: '/libpod/pods/create', go: 'specgen.PodSpecGenerator' },
 };
 
 // The docker spec is hand-written and names no Go packages: the moby types behind its definitions.

@@ -6,7 +6,8 @@ import { routes as exec } from './exec/libpod.js';
 import { routes as containerFiles } from './containers/libpod-files.js';
 import { routes as volumes } from './volumes/libpod.js';
 import { routes as networks } from './networks/libpod.js';
+import { routes as pods } from './pods/libpod.js';
 import { routes as kube } from './kube/libpod.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...kube];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...pods, ...kube];

@@ -17,6 +17,7 @@ import { ImageService } from './images/service.js';
 import { KubeService } from './kube/service.js';
 import { containerPodHost } from './kube/pod-host.js';
 import { NetworkService } from './networks/service.js';
+import { PodService } from './pods/service.js';
 import { SystemService } from './system/service.js';
 import { VolumeService } from './volumes/service.js';
 import type { EnginePorts } from './ports.js';
@@ -53,7 +54,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; kube?: KubeService } = {};
+  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; kube?: KubeService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -133,6 +134,7 @@ export class Engine implements EnginePorts {
       exitCommand: berthExitCommand(),
       service: (this.opts.role ?? 'service') === 'service',
       networks: () => this.networks.attachments,
+      pods: () => this.pods,
     });
     this.built.containers = svc;
     this.onShutdown(() => svc.close());
@@ -166,6 +168,18 @@ export class Engine implements EnginePorts {
           await this.containers.remove(id, { force: true });
         },
         networkChanged: (id) => this.containers.refreshEtc(id),
+      }),
+    }));
+  }
+
+  get pods(): PodService {
+    return (this.built.pods ??= new PodService({
+      db: this.db,
+      events: this.events,
+      containers: () => this.containers,
+      images: () => ({
+        exists: (ref) => this.imageSource.idOf(ref) !== undefined,
+        import: (input, opts) => this.images.import(input, opts),
       }),
     }));
   }

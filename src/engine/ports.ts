@@ -7,10 +7,11 @@ import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
 import type { KubePort } from './kube/port.js';
 import type { NetworksPort } from './networks/port.js';
+import type { PodsPort } from './pods/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, KubePort, NetworksPort, SystemPort, VolumesPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, KubePort, NetworksPort, PodsPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -20,6 +21,7 @@ export interface EnginePorts {
   readonly system: SystemPort;
   readonly volumes: VolumesPort;
   readonly networks: NetworksPort;
+  readonly pods: PodsPort;
   readonly events: EventsPort;
   readonly kube: KubePort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */

@@ -52,6 +52,8 @@ export interface SpecInput {
   ipcHost: boolean;
   pidHost: boolean;
   utsHost: boolean;
+  /** Existing namespaces to join (a pod's infra container's: /proc/PID/ns/TYPE), by OCI type. */
+  joinNs?: Partial<Record<'cgroup' | 'ipc' | 'pid' | 'uts', string>>;
   mounts: OciMount[];
   tmpfs: Record<string, string>;
   cgroupsPath: string;
@@ -181,10 +183,12 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
   const own = [...tmpfsMounts, ...inp.mounts].map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i).map((x) => x.m);
   const mounts = [...defaultMounts(inp).filter((m) => !explicit.has(m.destination)), ...own];
 
-  const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }, { type: 'cgroup' }];
-  if (!inp.pidHost) namespaces.push({ type: 'pid' });
-  if (!inp.ipcHost) namespaces.push({ type: 'ipc' });
-  if (!inp.utsHost) namespaces.push({ type: 'uts' });
+  const join = inp.joinNs ?? {};
+  const ns = (type: 'cgroup' | 'ipc' | 'pid' | 'uts') => (join[type] ? { type, path: join[type] } : { type });
+  const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }, ns('cgroup')];
+  if (!inp.pidHost) namespaces.push(ns('pid'));
+  if (!inp.ipcHost) namespaces.push(ns('ipc'));
+  if (!inp.utsHost) namespaces.push(ns('uts'));
   if (inp.network !== 'host') namespaces.push(inp.networkNsPath ? { type: 'network', path: inp.networkNsPath } : { type: 'network' });
 
   const resources: Record<string, unknown> = {
@@ -257,8 +261,9 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
     process,
     root: { path: inp.rootfs, readonly: inp.readonlyRootfs },
     // runc refuses a hostname without its own UTS namespace.
-    ...(inp.utsHost ? {} : { hostname: inp.hostname }),
-    ...(inp.domainname && !inp.utsHost ? { domainname: inp.domainname } : {}),
+    // A joined UTS namespace keeps the name its owner gave it.
+    ...(inp.utsHost || join.uts ? {} : { hostname: inp.hostname }),
+    ...(inp.domainname && !inp.utsHost && !join.uts ? { domainname: inp.domainname } : {}),
     mounts,
     annotations: inp.annotations,
     linux,

@@ -225,6 +225,25 @@ CREATE TABLE IF NOT EXISTS network_runs (
 `);
     },
   },
+  {
+    // Assigned number 6 in the pods/kube task; 5 here until the step before it lands (contiguous steps).
+    version: 5,
+    name: 'pods',
+    up(db) {
+      // A pod's config (shared namespaces, its network, exit policy...) is one JSON document; its
+      // members say which pod they are in in their own spec, so a container's removal needs no
+      // update here. infra_id is '' without an infra container (or until it is made).
+      db.exec(`
+CREATE TABLE IF NOT EXISTS pods (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created TEXT NOT NULL,
+  config TEXT NOT NULL,
+  infra_id TEXT NOT NULL DEFAULT ''
+);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

@@ -21,7 +21,7 @@ const unix = (t: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
 /** podman's state names: exited containers are "exited", never-started ones "created" (or "initialized"). */
 const podmanState = (s: string) => (s === 'stopping' || s === 'initialized' ? s : dockerStatus(s));
 
-function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState) {
+function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, podName = '') {
   const c = v.parsed.Config;
   const st = podmanState(v.state);
   return {
@@ -37,15 +37,15 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: 
     Id: v.id,
     Image: v.image,
     ImageID: v.imageId,
-    IsInfra: false,
+    IsInfra: !!v.parsed.pod?.infra,
     Labels: c.Labels ?? {},
     Mounts: v.mounts.filter((m) => m.type === 'bind' || m.type === 'volume').map((m) => m.destination),
     Names: [v.name],
     Namespaces: {},
     Networks: (net?.endpoints ?? []).filter((e) => e.networkName !== 'host' && e.networkName !== 'none').map((e) => e.networkName),
     Pid: v.pid,
-    Pod: '',
-    PodName: '',
+    Pod: v.parsed.pod?.id ?? '',
+    PodName: podName,
     Ports: net?.ports.length ? podmanPorts(net.ports) : null,
     Restarts: v.restartCount,
     Size: size ? { rwSize: sizeRw(), rootFsSize: 0 } : null,
@@ -90,7 +90,7 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
     ImageDigest: '',
     ImageName: v.image,
     Rootfs: '',
-    Pod: '',
+    Pod: v.parsed.pod?.id ?? '',
     ResolvConfPath: `${d.userdata}/resolv.conf`,
     HostnamePath: `${d.userdata}/hostname`,
     HostsPath: `${d.userdata}/hosts`,
@@ -120,7 +120,7 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
     Dependencies: [],
     NetworkSettings: podmanNetworkSettings(v, net),
     Namespace: '',
-    IsInfra: false,
+    IsInfra: !!v.parsed.pod?.infra,
     IsService: false,
     KubeExitCodePropagation: 'invalid',
     lockNumber: 0,
@@ -183,7 +183,8 @@ async function list(ctx: Ctx): Promise<void> {
   const { last, ...filters } = qFilters(ctx);
   const out = s.list({ all, limit: lastOf(ctx, last) ?? limit, filters });
   const nets = s.networkStates(out);
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id))));
+  const podNames = out.some((v) => v.parsed.pod) ? new Map(ctx.engine.pods.list().map((p) => [p.id, p.name])) : new Map<string, string>();
+  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), v.parsed.pod ? podNames.get(v.parsed.pod.id) : '')));
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ContainerConfig, CreateRequest, HostConfig, RestartPolicy } from '
  */
 type SG = Record<string, unknown>;
 
-const isEmpty = (v: unknown): boolean =>
+export const isEmpty = (v: unknown): boolean =>
   v === undefined || v === null || v === false || v === 0 || v === '' ||
   (Array.isArray(v) && v.length === 0) ||
   (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(isEmpty));
@@ -31,16 +31,47 @@ const MAPPED = new Set([
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
   'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode', 'image_volumes',
-  'Networks', 'portmappings', 'publish_image_ports',
+  'Networks', 'portmappings', 'publish_image_ports', 'pod',
 ]);
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
 
-function refuse(field: string, why = 'is not supported by berth yet'): never {
-  throw new HttpError(400, `SpecGenerator field "${field}" ${why}`, `invalid argument: ${field}`);
+export function refuse(field: string, why = 'is not supported by berth yet', what = 'SpecGenerator'): never {
+  throw new HttpError(400, `${what} field "${field}" ${why}`, `invalid argument: ${field}`);
 }
 
 const BIND_OPTIONS = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
+
+/** SpecGenerator's (and PodSpecGenerator's) `Networks`: the names in order, and each one's endpoint config. */
+export function specgenNetworks(v: unknown): { networks: string[]; endpoints: NonNullable<CreateRequest['endpoints']> } {
+  const networks = (v ?? {}) as Record<string, { aliases?: string[]; static_ips?: string[]; static_mac?: string; interface_name?: string }>;
+  const endpoints: NonNullable<CreateRequest['endpoints']> = {};
+  for (const [name, o] of Object.entries(networks)) {
+    const ips = o?.static_ips ?? [];
+    endpoints[name] = {
+      ...(o?.aliases?.length ? { aliases: o.aliases } : {}),
+      ...(ips.find((ip) => ip.includes('.')) ? { ipv4: ips.find((ip) => ip.includes('.')) } : {}),
+      ...(ips.find((ip) => ip.includes(':')) ? { ipv6: ips.find((ip) => ip.includes(':')) } : {}),
+      ...(o?.static_mac ? { mac: o.static_mac } : {}),
+      ...(o?.interface_name ? { interfaceName: o.interface_name } : {}),
+    };
+  }
+  return { networks: Object.keys(networks), endpoints };
+}
+
+/** `portmappings` (podman's PortMapping list) as docker's PortBindings; undefined when there are none. */
+export function specgenPorts(v: unknown): HostConfig['PortBindings'] {
+  let out: HostConfig['PortBindings'];
+  for (const p of (v as { host_ip?: string; container_port?: number; host_port?: number; range?: number; protocol?: string }[] | undefined) ?? []) {
+    for (let i = 0; i < Math.max(1, p.range ?? 1); i++) {
+      for (const proto of (p.protocol || 'tcp').split(',')) {
+        const key = `${(p.container_port ?? 0) + i}/${proto}`;
+        ((out ??= {})[key] ??= []).push({ HostIp: p.host_ip ?? '', HostPort: p.host_port ? String(p.host_port + i) : '' });
+      }
+    }
+  }
+  return out;
+}
 
 export function specgenToCreate(sg: SG): CreateRequest {
   if (!sg || typeof sg !== 'object' || Array.isArray(sg)) throw new HttpError(400, 'request body must be a SpecGenerator object');
@@ -57,28 +88,18 @@ export function specgenToCreate(sg: SG): CreateRequest {
   const secOpt: string[] = [];
 
   const netMode = ns(sg, 'netns');
-  const networks = (sg.Networks ?? {}) as Record<string, { aliases?: string[]; static_ips?: string[]; static_mac?: string; interface_name?: string }>;
-  const endpoints: CreateRequest['endpoints'] = {};
-  for (const [name, o] of Object.entries(networks)) {
-    const ips = o?.static_ips ?? [];
-    endpoints[name] = {
-      ...(o?.aliases?.length ? { aliases: o.aliases } : {}),
-      ...(ips.find((ip) => ip.includes('.')) ? { ipv4: ips.find((ip) => ip.includes('.')) } : {}),
-      ...(ips.find((ip) => ip.includes(':')) ? { ipv6: ips.find((ip) => ip.includes(':')) } : {}),
-      ...(o?.static_mac ? { mac: o.static_mac } : {}),
-      ...(o?.interface_name ? { interfaceName: o.interface_name } : {}),
-    };
-  }
-  if (['', 'default', 'bridge', 'private'].includes(netMode)) h.NetworkMode = Object.keys(networks)[0] ?? 'default';
+  const { networks, endpoints } = specgenNetworks(sg.Networks);
+  if (['', 'default', 'bridge', 'private', 'pod'].includes(netMode)) h.NetworkMode = networks[0] ?? 'default';
   else if (netMode === 'none' || netMode === 'host') h.NetworkMode = netMode;
   else if (netMode === 'container' && (sg.netns as { value?: string }).value) h.NetworkMode = `container:${(sg.netns as { value: string }).value}`;
   else refuse('netns', `mode "${netMode}" is not supported (use none, host or container)`);
   for (const [key, field] of [['ipcns', 'IpcMode'], ['pidns', 'PidMode'], ['utsns', 'UTSMode']] as const) {
     const m = ns(sg, key);
     if (m === 'host') (h as Record<string, string>)[field] = 'host';
-    else if (!['', 'private', 'default', 'shareable'].includes(m)) refuse(key, `mode "${m}" is not supported`);
+    // `pod`: the pod's namespace, joined when the pod shares it (the engine decides).
+    else if (!['', 'private', 'default', 'shareable', 'pod'].includes(m)) refuse(key, `mode "${m}" is not supported`);
   }
-  if (!['', 'private', 'host', 'default'].includes(ns(sg, 'cgroupns'))) refuse('cgroupns', `mode "${ns(sg, 'cgroupns')}" is not supported`);
+  if (!['', 'private', 'host', 'default', 'pod'].includes(ns(sg, 'cgroupns'))) refuse('cgroupns', `mode "${ns(sg, 'cgroupns')}" is not supported`);
   if (!['', 'host', 'default'].includes(ns(sg, 'userns'))) refuse('userns', `mode "${ns(sg, 'userns')}" is not supported`);
 
   if (sg.command) c.Cmd = sg.command as string[];
@@ -93,14 +114,8 @@ export function specgenToCreate(sg: SG): CreateRequest {
   c.Tty = !!sg.terminal;
   c.OpenStdin = !!sg.stdin;
   if (sg.expose) c.ExposedPorts = Object.fromEntries(Object.entries(sg.expose as Record<string, string>).map(([p, proto]) => [`${p}/${proto || 'tcp'}`, {}]));
-  for (const p of (sg.portmappings as { host_ip?: string; container_port?: number; host_port?: number; range?: number; protocol?: string }[] | undefined) ?? []) {
-    for (let i = 0; i < Math.max(1, p.range ?? 1); i++) {
-      for (const proto of (p.protocol || 'tcp').split(',')) {
-        const key = `${(p.container_port ?? 0) + i}/${proto}`;
-        ((h.PortBindings ??= {})[key] ??= []).push({ HostIp: p.host_ip ?? '', HostPort: p.host_port ? String(p.host_port + i) : '' });
-      }
-    }
-  }
+  const ports = specgenPorts(sg.portmappings);
+  if (ports) h.PortBindings = ports;
   if (sg.publish_image_ports) h.PublishAllPorts = true;
   if (sg.healthconfig && !isEmpty(sg.healthconfig)) c.Healthcheck = sg.healthconfig as ContainerConfig['Healthcheck'];
 
@@ -203,7 +218,9 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (ivm !== '' && ivm !== 'anonymous' && ivm !== 'tmpfs' && ivm !== 'ignore') refuse('image_volume_mode', `value "${String(ivm)}" is not one of anonymous, tmpfs, ignore`);
   if (secOpt.length) h.SecurityOpt = secOpt;
   const annotations = (sg.annotations ?? {}) as Record<string, string>;
+  if (sg.pod != null && typeof sg.pod !== 'string') refuse('pod', 'must be the name or ID of a pod');
   return {
+    ...(sg.pod ? { pod: sg.pod as string } : {}),
     name: (sg.name as string) || undefined, config: c, hostConfig: h, endpoints, flavor: 'podman', annotations,
     imageVolumes: ivm === '' ? 'anonymous' : (ivm as 'anonymous' | 'tmpfs' | 'ignore'),
   };

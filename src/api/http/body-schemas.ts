@@ -18,7 +18,8 @@ export const BODY_SCHEMAS = {
     "NetworkDisconnect": { "ref": "docker.NetworkDisconnect" },
     "NetworkCreateLibpod": { "ref": "podman.networkCreateLibpod" },
     "NetworkConnectLibpod": { "ref": "podman.NetworkConnectOptions" },
-    "NetworkDisconnectLibpod": { "ref": "podman.DisconnectOptions" }
+    "NetworkDisconnectLibpod": { "ref": "podman.DisconnectOptions" },
+    "PodSpecGenerator": { "ref": "podman.PodSpecGenerator" }
   },
   "structs": {
     "docker.ContainerConfigWrapper": {
@@ -992,6 +993,73 @@ export const BODY_SCHEMAS = {
       "fields": {
         "Container": "string",
         "Force": "bool"
+      }
+    },
+    "podman.PodSpecGenerator": {
+      "go": "specgen.PodSpecGenerator",
+      "fields": {
+        "Networks": { "map": { "ref": "podman.PerNetworkOptions" } },
+        "cgroup_parent": "string",
+        "cni_networks": { "array": "string" },
+        "cpu_period": "uint64",
+        "cpu_quota": "int64",
+        "dns_option": { "array": "string" },
+        "dns_search": { "array": "string" },
+        "dns_server": { "array": "string" },
+        "exit_policy": "string",
+        "hostadd": { "array": "string" },
+        "hostname": "string",
+        "hostsFile": "string",
+        "idmappings": { "ref": "podman.IDMappingOptions" },
+        "image_volumes": { "array": { "ref": "podman.ImageVolume" } },
+        "infra_command": { "array": "string" },
+        "infra_conmon_pid_file": "string",
+        "infra_image": "string",
+        "infra_name": "string",
+        "ipcns": { "ref": "podman.Namespace" },
+        "labels": { "map": "string" },
+        "mounts": { "array": { "ref": "podman.Mount" } },
+        "name": "string",
+        "netns": { "ref": "podman.Namespace" },
+        "network_options": { "map": { "array": "string" } },
+        "no_infra": "bool",
+        "no_manage_hostname": "bool",
+        "no_manage_hosts": "bool",
+        "no_manage_resolv_conf": "bool",
+        "overlay_volumes": { "array": { "ref": "podman.OverlayVolume" } },
+        "pidns": { "ref": "podman.Namespace" },
+        "pod_create_command": { "array": "string" },
+        "pod_devices": { "array": "string" },
+        "portmappings": { "array": { "ref": "podman.PortMapping" } },
+        "resource_limits": { "ref": "podman.LinuxResources" },
+        "restart_policy": "string",
+        "restart_tries": "uint64",
+        "security_opt": { "array": "string" },
+        "serviceContainerID": "string",
+        "share_parent": "bool",
+        "shared_namespaces": { "array": "string" },
+        "shm_size": "int64",
+        "shm_size_systemd": "int64",
+        "sysctl": { "map": "string" },
+        "throttleReadBpsDevice": { "map": { "ref": "podman.LinuxThrottleDevice" } },
+        "userns": { "ref": "podman.Namespace" },
+        "utsns": { "ref": "podman.Namespace" },
+        "volumes": { "array": { "ref": "podman.NamedVolume" } },
+        "volumes_from": { "array": "string" }
+      }
+    },
+    "podman.Mount": {
+      "go": "mount.Mount",
+      "fields": {
+        "BindOptions": { "ref": "podman.BindOptions" },
+        "ClusterOptions": "object",
+        "Consistency": "string",
+        "ReadOnly": "bool",
+        "Source": "string",
+        "Target": "string",
+        "TmpfsOptions": { "ref": "podman.TmpfsOptions" },
+        "Type": "string",
+        "VolumeOptions": { "ref": "podman.VolumeOptions" }
       }
     }
   }

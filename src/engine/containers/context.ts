@@ -8,6 +8,7 @@ import type { Toolchain } from '../engine.js';
 import type { EventBus } from '../events.js';
 import { PendingAttaches } from './attach.js';
 import type { ContainerNetworking } from './networking.js';
+import type { ContainerPods } from './pod-membership.js';
 import { ContainerLocks } from './locks.js';
 import { ContainerLookups } from './lookups.js';
 import { containerDirs, exitDir, runtimeStateDir, type ContainerDirs } from './rootfs.js';
@@ -27,6 +28,8 @@ export interface ContainerServiceOptions {
   tools: Toolchain;
   /** The network service's container side, built on first use. */
   networks: () => ContainerNetworking;
+  /** The pod service's container side, built on first use. */
+  pods?: () => ContainerPods;
 }
 
 /**
@@ -43,6 +46,8 @@ export class ContainerContext {
   readonly exitCommand: string[];
   /** Attachments at create, each run's network at start and its teardown at the end. */
   readonly networks: () => ContainerNetworking;
+  /** Pods: joined at create, their exit policy applied after a member's exit. */
+  readonly pods: (() => ContainerPods) | undefined;
   /** The runtime's --root: its state of each container it knows. */
   readonly stateDir: string;
   readonly lookups: ContainerLookups;
@@ -65,6 +70,7 @@ export class ContainerContext {
     this.tools = o.tools;
     this.exitCommand = o.exitCommand;
     this.networks = o.networks;
+    this.pods = o.pods;
     this.events = o.events;
     this.stateDir = runtimeStateDir(o.paths);
     this.lookups = new ContainerLookups(this.store, o.paths);

@@ -29,6 +29,10 @@ export interface CreateRequest {
   annotations?: Record<string, string>;
   /** What serves the image's VOLUME paths; anonymous volumes unless asked otherwise (podman's image_volume_mode). */
   imageVolumes?: ImageVolumeMode;
+  /** The pod (name or ID) it joins: its namespaces, network and hostname are the pod's. */
+  pod?: string;
+  /** Set by the pod service only: this is the infra container of pod `pod`. */
+  podInfra?: boolean;
 }
 
 /** What a create needs to know of other containers. */

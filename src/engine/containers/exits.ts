@@ -119,7 +119,7 @@ export class Exits {
     } finally {
       ctx.handling.delete(id);
     }
-    if (claim.removed || !claim.restart) return;
+    if (claim.removed || !claim.restart) return this.podMemberEnded(claim.view);
     // The back-off waits without the lock: a stop or removal meanwhile acts at once (and wins).
     await new Promise((r) => setTimeout(r, restartDelayMs(claim.row.restartCount)));
     await ctx.locks.run(id, async () => {
@@ -135,6 +135,13 @@ export class Exits {
       if (!go) return ctx.kick();
       await this.restart(id).catch(() => ctx.kick());
     });
+  }
+
+  /** The run of a pod member ended for good: the pod's exit policy may stop the pod. */
+  private async podMemberEnded(v: ContainerView): Promise<void> {
+    const pod = v.parsed.pod;
+    if (!pod || pod.infra) return;
+    await this.ctx.pods?.().memberExited(pod.id).catch(() => undefined);
   }
 
   /**

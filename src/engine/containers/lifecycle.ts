@@ -18,13 +18,27 @@ export class Lifecycle {
 
   async start(ref: string): Promise<void> {
     const v = this.ctx.lookups.get(ref);
+    await this.startInfra(v);
     await this.ctx.locks.run(v.id, () => this.starter.start(v.id));
   }
 
   /** podman's init: created in the runtime, its process not started (see Starter.init). */
   async init(ref: string): Promise<void> {
     const v = this.ctx.lookups.get(ref);
+    await this.startInfra(v);
     await this.ctx.locks.run(v.id, () => this.starter.init(v.id));
+  }
+
+  /** A pod member joins its infra container's namespaces: that one runs first (podman's order). */
+  private async startInfra(v: ContainerView): Promise<void> {
+    const infraId = v.parsed.pod?.infraId;
+    if (!infraId) return;
+    const infra = this.ctx.lookups.find(infraId);
+    if (!infra || infra.state === 'running' || infra.state === 'paused') return;
+    await this.ctx.locks.run(infra.id, async () => {
+      const cur = this.ctx.store.get(infra.id);
+      if (cur && cur.state !== 'running' && cur.state !== 'paused') await this.starter.start(infra.id);
+    });
   }
 
   async kill(ref: string, signal?: string): Promise<void> {

@@ -12,7 +12,7 @@ import { anonymousVolumes, placeImageMounts } from './mounts.js';
 import { parseLink } from './links.js';
 import type { NetworkPlan } from './networking.js';
 import { removeDirs } from './rootfs.js';
-import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PruneResult } from './types.js';
+import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PodMembership, PruneResult } from './types.js';
 import type { RuntimeResources } from './resources.js';
 import { planUpdate } from './update.js';
 import { dirSize, hasRun, isLive, noSuchContainer, nowIso } from './util.js';
@@ -24,9 +24,10 @@ export class ContainerRecords {
     private readonly exits: Exits,
   ) {}
 
-  async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
+  async create(given: CreateRequest): Promise<{ id: string; warnings: string[] }> {
     const { ctx } = this;
     const { store } = ctx;
+    const { req, membership } = this.joinPod(given);
     const ref = req.config.Image;
     if (!ref) throw badParameter('config.Image is required');
     const net = req.hostConfig?.NetworkMode ?? '';
@@ -50,6 +51,7 @@ export class ContainerRecords {
       throw e;
     }
     const { spec, warnings } = buildSpec({ ...req, hostConfig: { ...req.hostConfig, NetworkMode: plan.mode } }, image, id, { mountsOf: (r) => ctx.lookups.find(r)?.mounts });
+    if (membership) spec.pod = membership;
     await this.resolveImageMounts(spec.mounts ?? [], id);
     // One runtime per engine: another one asked for by name is unknown here, as in dockerd.
     const runtime = spec.HostConfig.Runtime;
@@ -84,6 +86,32 @@ export class ContainerRecords {
     }
     ctx.publish('create', id);
     return { id, warnings };
+  }
+
+  /**
+   * A pod member's request: with an infra container the pod's network (its ports, networks, DNS)
+   * and hostname replace the member's own, and its other shared namespaces are joined at start.
+   */
+  private joinPod(req: CreateRequest): { req: CreateRequest; membership?: PodMembership } {
+    if (!req.pod) return { req };
+    const pods = this.ctx.pods?.();
+    if (!pods) throw badParameter('pods are not available in this engine');
+    const j = pods.join(req.pod);
+    if (req.podInfra) return { req, membership: { id: j.podId, infra: true, share: j.share } };
+    if (!j.infraId) return { req, membership: { id: j.podId, share: [] } };
+    const h = { ...req.hostConfig };
+    const c = { ...req.config };
+    let endpoints = req.endpoints;
+    if (j.share.includes('net')) {
+      const published = Object.values(h.PortBindings ?? {}).some((b) => b && b.length) || !!h.PublishAllPorts;
+      // podman's words: a member's ports are the pod's, given when the pod is made.
+      if (published) throw badParameter('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
+      h.NetworkMode = `container:${j.infraId}`;
+      delete h.PortBindings;
+      endpoints = {};
+    }
+    if (j.share.includes('uts')) c.Hostname = j.hostname;
+    return { req: { ...req, config: c, hostConfig: h, endpoints }, membership: { id: j.podId, infraId: j.infraId, share: j.share } };
   }
 
   /** Image mounts name their image by ID from now on (a 404 would make the docker CLI pull: a 400). */
@@ -165,6 +193,8 @@ export class ContainerRecords {
     const { ctx } = this;
     const { store } = ctx;
     const v = ctx.lookups.get(ref);
+    const pod = v.parsed.pod;
+    if (pod?.infra && ctx.pods?.().exists(pod.id)) throw conflict(`container ${v.id} is the infra container of pod ${pod.id} and cannot be removed without removing the pod`);
     // Forced: whatever holds the lock now (a stop with a long timeout, a start waiting on the
     // runtime) must not hold up the removal, so the container is killed before the lock is taken.
     if (opts.force) await this.lifecycle.killForRemoval(v.id);

@@ -21,6 +21,8 @@ export interface RunSpecInput {
   networkNsPath?: string;
   /** Variables set before the container's own (docker's link variables); its own win. */
   extraEnv?: string[];
+  /** Namespaces of a pod's infra container it joins (besides the network, given above). */
+  joinNs?: SpecInput['joinNs'];
 }
 
 function securityOpt(opts: string[], key: string): string | undefined {
@@ -143,6 +145,7 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     ipcHost: h.IpcMode === 'host',
     pidHost: h.PidMode === 'host',
     utsHost: h.UTSMode === 'host',
+    joinNs: r.joinNs,
     mounts,
     tmpfs,
     cgroupsPath: r.cgroupsPath,

@@ -21,8 +21,8 @@ import type { NetworkRunInfo } from './networking.js';
 import { writeContainerEtc } from './etc.js';
 import { resolveLinks } from './links.js';
 import { exitDir, mountImage, mountRootfs, removeDirs, resolveUser, unmountRootfs, UserError, type ResolvedUser } from './rootfs.js';
-import { runSpecInput } from './runspec.js';
-import type { ContainerView } from './types.js';
+import { runSpecInput, type RunSpecInput } from './runspec.js';
+import type { ContainerDirs, ContainerView } from './types.js';
 import { alive, cgroupsPathOf, guardedExitCommand, noSuchContainer, nowIso, parseSize } from './util.js';
 
 /** A step could not be done: the start is undone and the client gets `kind` with `message`. */
@@ -66,6 +66,8 @@ interface StartRun {
   networkNsPath?: string;
   /** What its networks' setup answered (addresses, name servers); bridge networks only. */
   net?: NetworkRunInfo;
+  /** The namespaces of its pod's infra container it joins, and that one's dirs (shared /etc files). */
+  pod?: { ns: NonNullable<RunSpecInput['joinNs']>; infraDirs?: ContainerDirs };
   /** Its legacy links: hosts entries and variables. */
   links?: { hosts: string[]; env: string[] };
   /** Aborted by a forced removal: the steps that wait on a child process give up at once. */
@@ -141,6 +143,7 @@ export class Starter {
     await this.mountRoot(run);
     await this.prepareVolumes(run);
     await this.joinNetwork(run);
+    this.joinPod(run);
     this.resolveLinks(run);
     this.prepareFiles(run);
     this.writeSpec(run);
@@ -206,6 +209,8 @@ export class Starter {
     const { Config: c, HostConfig: h } = run.v.parsed;
     const d = run.v.dirs;
     run.etc = writeContainerEtc(run.v, run.net, run.links?.hosts);
+    const shared = run.pod?.infraDirs;
+    if (shared) run.etc = { ...run.etc, hosts: join(shared.userdata, 'hosts'), resolv: join(shared.userdata, 'resolv.conf') };
     try {
       run.user = resolveUser(d.merged, c.User, h.GroupAdd ?? []);
     } catch (e) {
@@ -234,6 +239,20 @@ export class Starter {
     run.networkNsPath = `/proc/${other.pid}/ns/net`;
   }
 
+  /**
+   * A pod member joins the infra container's namespaces (its network through `container:ID`,
+   * above) and, sharing its network, its /etc/hosts and resolv.conf, as podman does.
+   */
+  private joinPod(run: StartRun): void {
+    const p = run.v.parsed.pod;
+    if (!p?.infraId) return;
+    const infra = this.ctx.lookups.find(p.infraId);
+    if (!infra || (infra.state !== 'running' && infra.state !== 'paused')) throw new StartFailure(`the infra container of pod ${p.id} is not running`, 125, 'conflict');
+    const ns: NonNullable<RunSpecInput['joinNs']> = {};
+    for (const t of p.share) if (t !== 'net') ns[t] = `/proc/${infra.pid}/ns/${t}`;
+    run.pod = { ns, infraDirs: p.share.includes('net') ? infra.dirs : undefined };
+  }
+
   /** docker's links: the containers they name must run; their addresses and ports become hosts entries and variables. */
   private resolveLinks(run: StartRun): void {
     if (!run.v.parsed.HostConfig.Links?.length) return;
@@ -249,7 +268,7 @@ export class Starter {
     const { v, id } = run;
     const d = v.dirs;
     const spec = buildOciSpec(
-      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath, extraEnv: run.links?.env }),
+      runSpecInput({ id, spec: v.parsed, rootfs: d.merged, user: run.user!, etc: run.etc!, cgroupsPath: cgroupsPathOf(id, v.parsed), networkNsPath: run.networkNsPath, extraEnv: run.links?.env, joinNs: run.pod?.ns }),
     );
     privateDir(d.bundle);
     writePrivateFile(join(d.bundle, 'config.json'), specJson(spec));

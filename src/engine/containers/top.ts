@@ -33,6 +33,11 @@ export function parsePs(out: string, pids: Set<number>): TopResult {
   return { Titles: titles, Processes: procs };
 }
 
+/** `ps` on the host with `psArgs`, keeping the rows of these processes (a pod's containers). */
+export async function topOf(pids: Set<number>, psArgs: string[]): Promise<TopResult> {
+  return parsePs(await ps(psArgs), pids);
+}
+
 /** Runs `ps` with `psArgs` on the host; the rows of the container's processes are kept (a PID column is needed). */
 export async function top(engine: FilesDeps, ref: string, psArgs: string[]): Promise<TopResult> {
   const v = engine.containers.get(ref);

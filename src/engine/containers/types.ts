@@ -193,6 +193,20 @@ export type Flavor = 'docker' | 'podman';
 
 export { isLive, LIVE_STATES } from '../../state/container-states.js';
 
+/** The namespaces a pod's members may share (podman's --share). */
+export type PodNamespace = 'cgroup' | 'ipc' | 'net' | 'pid' | 'uts';
+
+/** A container's place in a pod, recorded at create. */
+export interface PodMembership {
+  /** The pod's ID. */
+  id: string;
+  /** This is the pod's infra container (removed only with the pod). */
+  infra?: boolean;
+  /** The infra container whose namespaces this member joins (none: the pod has no infra). */
+  infraId?: string;
+  share: PodNamespace[];
+}
+
 /** Everything persisted about a container beyond its runtime state. */
 export interface ContainerSpec {
   Config: ContainerConfig;
@@ -206,6 +220,8 @@ export interface ContainerSpec {
   annotations?: Record<string, string>;
   /** Every mount, parsed at create (absent in containers made before the mount model). */
   mounts?: MountSpec[];
+  /** The pod it belongs to. */
+  pod?: PodMembership;
 }
 
 /** Image facts the container engine needs; the image store implements this. */

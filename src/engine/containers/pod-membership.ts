@@ -1,0 +1,24 @@
+// What containers need of pods: the namespaces and names a new member takes, whether a pod still
+// holds its infra container, and the pod's exit policy once a member's run has ended. The pod
+// service implements it (engine/pods/membership.ts); containers know pods only through this.
+import type { PodNamespace } from './types.js';
+
+/** A pod as a container joining it sees it. */
+export interface PodJoin {
+  podId: string;
+  /** The container holding the shared namespaces; undefined without one (infra=false). */
+  infraId?: string;
+  /** The namespaces its members share with the infra container. */
+  share: PodNamespace[];
+  /** The name members share with the UTS namespace. */
+  hostname: string;
+}
+
+export interface ContainerPods {
+  /** The pod a new container joins, by name or ID; a not-found EngineError when there is none. */
+  join(ref: string): PodJoin;
+  /** Whether the pod exists (its infra container is removed only with it). */
+  exists(podId: string): boolean;
+  /** A member's run ended for good (no restart follows): the pod applies its exit policy. */
+  memberExited(podId: string): Promise<void>;
+}

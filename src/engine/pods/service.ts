@@ -1,0 +1,390 @@
+// The pod service: a pod is a record (pods table) plus containers whose spec names it; the infra
+// container holds the shared namespaces, the pod's network (ports, networks, DNS, hosts) and
+// hostname. Actions fan out to the containers (infra first on start, last on stop) and answer
+// podman's reports: per container errors rather than one failure.
+import type { Database } from 'better-sqlite3';
+import { clip } from '../../lib/clip.js';
+import { NAME_MAX } from '../../lib/limits.js';
+import { PodStore, type PodRow } from '../../state/pods.js';
+import { containerPids } from '../containers/cgroup.js';
+import { newId, randomName } from '../containers/create.js';
+import type { ContainerPods, PodJoin } from '../containers/pod-membership.js';
+import type { ContainersPort } from '../containers/port.js';
+import { topOf } from '../containers/top.js';
+import type { ContainerView, TopResult } from '../containers/types.js';
+import { isLive } from '../containers/util.js';
+import { badParameter, conflict, EngineError, notFound, notModified } from '../errors.js';
+import type { EventBus } from '../events.js';
+import { podFilter } from './filters.js';
+import { INFRA_COMMAND, InfraImage, type InfraImageStore } from './infra-image.js';
+import type { PodsPort } from './port.js';
+import { podState } from './state.js';
+import type { PodActionReport, PodConfig, PodCreateRequest, PodMember, PodNamespace, PodRemoveReport, PodView } from './types.js';
+
+export interface PodServiceOptions {
+  db: Database;
+  events: EventBus;
+  /** The container service (built on first use: the two depend on each other). */
+  containers: () => ContainersPort;
+  images: () => InfraImageStore;
+}
+
+const NAMESPACES: readonly PodNamespace[] = ['cgroup', 'ipc', 'net', 'pid', 'uts'];
+const DEFAULT_SHARE: PodNamespace[] = ['ipc', 'net', 'uts'];
+const RESTART_POLICIES = new Set(['', 'no', 'always', 'on-failure', 'unless-stopped']);
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+const noSuchPod = (ref: string) => new EngineError('not-found', `no pod with name or ID ${clip(ref)} found: no such pod`, 'no such pod');
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function validatePodName(name: string): string {
+  if (name.length > NAME_MAX || !NAME_RE.test(name)) throw badParameter(`invalid pod name ${JSON.stringify(clip(name))}: only [a-zA-Z0-9][a-zA-Z0-9_.-]* is allowed, at most ${NAME_MAX} characters`);
+  return name;
+}
+
+export class PodService implements PodsPort, ContainerPods {
+  private readonly store: PodStore;
+  private readonly infraImage: InfraImage;
+
+  constructor(private readonly o: PodServiceOptions) {
+    this.store = new PodStore(o.db);
+    this.infraImage = new InfraImage({ exists: (r) => o.images().exists(r), import: (i, opts) => o.images().import(i, opts) });
+  }
+
+  private get containers(): ContainersPort {
+    return this.o.containers();
+  }
+
+  private publish(action: string, p: { id: string; name: string }): void {
+    this.o.events.publish('pod', action, p.id, { name: p.name });
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  private row(ref: string): PodRow | undefined {
+    if (!ref) return undefined;
+    const exact = this.store.get(ref) ?? this.store.byName(ref);
+    if (exact) return exact;
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+    const byPrefix = this.store.byPrefix(ref);
+    return byPrefix.length === 1 ? byPrefix[0] : undefined;
+  }
+
+  /** Members of every pod, from one read of the containers. */
+  private membersByPod(): Map<string, ContainerView[]> {
+    const out = new Map<string, ContainerView[]>();
+    for (const v of this.containers.list({ all: true })) {
+      const id = v.parsed.pod?.id;
+      if (!id) continue;
+      let l = out.get(id);
+      if (!l) out.set(id, (l = []));
+      l.push(v);
+    }
+    return out;
+  }
+
+  private view(r: PodRow, containers: ContainerView[]): PodView {
+    const members: PodMember[] = containers
+      .map((v) => ({ id: v.id, name: v.name, state: v.state, restartCount: v.restartCount, infra: !!v.parsed.pod?.infra, pid: isLive(v.state) ? v.pid : 0, created: v.created }))
+      // The infra container first, then by creation.
+      .sort((a, b) => Number(b.infra) - Number(a.infra) || a.created.localeCompare(b.created));
+    return { id: r.id, name: r.name, created: r.created, config: JSON.parse(r.config) as PodConfig, infraId: r.infraId, state: podState(members.map((m) => m.state)), members };
+  }
+
+  find(ref: string): PodView | undefined {
+    const r = this.row(ref);
+    return r && this.view(r, this.membersByPod().get(r.id) ?? []);
+  }
+
+  get(ref: string): PodView {
+    const p = this.find(ref);
+    if (!p) throw noSuchPod(ref);
+    return p;
+  }
+
+  list(filters: Record<string, string[]> = {}): PodView[] {
+    const keep = podFilter(filters, (p) => this.networkNames(p));
+    const members = this.membersByPod();
+    return this.store.list().map((r) => this.view(r, members.get(r.id) ?? [])).filter(keep);
+  }
+
+  /** The networks of the pod's infra container (none without one). */
+  networkNames(p: PodView): string[] {
+    if (!p.infraId) return [];
+    const infra = this.containers.find(p.infraId);
+    if (!infra) return [];
+    return this.containers.networkState(infra).endpoints.map((e) => e.networkName);
+  }
+
+  // ---- create --------------------------------------------------------------------------------
+
+  private config(req: PodCreateRequest, name: string): PodConfig {
+    const infra = req.infra !== false;
+    for (const n of req.share ?? []) if (!NAMESPACES.includes(n)) throw badParameter(`invalid kernel namespace to share: ${clip(String(n))}; options are: cgroup, ipc, net, pid, uts or none`);
+    if (!infra && req.share?.length) throw badParameter('You cannot share kernel namespaces on the pod level without an infra container');
+    const share = infra ? [...new Set(req.share ?? DEFAULT_SHARE)] : [];
+    const n = req.network ?? {};
+    const ports = Object.values(n.portBindings ?? {}).some((b) => b.length);
+    if (!infra && (ports || Object.keys(n.endpoints ?? {}).length || n.dns?.length || n.dnsSearch?.length || n.dnsOptions?.length || n.extraHosts?.length || (n.mode && n.mode !== 'default'))) {
+      throw badParameter('cannot set network options for a pod without an infra container');
+    }
+    if (infra && !share.includes('net') && ports) throw badParameter('cannot set ports for a pod that does not share its network namespace');
+    if (!infra && (req.infraImage || req.infraCommand?.length || req.infraName)) throw badParameter('cannot set infra options (image, command, name) with no infra container');
+    const exitPolicy = req.exitPolicy || 'continue';
+    if (exitPolicy !== 'continue' && exitPolicy !== 'stop') throw badParameter(`invalid pod exit policy: "${clip(String(exitPolicy))}" (continue or stop)`);
+    const restartPolicy = req.restartPolicy ?? '';
+    if (!RESTART_POLICIES.has(restartPolicy)) throw badParameter(`invalid restart policy "${clip(restartPolicy)}": one of no, always, on-failure, unless-stopped`);
+    if ((req.restartTries ?? 0) && restartPolicy !== 'on-failure') throw badParameter('restart tries can only be given with the on-failure restart policy');
+    if (req.hostname !== undefined && req.hostname !== '' && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,252})$/.test(req.hostname)) throw badParameter(`invalid hostname ${JSON.stringify(clip(req.hostname))}`);
+    return {
+      labels: req.labels ?? {},
+      hostname: req.hostname || name,
+      infra,
+      ...(req.infraImage ? { infraImage: req.infraImage } : {}),
+      ...(req.infraCommand?.length ? { infraCommand: req.infraCommand } : {}),
+      ...(req.infraName ? { infraName: req.infraName } : {}),
+      share,
+      shareParent: req.shareParent ?? true,
+      cgroupParent: req.cgroupParent ?? '',
+      exitPolicy,
+      restartPolicy,
+      restartTries: req.restartTries ?? 0,
+      network: {
+        mode: n.mode || 'default',
+        endpoints: n.endpoints ?? {},
+        portBindings: n.portBindings ?? {},
+        dns: n.dns ?? [],
+        dnsSearch: n.dnsSearch ?? [],
+        dnsOptions: n.dnsOptions ?? [],
+        extraHosts: n.extraHosts ?? [],
+      },
+      resources: req.resources ?? {},
+      ...(req.shmSize ? { shmSize: req.shmSize } : {}),
+    };
+  }
+
+  async create(req: PodCreateRequest): Promise<{ id: string }> {
+    const name = req.name ? validatePodName(req.name) : randomName((n) => this.store.nameTaken(n));
+    const config = this.config(req, name);
+    const id = newId();
+    const inserted = this.store.tx(() => this.store.insert({ id, name, created: new Date().toISOString(), config: JSON.stringify(config), infraId: '' }));
+    if (!inserted) throw conflict(`adding pod to state: name "${name}" is in use: pod already exists`);
+    if (config.infra) {
+      try {
+        const infraId = await this.createInfra(id, config);
+        this.store.tx(() => this.store.setInfra(id, infraId));
+      } catch (e) {
+        this.store.tx(() => this.store.delete(id));
+        throw e;
+      }
+    }
+    this.publish('create', { id, name });
+    return { id };
+  }
+
+  /** The infra container: the pod's network, hostname and limits, running catatonit unless told otherwise. */
+  private async createInfra(podId: string, c: PodConfig): Promise<string> {
+    const image = c.infraImage ?? (await this.infraImage.ensure());
+    const n = c.network;
+    const r = c.resources;
+    const command = c.infraCommand ?? (c.infraImage ? undefined : INFRA_COMMAND);
+    const { id } = await this.containers.create({
+      name: c.infraName ?? `${podId.slice(0, 12)}-infra`,
+      config: { Image: image, Hostname: c.hostname, Labels: {}, ...(command ? { Entrypoint: command, Cmd: null } : {}) },
+      hostConfig: {
+        NetworkMode: n.mode,
+        PortBindings: n.portBindings,
+        Dns: n.dns,
+        DnsSearch: n.dnsSearch,
+        DnsOptions: n.dnsOptions,
+        ExtraHosts: n.extraHosts,
+        CgroupParent: c.cgroupParent,
+        ...(c.shmSize ? { ShmSize: c.shmSize } : {}),
+        ...(r.memory ? { Memory: r.memory } : {}),
+        ...(r.memorySwap ? { MemorySwap: r.memorySwap } : {}),
+        ...(r.cpuShares ? { CpuShares: r.cpuShares } : {}),
+        ...(r.cpuQuota ? { CpuQuota: r.cpuQuota } : {}),
+        ...(r.cpuPeriod ? { CpuPeriod: r.cpuPeriod } : {}),
+        ...(r.cpusetCpus ? { CpusetCpus: r.cpusetCpus } : {}),
+        ...(r.cpusetMems ? { CpusetMems: r.cpusetMems } : {}),
+      },
+      endpoints: n.endpoints,
+      flavor: 'podman',
+      pod: podId,
+      podInfra: true,
+    });
+    return id;
+  }
+
+  // ---- the container side (ContainerPods) ----------------------------------------------------
+
+  join(ref: string): PodJoin {
+    const r = this.row(ref);
+    if (!r) throw noSuchPod(ref);
+    const c = JSON.parse(r.config) as PodConfig;
+    return { podId: r.id, infraId: r.infraId || undefined, share: c.share, hostname: c.hostname };
+  }
+
+  exists(podId: string): boolean {
+    return this.store.get(podId) !== undefined;
+  }
+
+  /**
+   * exit_policy stop: once no member but the infra container runs, the pod stops. Runs where the
+   * exit is applied (the service, or `container cleanup` with no service running).
+   */
+  async memberExited(podId: string): Promise<void> {
+    const p = this.find(podId);
+    if (!p || p.config.exitPolicy !== 'stop' || !p.infraId) return;
+    const others = p.members.filter((m) => !m.infra);
+    if (others.some((m) => isLive(m.state) || m.state === 'starting')) return;
+    const infra = p.members.find((m) => m.infra);
+    if (!infra || !isLive(infra.state)) return;
+    await this.containers.stop(infra.id).catch(() => undefined);
+    this.publish('stop', p);
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  /** Runs `fn` on each container, collecting podman's per-container error lines. */
+  private async each(ids: string[], fn: (id: string) => Promise<unknown>, errs: string[], parallel = true): Promise<void> {
+    const one = async (id: string) => {
+      try {
+        await fn(id);
+      } catch (e) {
+        if (e instanceof EngineError && e.kind === 'not-modified') return;
+        errs.push(`${id}: ${message(e)}`);
+      }
+    };
+    if (parallel) await Promise.all(ids.map(one));
+    else for (const id of ids) await one(id);
+  }
+
+  async start(ref: string): Promise<PodActionReport> {
+    const p = this.get(ref);
+    const todo = p.members.filter((m) => m.state !== 'running' && m.state !== 'paused');
+    if (!todo.length) throw notModified(`pod ${p.id} is already running`);
+    const errs: string[] = [];
+    const infra = todo.filter((m) => m.infra).map((m) => m.id);
+    await this.each(infra, (id) => this.containers.start(id), errs);
+    // Members cannot join the namespaces of an infra container that did not start.
+    if (!errs.length) await this.each(todo.filter((m) => !m.infra).map((m) => m.id), (id) => this.containers.start(id), errs);
+    this.publish('start', p);
+    return { id: p.id, errs };
+  }
+
+  async stop(ref: string, timeoutSec?: number): Promise<PodActionReport> {
+    const p = this.get(ref);
+    const live = p.members.filter((m) => isLive(m.state) || m.state === 'initialized');
+    if (!live.length) throw notModified(`pod ${p.id} is already stopped`);
+    const errs: string[] = [];
+    await this.each(live.filter((m) => !m.infra).map((m) => m.id), (id) => this.containers.stop(id, timeoutSec), errs);
+    await this.each(live.filter((m) => m.infra).map((m) => m.id), (id) => this.containers.stop(id, timeoutSec), errs);
+    this.publish('stop', p);
+    return { id: p.id, errs };
+  }
+
+  async kill(ref: string, signal?: string): Promise<PodActionReport> {
+    const p = this.get(ref);
+    const live = p.members.filter((m) => m.state === 'running' || m.state === 'paused');
+    if (!live.length) throw conflict(`pod ${p.id} has no running containers to kill`);
+    const errs: string[] = [];
+    await this.each(live.filter((m) => !m.infra).map((m) => m.id), (id) => this.containers.kill(id, signal), errs);
+    await this.each(live.filter((m) => m.infra).map((m) => m.id), (id) => this.containers.kill(id, signal), errs);
+    this.publish('kill', p);
+    return { id: p.id, errs };
+  }
+
+  async pause(ref: string): Promise<PodActionReport> {
+    const p = this.get(ref);
+    const running = p.members.filter((m) => m.state === 'running');
+    if (!running.length) throw conflict(`pod ${p.id} has no running containers to pause`);
+    const errs: string[] = [];
+    await this.each(running.map((m) => m.id), (id) => this.containers.pause(id), errs);
+    this.publish('pause', p);
+    return { id: p.id, errs };
+  }
+
+  async unpause(ref: string): Promise<PodActionReport> {
+    const p = this.get(ref);
+    const paused = p.members.filter((m) => m.state === 'paused');
+    if (!paused.length) throw conflict(`pod ${p.id} has no paused containers to unpause`);
+    const errs: string[] = [];
+    await this.each(paused.map((m) => m.id), (id) => this.containers.unpause(id), errs);
+    this.publish('unpause', p);
+    return { id: p.id, errs };
+  }
+
+  async restart(ref: string): Promise<PodActionReport> {
+    const p = this.get(ref);
+    const errs: string[] = [];
+    try {
+      errs.push(...(await this.stop(p.id)).errs);
+    } catch (e) {
+      if (!(e instanceof EngineError && e.kind === 'not-modified')) throw e;
+    }
+    if (errs.length) return { id: p.id, errs };
+    const r = await this.start(p.id).catch((e: unknown) => {
+      if (e instanceof EngineError && e.kind === 'not-modified') return { id: p.id, errs: [] };
+      throw e;
+    });
+    return { id: p.id, errs: r.errs };
+  }
+
+  /** The members, then the record, then the infra container; `force` stops running ones first. */
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<PodRemoveReport> {
+    const p = this.get(ref);
+    if (!opts.force) {
+      const live = p.members.find((m) => isLive(m.state) || m.state === 'starting');
+      if (live) {
+        throw conflict(`pod ${p.id} has containers that are not ready to be removed: cannot remove container ${live.id} as it is ${live.state} - running or paused containers cannot be removed without force`);
+      }
+    }
+    const removed: string[] = [];
+    for (const m of p.members.filter((x) => !x.infra)) {
+      try {
+        removed.push(await this.containers.remove(m.id, { force: opts.force }));
+      } catch (e) {
+        if (!(e instanceof EngineError && e.kind === 'not-found')) throw e;
+      }
+    }
+    this.store.tx(() => this.store.delete(p.id));
+    for (const m of p.members.filter((x) => x.infra)) {
+      try {
+        removed.push(await this.containers.remove(m.id, { force: true }));
+      } catch (e) {
+        if (!(e instanceof EngineError && e.kind === 'not-found')) throw e;
+      }
+    }
+    this.publish('remove', p);
+    return { id: p.id, removed };
+  }
+
+  /** podman's prune: pods whose containers all stopped (Exited), with them. */
+  async prune(): Promise<{ id: string; err?: string }[]> {
+    const out: { id: string; err?: string }[] = [];
+    for (const p of this.list()) {
+      if (p.state !== 'Exited' && p.state !== 'Stopped') continue;
+      try {
+        await this.remove(p.id);
+        out.push({ id: p.id });
+      } catch (e) {
+        out.push({ id: p.id, err: message(e) });
+      }
+    }
+    return out;
+  }
+
+  /** `ps` over the processes of every running container of the pod. */
+  async top(ref: string, psArgs: string[]): Promise<TopResult> {
+    const p = this.get(ref);
+    const pids = new Set<number>();
+    for (const m of p.members) {
+      if (m.state !== 'running' && m.state !== 'paused') continue;
+      const all = containerPids(m.pid);
+      for (const pid of all.length ? all : [m.pid]) pids.add(pid);
+    }
+    if (!pids.size) throw conflict(`pod ${p.id} is not running`);
+    return topOf(pids, psArgs);
+  }
+}
