@@ -15,7 +15,7 @@ import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
 import { KubeService } from './kube/service.js';
-import { containerPodHost } from './kube/pod-host.js';
+import { podsPodHost } from './kube/pod-host.js';
 import { NetworkService } from './networks/service.js';
 import { PodService } from './pods/service.js';
 import { SystemService } from './system/service.js';
@@ -199,7 +199,7 @@ export class Engine implements EnginePorts {
         // Only local images for now: a missing one is a not-found naming it, before anything is made.
         ensure: (ref) => void this.images.pull(ref, 'missing'),
       },
-      hosts: containerPodHost,
+      hosts: podsPodHost(() => this.pods),
     }));
   }
 

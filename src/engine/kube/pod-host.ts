@@ -1,5 +1,6 @@
 // What holds a played pod's shared settings (network, published ports, hosts, hostname).
 import type { CreateRequest } from '../containers/types.js';
+import type { PodsPort } from '../pods/port.js';
 import type { ContainerPlan, PodNet, PodPlan } from './play-map.js';
 
 export interface PodInfo {
@@ -21,7 +22,6 @@ export interface PodHost {
    * (`holder`: the first of the pod's containers made, when there is no pod to join).
    */
   create(p: PodPlan): Promise<{ podId?: string; join(c: ContainerPlan, holder?: string): CreateRequest }>;
-  start(podId: string): Promise<void>;
   /** Stops and removes the pod with its containers; resolves with their IDs. */
   remove(podId: string): Promise<string[]>;
 }
@@ -37,33 +37,42 @@ export function networkOf(net: PodNet): Pick<CreateRequest, 'endpoints'> & { mod
   return { mode: first, endpoints };
 }
 
-/**
- * Until pods exist: the pod's first container holds its network and ports, the others join that
- * container's network namespace (so they reach each other on localhost, as in a pod).
- */
-export const containerPodHost: PodHost = {
-  find: () => undefined,
-  async create(p) {
-    const net = networkOf(p.net);
-    return {
-      join(c, holder) {
-        const r: CreateRequest = { ...c.create, config: { ...c.create.config }, hostConfig: { ...c.create.hostConfig } };
-        if (p.net.hostname) r.config.Hostname = p.net.hostname;
-        if (holder && !c.init) {
-          r.hostConfig!.NetworkMode = `container:${holder}`;
-          return r;
-        }
-        if (net.mode) r.hostConfig!.NetworkMode = net.mode;
-        if (net.endpoints && Object.keys(net.endpoints).length) r.endpoints = net.endpoints;
-        if (p.net.extraHosts.length) r.hostConfig!.ExtraHosts = p.net.extraHosts;
-        if (!c.init) {
-          r.hostConfig!.PortBindings = p.net.portBindings;
-          r.config.ExposedPorts = Object.fromEntries(p.net.exposed.map((k) => [k, {}]));
-        }
-        return r;
-      },
-    };
-  },
-  start: async () => undefined,
-  remove: async () => [],
-};
+/** Pods of the pod engine: its infra container holds the network, ports, hosts and hostname. */
+export function podsPodHost(pods: () => PodsPort): PodHost {
+  return {
+    find(ref) {
+      const p = pods().find(ref);
+      if (!p) return undefined;
+      const n = p.config.network;
+      return {
+        id: p.id,
+        name: p.name,
+        containers: p.members.filter((m) => !m.infra).map((m) => m.id),
+        // A pod's hostname is its name unless it was given one.
+        hostname: p.config.hostname && p.config.hostname !== p.name ? p.config.hostname : undefined,
+        portBindings: n.portBindings ?? {},
+        hostNetwork: n.mode === 'host',
+        extraHosts: n.extraHosts ?? [],
+        labels: p.config.labels ?? {},
+      };
+    },
+    async create(p) {
+      const net = networkOf(p.net);
+      const { id } = await pods().create({
+        name: p.name,
+        labels: p.labels,
+        ...(p.net.hostname ? { hostname: p.net.hostname } : {}),
+        network: {
+          ...(net.mode ? { mode: net.mode } : {}),
+          ...(net.endpoints ? { endpoints: net.endpoints } : {}),
+          portBindings: p.net.portBindings,
+          extraHosts: p.net.extraHosts,
+        },
+      });
+      return { podId: id, join: (c) => ({ ...c.create, pod: id }) };
+    },
+    async remove(podId) {
+      return (await pods().remove(podId, { force: true })).removed;
+    },
+  };
+}

@@ -62,6 +62,12 @@ export class KubeService implements KubePort {
         continue;
       }
       const c = this.deps.containers.find(ref);
+      const inPod = c?.parsed.pod && !c.parsed.pod.infra ? this.deps.hosts.find(c.parsed.pod.id) : undefined;
+      if (inPod) {
+        // A member stands for its pod: what it shares is the pod's.
+        docs.push(...generatePod(this.genPod(inPod.name, inPod.containers.map((id) => this.deps.containers.get(id)), inPod), { kind, replicas: req.replicas, service: req.service }));
+        continue;
+      }
       if (c) {
         loose.push(c);
         continue;
@@ -220,8 +226,9 @@ export class KubeService implements KubePort {
       const code = await this.deps.containers.waitState(id, ['exited', 'stopped']);
       if (code !== 0) throw new EngineError('internal', `init container ${clip(this.deps.containers.get(id).name)} of pod ${clip(p.name)} exited with code ${code}`);
     }
-    if (host.podId) await this.deps.hosts.start(host.podId);
-    else for (const { id } of ids.filter((x) => !x.init)) await this.deps.containers.start(id);
+    // Each member on its own (a member's start starts the pod's infra first): a pod start would
+    // run the init containers again.
+    for (const { id } of ids.filter((x) => !x.init)) await this.deps.containers.start(id);
     return played;
   }
 

@@ -28,6 +28,8 @@ const names = async () => (await podmanOk(['ps', '-a', '--format', '{{.Names}}']
 const volumes = async () => (await podmanOk(['volume', 'ls', '-q'])).split('\n').filter(Boolean).sort();
 // podman-remote 4.3 cannot decode a libpod inspect with an Entrypoint list: the docker CLI reads it.
 const inspect = async (ctr: string) => JSON.parse(await b.dockerOk(['inspect', ctr]))[0];
+// podman 4.3 prints one pod's inspect as an object, later ones as a list.
+const podInspect = (out: string) => [JSON.parse(out)].flat()[0];
 const execOut = async (ctr: string, ...cmd: string[]) => (await podmanOk(['exec', ctr, ...cmd])).trim();
 
 async function freePort(): Promise<number> {
@@ -148,6 +150,10 @@ test('kube play: a pod with an init container, a claim, a ConfigMap and a publis
   assert.match(out, /kube-data/);
   const ctrs = await names();
   for (const n of ['kweb-seed', 'kweb-web', 'kweb-side']) assert.ok(ctrs.includes(n), `${n} in ${ctrs}`);
+  const pod = podInspect(await podmanOk(['pod', 'inspect', 'kweb']));
+  assert.equal(pod.Name, 'kweb');
+  assert.equal(out.match(/Pod:\n([0-9a-f]{64})/)![1], pod.Id);
+  assert.equal(pod.NumContainers, 4, 'the infra container and three of the YAML');
   assert.ok((await volumes()).includes('kube-data'));
   // The published port answers from the host with the ConfigMap's file.
   assert.equal(await httpGet(port, '/index.html'), 'served from a configmap');
@@ -199,7 +205,7 @@ test('generate kube: Pod, Service, PersistentVolumeClaim and ConfigMap valid for
 
 test('round trip: generate → kube down → kube play gives the same pod back, the claim\'s data kept', async () => {
   await podmanOk(['exec', 'kweb-side', 'sh', '-c', 'echo kept > /data/note']);
-  const yaml = await podmanOk(['generate', 'kube', 'kweb-seed', 'kweb-web', 'kweb-side']);
+  const yaml = await podmanOk(['generate', 'kube', 'kweb']);
   const f = file('round.yaml', yaml);
   const before = { side: await inspect('kweb-side'), web: await inspect('kweb-web') };
   // Down with the YAML played first: the pod goes, the claim's volume stays.
@@ -209,7 +215,8 @@ test('round trip: generate → kube down → kube play gives the same pod back, 
   assert.ok((await volumes()).includes('kube-data'));
   await podmanOk(['kube', 'play', f]);
   const pod = validateKube(yaml).find((d) => d.kind === 'Pod').metadata.name;
-  const after = { side: await inspect(`${pod}-kweb-side`), web: await inspect(`${pod}-kweb-web`) };
+  assert.equal(pod, 'kweb');
+  const after = { side: await inspect('kweb-side'), web: await inspect('kweb-web') };
   const env = (i: any) => i.Config.Env.filter((e: string) => !/^HOSTNAME=/.test(e)).sort();
   for (const k of ['side', 'web'] as const) {
     assert.equal(after[k].State.Status, 'running');
@@ -222,10 +229,12 @@ test('round trip: generate → kube down → kube play gives the same pod back, 
   }
   const ports = (i: any) => JSON.stringify(i.HostConfig.PortBindings);
   assert.equal(ports(after.web) || ports(after.side), ports(before.web) || ports(before.side));
-  assert.equal(await execOut(`${pod}-kweb-side`, 'cat', '/data/note'), 'kept');
+  assert.equal(await execOut('kweb-side', 'cat', '/data/note'), 'kept');
+  assert.equal((await inspect('kweb-seed')).State.Status, 'exited');
   assert.equal(await httpGet(port0, '/index.html'), 'served from a configmap');
   await podmanOk(['kube', 'down', f]);
-  assert.deepEqual((await names()).filter((n) => n.startsWith(pod)), []);
+  assert.deepEqual((await names()).filter((n) => n.startsWith('kweb')), []);
+  assert.equal((await podmanOk(['pod', 'ps', '-q', '--filter', 'name=kweb'])).trim(), '');
 });
 
 test('a Deployment with 2 replicas makes two pods; kube down removes both', async () => {
@@ -252,6 +261,7 @@ spec:
   const ctrs = (await names()).filter((n) => n.startsWith('kdep'));
   assert.deepEqual(ctrs, ['kdep-pod-0-app', 'kdep-pod-1-app']);
   for (const c of ctrs) assert.equal((await inspect(c)).State.Status, 'running');
+  assert.deepEqual((await podmanOk(['pod', 'ps', '--format', '{{.Name}}', '--filter', 'name=kdep'])).trim().split('\n').sort(), ['kdep-pod-0', 'kdep-pod-1']);
   await podmanOk(['kube', 'down', f]);
   assert.deepEqual((await names()).filter((n) => n.startsWith('kdep')), []);
 });
@@ -277,6 +287,13 @@ test('bad input: invalid YAML, no image, a port clash: clear errors, nothing lef
   assert.match(res.stderr, new RegExp(`${port}`));
   assert.deepEqual(await names(), before.ctrs);
   assert.deepEqual(await volumes(), before.vols);
+  assert.equal((await podmanOk(['pod', 'ps', '-q', '--filter', 'name=kclash'])).trim(), '');
+  // A pod name in use (made by pod create): a conflict, the existing pod untouched.
+  await podmanOk(['pod', 'create', 'kbusy']);
+  r = await post('apiVersion: v1\nkind: Pod\nmetadata: {name: kbusy}\nspec:\n  containers:\n  - {name: a, image: busybox}\n');
+  assert.equal(r.status, 409, r.text);
+  assert.match(r.json.message, /pod kbusy already exists/);
+  await podmanOk(['pod', 'rm', 'kbusy']);
 });
 
 test('play options: --network with --ip, --start=false, --annotation, --log-driver, --replace; the report lists skipped kinds', async () => {
@@ -287,13 +304,15 @@ test('play options: --network with --ip, --start=false, --annotation, --log-driv
   await podmanOk(['kube', 'play', '--network', net, '--ip', '10.217.41.77', '--start=false', '--annotation', 'team=kube', '--log-driver', 'none', f]);
   let i = await inspect('kopt-a');
   assert.equal(i.State.Status, 'created');
-  assert.equal(i.HostConfig.NetworkMode, net);
+  const infra = podInspect(await podmanOk(['pod', 'inspect', 'kopt'])).InfraContainerID;
+  assert.equal((await inspect(infra)).HostConfig.NetworkMode, net);
   const lp = await b.request('GET', `${P}/containers/kopt-a/json`);
   assert.equal(lp.json.HostConfig.LogConfig.Type, 'none');
   assert.equal(lp.json.Config.Annotations.team, 'kube');
   await b.dockerOk(['start', 'kopt-a']);
   i = await inspect('kopt-a');
-  assert.equal(i.NetworkSettings.Networks[net].IPAddress, '10.217.41.77');
+  assert.equal((await inspect(infra)).NetworkSettings.Networks[net].IPAddress, '10.217.41.77');
+  assert.equal(await execOut('kopt-a', 'sh', '-c', "ip -4 addr | grep -o '10.217.41.77'"), '10.217.41.77');
   // --replace: the client tears the pod down first, then plays it again.
   const oldId = i.Id;
   await podmanOk(['kube', 'play', '--replace', '--network', net, f]);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeService, type KubeSecrets } from '../../../src/engine/kube/service.js';
-import { containerPodHost } from '../../../src/engine/kube/pod-host.js';
+import type { PodHost } from '../../../src/engine/kube/pod-host.js';
 import { EngineError, conflict, notFound } from '../../../src/engine/errors.js';
 import type { ContainersPort } from '../../../src/engine/containers/port.js';
 import type { VolumesPort } from '../../../src/engine/volumes/port.js';
@@ -74,8 +74,27 @@ function fakes(o: { failCreate?: (r: CreateRequest) => boolean } = {}) {
       return s.id;
     },
   };
-  const svc = new KubeService({ containers, volumes, images: { config: () => ({}), ensure: () => undefined }, hosts: containerPodHost, secrets: store });
-  return { svc, ctrs, vols, secrets, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const pods = new Map<string, { id: string; name: string }>();
+  const hosts: PodHost = {
+    find: (ref) => {
+      const p = [...pods.values()].find((x) => x.id === ref || x.name === ref);
+      return p && { ...p, containers: [...ctrs.values()].filter((c) => c.req.pod === p.id).map((c) => c.id), portBindings: {}, hostNetwork: false, extraHosts: [], labels: {} };
+    },
+    create: async (p) => {
+      if ([...pods.values()].some((x) => x.name === p.name)) throw conflict(`pod ${p.name} exists`);
+      const id = `pod-id-${++n}`;
+      pods.set(id, { id, name: p.name });
+      return { podId: id, join: (c) => ({ ...c.create, pod: id }) };
+    },
+    remove: async (id) => {
+      const gone = [...ctrs.values()].filter((c) => c.req.pod === id).map((c) => c.id);
+      for (const c of gone) ctrs.delete(c);
+      pods.delete(id);
+      return gone;
+    },
+  };
+  const svc = new KubeService({ containers, volumes, images: { config: () => ({}), ensure: () => undefined }, hosts, secrets: store });
+  return { svc, ctrs, vols, secrets, pods, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 const SECRET = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s1}\nstringData: {k: v1}\n';
@@ -115,6 +134,7 @@ test('a failing play takes back everything it made: containers, volumes, secrets
     const withCm = pod('p1', '').replace('    volumeMounts: [{name: d, mountPath: /d}]\n', '    volumeMounts: [{name: d, mountPath: /d}, {name: c, mountPath: /c}]\n') + '  - {name: c, configMap: {name: cm}}\n';
     await assert.rejects(f.svc.play(`${SECRET}---\n${cm}---\n${withCm}---\n${pod('p2')}`, {}), /cannot create p2-a/);
     assert.equal(f.ctrs.size, 0);
+    assert.equal(f.pods.size, 0);
     assert.equal(f.secrets.size, 0);
     assert.deepEqual([...f.vols.keys()], ['p2-claim']);
     // Played without the failure, the ConfigMap's keys are files in the pod's volume.
