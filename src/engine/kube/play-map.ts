@@ -42,6 +42,8 @@ export interface PodPlan {
   labels: Record<string, string>;
   net: PodNet;
   volumes: VolumeNeed[];
+  /** Host paths to check (or make) before the containers: what their hostPath type asks. */
+  hostPaths: { path: string; type: HostPathType }[];
   containers: ContainerPlan[];
   restart: RestartPolicy;
 }
@@ -56,15 +58,25 @@ const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 type Mount = NonNullable<HostConfig['Mounts']>[number];
 
 /** What one pod volume becomes at a mount: a mount entry (without its target) and the volume to make. */
-function podVolume(v: IVolume, cms: ConfigMaps, secrets: ConfigMaps, podName: string): { mount: Omit<Mount, 'Target'>; need?: VolumeNeed } {
+/** hostPath types berth honours; '' (no check in Kubernetes) makes a missing directory, as podman does. */
+const HOST_PATH_TYPES = new Set(['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket']);
+/** '' is Kubernetes' unchecked type: whatever is there, a directory made when nothing is. */
+export type HostPathType = '' | 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket';
+
+function podVolume(v: IVolume, cms: ConfigMaps, secrets: ConfigMaps, podName: string): { mount: Omit<Mount, 'Target'>; need?: VolumeNeed; hostPath?: { path: string; type: HostPathType } } {
   if (v.persistentVolumeClaim) {
     const claim = v.persistentVolumeClaim.claimName;
     if (!claim) throw badParameter(`volume ${clip(v.name)}: persistentVolumeClaim has no claimName`);
     return { mount: { Type: 'volume', Source: claim, ReadOnly: v.persistentVolumeClaim.readOnly === true }, need: { name: claim } };
   }
   if (v.hostPath) {
-    if (!v.hostPath.path?.startsWith('/')) throw badParameter(`volume ${clip(v.name)}: hostPath.path must be absolute`);
-    return { mount: { Type: 'bind', Source: v.hostPath.path } };
+    const path = v.hostPath.path ?? '';
+    // podman's reading: a path without a slash names a volume.
+    if (path && !path.includes('/')) return { mount: { Type: 'volume', Source: path, ReadOnly: false }, need: { name: path } };
+    if (!path.startsWith('/')) throw badParameter(`volume ${clip(v.name)}: hostPath.path must be absolute`);
+    const type = v.hostPath.type ?? '';
+    if (!HOST_PATH_TYPES.has(type)) throw badParameter(`volume ${clip(v.name)}: hostPath type ${clip(type)} is not supported (${[...HOST_PATH_TYPES].filter(Boolean).join(', ')} are)`);
+    return { mount: { Type: 'bind', Source: path }, hostPath: { path, type: type as HostPathType } };
   }
   if (v.emptyDir) {
     if (v.emptyDir.medium === 'Memory') {
@@ -226,6 +238,7 @@ export function planPod(inp: PlanInput): PodPlan {
     vols.set(v.name, v);
   }
   const needs = new Map<string, VolumeNeed>();
+  const hostPaths = new Map<string, { path: string; type: HostPathType }>();
   const seen = new Set<string>();
   const hostUsed = new Set<string>();
   const containers: ContainerPlan[] = [];
@@ -241,8 +254,9 @@ export function planPod(inp: PlanInput): PodPlan {
       const v = vols.get(vm.name);
       if (!v) throw badParameter(`container ${clip(c.name)}: volumeMount ${clip(vm.name)} names no volume of the pod`);
       if (!vm.mountPath?.startsWith('/')) throw badParameter(`container ${clip(c.name)}: mountPath ${clip(vm.mountPath ?? '')} must be absolute`);
-      const { mount, need } = podVolume(v, configMaps, secrets, podName);
+      const { mount, need, hostPath } = podVolume(v, configMaps, secrets, podName);
       if (need) needs.set(need.name, need);
+      if (hostPath) hostPaths.set(hostPath.path, hostPath);
       // emptyDir volumes are shared by the pod's containers: name them for the pod.
       const anon = v.emptyDir && mount.Type === 'volume' ? { Source: `${podName}-${v.name}` } : {};
       if (anon.Source) needs.set(anon.Source, { name: anon.Source });
@@ -274,5 +288,5 @@ export function planPod(inp: PlanInput): PodPlan {
       create: { name: `${podName}-${c.name}`, config, hostConfig, flavor: 'podman', annotations: { ...(opts.annotations ?? {}), ...(init ? { [INIT_ANNOTATION]: 'always' } : {}) } },
     });
   }
-  return { name: podName, labels: inp.labels ?? {}, net, volumes: [...needs.values()], containers, restart };
+  return { name: podName, labels: inp.labels ?? {}, net, volumes: [...needs.values()], hostPaths: [...hostPaths.values()], containers, restart };
 }

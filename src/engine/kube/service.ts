@@ -1,10 +1,10 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
 import { clip } from '../../lib/clip.js';
 import { nameOf, parseKubeYaml, stringifyKubeYaml } from './parse.js';
 import { configMapData, podsOf, secretData, WORKLOAD_KINDS, type PodSource } from './workloads.js';
-import { INIT_ANNOTATION, planPod, type ConfigMaps, type PodPlan } from './play-map.js';
+import { INIT_ANNOTATION, planPod, type ConfigMaps, type HostPathType, type PodPlan } from './play-map.js';
 import { CONFIGMAP_LABEL, SECRET_LABEL, generatePod, generateVolume, type GenContainer, type GenPod, type GenVolume } from './generate-map.js';
 import type { KubePort } from './port.js';
 import type { ContainersPort } from '../containers/port.js';
@@ -161,6 +161,7 @@ export class KubeService implements KubePort {
       names.add(p.name);
     }
     for (const p of plans) for (const c of p.containers) this.deps.images.ensure(c.create.config.Image!);
+    for (const p of plans) for (const h of p.hostPaths) checkHostPath(h);
     for (const p of plans) {
       if (!this.inUse(p)) continue;
       if (!opts.replace) throw conflict(`pod ${clip(p.name)} already exists: remove it first or play with replace`);
@@ -207,6 +208,7 @@ export class KubeService implements KubePort {
       if (v.configMap) writeFiles(volume.mountpoint, v.configMap.files);
       if (v.secret) writeFiles(volume.mountpoint, v.secret.files, 0o600);
     }
+    for (const h of p.hostPaths) makeHostPath(h);
     const host = await this.deps.hosts.create(p);
     if (host.podId) made.pods.push(host.podId);
     const played: PlayedPod = { id: host.podId ?? '', name: p.name, containers: [], initContainers: [], containerErrors: [] };
@@ -330,6 +332,32 @@ export class KubeService implements KubePort {
     // The containers joined the first one's network: it goes last.
     for (const id of [...ids].reverse()) await this.deps.containers.remove(id, { force: true }).catch((e: Error) => errors.push(e.message));
     return { id: ids[0], containers: ids, ...(errors.length ? { error: errors.join('; ') } : {}) };
+  }
+}
+
+/** What a hostPath type requires of the host, checked before anything is made. */
+function checkHostPath(h: { path: string; type: HostPathType }): void {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(h.path);
+  } catch {
+    st = undefined;
+  }
+  const want = { Directory: 'a directory', File: 'a file', Socket: 'a socket' } as Record<string, string>;
+  if (h.type in want) {
+    const ok = st && (h.type === 'Directory' ? st.isDirectory() : h.type === 'File' ? st.isFile() : st.isSocket());
+    if (!ok) throw badParameter(`hostPath ${clip(h.path)} must be ${want[h.type]} (type ${h.type})`);
+  }
+  if (st && h.type === 'DirectoryOrCreate' && !st.isDirectory()) throw badParameter(`hostPath ${clip(h.path)} exists and is not a directory`);
+  if (st && h.type === 'FileOrCreate' && !st.isFile()) throw badParameter(`hostPath ${clip(h.path)} exists and is not a file`);
+}
+
+/** The ...OrCreate types: made empty when missing (Kubernetes' modes: 0755 directories, 0644 files). */
+function makeHostPath(h: { path: string; type: HostPathType }): void {
+  if (h.type === 'DirectoryOrCreate' || (h.type === '' && !existsSync(h.path))) mkdirSync(h.path, { recursive: true, mode: 0o755 });
+  if (h.type === 'FileOrCreate' && !existsSync(h.path)) {
+    mkdirSync(dirname(h.path), { recursive: true, mode: 0o755 });
+    writeFileSync(h.path, '', { mode: 0o644, flag: 'wx' });
   }
 }
 

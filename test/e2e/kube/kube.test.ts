@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, startBerth, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
 import { validateKube } from '../../helpers/kube-schema.js';
@@ -376,4 +376,37 @@ spec:
   const missing = await b.request('POST', `${P}/play/kube`, yaml.slice(yaml.indexOf('---') + 4), { 'Content-Type': 'text/plain' });
   assert.equal(missing.status, 400, missing.text);
   assert.match(missing.json.message, /Secret (named )?kube-sec/);
+});
+
+test('hostPath volumes by type (made when asked, checked otherwise); a Job runs to its end; generate kube of a volume is its claim', async () => {
+  const dir = join(b.dir, 'khost', 'made');
+  const yaml = `apiVersion: batch/v1
+kind: Job
+metadata: {name: kjob}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: w
+        image: busybox
+        command: [sh, -c, 'echo done > /out/result']
+        volumeMounts: [{name: out, mountPath: /out}]
+      volumes:
+      - name: out
+        hostPath: {path: ${dir}, type: DirectoryOrCreate}
+`;
+  await podmanOk(['kube', 'play', file('kjob.yaml', yaml)]);
+  await waitFor(async () => (await inspect('kjob-pod-w')).State.Status === 'exited', 10_000, 100);
+  assert.equal(readFileSync(join(dir, 'result'), 'utf8'), 'done\n');
+  assert.deepEqual((await inspect('kjob-pod-w')).HostConfig.RestartPolicy, { Name: 'no', MaximumRetryCount: 0 });
+  await podmanOk(['kube', 'down', file('kjob.yaml', yaml)]);
+  const r = await b.request('POST', `${P}/play/kube`, yaml.replace('DirectoryOrCreate', 'File'), { 'Content-Type': 'text/plain' });
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.json.message, /must be a file \(type File\)/);
+  // A volume by name: its claim.
+  await podmanOk(['volume', 'create', '--label', 'tier=db', 'kube-vol-only']);
+  const docs = validateKube(await podmanOk(['generate', 'kube', 'kube-vol-only']));
+  assert.deepEqual(docs.map((d) => [d.kind, d.metadata.name, d.metadata.labels]), [['PersistentVolumeClaim', 'kube-vol-only', { tier: 'db' }]]);
+  await podmanOk(['volume', 'rm', 'kube-vol-only']);
 });

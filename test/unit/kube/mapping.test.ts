@@ -116,6 +116,7 @@ test('planPod: every container field onto the create request; the pod\'s network
     { Type: 'tmpfs', TmpfsOptions: { SizeBytes: 2 ** 20 }, ReadOnly: false, Target: '/tmp' },
     { Type: 'volume', Source: 'p-cache', ReadOnly: false, Target: '/cache' },
   ]);
+  assert.deepEqual(p.hostPaths, [{ path: '/srv/h', type: '' }]);
   assert.deepEqual(p.volumes, [{ name: 'claim1' }, { name: 'p-cm', configMap: { name: 'cm', files: { 'greet.txt': 'hi' } } }, { name: 'p-cache' }]);
   assert.deepEqual(p.net.portBindings, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] });
   assert.deepEqual(p.net.exposed, ['80/tcp', '53/udp']);
@@ -136,6 +137,11 @@ test('planPod refuses what it cannot make, naming it', () => {
   bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }), /names no volume/);
   bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }, { volumes: [{ name: 'x', nfs: { server: 's', path: '/' } }] }), /nfs volume type is not supported/);
   bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }, { volumes: [{ name: 'x', configMap: { name: 'nope' } }] }), /no ConfigMap named nope/);
+  bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }, { volumes: [{ name: 'x', hostPath: { path: '/dev/sda', type: 'BlockDevice' } }] }), /hostPath type BlockDevice is not supported/);
+  bad(one({ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }, { volumes: [{ name: 'x', hostPath: { path: 'rel/dir' } }] }), /must be absolute/);
+  const named = planPod({ podName: 'p', spec: { containers: [{ name: 'a', image: 'b', volumeMounts: [{ name: 'x', mountPath: '/x' }] }], volumes: [{ name: 'x', hostPath: { path: 'myvol' } }] }, configMaps: CMS, opts: {}, index: 0 });
+  assert.deepEqual(named.containers[0].create.hostConfig!.Mounts, [{ Type: 'volume', Source: 'myvol', ReadOnly: false, Target: '/x' }]);
+  assert.deepEqual(named.volumes, [{ name: 'myvol' }]);
   bad(one({ name: 'a', image: 'b', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }), /needs key k of Secret s/);
   const withSecret = planPod({ podName: 'p', spec: { containers: [{ name: 'a', image: 'b', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }] }, configMaps: CMS, secrets: new Map([['s', { k: 'v' }]]), opts: {}, index: 0 });
   assert.deepEqual(withSecret.containers[0].create.config.Env, ['S=v']);
