@@ -62,7 +62,6 @@ function inspectBody(ctx: Ctx, p: PodView) {
             HostAdd: n.extraHosts,
             Networks: svc(ctx).networkNames(p),
             NetworkOptions: null,
-            ...(c.infraImage ? {} : { infra_command: c.infraCommand ?? ['/catatonit', '-P'] }),
           },
         }
       : {}),

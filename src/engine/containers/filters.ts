@@ -20,6 +20,8 @@ export interface FilterDeps {
   /** Resolves an image reference to its ID, or undefined when no such image. */
   imageId(ref: string): string | undefined;
   lookup(ref: string): ContainerView | undefined;
+  /** A pod's ID by name, ID or ID prefix (podman's `pod` filter); undefined when no such pod. */
+  podId?(ref: string): string | undefined;
 }
 
 function labelMatch(labels: Record<string, string>, f: string): boolean {
@@ -41,6 +43,7 @@ export function filterContainers(list: ContainerView[], f: Record<string, string
   const before = seqOf('before');
   const since = seqOf('since');
   const ancestors = (f.ancestor ?? []).map((a) => ({ ref: a, id: deps.imageId(a) }));
+  const pods = f.pod?.length ? f.pod.map((p) => deps.podId?.(p)).filter((x) => x !== undefined) : undefined;
   return list.filter((c) => {
     if (f.id?.length && !f.id.some((x) => c.id.startsWith(x))) return false;
     if (f.name?.length && !f.name.some((n) => matchName(c.name, n))) return false;
@@ -57,6 +60,7 @@ export function filterContainers(list: ContainerView[], f: Record<string, string
       const h = c.parsed.Config.Healthcheck?.Test?.length && c.parsed.Config.Healthcheck.Test[0] !== 'NONE' ? 'starting' : 'none';
       if (!f.health.includes(h)) return false;
     }
+    if (pods && !(c.parsed.pod && pods.includes(c.parsed.pod.id))) return false;
     if (f['restart-policy']?.length && !f['restart-policy'].includes(c.parsed.HostConfig.RestartPolicy.Name || 'no')) return false;
     if (f.network?.length && !f.network.includes(c.parsed.HostConfig.NetworkMode)) return false;
     if (f.volume?.length) {

@@ -12,11 +12,18 @@ export interface PodJoin {
   share: PodNamespace[];
   /** The name members share with the UTS namespace. */
   hostname: string;
+  /** The cgroup parent members are put under unless they name their own ('' for the default). */
+  cgroupParent: string;
+  /** The restart policy of members that ask for none ('' for none). */
+  restartPolicy: string;
+  restartTries: number;
 }
 
 export interface ContainerPods {
   /** The pod a new container joins, by name or ID; a not-found EngineError when there is none. */
   join(ref: string): PodJoin;
+  /** A pod's ID by name, ID or unique ID prefix; undefined when there is none. */
+  idOf(ref: string): string | undefined;
   /** Whether the pod exists (its infra container is removed only with it). */
   exists(podId: string): boolean;
   /** A member's run ended for good (no restart follows): the pod applies its exit policy. */

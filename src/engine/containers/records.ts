@@ -12,7 +12,7 @@ import { anonymousVolumes, placeImageMounts } from './mounts.js';
 import { parseLink } from './links.js';
 import type { NetworkPlan } from './networking.js';
 import { removeDirs } from './rootfs.js';
-import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PodMembership, PruneResult } from './types.js';
+import type { ContainerSpec, CreateRequest, HostConfig, MountSpec, PodMembership, PruneResult, RestartPolicy } from './types.js';
 import type { RuntimeResources } from './resources.js';
 import { planUpdate } from './update.js';
 import { dirSize, hasRun, isLive, noSuchContainer, nowIso } from './util.js';
@@ -98,8 +98,11 @@ export class ContainerRecords {
     if (!pods) throw badParameter('pods are not available in this engine');
     const j = pods.join(req.pod);
     if (req.podInfra) return { req, membership: { id: j.podId, infra: true, share: j.share } };
-    if (!j.infraId) return { req, membership: { id: j.podId, share: [] } };
     const h = { ...req.hostConfig };
+    // The pod's defaults for what the member does not set itself.
+    if (!h.CgroupParent && j.cgroupParent) h.CgroupParent = j.cgroupParent;
+    if (!h.RestartPolicy?.Name && j.restartPolicy && !h.AutoRemove) h.RestartPolicy = { Name: j.restartPolicy as RestartPolicy['Name'], MaximumRetryCount: j.restartTries };
+    if (!j.infraId) return { req: { ...req, hostConfig: h }, membership: { id: j.podId, share: [] } };
     const c = { ...req.config };
     let endpoints = req.endpoints;
     if (j.share.includes('net')) {

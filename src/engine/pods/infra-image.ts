@@ -1,12 +1,13 @@
 // The image of berth's infra containers: one file, the host's catatonit (statically linked in
 // Debian), run as `catatonit -P` (it only waits). Made locally on first use, never pulled,
-// as podman builds its podman-pause image.
+// as podman builds its podman-pause image. The command is the image's CMD, not an ENTRYPOINT:
+// podman-remote 4.x reads a container's Entrypoint as one string and fails on a list.
 import { readFileSync } from 'node:fs';
 import tar from 'tar-stream';
 import { findBinary } from '../../oci/binaries.js';
 import { internal } from '../errors.js';
 
-export const INFRA_IMAGE = 'localhost/berth-pause:catatonit';
+export const INFRA_IMAGE = 'localhost/berth-pause:catatonit-1';
 export const INFRA_COMMAND = ['/catatonit', '-P'];
 
 /** What making the image needs of the image store. */
@@ -56,7 +57,7 @@ export class InfraImage {
       (async function* () {
         yield layer;
       })(),
-      { reference: INFRA_IMAGE, changes: [`ENTRYPOINT ${JSON.stringify(INFRA_COMMAND)}`], message: 'berth pod infra image (catatonit)' },
+      { reference: INFRA_IMAGE, changes: [`CMD ${JSON.stringify(INFRA_COMMAND)}`], message: 'berth pod infra image (catatonit)' },
     );
   }
 }

@@ -16,7 +16,7 @@ import { isLive } from '../containers/util.js';
 import { badParameter, conflict, EngineError, notFound, notModified } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { podFilter } from './filters.js';
-import { INFRA_COMMAND, InfraImage, type InfraImageStore } from './infra-image.js';
+import { InfraImage, type InfraImageStore } from './infra-image.js';
 import type { PodsPort } from './port.js';
 import { podState } from './state.js';
 import type { PodActionReport, PodConfig, PodCreateRequest, PodMember, PodNamespace, PodRemoveReport, PodView } from './types.js';
@@ -187,7 +187,7 @@ export class PodService implements PodsPort, ContainerPods {
     const image = c.infraImage ?? (await this.infraImage.ensure());
     const n = c.network;
     const r = c.resources;
-    const command = c.infraCommand ?? (c.infraImage ? undefined : INFRA_COMMAND);
+    const command = c.infraCommand;
     const { id } = await this.containers.create({
       name: c.infraName ?? `${podId.slice(0, 12)}-infra`,
       config: { Image: image, Hostname: c.hostname, Labels: {}, ...(command ? { Entrypoint: command, Cmd: null } : {}) },
@@ -222,7 +222,14 @@ export class PodService implements PodsPort, ContainerPods {
     const r = this.row(ref);
     if (!r) throw noSuchPod(ref);
     const c = JSON.parse(r.config) as PodConfig;
-    return { podId: r.id, infraId: r.infraId || undefined, share: c.share, hostname: c.hostname };
+    return {
+      podId: r.id, infraId: r.infraId || undefined, share: c.share, hostname: c.hostname,
+      cgroupParent: c.shareParent ? c.cgroupParent : '', restartPolicy: c.restartPolicy, restartTries: c.restartTries,
+    };
+  }
+
+  idOf(ref: string): string | undefined {
+    return this.row(ref)?.id;
   }
 
   exists(podId: string): boolean {
