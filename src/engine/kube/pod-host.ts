@@ -17,11 +17,8 @@ export interface PodInfo {
 
 export interface PodHost {
   find(ref: string): PodInfo | undefined;
-  /**
-   * Makes what holds the pod's settings. `join` turns a planned container into its create request
-   * (`holder`: the first of the pod's containers made, when there is no pod to join).
-   */
-  create(p: PodPlan): Promise<{ podId?: string; join(c: ContainerPlan, holder?: string): CreateRequest }>;
+  /** Makes the pod with its shared settings; `join` turns a planned container into its create request as a member. */
+  create(p: PodPlan): Promise<{ podId: string; join(c: ContainerPlan): CreateRequest }>;
   /** Stops and removes the pod with its containers; resolves with their IDs. */
   remove(podId: string): Promise<string[]>;
 }
@@ -30,9 +27,11 @@ export interface PodHost {
 export function networkOf(net: PodNet): Pick<CreateRequest, 'endpoints'> & { mode?: string } {
   if (net.hostNetwork) return { mode: 'host' };
   const [first, ...rest] = net.networks;
-  if (!first) return net.staticIP || net.staticMAC ? { endpoints: {} } : {};
-  if (['host', 'none', 'bridge'].includes(first) || first.startsWith('container:')) return { mode: first === 'bridge' ? undefined : first };
-  const endpoints: NonNullable<CreateRequest['endpoints']> = { [first]: { ...(net.staticIP ? { ipv4: net.staticIP } : {}), ...(net.staticMAC ? { mac: net.staticMAC } : {}) } };
+  const own = { ...(net.staticIP ? { ipv4: net.staticIP } : {}), ...(net.staticMAC ? { mac: net.staticMAC } : {}) };
+  // No network named (or podman's `bridge`): the default one, with the pod's address if it has one.
+  if (!first || first === 'bridge') return Object.keys(own).length ? { endpoints: { default: own } } : {};
+  if (['host', 'none'].includes(first) || first.startsWith('container:')) return { mode: first };
+  const endpoints: NonNullable<CreateRequest['endpoints']> = { [first]: own };
   for (const n of rest) endpoints[n] = {};
   return { mode: first, endpoints };
 }

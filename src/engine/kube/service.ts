@@ -121,7 +121,7 @@ export class KubeService implements KubePort {
   // ---- play -------------------------------------------------------------------------------------
 
   async play(yaml: string, opts: PlayOptions): Promise<PlayReport> {
-    const docs = [...(opts.configMaps ?? []).flatMap((t) => parseKubeYaml(t)), ...parseKubeYaml(yaml)];
+    const docs = parseKubeYaml(yaml);
     const report: PlayReport = { pods: [], volumes: [], secrets: [], skipped: [] };
     const configMaps: ConfigMaps = new Map();
     const secrets: ConfigMaps = new Map();
@@ -137,23 +137,14 @@ export class KubeService implements KubePort {
         if (this.deps.secrets) secretDocs.push(d);
         else report.skipped.push({ kind: d.kind, name: nameOf(d), reason: 'not stored: this berth has no secrets store (its data serves the pods of this YAML only)' });
       }
-      else if (d.kind! in INFORMATIONAL) report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: INFORMATIONAL[d.kind!] });
+      else if (Object.hasOwn(INFORMATIONAL, d.kind!)) report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: INFORMATIONAL[d.kind!] });
       else report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: `kind ${d.kind} is not supported: skipped` });
     }
     this.storedSecrets(sources, secrets);
     // Everything is checked before anything is made.
     const plans = sources.map((s, index) => planPod({ podName: s.podName, labels: s.labels, spec: s.spec, configMaps, secrets, opts, index, allowedRestart: s.allowedRestart }));
-    if (this.deps.secrets) {
-      for (const d of secretDocs) {
-        const exists = (() => {
-          try {
-            return !!this.deps.secrets!.get(nameOf(d));
-          } catch {
-            return false;
-          }
-        })();
-        if (exists && !opts.replace) throw conflict(`secret ${clip(nameOf(d))} already exists: remove it first or play with replace`);
-      }
+    for (const d of secretDocs) {
+      if (this.secretExists(nameOf(d)) && !opts.replace) throw conflict(`secret ${clip(nameOf(d))} already exists: remove it first or play with replace`);
     }
     const names = new Set<string>();
     for (const p of plans) {
@@ -172,11 +163,8 @@ export class KubeService implements KubePort {
     try {
       for (const d of secretDocs) {
         const name = nameOf(d);
-        try {
-          this.deps.secrets!.remove(name);
-        } catch {
-          // none of that name (replace checked above)
-        }
+        // Only with replace (checked above) is there one of that name to replace.
+        if (this.secretExists(name)) this.deps.secrets!.remove(name);
         // podman's form: the Secret document itself, as JSON.
         const { id } = this.deps.secrets!.create({ name, data: Buffer.from(JSON.stringify(d)), labels: d.metadata?.labels });
         made.secrets.push(name);
@@ -196,6 +184,14 @@ export class KubeService implements KubePort {
     return report;
   }
 
+  private secretExists(name: string): boolean {
+    try {
+      return !!this.deps.secrets?.get(name);
+    } catch {
+      return false;
+    }
+  }
+
   private inUse(p: PodPlan): boolean {
     return !!this.deps.hosts.find(p.name) || p.containers.some((c) => this.deps.containers.find(c.name)?.name === c.name);
   }
@@ -210,17 +206,15 @@ export class KubeService implements KubePort {
     }
     for (const h of p.hostPaths) makeHostPath(h);
     const host = await this.deps.hosts.create(p);
-    if (host.podId) made.pods.push(host.podId);
-    const played: PlayedPod = { id: host.podId ?? '', name: p.name, containers: [], initContainers: [], containerErrors: [] };
+    made.pods.push(host.podId);
+    const played: PlayedPod = { id: host.podId, name: p.name, containers: [], initContainers: [], containerErrors: [] };
     const ids: { id: string; init: boolean }[] = [];
     for (const c of p.containers) {
-      const req = host.join(c, ids.find((x) => !x.init)?.id);
-      const { id } = await this.deps.containers.create(req);
+      const { id } = await this.deps.containers.create(host.join(c));
       made.containers.push(id);
       ids.push({ id, init: c.init });
       (c.init ? played.initContainers : played.containers).push(id);
     }
-    if (!played.id) played.id = played.containers[0];
     if (opts.start === false) return played;
     // Init containers run to their end, one after the other, before the pod's containers start.
     for (const { id } of ids.filter((x) => x.init)) {
@@ -319,7 +313,7 @@ export class KubeService implements KubePort {
     return report;
   }
 
-  /** Stops and removes a pod (or, without one, the containers a play named for it); undefined when there is none. */
+  /** Stops and removes a pod (or, without one, containers left of the names a play gives); undefined when there is none. */
   private async removePod(podName: string, ctrNames: string[]): Promise<{ id: string; containers: string[]; error?: string } | undefined> {
     const pod = this.deps.hosts.find(podName);
     if (pod) {

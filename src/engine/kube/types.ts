@@ -47,8 +47,6 @@ export interface PlayOptions {
   annotations?: Record<string, string>;
   logDriver?: string;
   logOptions?: Record<string, string>;
-  /** ConfigMap documents given besides the YAML (podman's --configmap files, read by the client's side). */
-  configMaps?: string[];
   noHosts?: boolean;
 }
 

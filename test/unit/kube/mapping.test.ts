@@ -124,6 +124,9 @@ test('planPod: every container field onto the create request; the pod\'s network
   assert.equal(p.net.hostname, 'h1');
   assert.deepEqual(networkOf(p.net), { mode: 'net1', endpoints: { net1: { ipv4: '10.88.0.9' } } });
   assert.deepEqual(networkOf({ ...p.net, hostNetwork: true }), { mode: 'host' });
+  assert.deepEqual(networkOf({ ...p.net, networks: [] }), { endpoints: { default: { ipv4: '10.88.0.9' } } });
+  assert.deepEqual(networkOf({ ...p.net, networks: ['none'] }), { mode: 'none' });
+  assert.deepEqual(networkOf({ ...p.net, networks: [], staticIP: undefined }), {});
 });
 
 test('planPod refuses what it cannot make, naming it', () => {
