@@ -43,8 +43,8 @@ function inspectBody(ctx: Ctx, p: PodView) {
     Hostname: c.hostname,
     Labels: c.labels,
     CreateCgroup: true,
-    CgroupParent: c.cgroupParent,
-    CgroupPath: '',
+    CgroupParent: c.cgroupParent || '/berth',
+    CgroupPath: p.cgroupPath,
     CreateInfra: c.infra,
     ...(p.infraId ? { InfraContainerID: p.infraId } : {}),
     ...(c.infra
@@ -83,7 +83,7 @@ function inspectBody(ctx: Ctx, p: PodView) {
 /** podman's ListPodsReport. */
 function listEntry(ctx: Ctx, p: PodView) {
   return {
-    Cgroup: p.config.cgroupParent,
+    Cgroup: p.config.cgroupParent || '/berth',
     Containers: p.members.map((m) => ({ Id: m.id, Names: m.name, Status: ctrState(m.state), RestartCount: m.restartCount })),
     Created: p.created,
     Id: p.id,

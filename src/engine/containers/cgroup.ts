@@ -52,6 +52,20 @@ export function removeCgroup(cgroupsPath: string): void {
   }
 }
 
+/**
+ * The directories an absolute cgroupsPath names (where runc would put it): `v2` in the unified
+ * hierarchy, `v1` by controller. For a cgroup berth makes itself (a pod's, above its members').
+ */
+export function cgroupDirsOfPath(cgroupsPath: string): CgroupDirs {
+  const rel = join('/', cgroupsPath);
+  const res: CgroupDirs = { v1: {} };
+  for (const m of cgroupMounts()) {
+    if (m.v2) res.v2 = join(m.point, rel);
+    else for (const c of m.controllers) if (!['rw', 'ro', 'relatime', 'nosuid', 'nodev', 'noexec'].includes(c)) res.v1[c] ??= join(m.point, rel);
+  }
+  return res;
+}
+
 /** Directories of one process's cgroups: `v2` is the unified one; `v1` by controller name. */
 export interface CgroupDirs {
   v2?: string;

@@ -108,6 +108,7 @@ export class Lifecycle {
     // The exit handler tears down under this lock: it can only run once the stop let go of it
     // (waiting for it while holding the lock would wait out the whole bound).
     if (stopped) await this.waits.exitHandled(v.id, 5000);
+    await this.startInfra(v);
     await ctx.locks.run(v.id, async () => {
       const cur = ctx.store.get(v.id);
       if (!cur) throw noSuchContainer(ref);

@@ -26,6 +26,8 @@ export interface ContainerPods {
   idOf(ref: string): string | undefined;
   /** Whether the pod exists (its infra container is removed only with it). */
   exists(podId: string): boolean;
+  /** Before a container of the pod (its infra one too) starts: what the pod holds for it (its cgroup). */
+  prepareStart(podId: string): void;
   /** A member's run ended for good (no restart follows): the pod applies its exit policy. */
   memberExited(podId: string): Promise<void>;
 }

@@ -113,7 +113,11 @@ export class ContainerRecords {
       delete h.PortBindings;
       endpoints = {};
     }
-    if (j.share.includes('uts')) c.Hostname = j.hostname;
+    if (j.share.includes('uts')) {
+      // podman's words: the name is the pod's.
+      if (c.Hostname && c.Hostname !== j.hostname) throw badParameter('invalid config provided: cannot set hostname when joining the pod UTS namespace');
+      c.Hostname = j.hostname;
+    }
     return { req: { ...req, config: c, hostConfig: h, endpoints }, membership: { id: j.podId, infraId: j.infraId, share: j.share } };
   }
 

@@ -144,6 +144,7 @@ export class Starter {
     await this.prepareVolumes(run);
     await this.joinNetwork(run);
     this.joinPod(run);
+    this.preparePod(run);
     this.resolveLinks(run);
     this.prepareFiles(run);
     this.writeSpec(run);
@@ -251,6 +252,17 @@ export class Starter {
     const ns: NonNullable<RunSpecInput['joinNs']> = {};
     for (const t of p.share) if (t !== 'net') ns[t] = `/proc/${infra.pid}/ns/${t}`;
     run.pod = { ns, infraDirs: p.share.includes('net') ? infra.dirs : undefined };
+  }
+
+  /** The pod's share of the start (its cgroup, above the container's). */
+  private preparePod(run: StartRun): void {
+    const p = run.v.parsed.pod;
+    if (!p) return;
+    try {
+      this.ctx.pods?.().prepareStart(p.id);
+    } catch (e) {
+      throw new StartFailure(`preparing pod ${p.id}: ${(e as Error).message}`, 125);
+    }
   }
 
   /** docker's links: the containers they name must run; their addresses and ports become hosts entries and variables. */

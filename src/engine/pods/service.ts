@@ -15,6 +15,7 @@ import type { ContainerView, TopResult } from '../containers/types.js';
 import { isLive } from '../containers/util.js';
 import { badParameter, conflict, EngineError, notFound, notModified } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { podCgroupPath, preparePodCgroup, removePodCgroup } from './cgroup.js';
 import { podFilter } from './filters.js';
 import { InfraImage, type InfraImageStore } from './infra-image.js';
 import type { PodsPort } from './port.js';
@@ -88,7 +89,9 @@ export class PodService implements PodsPort, ContainerPods {
       .map((v) => ({ id: v.id, name: v.name, state: v.state, restartCount: v.restartCount, infra: !!v.parsed.pod?.infra, pid: isLive(v.state) ? v.pid : 0, created: v.created }))
       // The infra container first, then by creation.
       .sort((a, b) => Number(b.infra) - Number(a.infra) || a.created.localeCompare(b.created));
-    return { id: r.id, name: r.name, created: r.created, config: JSON.parse(r.config) as PodConfig, infraId: r.infraId, state: podState(members.map((m) => m.state)), members };
+    const config = JSON.parse(r.config) as PodConfig;
+    const cgroupPath = config.shareParent && config.infra ? podCgroupPath(r.id, config.cgroupParent) : '';
+    return { id: r.id, name: r.name, created: r.created, config, infraId: r.infraId, cgroupPath, state: podState(members.map((m) => m.state)), members };
   }
 
   find(ref: string): PodView | undefined {
@@ -186,7 +189,8 @@ export class PodService implements PodsPort, ContainerPods {
   private async createInfra(podId: string, c: PodConfig): Promise<string> {
     const image = c.infraImage ?? (await this.infraImage.ensure());
     const n = c.network;
-    const r = c.resources;
+    // Under the pod's cgroup the limits bound the whole pod; without one they can only be the infra container's.
+    const r = c.shareParent ? {} : c.resources;
     const command = c.infraCommand;
     const { id } = await this.containers.create({
       name: c.infraName ?? `${podId.slice(0, 12)}-infra`,
@@ -198,7 +202,7 @@ export class PodService implements PodsPort, ContainerPods {
         DnsSearch: n.dnsSearch,
         DnsOptions: n.dnsOptions,
         ExtraHosts: n.extraHosts,
-        CgroupParent: c.cgroupParent,
+        CgroupParent: c.shareParent ? podCgroupPath(podId, c.cgroupParent) : c.cgroupParent,
         ...(c.shmSize ? { ShmSize: c.shmSize } : {}),
         ...(r.memory ? { Memory: r.memory } : {}),
         ...(r.memorySwap ? { MemorySwap: r.memorySwap } : {}),
@@ -224,8 +228,16 @@ export class PodService implements PodsPort, ContainerPods {
     const c = JSON.parse(r.config) as PodConfig;
     return {
       podId: r.id, infraId: r.infraId || undefined, share: c.share, hostname: c.hostname,
-      cgroupParent: c.shareParent ? c.cgroupParent : '', restartPolicy: c.restartPolicy, restartTries: c.restartTries,
+      cgroupParent: c.shareParent && c.infra ? podCgroupPath(r.id, c.cgroupParent) : c.cgroupParent, restartPolicy: c.restartPolicy, restartTries: c.restartTries,
     };
+  }
+
+  /** Before a container of the pod starts: the pod's cgroup exists with its limits. */
+  prepareStart(podId: string): void {
+    const r = this.store.get(podId);
+    if (!r) return;
+    const c = JSON.parse(r.config) as PodConfig;
+    if (c.shareParent && c.infra) preparePodCgroup(podCgroupPath(r.id, c.cgroupParent), c.resources);
   }
 
   idOf(ref: string): string | undefined {
@@ -363,6 +375,7 @@ export class PodService implements PodsPort, ContainerPods {
         if (!(e instanceof EngineError && e.kind === 'not-found')) throw e;
       }
     }
+    if (p.config.shareParent && p.config.infra) removePodCgroup(podCgroupPath(p.id, p.config.cgroupParent));
     this.publish('remove', p);
     return { id: p.id, removed };
   }

@@ -95,6 +95,8 @@ export interface PodView {
   config: PodConfig;
   /** '' without an infra container. */
   infraId: string;
+  /** The cgroup above its containers' ('' when they are not under one of the pod's). */
+  cgroupPath: string;
   state: PodState;
   /** The infra container first, then the others in creation order. */
   members: PodMember[];

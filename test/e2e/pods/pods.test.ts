@@ -139,18 +139,18 @@ test('pod ps filters: name, label, status, ctr-names, ctr-status, ctr-number, id
   assert.equal(all[0].Status, 'Running');
   assert.deepEqual(all[0].Labels, { 'tier': 'web' });
   assert.deepEqual(all[0].Networks, ['podman']);
-  assert.deepEqual(all[0].Containers.map((c: { Names: string; Status: string }) => `${c.Names} ${c.Status}`).sort(), [`${all[0].Id.slice(0, 12)}-infra running`, 'berth-pods-f1c running']);
+  assert.deepEqual(all[0].Containers.map((c: { Names: string; Status: string }) => `${c.Names} ${c.Status}`).sort(), [`${all[0].Id.slice(0, 12)}-infra running`, 'berth-pods-f1c running'].sort());
 
   // podman ps --pod and the pod filter of containers.
   const ps = await podmanOk(['ps', '-a', '--filter', 'pod=berth-pods-f1', '--format', '{{.Names}} {{.PodName}}']);
-  assert.deepEqual(ps.split('\n').sort(), [`${all[0].Id.slice(0, 12)}-infra berth-pods-f1`, 'berth-pods-f1c berth-pods-f1']);
+  assert.deepEqual(ps.split('\n').sort(), [`${all[0].Id.slice(0, 12)}-infra berth-pods-f1`, 'berth-pods-f1c berth-pods-f1'].sort());
 
   // top and stats over the pod's containers.
   const top = await podmanOk(['pod', 'top', 'berth-pods-f1']);
   assert.match(top, /catatonit -P/);
   assert.match(top, /sleep 1000/);
   const stats = (await b.request('GET', `${P}/pods/stats?namesOrIDs=berth-pods-f1`)).json;
-  assert.deepEqual(stats.map((s: { Name: string }) => s.Name).sort(), [`${all[0].Id.slice(0, 12)}-infra`, 'berth-pods-f1c']);
+  assert.deepEqual(stats.map((s: { Name: string }) => s.Name).sort(), [`${all[0].Id.slice(0, 12)}-infra`, 'berth-pods-f1c'].sort());
   assert.match(stats[0].CPU, /%$/);
   assert.match(stats[0].MemUsage, / \/ /);
 
@@ -216,7 +216,7 @@ test('run --pod: two containers share the network (localhost), ipc and uts of th
   const lp = (await b.request('GET', `${P}/containers/json?filters=${encodeURIComponent(JSON.stringify({ pod: ['berth-pods-web'] }))}`)).json;
   assert.deepEqual(lp.map((c: { Names: string[]; PodName: string; Pod: string }) => `${c.Names[0]} ${c.PodName} ${c.Pod === pod.Id}`).sort(), [
     `${pod.Id.slice(0, 12)}-infra berth-pods-web true`, 'berth-pods-httpd berth-pods-web true', 'berth-pods-other berth-pods-web true',
-  ]);
+  ].sort());
   const compat = (await b.request('GET', '/v1.41/containers/json')).json as { Names: string[] }[];
   for (const n of ['/berth-pods-httpd', '/berth-pods-other', `/${pod.Id.slice(0, 12)}-infra`]) assert.ok(compat.some((c) => c.Names[0] === n), n);
   // The published port shows on the pod.
@@ -299,6 +299,9 @@ test('bad input: a name in use is 409, an unknown pod 404, bad fields 400, a mem
   const pub = await b.request('POST', `${P}/containers/create`, { image: 'busybox', pod: 'berth-pods-dup', portmappings: [{ container_port: 80, host_port: 18080 }] });
   assert.equal(pub.status, 400, pub.text);
   assert.match(pub.json.message, /published or exposed ports must be defined when the pod is created/);
+  const host = await b.request('POST', `${P}/containers/create`, { image: 'busybox', pod: 'berth-pods-dup', hostname: 'mine' });
+  assert.equal(host.status, 400, host.text);
+  assert.match(host.json.message, /cannot set hostname when joining the pod UTS namespace/);
   await podmanOk(['pod', 'rm', 'berth-pods-dup']);
 });
 
@@ -324,4 +327,24 @@ test('pod events in both layers: create, start, pause, unpause, kill, stop, remo
     assert.deepEqual(evs.map((e) => e.Action), want, prefix);
     assert.ok(evs.every((e) => e.Type === 'pod'));
   }
+});
+
+test('resource limits bound the pod: its containers sit under the pod cgroup that holds them', async () => {
+  const r = await b.request('POST', `${P}/pods/create`, { name: 'berth-pods-lim', resource_limits: { memory: { limit: 64 * 1024 * 1024 }, cpu: { shares: 512 } } });
+  assert.equal(r.status, 201, r.text);
+  await podmanOk(['run', '-d', '--pod', 'berth-pods-lim', '--name', 'berth-pods-lim1', 'busybox', 'sleep', '1000']);
+  const pod = await inspectPod('berth-pods-lim');
+  assert.equal(pod.CgroupPath, `/berth/berth-pod-${pod.Id}`);
+  assert.equal(pod.memory_limit, 64 * 1024 * 1024);
+  const pid = (await b.request('GET', `${P}/containers/berth-pods-lim1/json`)).json.State.Pid as number;
+  const cg = (await run('cat', [`/proc/${pid}/cgroup`])).stdout;
+  const mem = /^\d+:memory:(.*)$/m.exec(cg);
+  if (mem) {
+    // cgroup v1 (these machines): the pod's cgroup is the member's parent and holds the limit.
+    assert.equal(mem[1], `${pod.CgroupPath}/berth-${(await b.request('GET', `${P}/containers/berth-pods-lim1/json`)).json.Id}`);
+    assert.equal((await run('cat', [`/sys/fs/cgroup/memory${pod.CgroupPath}/memory.limit_in_bytes`])).stdout.trim(), String(64 * 1024 * 1024));
+    assert.equal((await run('cat', [`/sys/fs/cgroup/cpu${pod.CgroupPath}/cpu.shares`])).stdout.trim(), '512');
+  }
+  await podmanOk(['pod', 'rm', '-f', 'berth-pods-lim']);
+  if (mem) assert.equal((await run('test', ['-e', `/sys/fs/cgroup/memory${pod.CgroupPath}`])).code, 1, 'the pod cgroup went with the pod');
 });

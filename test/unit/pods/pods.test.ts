@@ -32,7 +32,7 @@ const config = (labels: Record<string, string> = {}): PodConfig => ({
 const member = (id: string, name: string, state: ContainerStatus, infra = false): PodMember => ({ id, name, state, restartCount: 0, infra, pid: 0, created: '2026-01-01T00:00:00Z' });
 
 function pod(id: string, name: string, members: PodMember[], labels: Record<string, string> = {}, created = '2026-01-01T00:00:00Z'): PodView {
-  return { id, name, created, config: config(labels), infraId: members.find((m) => m.infra)?.id ?? '', state: podState(members.map((m) => m.state)), members };
+  return { id, name, created, config: config(labels), infraId: members.find((m) => m.infra)?.id ?? '', cgroupPath: '', state: podState(members.map((m) => m.state)), members };
 }
 
 const pods = [
