@@ -134,18 +134,53 @@ function containerOf(c: GenContainer, pod: GenPod, podVols: Map<string, IVolume>
   return k;
 }
 
-function portsOf(pod: GenPod): { containerPort: number; hostPort: number; hostIP?: string; protocol: 'TCP' | 'UDP' | 'SCTP' }[] {
-  const out = [];
+type KubePort = { containerPort: number; hostPort?: number; hostIP?: string; protocol: 'TCP' | 'UDP' | 'SCTP' };
+
+/** The pod's published ports, by `port/proto`. */
+function publishedOf(pod: GenPod): Map<string, KubePort[]> {
+  const out = new Map<string, KubePort[]>();
   for (const [key, bs] of Object.entries(pod.portBindings)) {
     const [port, proto = 'tcp'] = key.split('/');
     for (const b of bs ?? []) {
       const hostPort = Number(b.HostPort);
       if (!hostPort) continue;
       const ip = b.HostIp && b.HostIp !== '0.0.0.0' && b.HostIp !== '::' ? { hostIP: b.HostIp } : {};
-      out.push({ containerPort: Number(port), hostPort, ...ip, protocol: proto.toUpperCase() as 'TCP' | 'UDP' | 'SCTP' });
+      const list = out.get(key) ?? [];
+      list.push({ containerPort: Number(port), hostPort, ...ip, protocol: proto.toUpperCase() as KubePort['protocol'] });
+      out.set(key, list);
     }
   }
   return out;
+}
+
+/** What a container exposes itself (the image's EXPOSE is the image's to say again). */
+function exposedOf(c: GenContainer): string[] {
+  const img = new Set(Object.keys(c.image?.ExposedPorts ?? {}));
+  return Object.keys(c.config.ExposedPorts ?? {}).filter((k) => !img.has(k)).map((k) => (k.includes('/') ? k : `${k}/tcp`));
+}
+
+/**
+ * Each published port goes on the container exposing it (the first one when none does: in a pod
+ * they are the pod's); a port a container exposes without publishing it is listed bare.
+ */
+function assignPorts(pod: GenPod, app: GenContainer[], kube: IContainer[]): KubePort[] {
+  const published = publishedOf(pod);
+  const all: KubePort[] = [];
+  const exposed = app.map(exposedOf);
+  const owner = (key: string) => Math.max(0, exposed.findIndex((e) => e.includes(key)));
+  for (const [key, ports] of published) {
+    const i = owner(key);
+    (kube[i].ports ??= []).push(...ports);
+    all.push(...ports);
+  }
+  exposed.forEach((keys, i) => {
+    for (const key of keys) {
+      if (published.has(key)) continue;
+      const [port, proto] = key.split('/');
+      (kube[i].ports ??= []).push({ containerPort: Number(port), protocol: proto.toUpperCase() as KubePort['protocol'] });
+    }
+  });
+  return all;
 }
 
 export interface GenOutput {
@@ -157,11 +192,10 @@ export function generatePod(pod: GenPod, o: { kind: KubeKind; replicas?: number;
   const podVols = new Map<string, IVolume>();
   const claims = new Set<string>();
   const cms = new Map<string, GenVolume>();
-  const containers = pod.containers.filter((c) => !c.init).map((c) => containerOf(c, pod, podVols, claims, cms));
+  const app = pod.containers.filter((c) => !c.init);
+  const containers = app.map((c) => containerOf(c, pod, podVols, claims, cms));
   const initContainers = pod.containers.filter((c) => c.init).map((c) => containerOf(c, pod, podVols, claims, cms));
-  const ports = portsOf(pod);
-  // The pod's ports go on its first container: in a pod they are the pod's, whichever declares them.
-  if (ports.length && containers[0]) containers[0].ports = ports;
+  const ports = containers.length ? assignPorts(pod, app, containers) : [];
   const first = pod.containers.find((c) => !c.init) ?? pod.containers[0];
   const restart = RESTART[first?.host.RestartPolicy?.Name ?? ''] ?? 'Never';
   const spec: IPodSpec = {
@@ -209,7 +243,7 @@ function configMapDoc(v: GenVolume): IConfigMap {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: kubeName(v.name) }, data: { ...(v.files ?? {}) } };
 }
 
-function serviceDoc(name: string, ports: ReturnType<typeof portsOf>): IService {
+function serviceDoc(name: string, ports: KubePort[]): IService {
   return {
     apiVersion: 'v1', kind: 'Service', metadata: { name, labels: { app: name } },
     spec: {

@@ -181,7 +181,9 @@ function securityOf(c: IContainer, spec: IPodSpec): { h: Partial<HostConfig>; us
   return { h, user };
 }
 
-function portsOf(c: IContainer, net: PodNet, hostUsed: Set<string>): void {
+/** The container's ports into the pod's; resolves with the container's own (`port/proto`), which it exposes. */
+function portsOf(c: IContainer, net: PodNet, hostUsed: Set<string>): string[] {
+  const own: string[] = [];
   for (const p of c.ports ?? []) {
     const port = p.containerPort;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw badParameter(`container ${clip(c.name)}: containerPort ${clip(String(port))} is not a port (1-65535)`);
@@ -189,6 +191,7 @@ function portsOf(c: IContainer, net: PodNet, hostUsed: Set<string>): void {
     if (!PROTOCOLS.has(proto)) throw badParameter(`container ${clip(c.name)}: protocol ${clip(proto)} is not TCP, UDP or SCTP`);
     const key = `${port}/${proto.toLowerCase()}`;
     net.exposed.push(key);
+    own.push(key);
     if (p.hostPort === undefined || p.hostPort === 0) continue;
     if (!Number.isInteger(p.hostPort) || p.hostPort < 1 || p.hostPort > 65535) throw badParameter(`container ${clip(c.name)}: hostPort ${clip(String(p.hostPort))} is not a port (1-65535)`);
     const hostKey = `${p.hostIP ?? ''}:${p.hostPort}/${proto.toLowerCase()}`;
@@ -196,6 +199,7 @@ function portsOf(c: IContainer, net: PodNet, hostUsed: Set<string>): void {
     hostUsed.add(hostKey);
     (net.portBindings[key] ??= []).push({ HostIp: p.hostIP ?? '', HostPort: String(p.hostPort) });
   }
+  return own;
 }
 
 export interface PlanInput {
@@ -248,7 +252,7 @@ export function planPod(inp: PlanInput): PodPlan {
     if (seen.has(c.name)) throw badParameter(`pod ${clip(podName)}: two containers are named ${clip(c.name)}`);
     seen.add(c.name);
     if (typeof c.image !== 'string' || !c.image.trim()) throw badParameter(`pod ${clip(podName)}: container ${clip(c.name)} has no image`);
-    if (!init) portsOf(c, net, hostUsed);
+    const exposed = init ? [] : portsOf(c, net, hostUsed);
     const mounts: Mount[] = [];
     for (const vm of c.volumeMounts ?? []) {
       const v = vols.get(vm.name);
@@ -278,6 +282,8 @@ export function planPod(inp: PlanInput): PodPlan {
       Tty: c.tty === true,
       OpenStdin: c.stdin === true,
       ...(c.command?.length ? { Entrypoint: c.command.map(String), Cmd: (c.args ?? []).map(String) } : c.args?.length ? { Cmd: c.args.map(String) } : {}),
+      // Its ports, exposed (published through the pod): generate gives them back to this container.
+      ...(exposed.length ? { ExposedPorts: Object.fromEntries(exposed.map((k) => [k, {}])) } : {}),
       ...(c.workingDir ? { WorkingDir: c.workingDir } : {}),
       ...(sec.user ? { User: sec.user } : {}),
     };

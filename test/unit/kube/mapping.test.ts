@@ -99,6 +99,7 @@ test('planPod: every container field onto the create request; the pod\'s network
   assert.deepEqual(c.Cmd, ['-f', '-p', '80']);
   assert.equal(c.WorkingDir, '/srv');
   assert.equal(c.User, '1000:100');
+  assert.deepEqual(c.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
   assert.deepEqual(c.Env, ['CM_greeting=hi', 'A=1', 'G=hi', 'POD=p']);
   assert.equal(h.Memory, 128 * 2 ** 20);
   assert.equal(h.NanoCpus, 1.5e9);
@@ -160,6 +161,7 @@ function stored(req: ReturnType<typeof planPod>['containers'][number], net: Retu
   const config = {
     Env: [...(image?.Env ?? []), ...(c.Env ?? [])], Cmd: c.Cmd ?? image?.Cmd ?? null, Entrypoint: c.Entrypoint ?? image?.Entrypoint ?? null,
     WorkingDir: c.WorkingDir ?? '', User: c.User ?? '', Tty: false, OpenStdin: false, Hostname: '', Image: c.Image!,
+    ExposedPorts: { ...(image?.ExposedPorts ?? {}), ...(c.ExposedPorts ?? {}) },
   } as unknown as ContainerConfig;
   const mounts: MountSpec[] = (h.Mounts ?? []).map((m) => ({
     type: m.Type as MountSpec['type'], source: m.Source ?? '', destination: m.Target, readOnly: !!m.ReadOnly, options: [], origin: 'mounts',
@@ -172,7 +174,7 @@ function stored(req: ReturnType<typeof planPod>['containers'][number], net: Retu
 }
 
 test('kube → berth → kube: generate gives back the containers a play made, valid for Kubernetes', () => {
-  const image = { Env: ['PATH=/bin'], Cmd: ['sh'] };
+  const image = { Env: ['PATH=/bin'], Cmd: ['sh'], ExposedPorts: { '9999/tcp': {} } };
   const p = planPod({ podName: 'p', spec: SPEC, configMaps: CMS, opts: {}, index: 0 });
   const pod: GenPod = {
     name: 'p', containers: p.containers.map((c) => stored(c, p.net, image)), hostname: 'h1', hostNetwork: false,
@@ -197,7 +199,8 @@ test('kube → berth → kube: generate gives back the containers a play made, v
   assert.deepEqual(web.env, [{ name: 'CM_greeting', value: 'hi' }, { name: 'A', value: '1' }, { name: 'G', value: 'hi' }, { name: 'POD', value: 'p' }]);
   assert.deepEqual(web.resources, { limits: { memory: '128Mi', cpu: '1500m' } });
   assert.deepEqual(web.securityContext, { readOnlyRootFilesystem: true, capabilities: { add: ['NET_ADMIN'], drop: ['MKNOD'] }, allowPrivilegeEscalation: false, runAsUser: 1000, runAsGroup: 100 });
-  assert.deepEqual(web.ports, [{ containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1', protocol: 'TCP' }]);
+  // The published port, and the one only exposed; the image's EXPOSE left to the image.
+  assert.deepEqual(web.ports, [{ containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1', protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }]);
   assert.deepEqual(web.volumeMounts.map((m: any) => m.mountPath), ['/data', '/conf', '/h', '/tmp', '/cache']);
   const vols = Object.fromEntries(kpod.spec.volumes.map((v: any) => [v.name, v]));
   assert.deepEqual(vols['claim1-pvc'].persistentVolumeClaim, { claimName: 'claim1' });
@@ -214,6 +217,7 @@ test('kube → berth → kube: generate gives back the containers a play made, v
   assert.deepEqual(web2.create.config.Cmd, p.containers[1].create.config.Cmd);
   assert.deepEqual(web2.create.config.Env, p.containers[1].create.config.Env);
   assert.deepEqual(again.net.portBindings, p.net.portBindings);
+  assert.deepEqual(web2.create.config.ExposedPorts, p.containers[1].create.config.ExposedPorts);
   for (const f of ['Memory', 'NanoCpus', 'CapAdd', 'CapDrop', 'ReadonlyRootfs', 'RestartPolicy'] as const) assert.deepEqual(web2.create.hostConfig![f], p.containers[1].create.hostConfig![f], f);
 });
 
