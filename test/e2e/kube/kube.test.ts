@@ -414,3 +414,40 @@ spec:
   assert.deepEqual(docs.map((d) => [d.kind, d.metadata.name, d.metadata.labels]), [['PersistentVolumeClaim', 'kube-vol-only', { tier: 'db' }]]);
   await podmanOk(['volume', 'rm', 'kube-vol-only']);
 });
+
+test('round trip from a pod made with podman: pod create -p, run --pod with env, a named volume, limits; generate → kube down → kube play', async () => {
+  const port = await freePort();
+  await podmanOk(['pod', 'create', '--name', 'kmade', '-p', `127.0.0.1:${port}:8080`, '--add-host', 'db.internal:10.9.8.7']);
+  await podmanOk(['volume', 'create', 'kmade-data']);
+  await podmanOk(['run', '-d', '--pod', 'kmade', '--name', 'kmade-web', '-e', 'ROLE=web', '-v', 'kmade-data:/www', '--memory', '32m', '--cap-drop', 'NET_RAW', '-w', '/www', 'busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']);
+  await podmanOk(['run', '-d', '--pod', 'kmade', '--name', 'kmade-tail', '-e', 'ROLE=tail', 'busybox', 'sleep', '600']);
+  await podmanOk(['exec', 'kmade-web', 'sh', '-c', 'echo from-the-volume > /www/index.html']);
+  assert.equal(await httpGet(port, '/index.html'), 'from-the-volume\n');
+  const yaml = await podmanOk(['generate', 'kube', 'kmade']);
+  const docs = validateKube(yaml);
+  assert.deepEqual(docs.map((d) => d.kind), ['PersistentVolumeClaim', 'Pod']);
+  const pod = docs[1];
+  assert.equal(pod.metadata.name, 'kmade');
+  assert.deepEqual(pod.spec.containers.map((c: any) => c.name), ['web', 'tail']);
+  assert.deepEqual(pod.spec.hostAliases, [{ ip: '10.9.8.7', hostnames: ['db.internal'] }]);
+  const before = { web: await inspect('kmade-web'), tail: await inspect('kmade-tail') };
+  const f = file('kmade.yaml', yaml);
+  const down = await podmanOk(['kube', 'down', f]);
+  assert.match(down, /Pods removed:\n[0-9a-f]{64}/);
+  assert.equal((await podmanOk(['pod', 'ps', '-q', '--filter', 'name=kmade'])).trim(), '');
+  assert.ok((await volumes()).includes('kmade-data'), 'the claim\'s volume stays');
+  await podmanOk(['kube', 'play', f]);
+  // The same containers by name (podman names them <pod>-<container>), the same settings.
+  const after = { web: await inspect('kmade-web'), tail: await inspect('kmade-tail') };
+  for (const k of ['web', 'tail'] as const) {
+    assert.equal(after[k].State.Status, 'running');
+    assert.deepEqual(after[k].Config.Cmd, before[k].Config.Cmd);
+    assert.deepEqual(after[k].Config.Env.filter((e: string) => !e.startsWith('HOSTNAME=')).sort(), before[k].Config.Env.filter((e: string) => !e.startsWith('HOSTNAME=')).sort());
+    for (const h of ['Memory', 'CapDrop'] as const) assert.deepEqual(after[k].HostConfig[h], before[k].HostConfig[h], `${k} ${h}`);
+  }
+  assert.equal(after.web.Config.WorkingDir, '/www');
+  assert.equal(await httpGet(port, '/index.html'), 'from-the-volume\n');
+  assert.match(await execOut('kmade-tail', 'cat', '/etc/hosts'), /10\.9\.8\.7\s+db\.internal/);
+  await podmanOk(['kube', 'down', f]);
+  await podmanOk(['volume', 'rm', 'kmade-data']);
+});
