@@ -104,7 +104,10 @@ function podVolume(v: IVolume, cms: ConfigMaps, secrets: ConfigMaps, podName: st
         files[it.path] = data[it.key];
       }
     } else Object.assign(files, data);
-    for (const p of Object.keys(files)) if (p.startsWith('/') || p.split('/').includes('..')) throw badParameter(`volume ${clip(v.name)}: item path ${clip(p)} must be relative, without ..`);
+    for (const p of Object.keys(files)) {
+      const parts = p.split('/');
+      if (p.startsWith('/') || parts.some((x) => x === '' || x === '.' || x === '..')) throw badParameter(`volume ${clip(v.name)}: path ${clip(p)} must be relative, without empty, . or .. parts`);
+    }
     // One volume per pod and source, so two pods of a YAML never share (or remove) each other's.
     const name = `${podName}-${src.name}`;
     return { mount: { Type: 'volume', Source: name, ReadOnly: true }, need: { name, [src.what === 'Secret' ? 'secret' : 'configMap']: { name: src.name, files } } };

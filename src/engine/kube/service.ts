@@ -199,10 +199,17 @@ export class KubeService implements KubePort {
   private async playPod(p: PodPlan, opts: PlayOptions, made: Made): Promise<PlayedPod> {
     for (const v of p.volumes) {
       const labels: Record<string, string> | undefined = v.configMap ? { [CONFIGMAP_LABEL]: v.configMap.name } : v.secret ? { [SECRET_LABEL]: v.secret.name } : undefined;
+      const filled = v.configMap ?? v.secret;
+      // A ConfigMap's or Secret's volume is made anew, empty, at every play: files are written
+      // only into a directory no container has had (nothing in it can point elsewhere).
+      const old = filled && this.deps.volumes.find(v.name);
+      if (old) {
+        if (old.users.length) throw conflict(`volume ${clip(v.name)} (the pod's copy of ${clip(filled.name)}) is in use by other containers`);
+        await this.deps.volumes.remove(v.name);
+      }
       const { volume, created } = await this.deps.volumes.create({ name: v.name, labels, ifExists: 'return' });
       if (created) made.volumes.push(v.name);
-      if (v.configMap) writeFiles(volume.mountpoint, v.configMap.files);
-      if (v.secret) writeFiles(volume.mountpoint, v.secret.files, 0o600);
+      if (filled) writeFiles(volume.mountpoint, filled.files, v.secret ? 0o600 : 0o644);
     }
     for (const h of p.hostPaths) makeHostPath(h);
     const host = await this.deps.hosts.create(p);
@@ -366,13 +373,19 @@ function dedupe(docs: object[]): object[] {
   });
 }
 
-/** Writes a ConfigMap's keys as files (anew at every play: the YAML is the truth). */
-function writeFiles(dir: string, files: Record<string, string>, mode = 0o644): void {
+/** Writes a ConfigMap's (or Secret's) keys as files into its fresh volume; none may exist already. */
+function writeFiles(dir: string, files: Record<string, string>, mode: number): void {
   for (const [p, content] of Object.entries(files)) {
     const f = join(dir, p);
-    mkdirSync(dirname(f), { recursive: true });
-    writeFileSync(f, content, { mode });
-    chmodSync(f, mode);
+    try {
+      mkdirSync(dirname(f), { recursive: true, mode: 0o755 });
+      // 'wx': never through something already there (a link would be followed by a plain open).
+      writeFileSync(f, content, { mode, flag: 'wx' });
+      chmodSync(f, mode);
+    } catch (e) {
+      // Keys that collide as paths ("a" and "a/b"): the YAML's mistake.
+      throw badParameter(`cannot write key ${clip(p)} as a file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // (Secret documents stored as podman stores them, read back by a later play), and down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeService, type KubeSecrets } from '../../../src/engine/kube/service.js';
@@ -16,7 +16,7 @@ import type { CreateRequest } from '../../../src/engine/containers/types.js';
 function fakes(o: { failCreate?: (r: CreateRequest) => boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-kube-'));
   const ctrs = new Map<string, { id: string; name: string; req: CreateRequest; started: boolean }>();
-  const vols = new Map<string, { name: string; labels: Record<string, string>; mountpoint: string }>();
+  const vols = new Map<string, { name: string; labels: Record<string, string>; mountpoint: string; users: string[] }>();
   const secrets = new Map<string, { id: string; data: Buffer }>();
   let n = 0;
   const containers = {
@@ -44,11 +44,15 @@ function fakes(o: { failCreate?: (r: CreateRequest) => boolean } = {}) {
     create: async (r: { name: string; labels?: Record<string, string> }) => {
       const had = vols.get(r.name);
       if (had) return { volume: had, created: false };
-      const v = { name: r.name, labels: r.labels ?? {}, mountpoint: join(dir, r.name) };
+      const v = { name: r.name, labels: r.labels ?? {}, mountpoint: join(dir, r.name), users: [] as string[] };
       vols.set(r.name, v);
       return { volume: v, created: true };
     },
-    remove: async (name: string) => void vols.delete(name),
+    remove: async (name: string) => {
+      const v = vols.get(name);
+      if (v) rmSync(v.mountpoint, { recursive: true, force: true });
+      vols.delete(name);
+    },
   } as unknown as VolumesPort;
   const store: KubeSecrets = {
     create: (r) => {
@@ -142,6 +146,13 @@ test('a failing play takes back everything it made: containers, volumes, secrets
     try {
       await g.svc.play(`${SECRET}---\n${cm}---\n${withCm}`, {});
       assert.equal(readFileSync(join(g.vols.get('p1-cm')!.mountpoint, 'f.txt'), 'utf8'), 'hello');
+      // Played again (replace): the copy is made anew, whatever was put in the old one.
+      const mp = g.vols.get('p1-cm')!.mountpoint;
+      rmSync(join(mp, 'f.txt'));
+      symlinkSync('/etc/hostname', join(mp, 'f.txt'));
+      await g.svc.play(`${cm.replace('hello', 'again')}---\n${withCm}`, { replace: true });
+      assert.equal(readFileSync(join(g.vols.get('p1-cm')!.mountpoint, 'f.txt'), 'utf8'), 'again');
+      assert.ok(!lstatSync(join(g.vols.get('p1-cm')!.mountpoint, 'f.txt')).isSymbolicLink());
     } finally {
       g.cleanup();
     }
