@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
 import { clip } from '../../lib/clip.js';
@@ -393,7 +393,20 @@ function writeFiles(dir: string, files: Record<string, string>, mode: number): v
 function readFiles(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   try {
-    for (const n of readdirSync(dir).sort()) if (lstatSync(join(dir, n)).isFile()) out[n] = readFileSync(join(dir, n), 'utf8');
+    for (const n of readdirSync(dir).sort()) {
+      // O_NOFOLLOW: a link put in the volume is no way to read a host file into the YAML.
+      let fd: number;
+      try {
+        fd = openSync(join(dir, n), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch {
+        continue;
+      }
+      try {
+        if (fstatSync(fd).isFile()) out[n] = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+    }
   } catch {
     // A volume without its directory has no keys to say.
   }
