@@ -4,7 +4,6 @@
 // podman's reports: per container errors rather than one failure.
 import type { Database } from 'better-sqlite3';
 import { clip } from '../../lib/clip.js';
-import { NAME_MAX } from '../../lib/limits.js';
 import { PodStore, type PodRow } from '../../state/pods.js';
 import { containerPids } from '../containers/cgroup.js';
 import { newId, randomName } from '../containers/create.js';
@@ -13,14 +12,15 @@ import type { ContainersPort } from '../containers/port.js';
 import { topOf } from '../containers/top.js';
 import type { ContainerView, TopResult } from '../containers/types.js';
 import { isLive } from '../containers/util.js';
-import { badParameter, conflict, EngineError, notFound, notModified } from '../errors.js';
+import { conflict, EngineError, notModified } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { podCgroupPath, preparePodCgroup, removePodCgroup } from './cgroup.js';
+import { podConfig, validatePodName } from './create.js';
 import { podFilter } from './filters.js';
 import { InfraImage, type InfraImageStore } from './infra-image.js';
 import type { PodsPort } from './port.js';
 import { podState } from './state.js';
-import type { PodActionReport, PodConfig, PodCreateRequest, PodMember, PodNamespace, PodRemoveReport, PodView } from './types.js';
+import type { PodActionReport, PodConfig, PodCreateRequest, PodMember, PodRemoveReport, PodView } from './types.js';
 
 export interface PodServiceOptions {
   db: Database;
@@ -30,18 +30,10 @@ export interface PodServiceOptions {
   images: () => InfraImageStore;
 }
 
-const NAMESPACES: readonly PodNamespace[] = ['cgroup', 'ipc', 'net', 'pid', 'uts'];
-const DEFAULT_SHARE: PodNamespace[] = ['ipc', 'net', 'uts'];
-const RESTART_POLICIES = new Set(['', 'no', 'always', 'on-failure', 'unless-stopped']);
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 const noSuchPod = (ref: string) => new EngineError('not-found', `no pod with name or ID ${clip(ref)} found: no such pod`, 'no such pod');
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function validatePodName(name: string): string {
-  if (name.length > NAME_MAX || !NAME_RE.test(name)) throw badParameter(`invalid pod name ${JSON.stringify(clip(name))}: only [a-zA-Z0-9][a-zA-Z0-9_.-]* is allowed, at most ${NAME_MAX} characters`);
-  return name;
-}
 
 export class PodService implements PodsPort, ContainerPods {
   private readonly store: PodStore;
@@ -121,54 +113,9 @@ export class PodService implements PodsPort, ContainerPods {
 
   // ---- create --------------------------------------------------------------------------------
 
-  private config(req: PodCreateRequest, name: string): PodConfig {
-    const infra = req.infra !== false;
-    for (const n of req.share ?? []) if (!NAMESPACES.includes(n)) throw badParameter(`invalid kernel namespace to share: ${clip(String(n))}; options are: cgroup, ipc, net, pid, uts or none`);
-    if (!infra && req.share?.length) throw badParameter('You cannot share kernel namespaces on the pod level without an infra container');
-    const share = infra ? [...new Set(req.share ?? DEFAULT_SHARE)] : [];
-    const n = req.network ?? {};
-    const ports = Object.values(n.portBindings ?? {}).some((b) => b.length);
-    if (!infra && (ports || Object.keys(n.endpoints ?? {}).length || n.dns?.length || n.dnsSearch?.length || n.dnsOptions?.length || n.extraHosts?.length || (n.mode && n.mode !== 'default'))) {
-      throw badParameter('cannot set network options for a pod without an infra container');
-    }
-    if (infra && !share.includes('net') && ports) throw badParameter('cannot set ports for a pod that does not share its network namespace');
-    if (!infra && (req.infraImage || req.infraCommand?.length || req.infraName)) throw badParameter('cannot set infra options (image, command, name) with no infra container');
-    const exitPolicy = req.exitPolicy || 'continue';
-    if (exitPolicy !== 'continue' && exitPolicy !== 'stop') throw badParameter(`invalid pod exit policy: "${clip(String(exitPolicy))}" (continue or stop)`);
-    const restartPolicy = req.restartPolicy ?? '';
-    if (!RESTART_POLICIES.has(restartPolicy)) throw badParameter(`invalid restart policy "${clip(restartPolicy)}": one of no, always, on-failure, unless-stopped`);
-    if ((req.restartTries ?? 0) && restartPolicy !== 'on-failure') throw badParameter('restart tries can only be given with the on-failure restart policy');
-    if (req.hostname !== undefined && req.hostname !== '' && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,252})$/.test(req.hostname)) throw badParameter(`invalid hostname ${JSON.stringify(clip(req.hostname))}`);
-    return {
-      labels: req.labels ?? {},
-      hostname: req.hostname || name,
-      infra,
-      ...(req.infraImage ? { infraImage: req.infraImage } : {}),
-      ...(req.infraCommand?.length ? { infraCommand: req.infraCommand } : {}),
-      ...(req.infraName ? { infraName: req.infraName } : {}),
-      share,
-      shareParent: req.shareParent ?? true,
-      cgroupParent: req.cgroupParent ?? '',
-      exitPolicy,
-      restartPolicy,
-      restartTries: req.restartTries ?? 0,
-      network: {
-        mode: n.mode || 'default',
-        endpoints: n.endpoints ?? {},
-        portBindings: n.portBindings ?? {},
-        dns: n.dns ?? [],
-        dnsSearch: n.dnsSearch ?? [],
-        dnsOptions: n.dnsOptions ?? [],
-        extraHosts: n.extraHosts ?? [],
-      },
-      resources: req.resources ?? {},
-      ...(req.shmSize ? { shmSize: req.shmSize } : {}),
-    };
-  }
-
   async create(req: PodCreateRequest): Promise<{ id: string }> {
     const name = req.name ? validatePodName(req.name) : randomName((n) => this.store.nameTaken(n));
-    const config = this.config(req, name);
+    const config = podConfig(req, name);
     const id = newId();
     const inserted = this.store.tx(() => this.store.insert({ id, name, created: new Date().toISOString(), config: JSON.stringify(config), infraId: '' }));
     if (!inserted) throw conflict(`adding pod to state: name "${name}" is in use: pod already exists`);

@@ -73,3 +73,27 @@ test('bad pod filters are the client’s mistake', () => {
     assert.throws(() => podFilter(f), (e: unknown) => e instanceof EngineError && e.kind === 'bad-parameter', JSON.stringify(f));
   }
 });
+
+test('a pod config: podman defaults, and what cannot go together', async () => {
+  const { podConfig } = await import('../../../src/engine/pods/create.js');
+  const c = podConfig({}, 'p');
+  assert.equal(c.hostname, 'p');
+  assert.equal(c.infra, true);
+  assert.deepEqual(c.share, ['ipc', 'net', 'uts']);
+  assert.equal(c.shareParent, true);
+  assert.equal(c.exitPolicy, 'continue');
+  assert.equal(c.network.mode, 'default');
+  assert.deepEqual(podConfig({ infra: false }, 'p').share, []);
+  assert.deepEqual(podConfig({ share: ['pid', 'pid', 'net'] }, 'p').share, ['pid', 'net']);
+  const bad: Parameters<typeof podConfig>[0][] = [
+    { infra: false, share: ['net'] },
+    { infra: false, network: { portBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } } },
+    { infra: false, infraImage: 'busybox' },
+    { share: ['ipc'], network: { portBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } } },
+    { exitPolicy: 'sometimes' as 'stop' },
+    { restartPolicy: 'often' },
+    { restartPolicy: 'always', restartTries: 3 },
+    { hostname: '-bad' },
+  ];
+  for (const r of bad) assert.throws(() => podConfig(r, 'p'), (e: unknown) => e instanceof EngineError && e.kind === 'bad-parameter', JSON.stringify(r));
+});
