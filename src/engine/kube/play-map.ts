@@ -208,6 +208,8 @@ function portsOf(c: IContainer, net: PodNet, hostUsed: Set<string>): string[] {
 export interface PlanInput {
   podName: string;
   labels?: Record<string, string>;
+  /** The pod's (or template's) annotations: its containers carry them, under the play's own. */
+  annotations?: Record<string, string>;
   spec: IPodSpec | undefined;
   configMaps: ConfigMaps;
   /** Secrets' data by name (the YAML's Secret documents, then the secrets store's). */
@@ -294,7 +296,7 @@ export function planPod(inp: PlanInput): PodPlan {
       kubeName: c.name,
       name: `${podName}-${c.name}`,
       init,
-      create: { name: `${podName}-${c.name}`, config, hostConfig, flavor: 'podman', annotations: { ...(opts.annotations ?? {}), ...(init ? { [INIT_ANNOTATION]: 'always' } : {}) } },
+      create: { name: `${podName}-${c.name}`, config, hostConfig, flavor: 'podman', annotations: { ...(inp.annotations ?? {}), ...(opts.annotations ?? {}), ...(init ? { [INIT_ANNOTATION]: 'always' } : {}) } },
     });
   }
   return { name: podName, labels: inp.labels ?? {}, net, volumes: [...needs.values()], hostPaths: [...hostPaths.values()], containers, restart };

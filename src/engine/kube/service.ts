@@ -142,7 +142,7 @@ export class KubeService implements KubePort {
     }
     this.storedSecrets(sources, secrets);
     // Everything is checked before anything is made.
-    const plans = sources.map((s, index) => planPod({ podName: s.podName, labels: s.labels, spec: s.spec, configMaps, secrets, opts, index, allowedRestart: s.allowedRestart }));
+    const plans = sources.map((s, index) => planPod({ podName: s.podName, labels: s.labels, annotations: s.annotations, spec: s.spec, configMaps, secrets, opts, index, allowedRestart: s.allowedRestart }));
     for (const d of secretDocs) {
       if (this.secretExists(nameOf(d)) && !opts.replace) throw conflict(`secret ${clip(nameOf(d))} already exists: remove it first or play with replace`);
     }

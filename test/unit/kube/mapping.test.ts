@@ -88,7 +88,7 @@ const SPEC: IPodSpec = {
 const CMS = new Map([['cm', { greeting: 'hi' }]]);
 
 test('planPod: every container field onto the create request; the pod\'s network, ports and hosts apart', () => {
-  const p = planPod({ podName: 'p', spec: SPEC, configMaps: CMS, opts: { annotations: { k: 'v' }, logDriver: 'k8s-file', staticIPs: ['10.88.0.9'], networks: ['net1'] }, index: 0 });
+  const p = planPod({ podName: 'p', annotations: { k: 'from-yaml', y: '1' }, spec: SPEC, configMaps: CMS, opts: { annotations: { k: 'v' }, logDriver: 'k8s-file', staticIPs: ['10.88.0.9'], networks: ['net1'] }, index: 0 });
   assert.deepEqual(p.containers.map((c) => [c.name, c.init]), [['p-init', true], ['p-web', false]]);
   const [init, web] = p.containers;
   assert.equal(init.create.annotations![INIT_ANNOTATION], 'always');
@@ -109,7 +109,8 @@ test('planPod: every container field onto the create request; the pod\'s network
   assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
   assert.deepEqual(h.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 0 });
   assert.deepEqual(h.LogConfig, { Type: 'k8s-file', Config: {} });
-  assert.equal(web.create.annotations!.k, 'v');
+  assert.equal(web.create.annotations!.k, 'v', 'the play\'s annotation over the YAML\'s');
+  assert.equal(web.create.annotations!.y, '1');
   assert.deepEqual(h.Mounts, [
     { Type: 'volume', Source: 'claim1', ReadOnly: false, Target: '/data' },
     { Type: 'volume', Source: 'p-cm', ReadOnly: true, Target: '/conf' },
