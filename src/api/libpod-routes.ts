@@ -14,6 +14,7 @@ import { routes as secrets } from './secrets/libpod.js';
 import { routes as systemOps } from './system/libpod-system.js';
 import { routes as generate } from './containers/generate.js';
 import { routes as update } from './containers/libpod-update.js';
+import { routes as kube } from './kube/libpod.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests, ...pods, ...secrets, ...systemOps, ...generate, ...update];
+export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests, ...pods, ...secrets, ...systemOps, ...generate, ...update, ...kube];

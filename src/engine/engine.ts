@@ -16,6 +16,8 @@ import { ExecService } from './exec/service.js';
 import { ImageService } from './images/service.js';
 import { ManifestService } from './manifests/service.js';
 import { timeoutsFromEnv } from '../registry/transport.js';
+import { KubeService } from './kube/service.js';
+import { podsPodHost } from './kube/pod-host.js';
 import { NetworkService } from './networks/service.js';
 import { PodService } from './pods/service.js';
 import { SecretService } from './secrets/service.js';
@@ -55,7 +57,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; secrets?: SecretService } = {};
+  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; secrets?: SecretService; kube?: KubeService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -195,6 +197,27 @@ export class Engine implements EnginePorts {
 
   get secrets(): SecretService {
     return (this.built.secrets ??= new SecretService({ db: this.db, paths: this.paths, events: this.events }));
+  }
+
+  get kube(): KubeService {
+    return (this.built.kube ??= new KubeService({
+      containers: this.containers,
+      volumes: this.volumes,
+      images: {
+        config: (ref) => {
+          try {
+            return this.images.resolve(ref).cfg.config ?? {};
+          } catch {
+            return undefined;
+          }
+        },
+        // As podman's play: an image not stored is pulled (short names through registries.conf),
+        // before anything is made.
+        ensure: async (ref) => void (await (await this.images.pull(ref, { policy: 'missing', naming: 'registries-conf' })).run()),
+      },
+      hosts: podsPodHost(() => this.pods),
+      secrets: this.secrets,
+    }));
   }
 
   get containerFiles(): ContainerFiles {

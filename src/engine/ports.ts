@@ -5,6 +5,7 @@ import type { ContainerFilesPort } from './containers/files/port.js';
 import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
 import type { ImagesPort } from './images/port.js';
+import type { KubePort } from './kube/port.js';
 import type { ManifestsPort } from './manifests/port.js';
 import type { NetworksPort } from './networks/port.js';
 import type { PodsPort } from './pods/port.js';
@@ -12,7 +13,7 @@ import type { SecretsPort } from './secrets/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, ManifestsPort, NetworksPort, PodsPort, SecretsPort, SystemPort, VolumesPort };
+export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, KubePort, ManifestsPort, NetworksPort, PodsPort, SecretsPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -26,6 +27,7 @@ export interface EnginePorts {
   readonly pods: PodsPort;
   readonly secrets: SecretsPort;
   readonly events: EventsPort;
+  readonly kube: KubePort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;
 }
