@@ -1,5 +1,6 @@
 // The engine as the API layers see it: one narrow port per resource. Files under src/api/ import
 // from the engine only these ports and the resources' types (test/unit/api/boundary.test.ts).
+import type { BuildPort } from './build/port.js';
 import type { ContainersPort } from './containers/port.js';
 import type { ContainerFilesPort } from './containers/files/port.js';
 import type { EventsPort } from './events/port.js';
@@ -9,7 +10,7 @@ import type { NetworksPort } from './networks/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, NetworksPort, SystemPort, VolumesPort };
+export type { BuildPort, ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, NetworksPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -20,6 +21,7 @@ export interface EnginePorts {
   readonly volumes: VolumesPort;
   readonly networks: NetworksPort;
   readonly events: EventsPort;
+  readonly build: BuildPort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;
 }
