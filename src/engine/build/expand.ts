@@ -21,7 +21,15 @@ export function expand(word: string, lookup: Lookup, escape = '\\'): string {
     }
     const next = word[i + 1];
     if (next === '{') {
-      const end = word.indexOf('}', i + 2);
+      // The matching brace: a default may hold ${...} of its own.
+      let end = -1;
+      for (let j = i + 2, depth = 1; j < word.length; j++) {
+        if (word[j] === '{' && word[j - 1] === '$') depth++;
+        else if (word[j] === '}' && --depth === 0) {
+          end = j;
+          break;
+        }
+      }
       if (end < 0) throw new ExpandError(`missing '}' in ${JSON.stringify(word)}`);
       const body = word.slice(i + 2, end);
       i = end;

@@ -168,7 +168,13 @@ export class ImageService implements ImagesPort {
   }
 
   list(filters: Record<string, string[]> = {}, opts: ListOptions = {}): ImageSummary[] {
-    const found: ImageSummary[] = filterImages(this.all(), filters, (ref) => this.resolve(ref), { matchFullNames: opts.matchFullNames });
+    let images = this.all();
+    if (!opts.all) {
+      // A build's intermediate images stay out of the list unless asked for, as dockerd keeps them.
+      const parents = new Set(images.map((i) => i.parent.replace(/^sha256:/, '')).filter(Boolean));
+      images = images.filter((i) => i.names.length || i.digests.length || !parents.has(i.id));
+    }
+    const found: ImageSummary[] = filterImages(images, filters, (ref) => this.resolve(ref), { matchFullNames: opts.matchFullNames });
     const uses = opts.sharedSize ? this.state.layerUseCounts() : undefined;
     for (const img of found) {
       if (uses) img.sharedSize = this.sharedSize(img, uses);
@@ -360,7 +366,7 @@ export class ImageService implements ImagesPort {
 
   /** The images part of `system df`. */
   df(): ImagesDf {
-    const images = this.list({}, { sharedSize: true, containers: true }) as ImagesDf['images'];
+    const images = this.list({}, { sharedSize: true, containers: true, all: true }) as ImagesDf['images'];
     return { images, layersSize: this.layerBytes() };
   }
 
