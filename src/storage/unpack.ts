@@ -48,7 +48,7 @@ export async function unpackLayer(
   input: AsyncIterable<Buffer>,
   dest: string,
   splitPath: string,
-  opts: { expectDiffId?: string } = {},
+  opts: { expectDiffId?: string; lenientEnd?: boolean } = {},
 ): Promise<UnpackResult> {
   const { stream, compression } = await decompressed(input);
   const hash = createHash('sha256');
@@ -61,7 +61,7 @@ export async function unpackLayer(
     }
   }
   const split = new SplitRecorder(splitPath);
-  const reader = new TarReader(new ByteSource(tap()), (b) => split.raw(b));
+  const reader = new TarReader(new ByteSource(tap()), (b) => split.raw(b), opts.lenientEnd);
   const applier = new Applier(dest, split);
   try {
     for (let h = await reader.next(); h; h = await reader.next()) await applier.apply(h, reader);

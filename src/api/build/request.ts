@@ -53,6 +53,12 @@ function extraHosts(ctx: Ctx): string[] {
   return out;
 }
 
+/** podman sends buildah's network policy as a number: 0 default, 1 disabled, 2 enabled. */
+function networkMode(v: string | undefined, flavor: 'docker' | 'podman'): string | undefined {
+  if (flavor === 'podman' && v !== undefined && /^\d+$/.test(v)) return v === '1' ? 'none' : undefined;
+  return v;
+}
+
 export function buildRequest(ctx: Ctx, flavor: 'docker' | 'podman'): BuildRequest {
   let dockerfile = ctx.query.get('dockerfile') || undefined;
   if (dockerfile?.startsWith('[')) {
@@ -94,7 +100,7 @@ export function buildRequest(ctx: Ctx, flavor: 'docker' | 'podman'): BuildReques
     flavor,
     format: format ? (/oci/.test(format) ? 'oci' : 'docker') : undefined,
     run: {
-      networkMode: ctx.query.get('networkmode') || undefined,
+      networkMode: networkMode(ctx.query.get('networkmode') || undefined, flavor),
       extraHosts: extraHosts(ctx),
       memory: qInt(ctx, 'memory'),
       memorySwap: qInt(ctx, 'memswap'),

@@ -452,7 +452,7 @@ export class BuildService implements BuildPort {
         try {
           await lstat(abs);
         } catch {
-          throw new BuildError(`${ins.keyword} failed: file not found in ${what}${from === undefined ? ' or excluded by .dockerignore' : ''}: stat ${rel}: file does not exist`);
+          throw new BuildError(`${ins.keyword} failed: file not found in ${from === undefined ? 'build context or excluded by .dockerignore' : what}: stat ${rel}: file does not exist`);
         }
         sources.push({ abs, name: posix.basename(rel) || '.' });
         digestInputs.push({ abs, name: rel });
