@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { sh, log, now, firstLine, closeAgents } from './lib/util.mjs';
 import { makeEngines, unmountUnder, REPO } from './lib/engines.mjs';
 import { ensureEngines, dockerCliVersion } from './lib/install.mjs';
-import { Bench, PROFILES, coldStart, ping, images, listContainers, runs, exec, logs, loadSave, running, endMemory } from './lib/figures.mjs';
+import { Bench, PROFILES, coldStart, ping, images, listContainers, runs, exec, logs, loadSave, build, running, endMemory } from './lib/figures.mjs';
 import { buildResults, markdown } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -190,6 +190,7 @@ async function main() {
       await running(b);
       await logs(b);
       await loadSave(b);
+      await build(b);
     }
     await endMemory(b);
   } finally {

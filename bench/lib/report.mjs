@@ -10,6 +10,7 @@ function fillTitle(title, p) {
     .replace('{RUNS}', String(p.runs))
     .replace('{LOGMB}', String(p.logMB))
     .replace('{LOADMB}', String(p.loadMB))
+    .replace('{BUILDMB}', String(p.buildMB))
     .replace('{RUNNING}', String(p.running));
 }
 

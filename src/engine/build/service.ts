@@ -76,7 +76,13 @@ export class BuildService implements BuildPort {
 
   check(req: BuildRequest): void {
     for (const t of req.tags) this.deps.images.nameFor(t);
-    if (req.dockerfile) contextPath(req.dockerfile);
+    if (req.dockerfile) {
+      try {
+        contextPath(req.dockerfile);
+      } catch (e) {
+        throw new EngineError('bad-parameter', (e as Error).message);
+      }
+    }
     if (req.remote && !/^(https?:\/\/|git@|git:\/\/|github\.com\/)/.test(req.remote)) throw new EngineError('bad-parameter', `remote context ${JSON.stringify(req.remote)}: an http(s) tarball URL or a git URL`);
   }
 
