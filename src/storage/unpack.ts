@@ -48,14 +48,14 @@ export async function unpackLayer(
   input: AsyncIterable<Buffer>,
   dest: string,
   splitPath: string,
-  opts: { expectDiffId?: string; lenientEnd?: boolean } = {},
+  opts: { expectDiffId?: string; lenientEnd?: boolean; /** No diff ID wanted (a build context): skips hashing the stream. */ noDigest?: boolean } = {},
 ): Promise<UnpackResult> {
   const { stream, compression } = await decompressed(input);
   const hash = createHash('sha256');
   let tarSize = 0;
   async function* tap(): AsyncGenerator<Buffer> {
     for await (const c of stream) {
-      hash.update(c);
+      if (!opts.noDigest) hash.update(c);
       tarSize += c.length;
       yield c;
     }

@@ -14,7 +14,7 @@ import { BuildError } from './types.js';
 /** Unpacks the context tar (plain, gzip or zstd) into the empty dir `dir`; traversal entries are refused. */
 export async function receiveContext(input: AsyncIterable<Buffer>, dir: string, splitPath: string): Promise<void> {
   try {
-    await unpackLayer(input, dir, splitPath, { lenientEnd: true });
+    await unpackLayer(input, dir, splitPath, { lenientEnd: true, noDigest: true });
   } catch (e) {
     if (e instanceof UnsafeEntryError || e instanceof TarError) throw new BuildError(`invalid build context: ${e.message}`);
     throw new BuildError(`reading the build context: ${(e as Error).message}`);

@@ -65,6 +65,7 @@ interface Job {
   results: ImageInfo[];
   stages: Stage[];
   containers: Set<string>;
+  removals: Promise<void>[];
 }
 
 export class BuildService implements BuildPort {
@@ -90,7 +91,7 @@ export class BuildService implements BuildPort {
     this.check(req);
     const out = new Channel<BuildEvent>();
     const scratch = join(this.deps.paths.root, 'tmp', scratchName('work-'));
-    const job: Job = { req, out, scratch, ctx: join(scratch, 'ctx'), escape: '\\', step: 0, total: 0, globalArgs: new Map(), usedArgs: new Set(), results: [], stages: [], containers: new Set() };
+    const job: Job = { req, out, scratch, ctx: join(scratch, 'ctx'), escape: '\\', step: 0, total: 0, globalArgs: new Map(), usedArgs: new Set(), results: [], stages: [], containers: new Set(), removals: [] };
     const done = this.runJob(job, context).then(
       () => out.close(),
       (e) => out.close(e instanceof BuildError ? e : new BuildError(e instanceof Error ? e.message : String(e))),
@@ -135,6 +136,7 @@ export class BuildService implements BuildPort {
       if (job.req.squash) final = await this.squash(job, final);
       const unused = Object.keys(job.req.buildArgs).filter((k) => !job.usedArgs.has(k) && !PROXY_ARGS.includes(k));
       if (unused.length) job.out.push({ kind: 'note', text: `[Warning] One or more build-args [${unused.join(' ')}] were not consumed` });
+      await Promise.all(job.removals);
       const names: string[] = [];
       for (const t of job.req.tags) names.push(this.deps.images.applyName(final.id, t));
       job.out.push({ kind: 'done', id: final.id, names });
@@ -142,6 +144,7 @@ export class BuildService implements BuildPort {
       if (e instanceof ExpandError) throw new BuildError(e.message);
       throw e;
     } finally {
+      await Promise.all(job.removals);
       if (job.req.rm || job.req.forceRm) for (const id of job.containers) await this.deps.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
       await rm(job.scratch, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -364,9 +367,14 @@ export class BuildService implements BuildPort {
     const createdBy = args.length ? `|${args.length} ${args.join(' ')} ${argv.join(' ')}` : argv.join(' ');
     const img = await commitStep(this.deps.images, { parent: st.image, config: st.config, createdBy, diff: changed ? diffTar(v.dirs.upper, exclude) : undefined, container: id });
     if (job.req.rm || job.req.forceRm) {
-      await this.deps.containers.remove(id, { force: true, volumes: true });
-      job.containers.delete(id);
+      // Removed while the next steps run; the build awaits every removal before it reports.
       job.out.push({ kind: 'removed', container: id });
+      job.removals.push(
+        this.deps.containers.remove(id, { force: true, volumes: true }).then(
+          () => void job.containers.delete(id),
+          () => undefined,
+        ),
+      );
     } else job.containers.delete(id);
     return img;
   }
