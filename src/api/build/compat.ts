@@ -2,6 +2,7 @@
 // with the failing step's exit code).
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { startStream } from '../../server/http.js';
+import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
 import { BuildError, type BuildEvent } from '../../engine/build/types.js';
 import { buildRequest } from './request.js';
@@ -53,6 +54,8 @@ export async function streamBuild(ctx: Ctx, flavor: 'docker' | 'podman', shape: 
 }
 
 async function build(ctx: Ctx): Promise<void> {
+  // BuildKit's session protocol (version=2) is not served; the classic builder is.
+  if (ctx.query.get('version') === '2') throw new HttpError(400, 'BuildKit (version=2) is not supported by berth: use the classic builder (DOCKER_BUILDKIT=0)');
   await streamBuild(ctx, 'docker', line, (message, code) => ({ errorDetail: { code, message }, error: message }));
 }
 
