@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { run, startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
@@ -231,4 +233,41 @@ test('docker-compose build: then up runs the built image', async () => {
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stdout, /built-compose/);
   await compose(['down']);
+});
+
+test('ADD of a local tar and an http URL, wildcards, COPY --from an image, SHELL, VOLUME, STOPSIGNAL, ONBUILD', async () => {
+  const dir = context({ 'w/a1.txt': 'a1', 'w/a2.txt': 'a2', 'w/b.txt': 'b', 'tree/x/y.txt': 'y' });
+  execFileSync('tar', ['-czf', join(dir, 'pack.tar.gz'), '-C', join(dir, 'tree'), '.']);
+  const server = http.createServer((_req, res) => res.end('downloaded\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const df = `FROM busybox
+ADD pack.tar.gz /unpacked/
+ADD http://127.0.0.1:${port}/file.txt /dl/
+COPY w/a*.txt /wild/
+COPY --from=busybox /bin/busybox /copied-busybox
+SHELL ["/bin/sh", "-e", "-c"]
+RUN test -f /unpacked/x/y.txt && test "$(cat /dl/file.txt)" = downloaded && ls /wild > /wild.list
+VOLUME /data
+STOPSIGNAL SIGUSR1
+ONBUILD RUN echo triggered > /onbuild
+`;
+    await ok(['build', '-f', '-', '-t', 'berth-build/more', dir], { input: df });
+    assert.equal(await ok(['run', '--rm', '--network', 'none', 'berth-build/more', 'cat', '/wild.list']), 'a1.txt\na2.txt\n');
+    assert.equal(await ok(['run', '--rm', '--network', 'none', 'berth-build/more', 'stat', '-c', '%a', '/dl/file.txt']), '600\n');
+    assert.equal((await ok(['run', '--rm', '--network', 'none', 'berth-build/more', 'ls', '/copied-busybox'])).trim(), '/copied-busybox');
+    const cfg = JSON.parse(await ok(['image', 'inspect', '-f', '{{json .Config}}', 'berth-build/more']));
+    assert.deepEqual(cfg.Volumes, { '/data': {} });
+    assert.equal(cfg.StopSignal, 'SIGUSR1');
+    assert.deepEqual(cfg.OnBuild, ['RUN echo triggered > /onbuild']);
+    // The trigger runs in a build FROM the image, and is not inherited further.
+    const child = await ok(['build', '-t', 'berth-build/child', '-'], { input: 'FROM berth-build/more\nENV CHILD=1\n' });
+    assert.match(child, /Executing 1 build trigger/);
+    assert.equal(await ok(['run', '--rm', '--network', 'none', 'berth-build/child', 'cat', '/onbuild']), 'triggered\n');
+    const childCfg = JSON.parse(await ok(['image', 'inspect', '-f', '{{json .Config}}', 'berth-build/child']));
+    assert.ok(!childCfg.OnBuild?.length, 'triggers are not inherited');
+  } finally {
+    server.close();
+  }
 });
