@@ -7,6 +7,7 @@ import { familiarName } from '../../lib/image-ref.js';
 import { BuildError, type BuildEvent } from '../../engine/build/types.js';
 import { buildRequest } from './request.js';
 import { uploadBody } from '../images/compat.js';
+import { requestSignal } from '../http/request-signal.js';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
@@ -38,9 +39,10 @@ export async function streamBuild(ctx: Ctx, flavor: 'docker' | 'podman', shape: 
   const req = buildRequest(ctx, flavor);
   ctx.engine.build.check(req);
   const upload = uploadBody(ctx);
+  const rs = requestSignal(ctx);
   const res = startStream(ctx);
   try {
-    for await (const e of ctx.engine.build.build(req, req.remote ? undefined : upload.body)) {
+    for await (const e of ctx.engine.build.build(req, req.remote ? undefined : upload.body, rs.signal)) {
       for (const l of shape(e, req.quiet)) res.write(JSON.stringify(l) + '\r\n');
     }
   } catch (e) {
@@ -48,7 +50,9 @@ export async function streamBuild(ctx: Ctx, flavor: 'docker' | 'podman', shape: 
     const code = e instanceof BuildError ? e.code : 1;
     ctx.log.info('build failed', { err: message });
     res.write(JSON.stringify(errorShape(message, code)) + '\r\n');
-    await upload.drain();
+    if (!rs.signal.aborted) await upload.drain();
+  } finally {
+    rs.done();
   }
   res.end();
 }

@@ -66,6 +66,7 @@ interface Job {
   stages: Stage[];
   containers: Set<string>;
   removals: Promise<void>[];
+  signal?: AbortSignal;
 }
 
 export class BuildService implements BuildPort {
@@ -87,11 +88,11 @@ export class BuildService implements BuildPort {
     if (req.remote && !/^(https?:\/\/|git@|git:\/\/|github\.com\/)/.test(req.remote)) throw new EngineError('bad-parameter', `remote context ${JSON.stringify(req.remote)}: an http(s) tarball URL or a git URL`);
   }
 
-  async *build(req: BuildRequest, context: AsyncIterable<Buffer> | undefined): AsyncGenerator<BuildEvent> {
+  async *build(req: BuildRequest, context: AsyncIterable<Buffer> | undefined, signal?: AbortSignal): AsyncGenerator<BuildEvent> {
     this.check(req);
     const out = new Channel<BuildEvent>();
     const scratch = join(this.deps.paths.root, 'tmp', scratchName('work-'));
-    const job: Job = { req, out, scratch, ctx: join(scratch, 'ctx'), escape: '\\', step: 0, total: 0, globalArgs: new Map(), usedArgs: new Set(), results: [], stages: [], containers: new Set(), removals: [] };
+    const job: Job = { req, out, scratch, ctx: join(scratch, 'ctx'), escape: '\\', step: 0, total: 0, globalArgs: new Map(), usedArgs: new Set(), results: [], stages: [], containers: new Set(), removals: [], signal };
     const done = this.runJob(job, context).then(
       () => out.close(),
       (e) => out.close(e instanceof BuildError ? e : new BuildError(e instanceof Error ? e.message : String(e))),
@@ -272,6 +273,7 @@ export class BuildService implements BuildPort {
   }
 
   private async runInstruction(job: Job, st: StageState, ins: Instruction, counted: boolean): Promise<void> {
+    if (job.signal?.aborted) throw new BuildError('the build was cancelled: the client went away');
     if (counted) this.emitStep(job, ins.text);
     const x = (w: string) => expand(w, this.lookup(job, st), job.escape);
     if (ins.keyword === 'ARG') {
@@ -347,6 +349,17 @@ export class BuildService implements BuildPort {
       if (!envMap(env).has(k)) env = setEnv(env, k, a.slice(k.length + 1));
     }
     let cid = '';
+    // A client that goes away stops the step: its container is killed, then removed with the rest.
+    // A kill may come while the start is still under way: it is tried again until the step ends.
+    let ended = false;
+    const kill = () =>
+      void (async () => {
+        while (!ended) {
+          if (cid) await this.deps.containers.kill(cid, 'SIGKILL').catch(() => undefined);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+    job.signal?.addEventListener('abort', kill, { once: true });
     const { id, exitCode } = await runContainer(
       this.deps.containers,
       { imageId: st.image.id, argv, env, user: st.config.User ?? '', workdir: st.config.WorkingDir ?? '', settings: job.req.run, flavor: job.req.flavor },
@@ -356,10 +369,15 @@ export class BuildService implements BuildPort {
         job.containers.add(created);
         job.out.push({ kind: 'running', container: created });
       },
-    ).catch((e) => {
-      throw new BuildError(`RUN ${argv.join(' ')}: ${(e as Error).message}`);
-    });
-    void cid;
+    )
+      .catch((e) => {
+        throw new BuildError(`RUN ${argv.join(' ')}: ${(e as Error).message}`);
+      })
+      .finally(() => {
+        ended = true;
+        job.signal?.removeEventListener('abort', kill);
+      });
+    if (job.signal?.aborted) throw new BuildError('the build was cancelled: the client went away');
     if (exitCode !== 0) throw new BuildError(`The command '${argv.join(' ')}' returned a non-zero code: ${exitCode}`, exitCode);
     const v = this.deps.containers.get(id);
     const exclude = new Set(placeholderPaths(v, this.deps.files).map((p) => p.slice(1)));

@@ -312,7 +312,24 @@ export class ImageService implements ImagesPort {
     report.untagged.push(...this.untag(img.id));
     if (users.length) return report; // forced: the stopped containers keep the image's layers
     report.deleted.push(...(await this.deleteImage(img)));
+    if (!opts.noprune) report.deleted.push(...(await this.deleteUnusedParents(img.parent)));
     return report;
+  }
+
+  /**
+   * dockerd's rmi also deletes the untagged parents (a build's intermediate images) that no other
+   * image or container needs, nearest first.
+   */
+  private async deleteUnusedParents(parent: string): Promise<string[]> {
+    const deleted: string[] = [];
+    for (let id = hexOf(parent || ''); id; ) {
+      const p = this.get(id);
+      if (!p || p.names.length || p.digests.length || this.containersUsing(p.id).length) break;
+      if (this.state.allImages().some((o) => hexOf(o.parent || '') === p.id)) break;
+      deleted.push(...(await this.deleteImage(p)));
+      id = hexOf(p.parent || '');
+    }
+    return deleted;
   }
 
   private async deleteImage(img: ImageInfo): Promise<string[]> {
@@ -341,7 +358,11 @@ export class ImageService implements ImagesPort {
       delete f.dangling;
     }
     for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw badParameter(`invalid filter '${clip(k)}'`);
-    const candidates = filterImages(this.all(), f, (r) => this.resolve(r)).filter((i) => all || i.names.length === 0);
+    const everything = this.all();
+    // Dangling as dockerd means it: untagged and no image's parent (a build's intermediate images
+    // go with the image they lead to).
+    const parents = new Set(everything.map((i) => hexOf(i.parent || '')).filter(Boolean));
+    const candidates = filterImages(everything, f, (r) => this.resolve(r)).filter((i) => all || (i.names.length === 0 && !parents.has(i.id)));
     const report: RemoveReport = { untagged: [], deleted: [] };
     const perImage: { id: string; size: number }[] = [];
     let reclaimed = 0;
@@ -352,6 +373,7 @@ export class ImageService implements ImagesPort {
       const before = this.layerBytes();
       report.untagged.push(...this.untag(img.id));
       report.deleted.push(...(await this.deleteImage(fresh)));
+      report.deleted.push(...(await this.deleteUnusedParents(fresh.parent)));
       const freed = before - this.layerBytes();
       reclaimed += freed;
       perImage.push({ id: img.id, size: freed });

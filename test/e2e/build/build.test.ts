@@ -271,3 +271,35 @@ ONBUILD RUN echo triggered > /onbuild
     server.close();
   }
 });
+
+test('docker rmi of a built image takes its intermediate images along; image prune keeps the cache of tagged images', async () => {
+  const all = async () => (await ok(['images', '-aq', '--no-trunc'])).split('\n').filter(Boolean).sort();
+  const before = await all();
+  await ok(['build', '-t', 'berth-build/rmi', '-'], { input: 'FROM busybox\nENV A=1\nRUN echo x > /x\nLABEL l=1\n' });
+  const built = await all();
+  assert.equal(built.length, before.length + 3);
+  await ok(['image', 'prune', '-f']);
+  assert.deepEqual(await all(), built, 'intermediate images of a tagged image are not dangling');
+  const r = await ok(['rmi', 'berth-build/rmi']);
+  assert.equal((r.match(/Deleted: sha256:/g) ?? []).length >= 3, true, r);
+  assert.deepEqual(await all(), before);
+});
+
+test('a client that goes away mid-RUN cancels the build: the step is killed, its container removed, nothing tagged', async () => {
+  const { spawn } = await import('node:child_process');
+  const p = spawn('/usr/local/bin/docker', ['build', '-t', 'berth-build/cancelled', '-'], {
+    env: { ...process.env, DOCKER_HOST: `unix://${b.socket}`, DOCKER_CONFIG: join(b.dir, 'docker-config') },
+  });
+  p.stdin.end('FROM busybox\nRUN echo started; sleep 60\n');
+  let out = '';
+  p.stdout.on('data', (c) => (out += c));
+  const deadline = Date.now() + 30_000;
+  while (!/started/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.match(out, /started/);
+  p.kill('SIGKILL');
+  const t0 = Date.now();
+  while ((await containerCount()) > 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await containerCount(), 0, 'the RUN container is gone well before its sleep would end');
+  assert.ok(Date.now() - t0 < 20_000);
+  assert.equal((await b.docker(['image', 'inspect', 'berth-build/cancelled'])).code, 1);
+});
