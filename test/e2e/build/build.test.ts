@@ -305,3 +305,28 @@ test('a client that goes away mid-RUN cancels the build: the step is killed, its
   assert.ok(Date.now() - t0 < 20_000);
   assert.equal((await b.docker(['image', 'inspect', 'berth-build/cancelled'])).code, 1);
 });
+
+test('remote: a tarball URL as the context, straight to the API', async () => {
+  const ctxTar = await (async () => {
+    const pack = tar.pack();
+    pack.entry({ name: 'Dockerfile' }, 'FROM busybox\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n');
+    pack.entry({ name: 'hello.txt' }, 'from-remote\n');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+    return Buffer.concat(chunks);
+  })();
+  const server = http.createServer((_req, res) => res.end(ctxTar));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const r = await b.request('POST', `/v1.41/build?t=berth-build/remote&remote=${encodeURIComponent(`http://127.0.0.1:${port}/ctx.tar`)}`);
+    assert.equal(r.status, 200);
+    assert.match(r.text, /Successfully tagged berth-build\/remote:latest/);
+    assert.equal(await ok(['run', '--rm', '--network', 'none', 'berth-build/remote']), 'from-remote\n');
+    const bad = await b.request('POST', '/v1.41/build?remote=ftp%3A%2F%2Fx');
+    assert.equal(bad.status, 400);
+  } finally {
+    server.close();
+  }
+});
