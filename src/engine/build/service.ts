@@ -18,6 +18,7 @@ import type { FilesDeps } from '../containers/files/service.js';
 import { placeholderPaths } from '../containers/files/changes.js';
 import type { ImageService } from '../images/service.js';
 import type { ImageInfo } from '../images/types.js';
+import { hostArch } from '../images/archives.js';
 import { cacheKey } from './cache.js';
 import { Channel } from './channel.js';
 import { commitStep } from './commit.js';
@@ -35,6 +36,13 @@ const run = promisify(execFile);
 
 /** Args every build knows without an ARG line; used in RUN, never stored in the image. */
 const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+/** Why berth cannot build for `platform` (os/arch[/variant]); undefined when it is this host's. */
+function platformProblem(platform: string): string | undefined {
+  const [os, arch] = platform.toLowerCase().split('/');
+  if (os === 'linux' && (arch === undefined || arch === hostArch())) return undefined;
+  return `platform ${JSON.stringify(platform)} is not supported: berth builds for linux/${hostArch()} (no emulation)`;
+}
 
 export interface BuildDeps {
   db: Database;
@@ -84,6 +92,10 @@ export class BuildService implements BuildPort {
       } catch (e) {
         throw new EngineError('bad-parameter', (e as Error).message);
       }
+    }
+    if (req.platform) {
+      const why = platformProblem(req.platform);
+      if (why) throw new EngineError('bad-parameter', why);
     }
     if (req.remote && !/^(https?:\/\/|git@|git:\/\/|github\.com\/)/.test(req.remote)) throw new EngineError('bad-parameter', `remote context ${JSON.stringify(req.remote)}: an http(s) tarball URL or a git URL`);
   }
@@ -216,7 +228,8 @@ export class BuildService implements BuildPort {
     const stage = this.stageByName(job, ref, before);
     if (stage) return stage;
     try {
-      const { id } = this.deps.images.pull(ref, job.req.pull ? 'always' : 'missing');
+      // Awaited whether the port answers at once (local images) or after a registry pull.
+      const { id } = await Promise.resolve(this.deps.images.pull(ref, job.req.pull ? 'always' : 'missing'));
       return this.deps.images.get(id)!;
     } catch (e) {
       if (e instanceof EngineError) throw new BuildError(`pull access denied or image not available for ${ref}: ${e.message}`);
@@ -232,6 +245,10 @@ export class BuildService implements BuildPort {
     this.emitStep(job, stage.from.text);
     const ref = expand(stage.base, (n) => job.globalArgs.get(n), job.escape);
     if (!ref) throw new BuildError(`base name (${stage.base}) should not be blank`);
+    if (stage.platform) {
+      const why = platformProblem(expand(stage.platform, (n) => job.globalArgs.get(n), job.escape));
+      if (why) throw new BuildError(why);
+    }
     const base = await this.baseImage(job, ref, stage.index);
     const st: StageState = { image: base, config: structuredClone(base?.cfg.config ?? {}) as StepConfig, args: new Map(), cmdSet: false };
     if (base) job.out.push({ kind: 'image', id: base.id });

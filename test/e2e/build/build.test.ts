@@ -185,6 +185,10 @@ test('bad input: unknown instruction, no FROM, paths outside the context, unknow
   await fails(dir, 'FROM busybox\nCOPY missing.txt /x\n', /file not found in build context/);
   await fails(dir, 'FROM busybox\nCOPY --from=nostage /a /a\n', /--from=nostage/);
   await fails(dir, 'FROM nosuchimage:1\n', /nosuchimage/);
+  await fails(dir, 'FROM --platform=linux/s390x busybox\n', /platform "linux\/s390x" is not supported/);
+  const plat = await b.docker(['build', '--platform', 'windows/amd64', '-'], { input: 'FROM busybox\n', timeoutMs: 60_000 });
+  assert.notEqual(plat.code, 0);
+  assert.match(plat.stderr, /is not supported/);
   // A context tar with a traversal entry, straight to the API.
   const evil = await evilTar();
   const r = await b.request('POST', '/v1.41/build?t=berth-build/evil', evil, { 'Content-Type': 'application/x-tar' });
