@@ -334,3 +334,17 @@ test('remote: a tarball URL as the context, straight to the API', async () => {
     server.close();
   }
 });
+
+test('squash: the result is one layer with the whole tree and the final config', async () => {
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile' }, 'FROM busybox\nRUN echo a > /a\nRUN echo b > /b && rm /a\nENV SQUASHED=1\n');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  const r = await b.request('POST', '/v1.41/build?t=berth-build/squashed&squash=1', Buffer.concat(chunks), { 'Content-Type': 'application/x-tar' });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Successfully tagged berth-build\/squashed:latest/);
+  const layers = JSON.parse(await ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'berth-build/squashed']));
+  assert.equal(layers.length, 1);
+  assert.equal(await ok(['run', '--rm', '--network', 'none', 'berth-build/squashed', 'sh', '-c', 'cat /b; test ! -e /a && echo $SQUASHED']), 'b\n1\n');
+});
