@@ -39,8 +39,9 @@ const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'F
 
 /** Why berth cannot build for `platform` (os/arch[/variant]); undefined when it is this host's. */
 function platformProblem(platform: string): string | undefined {
-  const [os, arch] = platform.toLowerCase().split('/');
-  if (os === 'linux' && (arch === undefined || arch === hostArch())) return undefined;
+  // podman sends "/" (neither given) when no --platform was asked for.
+  const [os = '', arch = ''] = platform.toLowerCase().split('/');
+  if ((os === '' || os === 'linux') && (arch === '' || arch === hostArch())) return undefined;
   return `platform ${JSON.stringify(platform)} is not supported: berth builds for linux/${hostArch()} (no emulation)`;
 }
 
