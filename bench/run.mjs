@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { sh, log, now, firstLine, closeAgents } from './lib/util.mjs';
 import { makeEngines, unmountUnder, REPO } from './lib/engines.mjs';
 import { ensureEngines, dockerCliVersion } from './lib/install.mjs';
-import { Bench, PROFILES, coldStart, ping, images, listContainers, runs, exec, logs, loadSave, pull, running, endMemory } from './lib/figures.mjs';
+import { Bench, PROFILES, coldStart, ping, images, listContainers, runs, exec, logs, loadSave, pull, build, running, endMemory } from './lib/figures.mjs';
 import { startBenchRegistry } from './lib/registry.mjs';
 import { buildResults, markdown } from './lib/report.mjs';
 
@@ -197,6 +197,7 @@ async function main() {
       await logs(b);
       await loadSave(b);
       await pull(b);
+      await build(b);
     }
     await endMemory(b);
   } finally {

@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 # bsdutils has `script` (a terminal for the `run -it` tests), procps has `ps` (docker top).
 # python3-docker (docker-py 5.0.3), docker-compose (1.29) and podman (used only as podman-remote)
 # are real clients the conformance tests drive; iproute2 gives the tests `ip` to look at interfaces.
+# git clones a build's `remote` git context.
 PACKAGES=(runc conmon netavark aardvark-dns iptables golang-github-containers-common catatonit tini
   uidmap busybox-static docker-registry systemd util-linux bsdutils curl kmod procps psmisc tar zstd coreutils
-  python3-docker podman docker-compose iproute2 apache2-utils)
+  python3-docker podman docker-compose iproute2 apache2-utils git)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -2,7 +2,8 @@
 // engine, once), then `reps` repetitions interleaved across engines (the engine order rotates
 // each repetition), then teardown. A group that fails on one engine records the reason for that
 // engine (n/a) and carries on; nothing here asserts anything about time.
-import { rmSync, statSync, existsSync } from 'node:fs';
+import { rmSync, statSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { sh, now, sleep, pool, quantile, median, firstLine, log, memOf, countGet, round } from './util.mjs';
@@ -39,6 +40,8 @@ export const METRICS = {
   'save.s': { title: '`docker save` of that image', unit: 's', better: 'lower' },
   'pull.s': { title: '`docker pull` of a {PULLMB} MB image of 5 gzip layers from a local registry, cold', unit: 's', better: 'lower' },
   'pull.rss': { title: 'service RSS peak during that pull', unit: 'MiB', better: 'lower' },
+  'build.cold': { title: '`docker build --no-cache` of a 6-step Dockerfile (FROM busybox, COPY {BUILDMB} MB, 3 RUN, CMD)', unit: 's', better: 'lower' },
+  'build.cached': { title: 'the same build again, every step cached', unit: 's', better: 'lower' },
   'cold.direct': { title: 'cold start: process start to first /_ping', unit: 'ms', better: 'lower' },
   'cold.activation': { title: 'cold start: socket activation, first connect to /_ping reply', unit: 'ms', better: 'lower' },
   'rss.idle': { title: 'service RSS, idle (after start, busybox loaded)', unit: 'MiB', better: 'lower' },
@@ -51,9 +54,9 @@ export const METRICS = {
 };
 
 export const PROFILES = {
-  full: { reps: 3, coldReps: 5, pingSec: 5, listN: [100, 1000], listReqs: 10, images: 200, runs: 20, execs: 20, logMB: 200, loadMB: 100, loadReps: 3, running: 100, pullMB: 200, pullReps: 3 },
-  quick: { reps: 1, coldReps: 2, pingSec: 2, listN: [100], listReqs: 5, images: 50, runs: 5, execs: 5, logMB: 20, loadMB: 100, loadReps: 1, running: 20, pullMB: 200, pullReps: 1 },
-  smoke: { reps: 1, coldReps: 0, pingSec: 1, listN: [5], listReqs: 3, images: 0, runs: 0, execs: 0, logMB: 0, loadMB: 0, loadReps: 0, running: 0, pullMB: 0, pullReps: 0 },
+  full: { reps: 3, coldReps: 5, pingSec: 5, listN: [100, 1000], listReqs: 10, images: 200, runs: 20, execs: 20, logMB: 200, loadMB: 100, loadReps: 3, running: 100, pullMB: 200, pullReps: 3, buildMB: 20, buildReps: 3 },
+  quick: { reps: 1, coldReps: 2, pingSec: 2, listN: [100], listReqs: 5, images: 50, runs: 5, execs: 5, logMB: 20, loadMB: 100, loadReps: 1, running: 20, pullMB: 200, pullReps: 1, buildMB: 20, buildReps: 1 },
+  smoke: { reps: 1, coldReps: 0, pingSec: 1, listN: [5], listReqs: 3, images: 0, runs: 0, execs: 0, logMB: 0, loadMB: 0, loadReps: 0, running: 0, pullMB: 0, pullReps: 0, buildMB: 0, buildReps: 0 },
 };
 
 const RUN_ARGS = ['run', '--rm', '--pull', 'never', '--network', 'none', 'busybox', 'true'];
@@ -465,6 +468,30 @@ export async function pull(b) {
         if (peak) b.add('pull.rss', e.name, mib(peak));
         await clear(e);
       }
+    },
+  });
+}
+
+// ---------------------------------------------------------------- build
+export async function build(b) {
+  if (!b.p.buildMB || !b.p.buildReps) return;
+  const ctx = join(b.workDir, 'build-ctx');
+  mkdirSync(ctx, { recursive: true });
+  writeFileSync(join(ctx, 'blob.bin'), randomBytes(b.p.buildMB * 1024 * 1024));
+  writeFileSync(
+    join(ctx, 'Dockerfile'),
+    'FROM busybox\nCOPY blob.bin /data/blob.bin\nRUN echo one > /one\nRUN wc -c /data/blob.bin > /size\nRUN echo three > /three\nCMD ["cat", "/size"]\n',
+  );
+  await b.group('build', ['build.cold', 'build.cached'], {
+    reps: b.p.buildReps,
+    setup: ensureRunning,
+    measure: async (e) => {
+      const cold = await e.docker(['build', '--no-cache', '--network', 'none', '-t', 'bench/build:latest', ctx], { timeoutMs: 300_000 });
+      if (cold.code !== 0) throw new Error(`docker build: ${firstLine(cold.stderr)}`);
+      b.add('build.cold', e.name, cold.ms / 1000);
+      const cached = await e.docker(['build', '--network', 'none', '-t', 'bench/build:latest', ctx], { timeoutMs: 300_000 });
+      if (cached.code !== 0) throw new Error(`docker build (cached): ${firstLine(cached.stderr)}`);
+      b.add('build.cached', e.name, cached.ms / 1000);
     },
   });
 }

@@ -11,6 +11,7 @@ function fillTitle(title, p) {
     .replace('{LOGMB}', String(p.logMB))
     .replace('{LOADMB}', String(p.loadMB))
     .replace('{PULLMB}', String(p.pullMB))
+    .replace('{BUILDMB}', String(p.buildMB))
     .replace('{RUNNING}', String(p.running));
 }
 

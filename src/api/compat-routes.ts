@@ -1,5 +1,6 @@
 import type { RouteDef } from '../server/http.js';
 import { routes as system } from './system/compat.js';
+import { routes as build } from './build/compat.js';
 import { routes as images } from './images/compat.js';
 import { routes as containers } from './containers/compat.js';
 import { routes as exec } from './exec/compat.js';
@@ -14,4 +15,4 @@ import { routes as registry } from './registry/compat.js';
 import { routes as secrets } from './secrets/compat.js';
 
 /** Every Docker-compatible route; each resource module declares its own. */
-export const compatRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf, ...swarm, ...volumes, ...networks, ...push, ...registry, ...secrets];
+export const compatRoutes: RouteDef[] = [...build, ...system, ...images, ...containers, ...exec, ...containerFiles, ...containerWs, ...systemDf, ...swarm, ...volumes, ...networks, ...push, ...registry, ...secrets];

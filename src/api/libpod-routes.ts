@@ -1,5 +1,6 @@
 import type { RouteDef } from '../server/http.js';
 import { routes as system } from './system/libpod.js';
+import { routes as build } from './build/libpod.js';
 import { routes as images } from './images/libpod.js';
 import { routes as containers } from './containers/libpod.js';
 import { routes as exec } from './exec/libpod.js';
@@ -17,4 +18,4 @@ import { routes as update } from './containers/libpod-update.js';
 import { routes as kube } from './kube/libpod.js';
 
 /** Every libpod route; each resource module declares its own. */
-export const libpodRoutes: RouteDef[] = [...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests, ...pods, ...secrets, ...systemOps, ...generate, ...update, ...kube];
+export const libpodRoutes: RouteDef[] = [...build, ...system, ...images, ...containers, ...exec, ...containerFiles, ...volumes, ...networks, ...push, ...registry, ...manifests, ...pods, ...secrets, ...systemOps, ...generate, ...update, ...kube];

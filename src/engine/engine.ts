@@ -8,6 +8,7 @@ import { openState } from '../state/db.js';
 import { EventLog } from '../state/events.js';
 import { internal } from './errors.js';
 import { EventBus } from './events.js';
+import { BuildService } from './build/service.js';
 import { ContainerService } from './containers/service.js';
 import { ContainerFiles } from './containers/files/service.js';
 import { berthExitCommand } from './containers/exit-command.js';
@@ -57,7 +58,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; secrets?: SecretService; kube?: KubeService } = {};
+  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; secrets?: SecretService; kube?: KubeService; build?: BuildService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -222,6 +223,10 @@ export class Engine implements EnginePorts {
 
   get containerFiles(): ContainerFiles {
     return (this.built.files ??= new ContainerFiles(this));
+  }
+
+  get build(): BuildService {
+    return (this.built.build ??= new BuildService({ db: this.db, paths: this.paths, images: this.images, containers: this.containers, files: this }));
   }
 
   get exec(): ExecService {

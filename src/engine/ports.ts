@@ -1,5 +1,6 @@
 // The engine as the API layers see it: one narrow port per resource. Files under src/api/ import
 // from the engine only these ports and the resources' types (test/unit/api/boundary.test.ts).
+import type { BuildPort } from './build/port.js';
 import type { ContainersPort } from './containers/port.js';
 import type { ContainerFilesPort } from './containers/files/port.js';
 import type { EventsPort } from './events/port.js';
@@ -13,7 +14,7 @@ import type { SecretsPort } from './secrets/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, KubePort, ManifestsPort, NetworksPort, PodsPort, SecretsPort, SystemPort, VolumesPort };
+export type { BuildPort, ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, KubePort, ManifestsPort, NetworksPort, PodsPort, SecretsPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -28,6 +29,7 @@ export interface EnginePorts {
   readonly secrets: SecretsPort;
   readonly events: EventsPort;
   readonly kube: KubePort;
+  readonly build: BuildPort;
   /** Runs `fn` when the service shuts down (ends streams); returns an unregister. */
   onShutdown(fn: () => void | Promise<void>): () => void;
 }

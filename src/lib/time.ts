@@ -101,3 +101,8 @@ function daysIn(year: number, month: number): number {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   return month === 2 && leap ? 29 : DAYS[month - 1];
 }
+
+/** A Go duration ("30s", "1m30s", "100ms") in nanoseconds; undefined when it is not one. */
+export function goDurationNs(value: string): bigint | undefined {
+  return DURATION.test(value) ? durationNs(value) : undefined;
+}

@@ -306,6 +306,23 @@ CREATE TABLE IF NOT EXISTS secrets (
 `);
     },
   },
+  {
+    version: 9,
+    name: 'the build cache: which image a build step made',
+    up(db) {
+      // A key names a step's inputs (parent image, instruction, build args in use, content of
+      // the files it copies); the image it made serves the next build with the same key. The
+      // entry goes with its image.
+      db.exec(`
+CREATE TABLE IF NOT EXISTS build_cache (
+  key TEXT PRIMARY KEY,
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS build_cache_image ON build_cache(image_id);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

@@ -141,7 +141,11 @@ export class TarReader {
   private globalPax: Record<string, Buffer> = {};
   private ended = false;
 
-  constructor(private src: ByteSource, private onRaw: (b: Buffer) => void = () => {}) {}
+  /**
+   * `lenientEnd`: an archive that stops inside the last entry's padding is taken as ended (the
+   * docker CLI's `build -f -` context is written so); layers are read strictly.
+   */
+  constructor(private src: ByteSource, private onRaw: (b: Buffer) => void = () => {}, private lenientEnd = false) {}
 
   private async readRaw(n: number, what: string): Promise<Buffer> {
     const b = await this.src.read(n);
@@ -154,7 +158,15 @@ export class TarReader {
   async next(): Promise<TarHeader | null> {
     if (this.ended) return null;
     for await (const _ of this.body()) void _;
-    if (this.pad) await this.readRaw(this.pad, 'padding');
+    if (this.pad) {
+      const b = await this.src.read(this.pad);
+      this.onRaw(b);
+      if (b.length < this.pad) {
+        if (!this.lenientEnd) throw new TarError('unexpected end of tar archive while reading padding (truncated input)');
+        this.ended = true;
+        return null;
+      }
+    }
     this.pad = 0;
     let pax: Record<string, Buffer> = {};
     let longName: string | undefined;

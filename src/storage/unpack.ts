@@ -49,20 +49,20 @@ export async function unpackLayer(
   input: AsyncIterable<Buffer>,
   dest: string,
   splitPath: string,
-  opts: { expectDiffId?: string } = {},
+  opts: { expectDiffId?: string; lenientEnd?: boolean; /** No diff ID wanted (a build context): skips hashing the stream. */ noDigest?: boolean } = {},
 ): Promise<UnpackResult> {
   const { stream, compression } = await decompressed(input);
   const hash = createHash('sha256');
   let tarSize = 0;
   async function* tap(): AsyncGenerator<Buffer> {
     for await (const c of stream) {
-      hash.update(c);
+      if (!opts.noDigest) hash.update(c);
       tarSize += c.length;
       yield c;
     }
   }
   const split = new SplitRecorder(splitPath);
-  const reader = new TarReader(new ByteSource(tap()), (b) => split.raw(b));
+  const reader = new TarReader(new ByteSource(tap()), (b) => split.raw(b), opts.lenientEnd);
   const applier = new Applier(dest, split);
   try {
     for (let h = await reader.next(); h; h = await reader.next()) await applier.apply(h, reader);

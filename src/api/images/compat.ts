@@ -137,9 +137,9 @@ async function list(ctx: Ctx): Promise<void> {
   const legacy = ctx.query.get('filter');
   if (legacy) (filters.reference ??= []).push(legacy);
   const sharedSize = qBool(ctx, 'shared-size');
-  qBool(ctx, 'all');
+  const all = qBool(ctx, 'all');
   qBool(ctx, 'digests');
-  sendJson(ctx, 200, svc.list(filters, { sharedSize }).map(summary));
+  sendJson(ctx, 200, svc.list(filters, { sharedSize, all }).map(summary));
 }
 
 async function inspectHandler(ctx: Ctx): Promise<void> {

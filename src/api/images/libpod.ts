@@ -73,8 +73,8 @@ function inspect(svc: ImagesPort, img: ImageInfo) {
 
 async function list(ctx: Ctx): Promise<void> {
   const svc = svcOf(ctx);
-  qBool(ctx, 'all');
-  sendJson(ctx, 200, svc.list(qFilters(ctx), { matchFullNames: true, sharedSize: true, containers: true }).map(summary));
+  const all = qBool(ctx, 'all');
+  sendJson(ctx, 200, svc.list(qFilters(ctx), { matchFullNames: true, sharedSize: true, containers: true, all }).map(summary));
 }
 
 async function inspectHandler(ctx: Ctx): Promise<void> {
@@ -173,7 +173,7 @@ async function removeMany(ctx: Ctx): Promise<void> {
   const force = qBool(ctx, 'force');
   const ignore = qBool(ctx, 'ignore');
   let names = qList(ctx, 'images');
-  if (qBool(ctx, 'all')) names = svc.list().map((i) => i.id);
+  if (qBool(ctx, 'all')) names = svc.list({}, { all: true }).map((i) => i.id);
   const report: RemoveReport = { Deleted: [], Untagged: [], Errors: [], ExitCode: 0 };
   // podman manifest rm: names that are manifest lists go as lists.
   const lists = qBool(ctx, 'lookupManifest') || qBool(ctx, 'lookupmanifest');

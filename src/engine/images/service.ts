@@ -193,7 +193,13 @@ export class ImageService implements ImagesPort {
   }
 
   list(filters: Record<string, string[]> = {}, opts: ListOptions = {}): ImageSummary[] {
-    const found: ImageSummary[] = filterImages(this.all(), filters, (ref) => this.resolve(ref), { matchFullNames: opts.matchFullNames });
+    let images = this.all();
+    if (!opts.all) {
+      // A build's intermediate images stay out of the list unless asked for, as dockerd keeps them.
+      const parents = new Set(images.map((i) => i.parent.replace(/^sha256:/, '')).filter(Boolean));
+      images = images.filter((i) => i.names.length || i.digests.length || !parents.has(i.id));
+    }
+    const found: ImageSummary[] = filterImages(images, filters, (ref) => this.resolve(ref), { matchFullNames: opts.matchFullNames });
     const uses = opts.sharedSize ? this.state.layerUseCounts() : undefined;
     for (const img of found) {
       if (uses) img.sharedSize = this.sharedSize(img, uses);
@@ -338,7 +344,24 @@ export class ImageService implements ImagesPort {
     report.untagged.push(...this.untag(img.id));
     if (users.length) return report; // forced: the stopped containers keep the image's layers
     report.deleted.push(...(await this.deleteImage(img)));
+    if (!opts.noprune) report.deleted.push(...(await this.deleteUnusedParents(img.parent)));
     return report;
+  }
+
+  /**
+   * dockerd's rmi also deletes the untagged parents (a build's intermediate images) that no other
+   * image or container needs, nearest first.
+   */
+  private async deleteUnusedParents(parent: string): Promise<string[]> {
+    const deleted: string[] = [];
+    for (let id = hexOf(parent || ''); id; ) {
+      const p = this.get(id);
+      if (!p || p.names.length || p.digests.length || this.containersUsing(p.id).length) break;
+      if (this.state.allImages().some((o) => hexOf(o.parent || '') === p.id)) break;
+      deleted.push(...(await this.deleteImage(p)));
+      id = hexOf(p.parent || '');
+    }
+    return deleted;
   }
 
   private async deleteImage(img: ImageInfo): Promise<string[]> {
@@ -367,7 +390,11 @@ export class ImageService implements ImagesPort {
       delete f.dangling;
     }
     for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw badParameter(`invalid filter '${clip(k)}'`);
-    const candidates = filterImages(this.all(), f, (r) => this.resolve(r)).filter((i) => all || i.names.length === 0);
+    const everything = this.all();
+    // Dangling as dockerd means it: untagged and no image's parent (a build's intermediate images
+    // go with the image they lead to).
+    const parents = new Set(everything.map((i) => hexOf(i.parent || '')).filter(Boolean));
+    const candidates = filterImages(everything, f, (r) => this.resolve(r)).filter((i) => all || (i.names.length === 0 && !parents.has(i.id)));
     const report: RemoveReport = { untagged: [], deleted: [] };
     const perImage: { id: string; size: number }[] = [];
     let reclaimed = 0;
@@ -378,6 +405,7 @@ export class ImageService implements ImagesPort {
       const before = this.layerBytes();
       report.untagged.push(...this.untag(img.id));
       report.deleted.push(...(await this.deleteImage(fresh)));
+      report.deleted.push(...(await this.deleteUnusedParents(fresh.parent)));
       const freed = before - this.layerBytes();
       reclaimed += freed;
       perImage.push({ id: img.id, size: freed });
@@ -392,7 +420,7 @@ export class ImageService implements ImagesPort {
 
   /** The images part of `system df`. */
   df(): ImagesDf {
-    const images = this.list({}, { sharedSize: true, containers: true }) as ImagesDf['images'];
+    const images = this.list({}, { sharedSize: true, containers: true, all: true }) as ImagesDf['images'];
     return { images, layersSize: this.layerBytes() };
   }
 

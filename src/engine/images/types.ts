@@ -72,6 +72,8 @@ export interface ListOptions {
   sharedSize?: boolean;
   /** Count the containers of each image (asks the container store once per image). */
   containers?: boolean;
+  /** Also untagged images that are another image's parent (a build's intermediate steps), as `docker images -a`. */
+  all?: boolean;
 }
 
 /** An image's layers, bottom first, and how other images stand on them (`podman image tree`). */
