@@ -13,6 +13,7 @@ import { ContainerFiles } from './containers/files/service.js';
 import { berthExitCommand } from './containers/exit-command.js';
 import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
+import { HealthService } from './health/service.js';
 import { ImageService } from './images/service.js';
 import { NetworkService } from './networks/service.js';
 import { SystemService } from './system/service.js';
@@ -51,7 +52,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService } = {};
+  private built: { images?: ImageService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; health?: HealthService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -131,9 +132,12 @@ export class Engine implements EnginePorts {
       exitCommand: berthExitCommand(),
       service: (this.opts.role ?? 'service') === 'service',
       networks: () => this.networks.attachments,
+      health: () => this.health,
     });
     this.built.containers = svc;
     this.onShutdown(() => svc.close());
+    // Building the health service resumes schedules whose scheduler is gone (a service's reconcile).
+    if ((this.opts.role ?? 'service') === 'service') setImmediate(() => void this.health);
     return svc;
   }
 
@@ -174,6 +178,27 @@ export class Engine implements EnginePorts {
 
   get exec(): ExecService {
     return (this.built.exec ??= new ExecService({ db: this.db, paths: this.paths, events: this.events, tools: this.tools }, this.containers));
+  }
+
+  get health(): HealthService {
+    if (this.built.health) return this.built.health;
+    const svc = new HealthService({
+      db: this.db,
+      events: this.events,
+      containers: () => this.containers,
+      exec: () => this.exec,
+      berth: [...berthExitCommand(), '--root', this.paths.root, '--runroot', this.paths.runRoot],
+    });
+    this.built.health = svc;
+    // A service resumes the schedules of running containers whose scheduler is gone.
+    if ((this.opts.role ?? 'service') === 'service') setImmediate(() => {
+      try {
+        svc.reconcile();
+      } catch {
+        /* retried by the next service */
+      }
+    });
+    return svc;
   }
 
   get system(): SystemService {

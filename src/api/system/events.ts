@@ -15,6 +15,16 @@ export function familiarImageEvent(e: EngineEvent): EngineEvent {
 }
 
 /**
+ * podman words a health transition as the action `health_status` with the status beside it
+ * (`HealthStatus`); the engine's action is docker's `health_status: healthy`.
+ */
+export function podmanEvent(e: EngineEvent): EngineEvent & { HealthStatus?: string } {
+  const m = /^health_status: (.+)$/.exec(e.Action);
+  if (!m) return e;
+  return { ...e, Action: 'health_status', ...(e.status ? { status: 'health_status' } : {}), HealthStatus: m[1] };
+}
+
+/**
  * `/events` for both layers: past events from `since`, then live ones until `until`. With
  * podman's `stream=false` (on the compat path too, as podman serves it) only what has happened
  * — every event kept, or those from `since` — and the response ends. The stream stays open while
@@ -34,7 +44,7 @@ export async function events(ctx: Ctx): Promise<void> {
   const bus = ctx.engine.events;
   const nowNs = Date.now() * 1e6;
   const res = startStream(ctx);
-  const shape = ctx.layer === 'compat' ? familiarImageEvent : (e: EngineEvent) => e;
+  const shape = ctx.layer === 'compat' ? familiarImageEvent : podmanEvent;
   // Filters apply to the event as this layer shows it.
   const send = (raw: EngineEvent) => {
     const e = shape(raw);

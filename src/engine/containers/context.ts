@@ -27,6 +27,18 @@ export interface ContainerServiceOptions {
   tools: Toolchain;
   /** The network service's container side, built on first use. */
   networks: () => ContainerNetworking;
+  /** Healthchecks, told of each run's start and end (health/service.ts), built on first use. */
+  health?: () => ContainerHealthHooks;
+}
+
+/** What the lifecycle tells healthchecks, and what list filters ask of them. */
+export interface ContainerHealthHooks {
+  /** A run began (the container's state is running): its checks start. */
+  started(id: string): void;
+  /** A run ended: its checks stop. */
+  ended(id: string): void;
+  /** Each container's health status (containers without a check are absent). */
+  statuses(): Map<string, string>;
 }
 
 /**
@@ -55,6 +67,7 @@ export class ContainerContext {
   /** Starts in progress in this process: a forced removal aborts one (conmon and the runtime are killed). */
   readonly starts = new Map<string, AbortController>();
   private readonly events: EventBus;
+  private readonly health: (() => ContainerHealthHooks) | undefined;
   private rt: Runtime | undefined;
 
   constructor(o: ContainerServiceOptions) {
@@ -66,6 +79,7 @@ export class ContainerContext {
     this.exitCommand = o.exitCommand;
     this.networks = o.networks;
     this.events = o.events;
+    this.health = o.health;
     this.stateDir = runtimeStateDir(o.paths);
     this.lookups = new ContainerLookups(this.store, o.paths);
     // Bundles (config.json with the env), exit codes and container data are the owner's only.
@@ -90,6 +104,23 @@ export class ContainerContext {
       attrs.image = view.image;
     }
     this.events.publish('container', action, id, attrs);
+  }
+
+  /** Tells healthchecks a run began or ended; their failure never fails the lifecycle. */
+  healthEvent(what: 'started' | 'ended', id: string): void {
+    try {
+      this.health?.()[what](id);
+    } catch {
+      /* the next tick (or the next service's reconcile) corrects it */
+    }
+  }
+
+  healthStatuses(): Map<string, string> {
+    try {
+      return this.health?.().statuses() ?? new Map();
+    } catch {
+      return new Map();
+    }
   }
 
   /** Wakes waiters: a state change made in this process. */

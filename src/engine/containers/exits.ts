@@ -69,6 +69,8 @@ export class Exits {
       return undefined;
     }
     if (text === '') return undefined; // conmon is still writing it; the next event brings the rest
+    // Before the record: an --rm container's health goes with its row, and its scheduler with it.
+    ctx.healthEvent('ended', id);
     const code = Number.parseInt(text, 10);
     const exitCode = Number.isNaN(code) || code < 0 ? 137 : code;
     let oom = existsSync(join(d.bundle, 'oom'));

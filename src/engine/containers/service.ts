@@ -79,7 +79,7 @@ export class ContainerService implements ContainersPort {
 
   /** Newest first, through the filters; only live containers unless `all` or a `limit`. */
   list(o: ListOptions): ContainerView[] {
-    return selectContainers(this.ctx.lookups.all(), o, { imageId: (r) => this.ctx.images.idOf(r), lookup: (r) => this.find(r) });
+    return selectContainers(this.ctx.lookups.all(), o, { imageId: (r) => this.ctx.images.idOf(r), lookup: (r) => this.find(r), health: () => this.ctx.healthStatuses() });
   }
 
   counts() {

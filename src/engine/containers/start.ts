@@ -97,6 +97,7 @@ export class Starter {
       if (this.ctx.starts.get(id) === run.abort) this.ctx.starts.delete(id);
     }
     this.ctx.publish(restarting ? 'restart' : 'start', id, {}, run.v);
+    this.ctx.healthEvent('started', id);
     this.ctx.kick();
     if (existsSync(run.v.dirs.exitFile)) this.onEarlyExit(id);
   }

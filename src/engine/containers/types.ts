@@ -18,7 +18,7 @@ export interface ContainerConfig {
   StdinOnce: boolean;
   Env: string[];
   Cmd: string[] | null;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number; StartInterval?: number };
   Image: string;
   Volumes: Record<string, object> | null;
   WorkingDir: string;
@@ -206,6 +206,8 @@ export interface ContainerSpec {
   annotations?: Record<string, string>;
   /** Every mount, parsed at create (absent in containers made before the mount model). */
   mounts?: MountSpec[];
+  /** podman's --health-on-failure (absent: none). */
+  healthOnFailure?: 'kill' | 'restart' | 'stop';
 }
 
 /** Image facts the container engine needs; the image store implements this. */

@@ -301,6 +301,14 @@ export class ExecService implements ExecPort {
     return p;
   }
 
+  /** Drops an ended session's record (a healthcheck's probe leaves none behind). */
+  forget(id: string): void {
+    this.store.tx(() => {
+      const r = this.store.get(id);
+      if (r && r.state !== 'running' && r.state !== 'starting') this.store.delete(id);
+    });
+  }
+
   // ---- resize --------------------------------------------------------------------------------
 
   resize(ref: string, height: number, width: number): void {
