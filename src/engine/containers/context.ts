@@ -39,6 +39,8 @@ export interface ContainerHealthHooks {
   ended(id: string): void;
   /** Each container's health status (containers without a check are absent). */
   statuses(): Map<string, string>;
+  /** One container's (undefined without a check). */
+  status(id: string): string | undefined;
 }
 
 /**
@@ -112,6 +114,14 @@ export class ContainerContext {
       this.health?.()[what](id);
     } catch {
       /* the next tick (or the next service's reconcile) corrects it */
+    }
+  }
+
+  healthStatus(id: string): string | undefined {
+    try {
+      return this.health?.().status(id);
+    } catch {
+      return undefined;
     }
   }
 

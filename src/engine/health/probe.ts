@@ -25,7 +25,7 @@ export async function runProbe(exec: ExecService, containerId: string, argv: str
   let id: string | undefined;
   let failure = '';
   try {
-    id = exec.create(containerId, { Cmd: argv, AttachStdout: true, AttachStderr: true }).id;
+    id = exec.create(containerId, { Cmd: argv, AttachStdout: true, AttachStderr: true }, { quiet: true }).id;
     const run = exec.start(id, { detach: false });
     const ended = new Promise<void>((r) => {
       if (run.session) run.session.onEnd(() => r());

@@ -43,6 +43,10 @@ export class HealthService implements HealthPort, ContainerHealthHooks {
     return new Map(this.store.all().map((r) => [r.containerId, stateOf(r)]));
   }
 
+  status(id: string): string | undefined {
+    return this.store.get(id)?.Status;
+  }
+
   statuses(): Map<string, string> {
     return new Map(this.store.all().map((r) => [r.containerId, r.Status]));
   }

@@ -86,6 +86,10 @@ test('docker run --health-cmd: healthy, then unhealthy when its file goes, with 
 
   const ev = await ok(['events', '--since', String(t0), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'container=hc-web', '--filter', 'event=health_status', '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
   assert.deepEqual(ev.trim().split('\n'), ['health_status: healthy hc-web', 'health_status: unhealthy hc-web']);
+  // Probes publish no exec events (podman's way): only the client's own exec is there.
+  const execs = await ok(['events', '--since', String(t0), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'container=hc-web', '--filter', 'event=exec_start', '--format', '{{.Action}}']);
+  assert.deepEqual(execs.trim().split('\n'), ['exec_start: rm /tmp/ok']);
+  assert.equal(JSON.parse(await ok(['inspect', '-f', '{{json .ExecIDs}}', 'hc-web']))?.length ?? 0, 1, 'probes leave no exec sessions');
 
   // A stop ends the schedule; dockerd reports a container whose checks stopped as unhealthy.
   await ok(['stop', '-t', '0', 'hc-web']);
@@ -168,6 +172,9 @@ test('podman --remote healthcheck run answers now; health-on-failure kill acts o
   assert.equal(c.State.Health.Log.length, 1);
   assert.equal(c.Config.HealthcheckOnFailureAction, 'kill');
   assert.match((await podman(['ps', '--format', '{{.Names}} {{.Status}}'])).stdout, /^hc-pod Up .* \(healthy\)$/m);
+  // podman's wait condition: healthy.
+  const w = await b.request('POST', '/v5.4.2/libpod/containers/hc-pod/wait?condition=healthy');
+  assert.equal(w.status, 200);
   const hc = await b.request('GET', '/v5.4.2/libpod/containers/hc-pod/healthcheck');
   assert.equal(hc.status, 200);
   assert.equal(hc.json.Status, 'healthy');

@@ -105,3 +105,26 @@ test("HEALTHCHECK options of --change: Go durations through the one time parser,
   assert.throws(() => healthcheckFlags('--bogus=1s'), /unknown option --bogus/);
   assert.throws(() => healthcheckFlags('--retries=x'), /--retries must be a whole number/);
 });
+
+test("libpod's health_check_on_failure_action numbers and the log settings podman sends", async () => {
+  const { specgenToCreate } = await import('../../../src/api/containers/specgen.js');
+  const base = { image: 'busybox', healthconfig: { Test: ['CMD', 'true'], Interval: S } };
+  assert.equal(specgenToCreate({ ...base }).healthOnFailure, 'none');
+  assert.equal(specgenToCreate({ ...base, health_check_on_failure_action: 2 }).healthOnFailure, 'kill');
+  assert.equal(specgenToCreate({ ...base, health_check_on_failure_action: 3 }).healthOnFailure, 'restart');
+  assert.equal(specgenToCreate({ ...base, health_check_on_failure_action: 4 }).healthOnFailure, 'stop');
+  assert.throws(() => specgenToCreate({ ...base, health_check_on_failure_action: 1 }), /health_check_on_failure_action/);
+  // podman 5's defaults pass; other log settings are refused by name.
+  assert.doesNotThrow(() => specgenToCreate({ ...base, healthLogDestination: 'local', healthMaxLogCount: 5, healthMaxLogSize: 500 }));
+  assert.throws(() => specgenToCreate({ ...base, healthMaxLogCount: 10 }), /healthMaxLogCount/);
+  assert.throws(() => specgenToCreate({ ...base, startupHealthConfig: { Test: ['CMD', 'true'] } }), /startupHealthConfig/);
+});
+
+test('the create refuses an unknown on-failure action and keeps a known one in the spec', async () => {
+  const { buildSpec } = await import('../../../src/engine/containers/create.js');
+  const image = { id: 'a'.repeat(64), config: { Cmd: ['sh'], Healthcheck: { Test: ['CMD', 'img'], Interval: 5 * S } } };
+  const { spec } = buildSpec({ config: { Image: 'busybox', Healthcheck: { Retries: 2 } }, hostConfig: { NetworkMode: 'none' }, flavor: 'podman', healthOnFailure: 'stop' }, image, 'f'.repeat(64));
+  assert.equal(spec.healthOnFailure, 'stop');
+  assert.deepEqual(spec.Config.Healthcheck, { Test: ['CMD', 'img'], Interval: 5 * S, Retries: 2 });
+  assert.throws(() => buildSpec({ config: { Image: 'busybox' }, flavor: 'podman', healthOnFailure: 'explode' as never }, image, 'f'.repeat(64)), /invalid on-failure action/);
+});
