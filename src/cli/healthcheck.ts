@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { storagePaths } from '../config/paths.js';
 import { CliError, type GlobalOptions } from './errors.js';
 
@@ -12,6 +14,9 @@ export async function healthcheckCommand(args: string[], g: GlobalOptions): Prom
   if (sub === 'tick' && (!ref || !/^[0-9a-f]{64}$/.test(ref) || !/^\d+$/.test(timer ?? ''))) throw new CliError('container healthcheck tick needs a full container ID and the scheduler pid');
   if (sub !== 'tick' && (sub !== 'run' || !ref)) throw new CliError('Usage: berth container healthcheck run CONTAINER');
   const paths = storagePaths(g.storageEnv);
+  // A scheduler whose container (or whole storage) is gone ends here, before anything is opened
+  // or made again.
+  if (sub === 'tick' && !existsSync(join(paths.root, 'containers', ref))) return 1;
   const [{ loadContainersConf }, { Engine }, { seconds }] = await Promise.all([
     import('../config/containers-conf.js'),
     import('../engine/engine.js'),
