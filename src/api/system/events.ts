@@ -15,13 +15,20 @@ export function familiarImageEvent(e: EngineEvent): EngineEvent {
 }
 
 /**
- * podman words a health transition as the action `health_status` with the status beside it
- * (`HealthStatus`); the engine's action is docker's `health_status: healthy`.
+ * An event as podman's service sends it: every container event carries `containerExitCode`
+ * (podman-remote 4.x drops, and its `events` command crashes on, one without it), and a health
+ * transition is the action `health_status` with the status beside it (`HealthStatus`); the
+ * engine's action is docker's `health_status: healthy`.
  */
 export function podmanEvent(e: EngineEvent): EngineEvent & { HealthStatus?: string } {
+  let out: EngineEvent & { HealthStatus?: string } = e;
+  if (e.Type === 'container' && !('containerExitCode' in e.Actor.Attributes)) {
+    const code = e.Actor.Attributes.exitCode ?? '0';
+    out = { ...e, Actor: { ...e.Actor, Attributes: { ...e.Actor.Attributes, containerExitCode: code } } };
+  }
   const m = /^health_status: (.+)$/.exec(e.Action);
-  if (!m) return e;
-  return { ...e, Action: 'health_status', ...(e.status ? { status: 'health_status' } : {}), HealthStatus: m[1] };
+  if (!m) return out;
+  return { ...out, Action: 'health_status', ...(e.status ? { status: 'health_status' } : {}), HealthStatus: m[1] };
 }
 
 /**

@@ -87,6 +87,8 @@ export class Starter {
     try {
       const proc = row.state === 'initialized' ? { pid: row.pid, conmonPid: row.conmonPid } : await this.createRun(run);
       this.markRunning(run, proc);
+      // Health starts over with the run (inspect never shows a running container's old verdict).
+      this.ctx.healthEvent('started', id);
       await this.connectAttaches(run);
       await this.runProcess(run);
     } catch (e) {
@@ -97,7 +99,6 @@ export class Starter {
       if (this.ctx.starts.get(id) === run.abort) this.ctx.starts.delete(id);
     }
     this.ctx.publish(restarting ? 'restart' : 'start', id, {}, run.v);
-    this.ctx.healthEvent('started', id);
     this.ctx.kick();
     if (existsSync(run.v.dirs.exitFile)) this.onEarlyExit(id);
   }
