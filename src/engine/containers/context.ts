@@ -31,12 +31,19 @@ export interface ContainerServiceOptions {
   health?: () => ContainerHealthHooks;
 }
 
+export interface HealthSchedule {
+  timerPid: number;
+  generation: number;
+}
+
 /** What the lifecycle tells healthchecks, and what list filters ask of them. */
 export interface ContainerHealthHooks {
   /** A run began (the container's state is running): its checks start. */
   started(id: string): void;
-  /** A run ended: its checks stop. */
-  ended(id: string): void;
+  /** The scheduler of the container's checks, if any (read before a removal takes its record). */
+  schedule(id: string): HealthSchedule | undefined;
+  /** Run `generation` ended: its checks stop (`schedule` as read before the exit was recorded). */
+  ended(id: string, generation: number, schedule?: HealthSchedule): void;
   /** Each container's health status (containers without a check are absent). */
   statuses(): Map<string, string>;
   /** One container's (undefined without a check). */
@@ -109,11 +116,27 @@ export class ContainerContext {
   }
 
   /** Tells healthchecks a run began or ended; their failure never fails the lifecycle. */
-  healthEvent(what: 'started' | 'ended', id: string): void {
+  healthStarted(id: string): void {
     try {
-      this.health?.()[what](id);
+      this.health?.().started(id);
     } catch {
-      /* the next tick (or the next service's reconcile) corrects it */
+      /* the next service's reconcile starts the schedule */
+    }
+  }
+
+  healthSchedule(id: string): HealthSchedule | undefined {
+    try {
+      return this.health?.().schedule(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  healthEnded(id: string, generation: number, schedule?: HealthSchedule): void {
+    try {
+      this.health?.().ended(id, generation, schedule);
+    } catch {
+      /* the scheduler's next tick finds the run over and ends */
     }
   }
 

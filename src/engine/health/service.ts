@@ -7,7 +7,7 @@ import { HealthStore, type HealthRow } from '../../state/health.js';
 import { conflict } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { ContainerService, ContainerView } from '../containers/service.js';
-import type { ContainerHealthHooks } from '../containers/context.js';
+import type { ContainerHealthHooks, HealthSchedule } from '../containers/context.js';
 import type { ExecService } from '../exec/service.js';
 import { effectiveHealthcheck, nextDelayMs, type EffectiveHealthcheck } from './config.js';
 import type { HealthPort } from './port.js';
@@ -66,14 +66,22 @@ export class HealthService implements HealthPort, ContainerHealthHooks {
     this.store.tx(() => this.store.setTimer(id, pid));
   }
 
-  /** The run ended: its scheduler stops; dockerd reports a container whose checks stopped as unhealthy. */
-  ended(id: string): void {
+  schedule(id: string): HealthSchedule | undefined {
     const r = this.store.get(id);
-    if (!r) return;
-    stopTimer(r.timerPid);
+    return r && { timerPid: r.timerPid, generation: r.generation };
+  }
+
+  /**
+   * Run `generation` ended: its scheduler stops (never a newer run's, should this exit be applied
+   * late); dockerd reports a container whose checks stopped as unhealthy.
+   */
+  ended(id: string, generation: number, before?: HealthSchedule): void {
+    const s = this.schedule(id) ?? before;
+    if (!s || s.generation !== generation) return;
+    stopTimer(s.timerPid);
     this.store.tx(() => {
       const cur = this.store.get(id);
-      if (cur && cur.generation === r.generation) this.store.put({ ...cur, Status: 'unhealthy', timerPid: 0 });
+      if (cur && cur.generation === generation) this.store.put({ ...cur, Status: 'unhealthy', timerPid: 0 });
     });
   }
 
