@@ -390,8 +390,12 @@ describe('systemd socket activation', () => {
   test('serves on the socket systemd-socket-activate passes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-sd-'));
     const sock = join(dir, 'activated.sock');
-    const p = spawn('systemd-socket-activate', ['-l', sock, process.execPath, BERTH_BIN, 'system', 'service', '--time', '0'], {
-      env: { ...process.env, BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run'), CONTAINERS_CONF: join(dir, 'none.conf') },
+    // The activator passes on only the variables named with -E: without them the service would
+    // use (and migrate) the machine's default storage.
+    const env = { BERTH_ROOT: join(dir, 'root'), BERTH_RUNROOT: join(dir, 'run'), CONTAINERS_CONF: join(dir, 'none.conf') };
+    const pass = Object.entries(env).flatMap(([k, v]) => ['-E', `${k}=${v}`]);
+    const p = spawn('systemd-socket-activate', ['-l', sock, ...pass, process.execPath, BERTH_BIN, 'system', 'service', '--time', '0'], {
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
