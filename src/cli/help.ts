@@ -6,6 +6,7 @@ Usage:
 Available Commands:
   system service     Run an API service
   container cleanup  Clean up a container after it exits (run by conmon)
+  container healthcheck run  Run a container's healthcheck now (tick: one probe of its scheduler)
   version            Print berth's version
 
 Options:

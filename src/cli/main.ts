@@ -62,6 +62,10 @@ async function run(argv: string[]): Promise<number> {
     const { cleanupCommand } = await import('./cleanup.js');
     return cleanupCommand(args, g);
   }
+  if (group === 'container' && cmd === 'healthcheck') {
+    const { healthcheckCommand } = await import('./healthcheck.js');
+    return healthcheckCommand(args, g);
+  }
   if (group === 'system' && cmd === 'service') {
     const { serviceCommand } = await import('./service.js');
     return serviceCommand(args, g);

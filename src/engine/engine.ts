@@ -14,6 +14,7 @@ import { ContainerFiles } from './containers/files/service.js';
 import { berthExitCommand } from './containers/exit-command.js';
 import type { ImageSource } from './containers/types.js';
 import { ExecService } from './exec/service.js';
+import { HealthService } from './health/service.js';
 import { ImageService } from './images/service.js';
 import { ManifestService } from './manifests/service.js';
 import { timeoutsFromEnv } from '../registry/transport.js';
@@ -58,7 +59,7 @@ export class Engine implements EnginePorts {
   readonly events = new EventBus(() => new EventLog(this.db));
   readonly tools: Toolchain;
   private shutdownHooks = new Set<() => void | Promise<void>>();
-  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; secrets?: SecretService; kube?: KubeService; build?: BuildService } = {};
+  private built: { images?: ImageService; manifests?: ManifestService; containers?: ContainerService; files?: ContainerFiles; exec?: ExecService; system?: SystemService; volumes?: VolumeService; networks?: NetworkService; pods?: PodService; secrets?: SecretService; kube?: KubeService; build?: BuildService; health?: HealthService } = {};
 
   constructor(readonly opts: EngineOptions) {
     let rt: RuntimeInfo | undefined;
@@ -147,9 +148,12 @@ export class Engine implements EnginePorts {
       pods: () => this.pods,
       secrets: () => this.secrets,
       endpoint: this.opts.socketPath,
+      health: () => this.health,
     });
     this.built.containers = svc;
     this.onShutdown(() => svc.close());
+    // Building the health service resumes schedules whose scheduler is gone (a service's reconcile).
+    if ((this.opts.role ?? 'service') === 'service') setImmediate(() => void this.health);
     return svc;
   }
 
@@ -231,6 +235,27 @@ export class Engine implements EnginePorts {
 
   get exec(): ExecService {
     return (this.built.exec ??= new ExecService({ db: this.db, paths: this.paths, events: this.events, tools: this.tools }, this.containers));
+  }
+
+  get health(): HealthService {
+    if (this.built.health) return this.built.health;
+    const svc = new HealthService({
+      db: this.db,
+      events: this.events,
+      containers: () => this.containers,
+      exec: () => this.exec,
+      berth: [...berthExitCommand(), '--root', this.paths.root, '--runroot', this.paths.runRoot],
+    });
+    this.built.health = svc;
+    // A service resumes the schedules of running containers whose scheduler is gone.
+    if ((this.opts.role ?? 'service') === 'service') setImmediate(() => {
+      try {
+        svc.reconcile();
+      } catch {
+        /* retried by the next service */
+      }
+    });
+    return svc;
   }
 
   get system(): SystemService {

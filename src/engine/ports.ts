@@ -5,6 +5,7 @@ import type { ContainersPort } from './containers/port.js';
 import type { ContainerFilesPort } from './containers/files/port.js';
 import type { EventsPort } from './events/port.js';
 import type { ExecPort } from './exec/port.js';
+import type { HealthPort } from './health/port.js';
 import type { ImagesPort } from './images/port.js';
 import type { KubePort } from './kube/port.js';
 import type { ManifestsPort } from './manifests/port.js';
@@ -14,7 +15,7 @@ import type { SecretsPort } from './secrets/port.js';
 import type { SystemPort } from './system/port.js';
 import type { VolumesPort } from './volumes/port.js';
 
-export type { BuildPort, ContainersPort, ContainerFilesPort, EventsPort, ExecPort, ImagesPort, KubePort, ManifestsPort, NetworksPort, PodsPort, SecretsPort, SystemPort, VolumesPort };
+export type { BuildPort, ContainersPort, ContainerFilesPort, EventsPort, ExecPort, HealthPort, ImagesPort, KubePort, ManifestsPort, NetworksPort, PodsPort, SecretsPort, SystemPort, VolumesPort };
 
 export interface EnginePorts {
   readonly containers: ContainersPort;
@@ -22,6 +23,7 @@ export interface EnginePorts {
   readonly images: ImagesPort;
   readonly manifests: ManifestsPort;
   readonly exec: ExecPort;
+  readonly health: HealthPort;
   readonly system: SystemPort;
   readonly volumes: VolumesPort;
   readonly networks: NetworksPort;

@@ -84,6 +84,16 @@ function fractionNs(digits: string | undefined): bigint {
   return digits ? BigInt(digits.slice(0, 9).padEnd(9, '0')) : 0n;
 }
 
+/**
+ * A Go duration ("30s", "1m30s", "500ms", "1.5h") as nanoseconds, for durations a client names in
+ * text (a HEALTHCHECK's --interval); undefined when `value` is not one or is out of Go's range.
+ * A bare "0" is zero, as Go's time.ParseDuration has it.
+ */
+export function parseDurationNs(value: string): bigint | undefined {
+  if (value === '0') return 0n;
+  return DURATION.test(value) ? durationNs(value) : undefined;
+}
+
 /** A Go duration (already matched by DURATION) in nanoseconds; undefined past Go's range. */
 function durationNs(value: string): bigint | undefined {
   let total = 0n;

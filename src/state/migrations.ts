@@ -323,6 +323,25 @@ CREATE INDEX IF NOT EXISTS build_cache_image ON build_cache(image_id);
 `);
     },
   },
+  {
+    version: 10,
+    name: 'container health: status, failing streak, the last probes and the timer that runs them',
+    up(db) {
+      // One row per container with a healthcheck, written by whichever process ran the probe
+      // (the timer's `container healthcheck run`, or a service's run-now). `timer_pid` is the
+      // per-container scheduler process of the current run (0: none).
+      db.exec(`
+CREATE TABLE IF NOT EXISTS container_health (
+  container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  failing_streak INTEGER NOT NULL DEFAULT 0,
+  log TEXT NOT NULL DEFAULT '[]',
+  timer_pid INTEGER NOT NULL DEFAULT 0,
+  generation INTEGER NOT NULL DEFAULT 0
+);
+`);
+    },
+  },
 ];
 
 /** SQL text compared as SQLite stores it (no IF NOT EXISTS), white space folded. */

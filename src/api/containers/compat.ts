@@ -7,6 +7,7 @@ import { fromContainerCreate } from '../../server/access/request.js';
 import { signalNumber } from '../../lib/signals.js';
 import { isLive } from '../../engine/containers/types.js';
 import type { ContainerNetworkState } from '../../engine/networks/types.js';
+import type { HealthState } from '../../engine/health/types.js';
 import { compatNetworks, compatNetworkSettings, compatPortList } from './network-settings.js';
 import { endpointConfig } from '../networks/compat.js';
 import { dockerStatus, statusText } from './status.js';
@@ -47,7 +48,7 @@ function mounts(v: ContainerView) {
     );
 }
 
-export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState) {
+export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, health?: HealthState) {
   const c = v.parsed.Config;
   return {
     Id: v.id,
@@ -60,14 +61,14 @@ export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number,
     ...(size ? { SizeRw: sizeRw(), SizeRootFs: 0 } : {}),
     Labels: c.Labels ?? {},
     State: dockerStatus(v.state),
-    Status: statusText(v),
+    Status: statusText(v, Date.now(), health?.Status),
     HostConfig: { NetworkMode: v.parsed.HostConfig.NetworkMode },
     NetworkSettings: { Networks: compatNetworks(net) },
     Mounts: mounts(v),
   };
 }
 
-export function inspectBody(v: ContainerView, runtime: string, size?: number, lowerDir = '', execIds: string[] = [], net?: ContainerNetworkState) {
+export function inspectBody(v: ContainerView, runtime: string, size?: number, lowerDir = '', execIds: string[] = [], net?: ContainerNetworkState, health?: HealthState) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -90,6 +91,7 @@ export function inspectBody(v: ContainerView, runtime: string, size?: number, lo
       Error: v.error,
       StartedAt: v.startedAt || ZERO_TIME,
       FinishedAt: v.finishedAt || ZERO_TIME,
+      ...(health ? { Health: { Status: health.Status, FailingStreak: health.FailingStreak, Log: health.Log } } : {}),
     },
     Image: `sha256:${v.imageId}`,
     ResolvConfPath: `${d.userdata}/resolv.conf`,
@@ -159,12 +161,13 @@ async function list(ctx: Ctx): Promise<void> {
   const s = svc(ctx);
   const out = s.list({ all, limit, filters: qFilters(ctx) });
   const nets = s.networkStates(out);
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id))));
+  const health = ctx.engine.health.states();
+  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), health.get(v.id))));
 }
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.id);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, await svc(ctx).lowerDir(v), ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v), ctx.engine.health.state(v.id)));
 }
 
 interface CreateBody extends Partial<ContainerConfig> {

@@ -6,6 +6,7 @@ import type { ContainerView } from '../../engine/containers/types.js';
 import { EngineError } from '../../engine/errors.js';
 import { signalNumber } from '../../lib/signals.js';
 import type { ContainerNetworkState } from '../../engine/networks/types.js';
+import type { HealthState } from '../../engine/health/types.js';
 import { podmanNetworkSettings, podmanPorts } from './network-settings.js';
 import { dockerStatus } from './status.js';
 import { attach, logs } from './streams.js';
@@ -22,7 +23,7 @@ const unix = (t: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
 /** podman's state names: exited containers are "exited", never-started ones "created" (or "initialized"). */
 const podmanState = (s: string) => (s === 'stopping' || s === 'initialized' ? s : dockerStatus(s));
 
-function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, podName = '') {
+function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, podName = '', health?: HealthState) {
   const c = v.parsed.Config;
   const st = podmanState(v.state);
   return {
@@ -52,11 +53,15 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: 
     Size: size ? { rwSize: sizeRw(), rootFsSize: 0 } : null,
     StartedAt: unix(v.startedAt),
     State: st,
-    Status: '',
+    // podman's ps shows it after the state: "Up 5 seconds (healthy)".
+    Status: health && st === 'running' ? health.Status : '',
   };
 }
 
-function inspectBody(v: ContainerView, runtime: string, effective: string[], size?: number, execIds: string[] = [], net?: ContainerNetworkState) {
+/** podman's names of the on-failure actions. */
+const onFailureName = (v: ContainerView) => v.parsed.healthOnFailure ?? 'none';
+
+function inspectBody(v: ContainerView, runtime: string, effective: string[], size?: number, execIds: string[] = [], net?: ContainerNetworkState, health?: HealthState) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
@@ -86,6 +91,7 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
       CheckpointedAt: ZERO_TIME,
       RestoredAt: ZERO_TIME,
       StoppedByUser: v.stopRequested,
+      ...(health ? { Health: { Status: health.Status, FailingStreak: health.FailingStreak, Log: health.Log } } : {}),
     },
     Image: v.imageId,
     ImageDigest: '',
@@ -147,6 +153,7 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
       StopSignal: stopSignal,
       StopTimeout: c.StopTimeout ?? 10,
       Healthcheck: c.Healthcheck,
+      ...(c.Healthcheck ? { HealthcheckOnFailureAction: onFailureName(v) } : {}),
       CreateCommand: [],
       Umask: '0022',
       // Names and IDs only: the data stays in the secret store and the container's copy.
@@ -187,7 +194,8 @@ async function list(ctx: Ctx): Promise<void> {
   const out = s.list({ all, limit: lastOf(ctx, last) ?? limit, filters });
   const nets = s.networkStates(out);
   const podNames = out.some((v) => v.parsed.pod) ? new Map(ctx.engine.pods.list().map((p) => [p.id, p.name])) : new Map<string, string>();
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), v.parsed.pod ? podNames.get(v.parsed.pod.id) : '')));
+  const health = ctx.engine.health.states();
+  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), v.parsed.pod ? podNames.get(v.parsed.pod.id) : '', health.get(v.id))));
 }
 
 /**
@@ -204,7 +212,13 @@ function lastOf(ctx: Ctx, filter: string[] | undefined): number | undefined {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.name);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v)));
+  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v), ctx.engine.health.state(v.id)));
+}
+
+/** podman's healthcheck run: one probe now; Status is this probe's verdict, as podman answers. */
+async function healthcheck(ctx: Ctx): Promise<void> {
+  const r = await ctx.engine.health.runNow(ctx.params.name);
+  sendJson(ctx, 200, { Status: r.verdict, FailingStreak: r.state.FailingStreak, Log: r.state.Log });
 }
 
 async function exists(ctx: Ctx): Promise<void> {
@@ -329,6 +343,7 @@ export const routes: RouteDef[] = [
   { method: 'POST', path: '/libpod/containers/prune', handler: prune },
   { method: 'GET', path: '/libpod/containers/:name/json', handler: inspect },
   { method: 'GET', path: '/libpod/containers/:name/exists', handler: exists },
+  { method: 'GET', path: '/libpod/containers/:name/healthcheck', handler: healthcheck },
   { method: 'POST', path: '/libpod/containers/:name/start', handler: start },
   { method: 'POST', path: '/libpod/containers/:name/init', handler: init },
   { method: 'GET', path: '/libpod/containers/showmounted', handler: showMounted },

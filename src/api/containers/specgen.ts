@@ -32,8 +32,12 @@ const MAPPED = new Set([
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
   'apparmor_profile', 'umask', 'annotations', 'idmappings', 'volumes', 'volumes_from', 'image_volume_mode', 'image_volumes',
-  'Networks', 'portmappings', 'publish_image_ports', 'pod', 'secrets', 'secret_env',
+  'Networks', 'portmappings', 'publish_image_ports', 'pod', 'secrets', 'secret_env', 'health_check_on_failure_action',
+  'healthLogDestination', 'healthMaxLogCount', 'healthMaxLogSize',
 ]);
+
+/** podman's HealthCheckOnFailureAction numbers (libpod/define): 1 is its "invalid". */
+const ON_FAILURE: Record<number, 'none' | 'kill' | 'restart' | 'stop'> = { 0: 'none', 2: 'kill', 3: 'restart', 4: 'stop' };
 
 const ns = (sg: SG, key: string): string => ((sg[key] as { nsmode?: string } | undefined)?.nsmode ?? '').toLowerCase();
 
@@ -119,6 +123,12 @@ export function specgenToCreate(sg: SG): CreateRequest {
   if (ports) h.PortBindings = ports;
   if (sg.publish_image_ports) h.PublishAllPorts = true;
   if (sg.healthconfig && !isEmpty(sg.healthconfig)) c.Healthcheck = sg.healthconfig as ContainerConfig['Healthcheck'];
+  const onFailure = sg.health_check_on_failure_action ?? 0;
+  if (typeof onFailure !== 'number' || !(onFailure in ON_FAILURE)) refuse('health_check_on_failure_action', `value ${JSON.stringify(onFailure)} is not one of 0 (none), 2 (kill), 3 (restart), 4 (stop)`);
+  // berth keeps podman's default log (in the state DB, the last 5 probes, outputs clipped): other settings are refused.
+  if (!['', 'local', undefined, null].includes(sg.healthLogDestination as string)) refuse('healthLogDestination', 'only "local" is supported');
+  if (![0, 5, undefined, null].includes(sg.healthMaxLogCount as number)) refuse('healthMaxLogCount', 'only 5 is supported');
+  if (![0, 500, undefined, null].includes(sg.healthMaxLogSize as number)) refuse('healthMaxLogSize', 'only 500 is supported');
 
   h.AutoRemove = !!sg.remove;
   if (sg.restart_policy) {
@@ -226,6 +236,7 @@ export function specgenToCreate(sg: SG): CreateRequest {
     ...(sg.pod ? { pod: sg.pod as string } : {}),
     name: (sg.name as string) || undefined, config: c, hostConfig: h, endpoints, flavor: 'podman', annotations,
     imageVolumes: ivm === '' ? 'anonymous' : (ivm as 'anonymous' | 'tmpfs' | 'ignore'),
+    healthOnFailure: ON_FAILURE[onFailure as number],
     ...(secrets.length ? { secrets } : {}),
     ...more,
   };

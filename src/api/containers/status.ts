@@ -27,13 +27,19 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(h / 24 / 365)} years`;
 }
 
-/** The `Status` column of `docker ps`. */
-export function statusText(c: ContainerView, now = Date.now()): string {
+/** How `docker ps` shows a running container's health: `(health: starting)`, `(healthy)`, `(unhealthy)`. */
+export function healthSuffix(status: string | undefined): string {
+  if (!status) return '';
+  return status === 'starting' ? ' (health: starting)' : ` (${status})`;
+}
+
+/** The `Status` column of `docker ps`; `health` is the container's health status, if it has a check. */
+export function statusText(c: ContainerView, now = Date.now(), health?: string): string {
   const st = dockerStatus(c.state);
   const since = (t: string) => humanDuration(now - Date.parse(t));
   switch (st) {
     case 'running':
-      return `Up ${since(c.startedAt)}`;
+      return `Up ${since(c.startedAt)}${healthSuffix(health)}`;
     case 'paused':
       return `Up ${since(c.startedAt)} (Paused)`;
     case 'restarting':

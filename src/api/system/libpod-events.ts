@@ -47,5 +47,8 @@ export function libpodEvent(e: EngineEvent, level = Infinity): EngineEvent | und
   if (e.Type === 'volume' && attrs.name === undefined) attrs.name = e.Actor.ID;
   // podman sends containerExitCode with every event, and its clients drop (4.3: crash on) one without it.
   attrs.containerExitCode = status === 'died' && attrs.exitCode !== undefined ? attrs.exitCode : '0';
-  return { ...e, Action: status, status, Actor: { ...e.Actor, Attributes: attrs } };
+  // A health transition is docker's action `health_status: healthy`; podman's is `health_status`
+  // with the status beside it.
+  const health = status === 'health_status' ? /^health_status: (.+)$/.exec(e.Action)?.[1] : undefined;
+  return { ...e, Action: status, status, Actor: { ...e.Actor, Attributes: attrs }, ...(health ? { HealthStatus: health } : {}) };
 }

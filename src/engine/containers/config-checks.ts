@@ -95,7 +95,7 @@ function checkConfig(c: Partial<ContainerConfig>): void {
 /** dockerd's validateHealthCheck. */
 function checkHealthcheck(h: ContainerConfig['Healthcheck'] | null | undefined): void {
   if (!h) return;
-  for (const k of ['Interval', 'Timeout', 'StartPeriod'] as const) {
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
     const v = h[k];
     if (v === undefined || v === null || v === 0) continue;
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw refuse(`Healthcheck.${k}`, 'expected nanoseconds');

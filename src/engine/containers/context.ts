@@ -35,6 +35,27 @@ export interface ContainerServiceOptions {
   secrets: () => SecretSource;
   /** The unix socket the service listens on (units that reach it: generate systemd). */
   endpoint?: string;
+  /** Healthchecks, told of each run's start and end (health/service.ts), built on first use. */
+  health?: () => ContainerHealthHooks;
+}
+
+export interface HealthSchedule {
+  timerPid: number;
+  generation: number;
+}
+
+/** What the lifecycle tells healthchecks, and what list filters ask of them. */
+export interface ContainerHealthHooks {
+  /** A run began (the container's state is running): its checks start. */
+  started(id: string): void;
+  /** The scheduler of the container's checks, if any (read before a removal takes its record). */
+  schedule(id: string): HealthSchedule | undefined;
+  /** Run `generation` ended: its checks stop (`schedule` as read before the exit was recorded). */
+  ended(id: string, generation: number, schedule?: HealthSchedule): void;
+  /** Each container's health status (containers without a check are absent). */
+  statuses(): Map<string, string>;
+  /** One container's (undefined without a check). */
+  status(id: string): string | undefined;
 }
 
 /**
@@ -67,6 +88,7 @@ export class ContainerContext {
   /** Starts in progress in this process: a forced removal aborts one (conmon and the runtime are killed). */
   readonly starts = new Map<string, AbortController>();
   private readonly events: EventBus;
+  private readonly health: (() => ContainerHealthHooks) | undefined;
   private rt: Runtime | undefined;
 
   constructor(o: ContainerServiceOptions) {
@@ -81,6 +103,7 @@ export class ContainerContext {
     this.secrets = o.secrets;
     this.endpoint = o.endpoint;
     this.events = o.events;
+    this.health = o.health;
     this.stateDir = runtimeStateDir(o.paths);
     this.lookups = new ContainerLookups(this.store, o.paths);
     // Bundles (config.json with the env), exit codes and container data are the owner's only.
@@ -105,6 +128,47 @@ export class ContainerContext {
       attrs.image = view.image;
     }
     this.events.publish('container', action, id, attrs);
+  }
+
+  /** Tells healthchecks a run began or ended; their failure never fails the lifecycle. */
+  healthStarted(id: string): void {
+    try {
+      this.health?.().started(id);
+    } catch {
+      /* the next service's reconcile starts the schedule */
+    }
+  }
+
+  healthSchedule(id: string): HealthSchedule | undefined {
+    try {
+      return this.health?.().schedule(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  healthEnded(id: string, generation: number, schedule?: HealthSchedule): void {
+    try {
+      this.health?.().ended(id, generation, schedule);
+    } catch {
+      /* the scheduler's next tick finds the run over and ends */
+    }
+  }
+
+  healthStatus(id: string): string | undefined {
+    try {
+      return this.health?.().status(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  healthStatuses(): Map<string, string> {
+    try {
+      return this.health?.().statuses() ?? new Map();
+    } catch {
+      return new Map();
+    }
   }
 
   /** Wakes waiters: a state change made in this process. */

@@ -17,6 +17,8 @@ import { parseSignal } from './signals.js';
 import { validatePortBindings } from '../networks/ports.js';
 import type { EndpointConfig } from '../networks/types.js';
 import type { SecretRequest } from './secrets.js';
+import { mergeHealthcheck } from '../health/config.js';
+import type { HealthOnFailure } from '../health/types.js';
 import type { ContainerConfig, ContainerSpec, Flavor, HostConfig, MountSpec, ResolvedImage, RestartPolicy } from './types.js';
 
 export interface CreateRequest {
@@ -38,6 +40,8 @@ export interface CreateRequest {
   secrets?: SecretRequest[];
   /** Defaults (the image's variables, the default PATH) left out: by name, or all (podman's --unsetenv). */
   unsetEnv?: { names: string[]; all: boolean };
+  /** podman's --health-on-failure. */
+  healthOnFailure?: HealthOnFailure;
 }
 
 /** What a create needs to know of other containers. */
@@ -219,7 +223,7 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, 
     StdinOnce: !!c.StdinOnce,
     Env: [...envMap.values()],
     Cmd: cmd,
-    ...(c.Healthcheck || ic.Healthcheck ? { Healthcheck: c.Healthcheck ?? ic.Healthcheck } : {}),
+    ...(c.Healthcheck || ic.Healthcheck ? { Healthcheck: mergeHealthcheck(c.Healthcheck, ic.Healthcheck) } : {}),
     Image: req.config.Image ?? '',
     // dockerd merges the image's VOLUME paths into the container's.
     Volumes: c.Volumes || ic.Volumes ? { ...(ic.Volumes ?? {}), ...(c.Volumes ?? {}) } : null,
@@ -233,6 +237,10 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, 
   const mounts = allMounts(own, req, image, deps);
   const spec: ContainerSpec = { Config: config, HostConfig: h, flavor: req.flavor, imageRef: req.config.Image ?? '', mounts };
   if (req.annotations && Object.keys(req.annotations).length) spec.annotations = req.annotations;
+  if (req.healthOnFailure && req.healthOnFailure !== 'none') {
+    if (!['kill', 'restart', 'stop'].includes(req.healthOnFailure)) throw badParameter(`invalid on-failure action ${quote(req.healthOnFailure)} for health check: supported actions are none, kill, restart, stop`);
+    spec.healthOnFailure = req.healthOnFailure;
+  }
   return { spec, warnings };
 }
 

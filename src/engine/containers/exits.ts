@@ -69,6 +69,8 @@ export class Exits {
       return undefined;
     }
     if (text === '') return undefined; // conmon is still writing it; the next event brings the rest
+    // Read before the record: an --rm container's health goes with its row.
+    const schedule = ctx.healthSchedule(id);
     const code = Number.parseInt(text, 10);
     const exitCode = Number.isNaN(code) || code < 0 ? 137 : code;
     let oom = existsSync(join(d.bundle, 'oom'));
@@ -94,6 +96,7 @@ export class Exits {
     });
     if (!keepFile) rmSync(d.exitFile, { force: true });
     if (!claim) return undefined;
+    ctx.healthEnded(id, claim.row.generation, schedule);
     const view = ctx.lookups.view(claim.row);
     if (oom) ctx.publish('oom', id, {}, view);
     ctx.publish('die', id, { exitCode: String(exitCode) }, view);

@@ -22,7 +22,11 @@ export interface FilterDeps {
   lookup(ref: string): ContainerView | undefined;
   /** A pod's ID by name, ID or ID prefix (podman's `pod` filter); undefined when no such pod. */
   podId?(ref: string): string | undefined;
+  /** Each container's health status (those without a healthcheck absent). */
+  health?(): Map<string, string>;
 }
+
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 
 function labelMatch(labels: Record<string, string>, f: string): boolean {
   const i = f.indexOf('=');
@@ -34,6 +38,8 @@ export function filterContainers(list: ContainerView[], f: Record<string, string
   for (const k of Object.keys(f)) if (!KEYS.has(k)) throw badParameter(`Invalid filter '${clip(k)}'`);
   for (const s of f.status ?? []) if (!STATUSES.has(s)) throw badParameter(`Invalid filter 'status=${clip(s)}'`);
   for (const e of f.exited ?? []) if (!/^-?\d+$/.test(e)) throw badParameter(`Invalid filter 'exited=${clip(e)}'`);
+  for (const h of f.health ?? []) if (!HEALTH.has(h)) throw badParameter(`Unrecognised filter value for health: ${clip(h)}`);
+  const health = f.health?.length ? deps.health?.() ?? new Map<string, string>() : undefined;
   const seqOf = (key: string) =>
     (f[key] ?? []).map((ref) => {
       const c = deps.lookup(ref);
@@ -56,10 +62,7 @@ export function filterContainers(list: ContainerView[], f: Record<string, string
     if (ancestors.length && !ancestors.some((a) => (a.id && a.id === c.imageId) || a.ref === c.image || c.imageId.startsWith(a.ref.replace(/^sha256:/, '')))) return false;
     if (before.length && !before.every((s) => c.seq < s)) return false;
     if (since.length && !since.every((s) => c.seq > s)) return false;
-    if (f.health?.length) {
-      const h = c.parsed.Config.Healthcheck?.Test?.length && c.parsed.Config.Healthcheck.Test[0] !== 'NONE' ? 'starting' : 'none';
-      if (!f.health.includes(h)) return false;
-    }
+    if (health && !f.health.includes(health.get(c.id) ?? 'none')) return false;
     if (pods && !(c.parsed.pod && pods.includes(c.parsed.pod.id))) return false;
     if (f['restart-policy']?.length && !f['restart-policy'].includes(c.parsed.HostConfig.RestartPolicy.Name || 'no')) return false;
     if (f.network?.length && !f.network.includes(c.parsed.HostConfig.NetworkMode)) return false;

@@ -91,7 +91,7 @@ export class ContainerService implements ContainersPort {
 
   /** Newest first, through the filters; only live containers unless `all` or a `limit`. */
   list(o: ListOptions): ContainerView[] {
-    return selectContainers(this.ctx.lookups.all(), o, { imageId: (r) => this.ctx.images.idOf(r), lookup: (r) => this.find(r), podId: (r) => this.ctx.pods?.().idOf(r) });
+    return selectContainers(this.ctx.lookups.all(), o, { imageId: (r) => this.ctx.images.idOf(r), lookup: (r) => this.find(r), podId: (r) => this.ctx.pods?.().idOf(r), health: () => this.ctx.healthStatuses() });
   }
 
   counts() {

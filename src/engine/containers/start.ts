@@ -90,6 +90,8 @@ export class Starter {
     try {
       const proc = row.state === 'initialized' ? { pid: row.pid, conmonPid: row.conmonPid } : await this.createRun(run);
       this.markRunning(run, proc);
+      // Health starts over with the run (inspect never shows a running container's old verdict).
+      this.ctx.healthStarted(id);
       await this.connectAttaches(run);
       await this.runProcess(run);
     } catch (e) {

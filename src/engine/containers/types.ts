@@ -19,7 +19,7 @@ export interface ContainerConfig {
   StdinOnce: boolean;
   Env: string[];
   Cmd: string[] | null;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number; StartInterval?: number };
   Image: string;
   Volumes: Record<string, object> | null;
   WorkingDir: string;
@@ -225,6 +225,8 @@ export interface ContainerSpec {
   pod?: PodMembership;
   /** The secrets it was given (names and targets; the data is copied under its dir, secrets.ts). */
   secrets?: SecretUse[];
+  /** podman's --health-on-failure (absent: none). */
+  healthOnFailure?: 'kill' | 'restart' | 'stop';
 }
 
 /** Image facts the container engine needs; the image store implements this. */

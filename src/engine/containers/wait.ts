@@ -50,6 +50,11 @@ export class ContainerWaits {
       void this.exits.notice(r);
       const st = r.state === 'exited' ? ['exited', 'stopped'] : r.state === 'stopping' ? ['stopping'] : [r.state];
       if (r.state === 'created') st.push('configured');
+      // podman's healthy and unhealthy conditions: the health of a running container.
+      if ((want.has('healthy') || want.has('unhealthy')) && r.state === 'running') {
+        const h = this.ctx.healthStatus(v.id);
+        if (h) st.push(h);
+      }
       return st.some((s) => want.has(s)) ? { code: r.exitCode } : undefined;
     }, undefined, signal);
     if (!res) throw internal('wait aborted');

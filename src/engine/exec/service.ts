@@ -40,6 +40,8 @@ export class ExecService implements ExecPort {
   readonly store: ExecStore;
   /** Starts in flight in this process (for resize before the ctl fifo exists). */
   private live = new Map<string, { size?: [number, number]; ready: boolean }>();
+  /** Sessions of this process that publish no events. */
+  private quiet = new Set<string>();
 
   constructor(
     private readonly deps: ExecServiceDeps,
@@ -61,7 +63,11 @@ export class ExecService implements ExecPort {
 
   // ---- create / inspect ----------------------------------------------------------------------
 
-  create(ref: string, req: ExecCreateRequest): { id: string } {
+  /**
+   * `quiet`: a session of berth's own (a healthcheck's probe) publishes no exec events, as podman
+   * has it: a probe every second would crowd everything else out of the event log.
+   */
+  create(ref: string, req: ExecCreateRequest, o: { quiet?: boolean } = {}): { id: string } {
     const v = this.containers.get(ref);
     this.assertRunning(v);
     const cmd = typeof req.Cmd === 'string' ? [req.Cmd] : req.Cmd ?? [];
@@ -85,6 +91,7 @@ export class ExecService implements ExecPort {
     // Ended sessions stay inspectable for a while (docker's exec GC keeps them ~5 minutes).
     this.store.forgetEnded(new Date(Date.now() - 15 * 60_000).toISOString());
     this.store.insert({ id, containerId: v.id, config, state: 'created', pid: 0, conmonPid: 0, exitCode: null, created: nowIso(), startedBy: 0 });
+    if (o.quiet) this.quiet.add(id);
     this.publish(v, `exec_create: ${config.Cmd.join(' ')}`, id);
     return { id };
   }
@@ -301,6 +308,15 @@ export class ExecService implements ExecPort {
     return p;
   }
 
+  /** Drops an ended session's record (a healthcheck's probe leaves none behind). */
+  forget(id: string): void {
+    this.store.tx(() => {
+      const r = this.store.get(id);
+      if (r && r.state !== 'running' && r.state !== 'starting') this.store.delete(id);
+    });
+    this.quiet.delete(id);
+  }
+
   // ---- resize --------------------------------------------------------------------------------
 
   resize(ref: string, height: number, width: number): void {
@@ -347,6 +363,7 @@ export class ExecService implements ExecPort {
   }
 
   private publish(v: ContainerView, action: string, execId: string, extra: Record<string, string> = {}): void {
+    if (this.quiet.has(execId)) return;
     this.deps.events.publish('container', action, v.id, { ...(v.parsed.Config.Labels ?? {}), execID: execId, ...extra, name: v.name, image: v.image });
   }
 }

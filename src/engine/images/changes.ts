@@ -1,6 +1,7 @@
 // Dockerfile instructions accepted by `docker import --change` and `docker commit --change`.
 import { badParameter } from '../errors.js';
 import { clip, quote as quoted } from '../../lib/clip.js';
+import { parseDurationNs } from '../../lib/time.js';
 import type { ContainerConfigLike } from './types.js';
 
 const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
@@ -124,14 +125,40 @@ export function applyChanges(config: ContainerConfigLike, changes: string[]): Co
       case 'HEALTHCHECK': {
         if (/^NONE$/i.test(args)) c.Healthcheck = { Test: ['NONE'] };
         else {
-          const cmd = /^CMD\s+([\s\S]*)$/i.exec(args.replace(/^(--\S+\s+)*/, ''));
+          const flags = /^((?:--\S+\s+)*)/.exec(args)![1];
+          const cmd = /^CMD\s+([\s\S]*)$/i.exec(args.slice(flags.length));
           if (!cmd) throw badParameter('HEALTHCHECK: expected NONE or CMD');
           const v = jsonArray(cmd[1].trim());
-          c.Healthcheck = { Test: v ? ['CMD', ...v] : ['CMD-SHELL', cmd[1].trim()] };
+          c.Healthcheck = { Test: v ? ['CMD', ...v] : ['CMD-SHELL', cmd[1].trim()], ...healthcheckFlags(flags) };
         }
         break;
       }
     }
   }
   return c;
+}
+
+const HEALTH_FLAGS: Record<string, 'Interval' | 'Timeout' | 'StartPeriod' | 'StartInterval'> = {
+  interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod', 'start-interval': 'StartInterval',
+};
+
+/** HEALTHCHECK's options (`--interval=5s --retries=3`) as the image config holds them: durations in nanoseconds. */
+export function healthcheckFlags(text: string): { Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number } {
+  const out: ReturnType<typeof healthcheckFlags> = {};
+  for (const f of text.trim().split(/\s+/).filter(Boolean)) {
+    const m = /^--([a-z-]+)=(.*)$/.exec(f);
+    if (!m) throw badParameter(`HEALTHCHECK: malformed option ${quoted(f)}`);
+    const [, name, value] = m;
+    if (name === 'retries') {
+      if (!/^\d+$/.test(value)) throw badParameter(`HEALTHCHECK: --retries must be a whole number, not ${quoted(value)}`);
+      out.Retries = Number(value);
+      continue;
+    }
+    const key = HEALTH_FLAGS[name];
+    if (!key) throw badParameter(`HEALTHCHECK: unknown option --${clip(name)}`);
+    const ns = parseDurationNs(value);
+    if (ns === undefined || ns < 0n) throw badParameter(`HEALTHCHECK: --${name} must be a duration such as 30s, not ${quoted(value)}`);
+    out[key] = Number(ns);
+  }
+  return out;
 }

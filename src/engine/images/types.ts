@@ -16,7 +16,7 @@ export interface ContainerConfigLike {
   Labels?: Record<string, string> | null;
   StopSignal?: string;
   OnBuild?: string[] | null;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number; StartInterval?: number };
   [k: string]: unknown;
 }
 
