@@ -302,10 +302,12 @@ test('bad input: invalid YAML, no image, a port clash: clear errors, nothing lef
 
 test('play options: --network with --ip, --start=false, --annotation, --log-driver, --replace; the report lists skipped kinds', async () => {
   const net = `berth-kube-${process.pid}`;
-  await podmanOk(['network', 'create', '--subnet', '10.217.41.0/24', net]);
+  // A subnet of this run's own: runs of the suite on one machine must not ask for the same one.
+  const sub = `10.218.${process.pid % 250}`;
+  await podmanOk(['network', 'create', '--subnet', `${sub}.0/24`, net]);
   const yaml = 'apiVersion: v1\nkind: Pod\nmetadata: {name: kopt}\nspec:\n  containers:\n  - name: a\n    image: busybox\n    command: [sleep, "600"]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: kopt}\nspec: {ports: [{port: 80}]}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ksec}\ndata: {k: dg==}\n';
   const f = file('kopt.yaml', yaml);
-  await podmanOk(['kube', 'play', '--network', net, '--ip', '10.217.41.77', '--start=false', '--annotation', 'team=kube', '--log-driver', 'none', f]);
+  await podmanOk(['kube', 'play', '--network', net, '--ip', `${sub}.77`, '--start=false', '--annotation', 'team=kube', '--log-driver', 'none', f]);
   let i = await inspect('kopt-a');
   assert.equal(i.State.Status, 'created');
   const infra = podInspect(await podmanOk(['pod', 'inspect', 'kopt'])).InfraContainerID;
@@ -315,8 +317,8 @@ test('play options: --network with --ip, --start=false, --annotation, --log-driv
   assert.equal(lp.json.Config.Annotations.team, 'kube');
   await b.dockerOk(['start', 'kopt-a']);
   i = await inspect('kopt-a');
-  assert.equal((await inspect(infra)).NetworkSettings.Networks[net].IPAddress, '10.217.41.77');
-  assert.equal(await execOut('kopt-a', 'sh', '-c', "ip -4 addr | grep -o '10.217.41.77'"), '10.217.41.77');
+  assert.equal((await inspect(infra)).NetworkSettings.Networks[net].IPAddress, `${sub}.77`);
+  assert.equal(await execOut('kopt-a', 'sh', '-c', `ip -4 addr | grep -o '${sub}.77'`), `${sub}.77`);
   // --replace: the client tears the pod down first, then plays it again.
   const oldId = i.Id;
   await podmanOk(['kube', 'play', '--replace', '--network', net, f]);
