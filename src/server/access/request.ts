@@ -1,7 +1,7 @@
 // The layer-neutral picture of a request that can hand out the host: what the body rules of a
 // policy judge and what the audit log records. Each route that creates something runnable builds
-// one from its own body (compat or libpod create, exec create; pod create, play kube and build
-// build theirs the same way) and passes it to `guard` (hook.ts) before calling the engine.
+// one from its own body (compat or libpod create, exec create, volume create, pod create, play
+// kube, build) and passes it to `guard` (hook.ts) before calling the engine.
 import type { CreateRequest } from '../../engine/containers/types.js';
 import type { ExecCreateRequest } from '../../engine/exec/types.js';
 import type { VolumeCreateRequest } from '../../engine/volumes/types.js';

@@ -5,7 +5,7 @@
 // mode (podman-remote 4.3 and curl through setpriv); root has the full profile, to look around.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER, FIXTURES, run, startBerth, type Berth, type CmdResult } from '../../helpers/berth.js';
@@ -65,7 +65,7 @@ before(async () => {
   chownSync(home, DEV, DEV);
   chownSync(join(home, 'run'), DEV, DEV);
   writeFileSync(join(policyDir, 'policy.toml'), policy(okDir));
-  b = await startBerth({ args: ['--time', '0', '--policy', join(policyDir, 'policy.toml')] });
+  b = await startBerth({ args: ['--time', '0', '--policy', join(policyDir, 'policy.toml'), '--audit-log', join(policyDir, 'audit.log')] });
   chmodSync(b.dir, 0o755);
   chmodSync(b.socket, 0o666);
   await b.dockerOk(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
@@ -142,11 +142,23 @@ test('play kube: every container judged before anything is made', async () => {
   assert.deepEqual(await pods(), []);
   assert.deepEqual(await containers(), []);
   assert.ok(!existsSync('/etc/berth-guards-made'), 'the hostPath directory was made');
+  // The audit log has the denied play: the union of what its containers asked, the rule, no env value.
+  const audit = readFileSync(join(policyDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const play = audit.filter((e) => e.path.endsWith('/libpod/play/kube') && e.status === 403).at(-1);
+  assert.equal(play.peer.uid, DEV);
+  assert.equal(play.request.kind, 'kube-play');
+  assert.equal(play.request.privileged, true);
+  assert.equal(play.request.parts, undefined);
+  assert.match(play.denied.rule, /policy rule 2 "dev"/);
   // What the rule allows plays: a hostPath under the allowed directory.
   const f = join(home, 'play.yaml');
   writeFileSync(f, kubePod('berth-guards-ok', '    volumeMounts:\n    - name: h\n      mountPath: /h\n', `  volumes:\n  - name: h\n    hostPath:\n      path: ${okDir}\n`));
   ok(await podmanDev(['kube', 'play', '--start=false', f]));
   assert.equal((await pods()).length, 1);
+  const played = readFileSync(join(policyDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.path.endsWith('/libpod/play/kube')).at(-1);
+  assert.equal(played.status, 200);
+  assert.deepEqual(played.request.hostPaths, [okDir]);
+  assert.equal(played.ids.length, 2, 'the pod and its container');
   await podmanRoot(['pod', 'rm', '-f', 'berth-guards-ok']);
 });
 
