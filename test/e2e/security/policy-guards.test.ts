@@ -92,6 +92,9 @@ test('pod create: the host network is judged; a member of a host-network pod tak
   // A pod with the host's network made by root: dev may not put a container in it.
   ok(await podmanRoot(['pod', 'create', '--name', 'berth-guards-rootpod', '--network', 'host']));
   denied(await podmanDev(['create', '--pod', 'berth-guards-rootpod', 'busybox', 'true']), new RegExp(`${RULE.source} the host network namespace \\(container create\\)`));
+  // The same through the docker CLI: the network of the pod's infra container.
+  const infra = (await b.request('GET', '/v5.4.2/libpod/pods/berth-guards-rootpod/json')).json.InfraContainerID;
+  denied(await asDev(DOCKER, ['create', '--network', `container:${infra}`, 'busybox', 'true']), new RegExp(`${RULE.source} the host network namespace \\(container create: the network namespace of container ${infra}\\)`));
   const inRootPod = lines(ok(await podmanRoot(['ps', '-a', '--filter', 'pod=berth-guards-rootpod', '--format', '{{.Names}}'])));
   assert.ok(inRootPod.every((n) => n.endsWith('-infra')), inRootPod.join(','));
   await podmanRoot(['pod', 'rm', '-f', 'berth-guards-rootpod']);
