@@ -5,7 +5,8 @@ import { startStream } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
 import { BuildError, type BuildEvent } from '../../engine/build/types.js';
-import { buildRequest } from './request.js';
+import { buildHostNamespaces, buildRequest } from './request.js';
+import { fromBuild } from '../../server/access/request.js';
 import { uploadBody } from '../images/compat.js';
 import { requestSignal } from '../http/request-signal.js';
 
@@ -38,11 +39,13 @@ function line(e: BuildEvent, quiet: boolean): object[] {
 export async function streamBuild(ctx: Ctx, flavor: 'docker' | 'podman', shape: (e: BuildEvent, quiet: boolean) => object[], errorShape: (message: string, code: number) => object): Promise<void> {
   const req = buildRequest(ctx, flavor);
   ctx.engine.build.check(req);
+  ctx.access?.guard(fromBuild(req, buildHostNamespaces(ctx)));
   const upload = uploadBody(ctx);
   const rs = requestSignal(ctx);
   const res = startStream(ctx);
   try {
     for await (const e of ctx.engine.build.build(req, req.remote ? undefined : upload.body, rs.signal)) {
+      if (e.kind === 'done') ctx.access?.touched(e.id);
       for (const l of shape(e, req.quiet)) res.write(JSON.stringify(l) + '\r\n');
     }
   } catch (e) {

@@ -59,6 +59,29 @@ function networkMode(v: string | undefined, flavor: 'docker' | 'podman'): string
   return v;
 }
 
+const BUILDAH_NS: Record<string, string> = { network: 'network', net: 'network', pid: 'pid', ipc: 'ipc', uts: 'uts', user: 'userns', cgroup: 'cgroupns' };
+
+/**
+ * The host namespaces podman-remote asks for in `nsoptions` (buildah's NamespaceOptions, a JSON
+ * list of {Name, Host, Path}): only what the access policy judges; the builder applies `networkmode`.
+ */
+export function buildHostNamespaces(ctx: Ctx): Record<string, string> {
+  const raw = ctx.query.get('nsoptions');
+  if (!raw) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'invalid nsoptions: not JSON (a list of {Name, Host, Path})');
+  }
+  const out: Record<string, string> = {};
+  for (const o of Array.isArray(v) ? (v as { Name?: unknown; Host?: unknown }[]) : []) {
+    const ns = typeof o?.Name === 'string' ? BUILDAH_NS[o.Name] : undefined;
+    if (ns && o.Host === true) out[ns] = 'host';
+  }
+  return out;
+}
+
 export function buildRequest(ctx: Ctx, flavor: 'docker' | 'podman'): BuildRequest {
   let dockerfile = ctx.query.get('dockerfile') || undefined;
   if (dockerfile?.startsWith('[')) {

@@ -14,7 +14,7 @@ import { pause, unpause } from './compat.js';
 import { requestSignal } from '../http/request-signal.js';
 import { LIMIT, STOP_T, TTY_SIZE } from '../http/query.js';
 import { specgenToCreate } from './specgen.js';
-import { fromContainerCreate } from '../../server/access/request.js';
+import { fromContainerCreate, joiningPod } from '../../server/access/request.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const svc = (ctx: Ctx) => ctx.engine.containers;
@@ -230,7 +230,8 @@ async function create(ctx: Ctx): Promise<void> {
   const body = await readBody<Record<string, unknown>>(ctx, 'SpecGenerator');
   if (!body) throw new HttpError(400, 'request body is required (a SpecGenerator)');
   const req = specgenToCreate(body);
-  ctx.access?.guard(fromContainerCreate(req));
+  // A member of a pod takes on the namespaces the pod holds.
+  ctx.access?.guard(joiningPod(fromContainerCreate(req), req.pod ? ctx.engine.pods.find(req.pod) : undefined));
   const r = await svc(ctx).create(req);
   ctx.access?.touched(r.id);
   sendJson(ctx, 201, { Id: r.id, Warnings: r.warnings });

@@ -153,8 +153,15 @@ export function specgenToCreate(sg: SG): CreateRequest {
       }
     }
   }
-  if (sg.apparmor_profile && sg.apparmor_profile !== 'unconfined') refuse('apparmor_profile');
-  for (const o of (sg.selinux_opts as string[] | undefined) ?? []) if (o !== 'disable') refuse('selinux_opts');
+  // Kept as docker's security-opt, so the engine (and the access policy's `unconfined`) sees them.
+  if (sg.apparmor_profile) {
+    if (sg.apparmor_profile !== 'unconfined') refuse('apparmor_profile');
+    secOpt.push('apparmor=unconfined');
+  }
+  for (const o of (sg.selinux_opts as string[] | undefined) ?? []) {
+    if (o !== 'disable') refuse('selinux_opts');
+    if (!secOpt.includes('label=disable')) secOpt.push('label=disable');
+  }
   if (sg.oci_runtime && !['runc', 'crun'].includes(sg.oci_runtime as string)) refuse('oci_runtime', `names an unknown runtime "${String(sg.oci_runtime)}"`);
   if (sg.systemd && !['true', 'false'].includes(sg.systemd as string)) refuse('systemd', `mode "${String(sg.systemd)}" is not supported`);
   if (sg.umask && sg.umask !== '0022') refuse('umask');

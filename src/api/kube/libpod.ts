@@ -4,6 +4,7 @@ import { parseBool, qInt, readText, sendJson, sendText } from '../../server/http
 import { HttpError } from '../../server/errors.js';
 import { clip } from '../../lib/clip.js';
 import type { PlayOptions, PlayReport, TeardownReport } from '../../engine/kube/types.js';
+import { fromKubePlay } from '../../server/access/request.js';
 
 const KINDS = ['pod', 'deployment', 'daemonset'] as const;
 
@@ -117,7 +118,11 @@ async function play(ctx: Ctx): Promise<void> {
   if (qAnyBool(ctx, 'build', false)) throw new HttpError(400, 'kube play --build is not supported by berth yet');
   if (qAnyBool(ctx, 'serviceContainer', false)) throw new HttpError(400, 'kube play with a service container is not supported by berth yet');
   const yaml = await yamlBody(ctx);
-  sendJson(ctx, 200, playReport(await ctx.engine.kube.play(yaml, opts)));
+  // Every container the play would make is judged before anything is made (or pulled).
+  if (ctx.access) ctx.access.guard(fromKubePlay(ctx.engine.kube.plan(yaml, opts)));
+  const r = await ctx.engine.kube.play(yaml, opts);
+  for (const p of r.pods) for (const id of [p.id, ...p.initContainers, ...p.containers]) ctx.access?.touched(id);
+  sendJson(ctx, 200, playReport(r));
 }
 
 async function down(ctx: Ctx): Promise<void> {

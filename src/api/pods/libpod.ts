@@ -11,6 +11,7 @@ import { PERIOD_S, STOP_T } from '../http/query.js';
 import { libpodPsArgs } from '../containers/top.js';
 import { podspecToCreate } from './podspec.js';
 import { podStats } from './stats.js';
+import { fromPodCreate } from '../../server/access/request.js';
 
 const svc = (ctx: Ctx) => ctx.engine.pods;
 
@@ -99,7 +100,10 @@ function listEntry(ctx: Ctx, p: PodView) {
 async function create(ctx: Ctx): Promise<void> {
   const body = await readBody<Record<string, unknown>>(ctx, 'PodSpecGenerator');
   if (!body) throw new HttpError(400, 'request body is required (a PodSpecGenerator)');
-  const r = await svc(ctx).create(podspecToCreate(body));
+  const req = podspecToCreate(body);
+  ctx.access?.guard(fromPodCreate(req));
+  const r = await svc(ctx).create(req);
+  ctx.access?.touched(r.id);
   sendJson(ctx, 201, { Id: r.id });
 }
 

@@ -168,8 +168,24 @@ function resourcesOf(c: IContainer): Partial<HostConfig> {
   return h;
 }
 
-/** The security context of the container over the pod's. */
-function securityOf(c: IContainer, spec: IPodSpec): { h: Partial<HostConfig>; user?: string } {
+/**
+ * A seccomp or AppArmor profile (the container's field over the pod's, then the older annotations):
+ * Unconfined switches confinement off; RuntimeDefault is berth's own; a Localhost profile is refused.
+ */
+function profileOf(what: 'seccomp' | 'apparmor', c: IContainer, spec: IPodSpec, annotations: Record<string, string>): string | undefined {
+  const field = what === 'seccomp' ? 'seccompProfile' : 'appArmorProfile';
+  const given = c.securityContext?.[field]?.type ?? spec.securityContext?.[field]?.type;
+  const legacy = what === 'seccomp'
+    ? annotations[`container.seccomp.security.alpha.kubernetes.io/${c.name}`] ?? annotations['seccomp.security.alpha.kubernetes.io/pod']
+    : annotations[`container.apparmor.security.beta.kubernetes.io/${c.name}`];
+  if (given === 'Unconfined' || (!given && legacy === 'unconfined')) return `${what}=unconfined`;
+  if (given === 'Localhost' || (!given && legacy?.startsWith('localhost/'))) throw badParameter(`container ${clip(c.name)}: a Localhost ${what} profile is not supported by berth yet`);
+  if (given && given !== 'RuntimeDefault') throw badParameter(`container ${clip(c.name)}: ${field} type ${clip(given)} is not one of RuntimeDefault, Unconfined, Localhost`);
+  return undefined;
+}
+
+/** The security context of the container over the pod's, and the pod's host namespaces. */
+function securityOf(c: IContainer, spec: IPodSpec, annotations: Record<string, string>): { h: Partial<HostConfig>; user?: string } {
   const sc = c.securityContext ?? {};
   const psc = spec.securityContext ?? {};
   const h: Partial<HostConfig> = {};
@@ -177,7 +193,16 @@ function securityOf(c: IContainer, spec: IPodSpec): { h: Partial<HostConfig>; us
   if (sc.readOnlyRootFilesystem) h.ReadonlyRootfs = true;
   if (sc.capabilities?.add?.length) h.CapAdd = sc.capabilities.add.map((x) => x.toUpperCase());
   if (sc.capabilities?.drop?.length) h.CapDrop = sc.capabilities.drop.map((x) => x.toUpperCase());
-  if (sc.allowPrivilegeEscalation === false) h.SecurityOpt = ['no-new-privileges'];
+  const opts: string[] = [];
+  if (sc.allowPrivilegeEscalation === false) opts.push('no-new-privileges');
+  for (const what of ['seccomp', 'apparmor'] as const) {
+    const o = profileOf(what, c, spec, annotations);
+    if (o) opts.push(o);
+  }
+  if (opts.length) h.SecurityOpt = opts;
+  // The pod's namespaces but the network (the pod's infra holds that) are each member's own.
+  if (spec.hostPID) h.PidMode = 'host';
+  if (spec.hostIPC) h.IpcMode = 'host';
   const uid = sc.runAsUser ?? psc.runAsUser;
   const gid = sc.runAsGroup ?? psc.runAsGroup;
   const user = uid !== undefined ? `${uid}${gid !== undefined ? `:${gid}` : ''}` : undefined;
@@ -271,7 +296,7 @@ export function planPod(inp: PlanInput): PodPlan {
       if (anon.Source) needs.set(anon.Source, { name: anon.Source });
       mounts.push({ ...mount, ...anon, Target: vm.mountPath, ReadOnly: mount.ReadOnly || vm.readOnly === true });
     }
-    const sec = securityOf(c, spec);
+    const sec = securityOf(c, spec, inp.annotations ?? {});
     const hostConfig: Partial<HostConfig> = {
       ...resourcesOf(c),
       ...sec.h,

@@ -12,8 +12,8 @@ import type { KubePort } from './port.js';
 import type { ContainersPort } from '../containers/port.js';
 import type { VolumesPort } from '../volumes/port.js';
 import type { ContainerView, ImageConfigLite } from '../containers/types.js';
-import type { GenerateRequest, KubeDoc, PlayOptions, PlayReport, PlayedPod, TeardownReport } from './types.js';
-import type { PodHost } from './pod-host.js';
+import type { GenerateRequest, KubeDoc, KubePlan, PlayOptions, PlayReport, PlayedPod, TeardownReport } from './types.js';
+import { networkOf, type PodHost } from './pod-host.js';
 
 export interface KubeDeps {
   containers: ContainersPort;
@@ -58,36 +58,20 @@ export class KubeService implements KubePort {
 
   // ---- play -------------------------------------------------------------------------------------
 
+  plan(yaml: string, opts: PlayOptions): KubePlan {
+    return {
+      pods: this.planned(yaml, opts).plans.map((p) => ({
+        name: p.name,
+        networkMode: networkOf(p.net).mode,
+        containers: p.containers.map((c) => ({ name: c.name, init: c.init, create: c.create })),
+      })),
+    };
+  }
+
   async play(yaml: string, opts: PlayOptions): Promise<PlayReport> {
-    const docs = parseKubeYaml(yaml);
-    const report: PlayReport = { pods: [], volumes: [], secrets: [], skipped: [] };
-    const configMaps: ConfigMaps = new Map();
-    const secrets: ConfigMaps = new Map();
-    const secretDocs: KubeDoc[] = [];
-    const claims: KubeDoc[] = [];
-    const sources: PodSource[] = [];
-    for (const d of docs) {
-      if (d.kind === 'ConfigMap') configMaps.set(nameOf(d), configMapData(d));
-      else if (d.kind === 'PersistentVolumeClaim') claims.push(d);
-      else if (WORKLOAD_KINDS.has(d.kind!)) sources.push(...podsOf(d));
-      else if (d.kind === 'Secret') {
-        secrets.set(nameOf(d), secretData(d));
-        if (this.deps.secrets) secretDocs.push(d);
-        else report.skipped.push({ kind: d.kind, name: nameOf(d), reason: 'not stored: this berth has no secrets store (its data serves the pods of this YAML only)' });
-      }
-      else if (Object.hasOwn(INFORMATIONAL, d.kind!)) report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: INFORMATIONAL[d.kind!] });
-      else report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: `kind ${d.kind} is not supported: skipped` });
-    }
-    this.storedSecrets(sources, secrets);
-    // Everything is checked before anything is made.
-    const plans = sources.map((s, index) => planPod({ podName: s.podName, labels: s.labels, annotations: s.annotations, spec: s.spec, configMaps, secrets, opts, index, allowedRestart: s.allowedRestart }));
+    const { report, plans, secretDocs, claims } = this.planned(yaml, opts);
     for (const d of secretDocs) {
       if (this.secretExists(nameOf(d)) && !opts.replace) throw conflict(`secret ${clip(nameOf(d))} already exists: remove it first or play with replace`);
-    }
-    const names = new Set<string>();
-    for (const p of plans) {
-      if (names.has(p.name)) throw badParameter(`pod name ${clip(p.name)} appears twice in the YAML`);
-      names.add(p.name);
     }
     for (const p of plans) for (const c of p.containers) await this.deps.images.ensure(c.create.config.Image!);
     for (const p of plans) for (const h of p.hostPaths) checkHostPath(h);
@@ -120,6 +104,38 @@ export class KubeService implements KubePort {
       throw e;
     }
     return report;
+  }
+
+  /** The documents sorted and every pod planned: nothing made, nothing pulled. */
+  private planned(yaml: string, opts: PlayOptions): { report: PlayReport; plans: PodPlan[]; secretDocs: KubeDoc[]; claims: KubeDoc[] } {
+    const docs = parseKubeYaml(yaml);
+    const report: PlayReport = { pods: [], volumes: [], secrets: [], skipped: [] };
+    const configMaps: ConfigMaps = new Map();
+    const secrets: ConfigMaps = new Map();
+    const secretDocs: KubeDoc[] = [];
+    const claims: KubeDoc[] = [];
+    const sources: PodSource[] = [];
+    for (const d of docs) {
+      if (d.kind === 'ConfigMap') configMaps.set(nameOf(d), configMapData(d));
+      else if (d.kind === 'PersistentVolumeClaim') claims.push(d);
+      else if (WORKLOAD_KINDS.has(d.kind!)) sources.push(...podsOf(d));
+      else if (d.kind === 'Secret') {
+        secrets.set(nameOf(d), secretData(d));
+        if (this.deps.secrets) secretDocs.push(d);
+        else report.skipped.push({ kind: d.kind, name: nameOf(d), reason: 'not stored: this berth has no secrets store (its data serves the pods of this YAML only)' });
+      }
+      else if (Object.hasOwn(INFORMATIONAL, d.kind!)) report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: INFORMATIONAL[d.kind!] });
+      else report.skipped.push({ kind: d.kind!, name: d.metadata?.name ?? '', reason: `kind ${d.kind} is not supported: skipped` });
+    }
+    this.storedSecrets(sources, secrets);
+    // Everything is checked before anything is made.
+    const plans = sources.map((s, index) => planPod({ podName: s.podName, labels: s.labels, annotations: s.annotations, spec: s.spec, configMaps, secrets, opts, index, allowedRestart: s.allowedRestart }));
+    const names = new Set<string>();
+    for (const p of plans) {
+      if (names.has(p.name)) throw badParameter(`pod name ${clip(p.name)} appears twice in the YAML`);
+      names.add(p.name);
+    }
+    return { report, plans, secretDocs, claims };
   }
 
   private secretExists(name: string): boolean {

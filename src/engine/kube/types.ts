@@ -11,6 +11,7 @@ import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { CreateRequest } from '../containers/types.js';
 
 export type { IPod, IPodSpec, IContainer, IService, IConfigMap, ISecret, IPersistentVolumeClaim, IVolume, IDeployment, IDaemonSet, IJob };
 
@@ -48,6 +49,16 @@ export interface PlayOptions {
   logDriver?: string;
   logOptions?: Record<string, string>;
   noHosts?: boolean;
+}
+
+/** What a play would make, found without making anything: each pod's network and containers. */
+export interface KubePlan {
+  pods: {
+    name: string;
+    /** The network mode its infra container gets: `host`, `none`, a network's name; undefined the default. */
+    networkMode?: string;
+    containers: { name: string; init: boolean; create: CreateRequest }[];
+  }[];
 }
 
 export interface PlayedPod {

@@ -20,10 +20,10 @@ export interface AuditEntry {
 }
 
 /** What the log keeps of a guarded request: everything the body rules judge, env names only. */
-export type AuditedRequest = Omit<GuardedRequest, 'envNames' | 'takesFrom'> & { envNames?: string[] };
+export type AuditedRequest = Omit<GuardedRequest, 'envNames' | 'takesFrom' | 'parts'> & { envNames?: string[] };
 
 export function auditedRequest(g: GuardedRequest): AuditedRequest {
-  const { envNames, takesFrom: _t, ...rest } = g;
+  const { envNames, takesFrom: _t, parts: _p, ...rest } = g;
   const out: AuditedRequest = { ...rest };
   for (const k of ['hostPaths', 'capAdd', 'devices', 'securityOpt'] as const) if (!out[k].length) delete (out as Partial<AuditedRequest>)[k];
   if (!Object.keys(out.namespaces).length) delete (out as Partial<AuditedRequest>).namespaces;

@@ -64,16 +64,20 @@ export class RequestAccess implements AccessHook {
   guard(g: GuardedRequest): void {
     this.guarded = g;
     if (!this.rule) return;
-    const why = checkBody(this.rule, g);
-    if (why) this.deny(why, this.rule);
+    for (const p of g.parts?.length ? g.parts : [{ g, label: undefined }]) this.judge(this.rule, p.g, p.label);
+  }
+
+  private judge(rule: Rule, g: GuardedRequest, label?: string): void {
+    const why = checkBody(rule, g, label);
+    if (why) this.deny(why, rule);
     if (!g.takesFrom) return;
     const settings = (ref: string) => {
       const v = this.lookup(ref);
       return v && fromContainerCreate({ config: v.parsed.Config, hostConfig: v.parsed.HostConfig, flavor: v.parsed.flavor });
     };
     for (const x of inherited(g, settings)) {
-      const w = checkBody(this.rule, x.g, x.label);
-      if (w) this.deny(w, this.rule);
+      const w = checkBody(rule, x.g, x.label);
+      if (w) this.deny(w, rule);
     }
   }
 

@@ -1,10 +1,13 @@
 // The layer-neutral picture of a request that can hand out the host: what the body rules of a
 // policy judge and what the audit log records. Each route that creates something runnable builds
-// one from its own body (compat or libpod create, exec create; pod create, play kube and build
-// build theirs the same way) and passes it to `guard` (hook.ts) before calling the engine.
+// one from its own body (compat or libpod create, exec create, volume create, pod create, play
+// kube, build) and passes it to `guard` (hook.ts) before calling the engine.
 import type { CreateRequest } from '../../engine/containers/types.js';
 import type { ExecCreateRequest } from '../../engine/exec/types.js';
 import type { VolumeCreateRequest } from '../../engine/volumes/types.js';
+import type { PodCreateRequest, PodView } from '../../engine/pods/types.js';
+import type { BuildRequest } from '../../engine/build/types.js';
+import type { KubePlan } from '../../engine/kube/types.js';
 
 export type GuardedKind = 'container-create' | 'exec-create' | 'pod-create' | 'kube-play' | 'build' | 'volume-create';
 
@@ -30,6 +33,11 @@ export interface GuardedRequest {
    * resolves them (hook.ts) and judges what they bring as if it had been asked for.
    */
   takesFrom?: { volumesFrom?: string[]; namespaces?: Record<string, string>; execIn?: string };
+  /**
+   * A request that makes several things (kube play: every container of every pod): each judged
+   * on its own, named in a denial; the request's own fields are their union, for the audit log.
+   */
+  parts?: { label: string; g: GuardedRequest }[];
 }
 
 export function emptyRequest(kind: GuardedKind): GuardedRequest {
@@ -92,6 +100,61 @@ export function fromExecCreate(r: ExecCreateRequest, container?: string): Guarde
   if (r.User) g.user = r.User;
   g.privileged = !!r.Privileged;
   g.envNames = envNames(r.Env);
+  return g;
+}
+
+/**
+ * A pod create: its infra container (image, command) and the namespaces it holds for its members,
+ * the host's network among them.
+ */
+export function fromPodCreate(r: PodCreateRequest): GuardedRequest {
+  const g = emptyRequest('pod-create');
+  if (r.infraImage) g.image = r.infraImage;
+  if (r.infraCommand?.length) g.command = [...r.infraCommand];
+  if (r.network?.mode === 'host') g.namespaces.network = 'host';
+  return g;
+}
+
+/**
+ * A container joining a pod takes on the namespaces the pod shares, the host's network when the
+ * pod has it (the member's own network mode is then the pod's, whatever it says).
+ */
+export function joiningPod(g: GuardedRequest, pod: PodView | undefined): GuardedRequest {
+  if (!pod?.config.infra || !pod.config.share.includes('net')) return g;
+  if (pod.config.network.mode === 'host') g.namespaces.network = 'host';
+  return g;
+}
+
+/** A kube play: each container it would make judged as its own create (host network from the pod). */
+export function fromKubePlay(plan: KubePlan): GuardedRequest {
+  const all = emptyRequest('kube-play');
+  all.parts = [];
+  for (const p of plan.pods) {
+    for (const c of p.containers) {
+      const g = { ...fromContainerCreate(c.create), kind: 'kube-play' as const };
+      if (p.networkMode === 'host') g.namespaces.network = 'host';
+      all.parts.push({ label: `kube play: container ${c.name} of pod ${p.name}`, g });
+      all.privileged ||= g.privileged;
+      all.hostPaths.push(...g.hostPaths);
+      Object.assign(all.namespaces, g.namespaces);
+      all.capAdd.push(...g.capAdd);
+      all.devices.push(...g.devices);
+      all.securityOpt.push(...g.securityOpt);
+      all.envNames.push(...g.envNames);
+    }
+  }
+  const uniq = (l: string[]) => [...new Set(l)];
+  Object.assign(all, { hostPaths: uniq(all.hostPaths), capAdd: uniq(all.capAdd), devices: uniq(all.devices), securityOpt: uniq(all.securityOpt), envNames: uniq(all.envNames) });
+  return all;
+}
+
+/** A build: its RUN containers' network mode (and, from podman, the namespaces it asks for). */
+export function fromBuild(r: BuildRequest, namespaces: Record<string, string> = {}): GuardedRequest {
+  const g = emptyRequest('build');
+  if (r.tags[0]) g.image = r.tags[0];
+  g.namespaces = { ...namespaces };
+  if (r.run.networkMode) g.namespaces.network = r.run.networkMode;
+  g.envNames = Object.keys(r.buildArgs);
   return g;
 }
 
