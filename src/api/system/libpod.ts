@@ -119,7 +119,13 @@ async function info(ctx: Ctx): Promise<void> {
       volumePath: `${i.paths.root}/volumes`,
       transientStore: false,
     },
-    registries: { search: ['docker.io'] },
+    // podman's shape: `search`, then each [[registry]] entry under its prefix.
+    registries: {
+      search: i.registries.search,
+      ...Object.fromEntries(
+        i.registries.entries.map((r) => [r.prefix, { Prefix: r.prefix, Location: r.location, Insecure: r.insecure, Blocked: r.blocked, MirrorByDigestOnly: r.mirrorByDigestOnly, Mirrors: r.mirrors.map((m) => ({ Location: m.location, Insecure: m.insecure })) }]),
+      ),
+    },
     plugins: { volume: ['local'], network: ['bridge'], log: ['k8s-file'], authorization: null },
     version: versionBlock(h),
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ContainersConf } from '../../config/containers-conf.js';
 import type { StoragePaths } from '../../config/paths.js';
 import { knownRuntimes } from '../../oci/runtime-choice.js';
+import { loadRegistriesConf } from '../../registry/registries-conf.js';
 import type { Toolchain } from '../engine.js';
 import type { EventBus } from '../events.js';
 import { BERTH_VERSION } from '../../version.js';
@@ -93,6 +94,21 @@ export class SystemService implements SystemPort {
       eventListeners: this.engine.events.listenerCount,
       confFiles: this.engine.conf.files,
       socketPath: this.engine.socketPath,
+      registries: registriesInfo(),
     };
+  }
+}
+
+/** Read per call: an edit of registries.conf shows at once, as the next pull reads it. */
+function registriesInfo(): SystemInfo['registries'] {
+  try {
+    const conf = loadRegistriesConf();
+    return {
+      search: conf.search,
+      entries: conf.registries.map((r) => ({ prefix: r.prefix, location: r.location, insecure: r.insecure, blocked: r.blocked, mirrors: r.mirrors.map((m) => ({ location: m.location, insecure: m.insecure })), mirrorByDigestOnly: r.mirrorByDigestOnly })),
+    };
+  } catch (e) {
+    // A broken file fails each pull with its reason; info still answers and says it.
+    return { search: [], entries: [], error: (e as Error).message };
   }
 }

@@ -61,6 +61,17 @@ export interface SystemInfo {
   eventListeners: number;
   confFiles: string[];
   socketPath: string | undefined;
+  /** registries.conf as pulls read it: search registries and the [[registry]] entries. */
+  registries: { search: string[]; entries: RegistryInfo[]; error?: string };
+}
+
+export interface RegistryInfo {
+  prefix: string;
+  location: string;
+  insecure: boolean;
+  blocked: boolean;
+  mirrors: { location: string; insecure: boolean }[];
+  mirrorByDigestOnly: boolean;
 }
 
 /** podman's system prune: what to take besides stopped containers, unused networks and dangling images. */

@@ -111,3 +111,14 @@ test('registries.conf mirrors serve a registry that is down; a blocked registry 
     writeFileSync(conf, original);
   }
 });
+
+test('libpod info reports registries.conf as pulls read it', async () => {
+  const r = await b.request('GET', '/v5.4.2/libpod/info');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.registries.search, [reg.host]);
+  assert.equal(r.json.registries[reg.host].Insecure, true);
+  assert.equal(r.json.registries[reg.host].Location, reg.host);
+  const p = await podman(['info', '--format', '{{json .Registries}}']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.deepEqual(JSON.parse(p.stdout).search, [reg.host]);
+});
