@@ -3,9 +3,6 @@
 // know (podman-remote 4.3 crashes), so the libpod layer renames what podman calls otherwise and
 // leaves out what podman never reports.
 import type { EngineEvent } from '../../engine/events/types.js';
-import { apiLevel } from '../http/api-level.js';
-
-export { apiLevel };
 
 /** podman's event statuses (libpod/events: Status) that podman-remote 4.3 already parses. */
 const PODMAN_STATUSES = new Set([
