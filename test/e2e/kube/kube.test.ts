@@ -327,8 +327,12 @@ test('play options: --network with --ip, --start=false, --annotation, --log-driv
   const r = await b.request('POST', `${P}/play/kube?replace=true&network=${net}`, yaml, { 'Content-Type': 'text/plain' });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.Pods.length, 1);
-  assert.deepEqual(r.json.Skipped.map((s: any) => s.Kind).sort(), ['Secret', 'Service']);
-  assert.match(r.json.Pods[0].Logs.join('\n'), /Secret ksec: not stored/);
+  assert.deepEqual(r.json.Skipped.map((s: any) => s.Kind).sort(), ['Service']);
+  // The Secret document is stored in the secrets store (replaced, as the play asked).
+  assert.equal(r.json.Secrets.length, 1, r.text);
+  const sec = await b.request('GET', `${P}/secrets/ksec/json`);
+  assert.equal(sec.status, 200, sec.text);
+  assert.equal(sec.json.Spec.Name, 'ksec');
   const unknown = await b.request('POST', `${P}/play/kube`, 'apiVersion: x/v1\nkind: Gadget\nmetadata: {name: g}\n', { 'Content-Type': 'text/plain' });
   assert.equal(unknown.status, 200, unknown.text);
   assert.deepEqual(unknown.json.Pods, []);
