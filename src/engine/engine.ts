@@ -266,7 +266,7 @@ export class Engine implements EnginePorts {
       tools: this.tools,
       counts: () => ({ containers: this.containers.counts(), images: this.images.count() }),
       socketPath: this.opts.socketPath,
-      targets: () => ({ containers: this.containers, images: this.images, volumes: this.volumes, networks: this.networks, secrets: this.secrets }),
+      targets: () => ({ pods: this.pods, containers: this.containers, images: this.images, volumes: this.volumes, networks: this.networks, secrets: this.secrets }),
     }));
   }
 

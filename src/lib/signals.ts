@@ -16,3 +16,10 @@ export function signalNumber(s: string | number): number | undefined {
   if (rt) return name.startsWith('SIGRTMIN') ? 34 + Number(rt[1] ?? 0) : 64 - Number(rt[1] ?? 0);
   return SIGNALS[name];
 }
+
+/** 15 → "SIGTERM" (the first of the names sharing a number), real-time ones as "SIGRTMIN+n"; else the number. */
+export function signalName(n: number): string {
+  for (const [name, num] of Object.entries(SIGNALS)) if (num === n) return name;
+  if (n >= 34 && n <= 64) return n === 34 ? 'SIGRTMIN' : `SIGRTMIN+${n - 34}`;
+  return String(n);
+}

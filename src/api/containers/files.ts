@@ -10,7 +10,7 @@ import type { PathStat, StatsReading } from '../../engine/containers/types.js';
 import { libpodName } from '../images/libpod.js';
 import { EngineError } from '../../engine/errors.js';
 import { dockerStats, libpodStats } from './stats.js';
-import { compatPsArgs, libpodPsArgs } from './top.js';
+import { compatPsArgs, libpodPsArgs, streamTop } from './top.js';
 import { requestSignal } from '../http/request-signal.js';
 import { PERIOD_S } from '../http/query.js';
 
@@ -113,19 +113,9 @@ export async function topHandler(ctx: Ctx): Promise<void> {
   const stream = libpod && qBool(ctx, 'stream');
   // Checked whether or not it streams, as podman decodes every parameter first.
   const delayS = libpod ? qInt(ctx, 'delay', 5, PERIOD_S)! : 5;
-  if (!stream) return sendJson(ctx, 200, await ctx.engine.containerFiles.top(ref(ctx), psArgs));
-  ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-  let open = true;
-  ctx.res.on('close', () => (open = false));
-  while (open) {
-    try {
-      ctx.res.write(JSON.stringify(await ctx.engine.containerFiles.top(ref(ctx), psArgs)) + '\n');
-    } catch {
-      break;
-    }
-    await new Promise((r) => setTimeout(r, delayS * 1000));
-  }
-  ctx.res.end();
+  const read = () => ctx.engine.containerFiles.top(ref(ctx), psArgs);
+  if (!stream) return sendJson(ctx, 200, await read());
+  await streamTop(ctx, delayS, read);
 }
 
 /** docker's stats, also libpod's deprecated per-container form. */

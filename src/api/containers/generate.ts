@@ -1,5 +1,6 @@
 // GET /libpod/generate/{name}/systemd: podman 5.4 still serves it (its CLI calls it deprecated);
-// a container's units as a map of unit name to unit text. Pods are not served here.
+// a container's unit, or a pod's units (the pod's and one per member), as a map of unit name to
+// unit text.
 import type { Ctx, RouteDef } from '../../server/http.js';
 import { qBool, qInt, qList, sendJson } from '../../server/http.js';
 import { HttpError } from '../../server/errors.js';
@@ -29,6 +30,7 @@ async function systemd(raw: Ctx): Promise<void> {
     restartSec: qInt(ctx, 'restartSec', undefined, SECONDS),
     restartPolicy: q.get('restartPolicy') || undefined,
     containerPrefix: q.get('containerPrefix') ?? undefined,
+    podPrefix: q.get('podPrefix') ?? undefined,
     separator: q.get('separator') ?? undefined,
     wants: qList(ctx, 'wants'),
     after: qList(ctx, 'after'),

@@ -4,7 +4,8 @@ import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/types.js';
 import { EngineError } from '../../engine/errors.js';
-import { signalNumber } from '../../lib/signals.js';
+import { signalName, signalNumber } from '../../lib/signals.js';
+import { apiLevel } from '../http/api-level.js';
 import type { ContainerNetworkState } from '../../engine/networks/types.js';
 import type { HealthState } from '../../engine/health/types.js';
 import { podmanNetworkSettings, podmanPorts } from './network-settings.js';
@@ -61,14 +62,24 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: 
 /** podman's names of the on-failure actions. */
 const onFailureName = (v: ContainerView) => v.parsed.healthOnFailure ?? 'none';
 
-function inspectBody(v: ContainerView, runtime: string, effective: string[], size?: number, execIds: string[] = [], net?: ContainerNetworkState, health?: HealthState) {
+/**
+ * Config fields whose type podman changed at API 5.0: a 4.x client decodes Entrypoint as one
+ * string (the words joined by spaces) and StopSignal as a number, and fails on anything else;
+ * 5.x has a list and a signal name. Unversioned paths get the newest shape, as podman serves them.
+ */
+function versionedConfig(c: ContainerView['parsed']['Config'], level: number) {
+  const stop = signalNumber(c.StopSignal || 'SIGTERM') ?? 15;
+  return level < 5
+    ? { Entrypoint: (c.Entrypoint ?? []).join(' '), StopSignal: stop }
+    : { Entrypoint: c.Entrypoint, StopSignal: signalName(stop) };
+}
+
+function inspectBody(v: ContainerView, level: number, runtime: string, effective: string[], size?: number, execIds: string[] = [], net?: ContainerNetworkState, health?: HealthState) {
   const c = v.parsed.Config;
   const h = v.parsed.HostConfig;
   const d = v.dirs;
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
   const st = podmanState(v.state);
-  // Validated at create; podman reports the number.
-  const stopSignal = signalNumber(c.StopSignal || 'SIGTERM') ?? 15;
   return {
     Id: v.id,
     Created: v.created,
@@ -146,11 +157,11 @@ function inspectBody(v: ContainerView, runtime: string, effective: string[], siz
       Image: v.image,
       Volumes: c.Volumes,
       WorkingDir: c.WorkingDir || '/',
-      Entrypoint: c.Entrypoint,
       OnBuild: null,
       Labels: c.Labels,
       Annotations: v.parsed.annotations ?? {},
-      StopSignal: stopSignal,
+      // Validated at create.
+      ...versionedConfig(c, level),
       StopTimeout: c.StopTimeout ?? 10,
       Healthcheck: c.Healthcheck,
       ...(c.Healthcheck ? { HealthcheckOnFailureAction: onFailureName(v) } : {}),
@@ -212,7 +223,7 @@ function lastOf(ctx: Ctx, filter: string[] | undefined): number | undefined {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const v = svc(ctx).get(ctx.params.name);
-  sendJson(ctx, 200, inspectBody(v, svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v), ctx.engine.health.state(v.id)));
+  sendJson(ctx, 200, inspectBody(v, apiLevel(ctx.version), svc(ctx).runtimeName, svc(ctx).effectiveCaps(v), qBool(ctx, 'size') ? svc(ctx).sizeRw(v) : undefined, ctx.engine.exec.idsOf(v.id), svc(ctx).networkState(v), ctx.engine.health.state(v.id)));
 }
 
 /** podman's healthcheck run: one probe now; Status is this probe's verdict, as podman answers. */

@@ -8,7 +8,7 @@ import { HttpError } from '../../server/errors.js';
 import type { PodActionReport, PodView } from '../../engine/pods/types.js';
 import { podmanContainerState } from '../../engine/pods/types.js';
 import { PERIOD_S, STOP_T } from '../http/query.js';
-import { libpodPsArgs } from '../containers/top.js';
+import { libpodPsArgs, streamTop } from '../containers/top.js';
 import { podspecToCreate } from './podspec.js';
 import { podStats } from './stats.js';
 import { fromPodCreate } from '../../server/access/request.js';
@@ -162,10 +162,10 @@ async function prune(ctx: Ctx): Promise<void> {
 
 async function top(ctx: Ctx): Promise<void> {
   const psArgs = libpodPsArgs(ctx.query.getAll('ps_args').join(',') || undefined);
-  // Checked as podman decodes every parameter; berth answers one reading.
-  qInt(ctx, 'delay', 5, PERIOD_S);
-  qBool(ctx, 'stream');
-  sendJson(ctx, 200, await svc(ctx).top(ctx.params.name, psArgs));
+  const delayS = qInt(ctx, 'delay', 5, PERIOD_S)!;
+  const read = () => svc(ctx).top(ctx.params.name, psArgs);
+  if (!qBool(ctx, 'stream')) return sendJson(ctx, 200, await read());
+  await streamTop(ctx, delayS, read);
 }
 
 async function stats(ctx: Ctx): Promise<void> {

@@ -5,7 +5,8 @@ import { requestSignal } from '../http/request-signal.js';
 import type { EngineEvent } from '../../engine/events/types.js';
 import { HttpError } from '../../server/errors.js';
 import { familiarName } from '../../lib/image-ref.js';
-import { apiLevel, libpodEvent } from './libpod-events.js';
+import { libpodEvent } from './libpod-events.js';
+import { apiLevel } from '../http/api-level.js';
 
 /** docker names images the familiar way (busybox:latest); libpod shows the full names as recorded. */
 export function familiarImageEvent(e: EngineEvent): EngineEvent {

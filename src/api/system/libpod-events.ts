@@ -19,13 +19,6 @@ const PODMAN_STATUSES = new Set([
 const LATER_STATUSES: Record<string, number> = { update: 5.0, 'pull-error': 5.0 };
 const LATER_TYPES: Partial<Record<EngineEvent['Type'], number>> = { secret: 5.05 };
 
-/** A libpod path's API version as major + minor/100 (5.5 is 5.05; unversioned paths: the newest). */
-export function apiLevel(version: string | undefined): number {
-  if (!version) return Infinity;
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major + Math.min(minor, 99) / 100;
-}
-
 const RENAMED: Record<string, string> = { die: 'died', destroy: 'remove', delete: 'remove', load: 'loadfromarchive', exec_die: 'exec_died' };
 
 function podmanStatus(action: string): string {

@@ -41,7 +41,9 @@ async function df(ctx: Ctx): Promise<void> {
 async function prune(ctx: Ctx): Promise<void> {
   const r = await ctx.engine.system.prune({ all: qBool(ctx, 'all'), volumes: qBool(ctx, 'volumes'), filters: qFilters(ctx) });
   sendJson(ctx, 200, {
-    PodPruneReport: [],
+    // podman's Err is a Go error, which its clients cannot decode from any value but null: a pod
+    // that could not be removed stays, unreported, as its containers' prune errors do.
+    PodPruneReport: r.pods.filter((p) => !p.err).map((p) => ({ Id: p.id, Err: null })),
     ContainerPruneReports: r.containers.map((c) => ({ Id: c.id, Size: c.size, Err: null })),
     ImagePruneReports: r.images.map((i) => ({ Id: i.id, Size: i.size, Err: null })),
     NetworkPruneReports: r.networks.map((n) => ({ Name: n, Error: null })),

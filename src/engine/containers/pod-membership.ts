@@ -24,6 +24,8 @@ export interface ContainerPods {
   join(ref: string): PodJoin;
   /** A pod's ID by name, ID or unique ID prefix; undefined when there is none. */
   idOf(ref: string): string | undefined;
+  /** A pod's name by its ID. */
+  nameOf(podId: string): string | undefined;
   /** Whether the pod exists (its infra container is removed only with it). */
   exists(podId: string): boolean;
   /** Before a container of the pod (its infra one too) starts: what the pod holds for it (its cgroup). */

@@ -22,9 +22,10 @@ import type {
 import { dirSize, isLive } from './util.js';
 import { ContainerWaits } from './wait.js';
 import { UserMounts } from './user-mounts.js';
-import { systemdUnits, type SystemdUnitOptions } from './systemd-unit.js';
+import { podSystemdUnits, systemdUnits, type SystemdUnitOptions } from './systemd-unit.js';
 import { findBinary } from '../../oci/binaries.js';
-import { notImplemented } from '../errors.js';
+import { badParameter, EngineError, notImplemented } from '../errors.js';
+import { clip } from '../../lib/clip.js';
 
 /** Checkpoints are CRIU's work; berth drives no CRIU yet, and says which is missing. */
 function withoutCriu(what: 'checkpoint' | 'restore') {
@@ -220,8 +221,18 @@ export class ContainerService implements ContainersPort {
     return this.userMounts.mounted();
   }
 
+  /** A container's unit or, as podman falls back to, a pod's units (the pod's and its members'). */
   systemdUnits(ref: string, o: SystemdUnitOptions): Record<string, string> {
-    return systemdUnits(this.ctx.lookups.get(ref), o, { endpoint: this.ctx.endpoint, runRoot: this.ctx.paths.runRoot });
+    const unitCtx = { endpoint: this.ctx.endpoint, runRoot: this.ctx.paths.runRoot };
+    const v = this.find(ref);
+    if (v) return systemdUnits(v, o, unitCtx);
+    const pods = this.ctx.pods?.();
+    const podId = pods?.idOf(ref);
+    if (!pods || !podId) throw new EngineError('not-found', `${clip(ref)} does not refer to a container or pod: no container or pod with that name or ID`, 'no such container');
+    const members = this.ctx.lookups.all().filter((c) => c.parsed.pod?.id === podId);
+    const infra = members.find((c) => c.parsed.pod?.infra);
+    if (!infra) throw badParameter(`generating systemd unit files: pod ${clip(ref)} has no infra container`);
+    return podSystemdUnits({ id: podId!, name: pods!.nameOf(podId!) ?? podId! }, infra, members.filter((c) => c !== infra), o, unitCtx);
   }
 
   async checkpoint(ref: string): Promise<never> {

@@ -2,6 +2,8 @@
 // container through the service (podman-remote pointed at berth's socket), with conmon's pid file
 // as the unit's main PID. podman 5 still serves it (deprecated in favour of Quadlet). `new` units
 // recreate the container from the command that made it, which berth does not keep: refused.
+// For a pod, as podman: a pod unit starting and stopping the infra container, which wants and
+// comes before one unit per other member, each bound to the pod unit.
 import { clip } from '../../lib/clip.js';
 import { findBinary } from '../../oci/binaries.js';
 import { BERTH_VERSION } from '../../version.js';
@@ -17,6 +19,7 @@ export interface SystemdUnitOptions {
   restartPolicy?: string;
   restartSec?: number;
   containerPrefix?: string;
+  podPrefix?: string;
   separator?: string;
   wants?: string[];
   after?: string[];
@@ -32,8 +35,28 @@ const oneLine = (s: string, what: string) => {
   return s;
 };
 
-/** Unit name (without .service) → unit text. */
-export function systemdUnits(v: ContainerView, o: SystemdUnitOptions, ctx: { endpoint?: string; runRoot: string; now?: Date }): Record<string, string> {
+export interface UnitContext {
+  endpoint?: string;
+  runRoot: string;
+  now?: Date;
+}
+
+/** Unit name (without .service) → unit text; `boundTo`: the units (a pod's) this one lives and dies with. */
+export function systemdUnits(v: ContainerView, o: SystemdUnitOptions, ctx: UnitContext, boundTo: string[] = []): Record<string, string> {
+  const name = `${oneLine(o.containerPrefix ?? 'container', 'containerPrefix')}${oneLine(o.separator ?? '-', 'separator')}${o.useName ? v.name : v.id}`;
+  return { [name]: unitText(name, v, o, ctx, { boundTo }) };
+}
+
+/** A pod's units: the pod unit (named for the pod), then one per member but the infra container. */
+export function podSystemdUnits(pod: { id: string; name: string }, infra: ContainerView, members: ContainerView[], o: SystemdUnitOptions, ctx: UnitContext): Record<string, string> {
+  const podUnit = `${oneLine(o.podPrefix ?? 'pod', 'podPrefix')}${oneLine(o.separator ?? '-', 'separator')}${o.useName ? pod.name : pod.id}`;
+  const units: Record<string, string> = {};
+  for (const m of members) Object.assign(units, systemdUnits(m, o, ctx, [podUnit]));
+  const required = Object.keys(units).sort();
+  return { [podUnit]: unitText(podUnit, infra, o, ctx, { before: required }), ...units };
+}
+
+function unitText(name: string, v: ContainerView, o: SystemdUnitOptions, ctx: UnitContext, deps: { boundTo?: string[]; before?: string[] }): string {
   if (o.new) throw badParameter('generate systemd with new=true needs the command that created the container, which berth does not record: use new=false (or Quadlet)');
   const restart = o.restartPolicy || 'on-failure';
   if (!RESTART.has(restart)) throw badParameter(`${clip(restart)} is not a valid restart policy: use one of ${[...RESTART].join(', ')}`);
@@ -44,7 +67,8 @@ export function systemdUnits(v: ContainerView, o: SystemdUnitOptions, ctx: { end
   const env = (o.env ?? []).map((e) => oneLine(e, 'additionalEnvVariables'));
   for (const e of env) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw badParameter(`additionalEnvVariables: "${clip(e)}" is not KEY=value`);
   const ref = o.useName ? v.name : v.id;
-  const name = `${oneLine(o.containerPrefix ?? 'container', 'containerPrefix')}${oneLine(o.separator ?? '-', 'separator')}${ref}`;
+  const bound = (deps.boundTo ?? []).map((u) => `${u}.service`).join(' ');
+  const before = (deps.before ?? []).map((u) => `${u}.service`).join(' ');
   const podman = findBinary('podman') ?? '/usr/bin/podman';
   // Without a unix socket (a TCP listener) podman-remote takes CONTAINER_HOST from the environment.
   const cli = ctx.endpoint ? `${podman} --remote --url unix://${ctx.endpoint}` : `${podman} --remote`;
@@ -54,8 +78,10 @@ export function systemdUnits(v: ContainerView, o: SystemdUnitOptions, ctx: { end
     '[Unit]',
     `Description=Podman ${name}.service`,
     'Documentation=man:podman-generate-systemd(1)',
+    ...(bound ? [`BindsTo=${bound}`] : []),
+    ...(before ? [`Wants=${before}`, `Before=${before}`] : []),
     `Wants=${['network-online.target', ...(o.wants ?? []).map((w) => oneLine(w, 'wants'))].join(' ')}`,
-    `After=${['network-online.target', ...(o.after ?? []).map((w) => oneLine(w, 'after'))].join(' ')}`,
+    `After=${['network-online.target', ...(deps.boundTo ?? []).map((u) => `${u}.service`), ...(o.after ?? []).map((w) => oneLine(w, 'after'))].join(' ')}`,
     ...(o.requires?.length ? [`Requires=${o.requires.map((w) => oneLine(w, 'requires')).join(' ')}`] : []),
     `RequiresMountsFor=${ctx.runRoot}`,
     '',
@@ -76,5 +102,5 @@ export function systemdUnits(v: ContainerView, o: SystemdUnitOptions, ctx: { end
     'WantedBy=default.target',
     '',
   );
-  return { [name]: lines.join('\n') };
+  return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 // The image of berth's infra containers: one file, the host's catatonit (statically linked in
 // Debian), run as `catatonit -P` (it only waits). Made locally on first use, never pulled,
-// as podman builds its podman-pause image. The command is the image's CMD, not an ENTRYPOINT:
-// podman-remote 4.x reads a container's Entrypoint as one string and fails on a list.
+// as podman builds its podman-pause image. The command is the image's CMD where podman's image has
+// an ENTRYPOINT: the same process either way, and images already made stay valid. (A list
+// Entrypoint, as `infra_command` gives, is shaped for podman-remote 4.x by the libpod layer.)
 import { readFileSync } from 'node:fs';
 import tar from 'tar-stream';
 import { findBinary } from '../../oci/binaries.js';

@@ -191,6 +191,10 @@ export class PodService implements PodsPort, ContainerPods {
     return this.row(ref)?.id;
   }
 
+  nameOf(podId: string): string | undefined {
+    return this.store.get(podId)?.name;
+  }
+
   exists(podId: string): boolean {
     return this.store.get(podId) !== undefined;
   }

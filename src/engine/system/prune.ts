@@ -1,16 +1,18 @@
 // podman's system prune and reset, composed of each resource's own operations so that every
-// record, file, mount and event stays each service's business: prune takes stopped containers,
-// unused networks, (with `volumes`) unused volumes, then dangling (with `all`, unused) images,
+// record, file, mount and event stays each service's business: prune takes stopped pods (with
+// their containers), stopped containers, unused networks, (with `volumes`) unused volumes, then dangling (with `all`, unused) images,
 // again until a round frees nothing (an image freed can leave its parent dangling); reset takes
-// everything (containers by force, images, volumes, user networks, secrets).
+// everything (pods and containers by force, images, volumes, user networks, secrets).
 import type { ContainersPort } from '../containers/port.js';
 import type { ImagesPort } from '../images/port.js';
 import type { NetworksPort } from '../networks/port.js';
+import type { PodsPort } from '../pods/port.js';
 import type { SecretsPort } from '../secrets/port.js';
 import type { VolumesPort } from '../volumes/port.js';
 import type { SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
 
 export interface PruneTargets {
+  pods: Pick<PodsPort, 'prune' | 'list' | 'remove'>;
   containers: Pick<ContainersPort, 'prune' | 'list' | 'remove'>;
   images: Pick<ImagesPort, 'prune' | 'list' | 'remove'>;
   volumes: Pick<VolumesPort, 'prune' | 'list' | 'remove'>;
@@ -23,6 +25,8 @@ const BUILTIN_NETWORKS = new Set(['podman', 'bridge', 'host', 'none']);
 
 export async function systemPrune(t: PruneTargets, o: SystemPruneOptions = {}): Promise<SystemPruneReport> {
   const filters = o.filters ?? {};
+  // podman's pod prune takes no filters: every pod whose containers all stopped.
+  const pods = await t.pods.prune();
   const c = await t.containers.prune(filters);
   const n = await t.networks.prune(filters);
   const v = o.volumes ? await t.volumes.prune({ filters, anonymousOnly: false }) : { deleted: [], reclaimed: 0 };
@@ -33,6 +37,7 @@ export async function systemPrune(t: PruneTargets, o: SystemPruneOptions = {}): 
     images.push(...r.perImage);
   }
   return {
+    pods,
     containers: c.deleted.map((id) => ({ id, size: 0 })),
     containersReclaimed: c.reclaimed,
     networks: n.deleted,
@@ -52,6 +57,8 @@ export async function systemReset(t: PruneTargets): Promise<SystemResetReport> {
       errors.push(`${what}: ${(e as Error).message}`);
     }
   };
+  // A pod's containers go with it (the infra one last); a member removed alone would be refused.
+  for (const p of t.pods.list()) await attempt(`pod ${p.name}`, () => t.pods.remove(p.id, { force: true }));
   for (const c of t.containers.list({ all: true })) await attempt(`container ${c.name}`, () => t.containers.remove(c.id, { force: true, volumes: true }));
   for (const i of t.images.list()) await attempt(`image ${i.id}`, () => t.images.remove(i.id, { force: true }));
   for (const v of t.volumes.list()) await attempt(`volume ${v.name}`, () => t.volumes.remove(v.name, { force: true }));

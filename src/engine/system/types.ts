@@ -85,6 +85,8 @@ export interface SystemPruneOptions {
 }
 
 export interface SystemPruneReport {
+  /** Pods removed (with their containers), each with the error when one could not be. */
+  pods: { id: string; err?: string }[];
   containers: { id: string; size: number }[];
   /** The removed containers' writable layers (per container sizes are not measured). */
   containersReclaimed: number;

@@ -1,7 +1,7 @@
 // generate systemd's unit text: options honoured, values that would break the unit refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemdUnits } from '../../../src/engine/containers/systemd-unit.js';
+import { podSystemdUnits, systemdUnits } from '../../../src/engine/containers/systemd-unit.js';
 import type { ContainerView } from '../../../src/engine/containers/types.js';
 
 const view = { id: 'a'.repeat(64), name: 'web', parsed: { Config: { StopTimeout: 7 } }, dirs: { bundle: '/run/b/bundle' } } as unknown as ContainerView;
@@ -25,4 +25,18 @@ test('refused: new units, unknown restart policies, line breaks, malformed varia
   assert.throws(() => systemdUnits(view, { restartPolicy: 'sometimes' }, ctx), /not a valid restart policy/);
   assert.throws(() => systemdUnits(view, { wants: ['a\nExecStart=/bin/evil'] }, ctx), /line break/);
   assert.throws(() => systemdUnits(view, { env: ['1BAD=x'] }, ctx), /KEY=value/);
+});
+
+test('a pod: its unit starts the infra container and wants each member, each bound to it', () => {
+  const infra = { ...view, id: 'b'.repeat(64), name: 'p-infra', dirs: { bundle: '/run/b/infra' } } as unknown as ContainerView;
+  const other = { ...view, id: 'c'.repeat(64), name: 'db' } as unknown as ContainerView;
+  const units = podSystemdUnits({ id: 'd'.repeat(64), name: 'p' }, infra, [view, other], { useName: true, podPrefix: 'pd', noHeader: true }, ctx);
+  assert.deepEqual(Object.keys(units), ['pd-p', 'container-web', 'container-db']);
+  const pod = units['pd-p'].split('\n');
+  for (const line of ['Wants=container-db.service container-web.service', 'Before=container-db.service container-web.service', 'PIDFile=/run/b/infra/conmon.pid']) assert.ok(pod.includes(line), line);
+  assert.match(units['pd-p'], /^ExecStart=\S+ --remote --url unix:\/\/\/run\/berth.sock start p-infra$/m);
+  const web = units['container-web'].split('\n');
+  assert.ok(web.includes('BindsTo=pd-p.service'));
+  assert.ok(web.includes('After=network-online.target pd-p.service'));
+  assert.throws(() => podSystemdUnits({ id: 'd'.repeat(64), name: 'p' }, infra, [view], { new: true }, ctx), /new=true/);
 });
