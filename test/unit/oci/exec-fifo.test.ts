@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -29,5 +29,7 @@ test('exec fifo: without a waiting writer or without a fifo the runtime is left 
   assert.equal(await startThroughFifo(path), false);
   assert.equal(existsSync(path), true, 'the fifo stays for runc start');
   assert.equal(await startThroughFifo(join(dir, 'missing')), false);
+  writeFileSync(join(dir, 'plain'), '0');
+  assert.equal(await startThroughFifo(join(dir, 'plain')), false);
   rmSync(dir, { recursive: true, force: true });
 });
