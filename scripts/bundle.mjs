@@ -6,6 +6,10 @@
 // turns each dynamic import into a module initialised on first use. Idle RSS 73 -> 65 MiB.
 // (CJS also spares an ESM cost of Node 24: `import http from 'node:http'` builds the built-in's
 // ESM facade, which reads every export, lazy getters included, and so loads undici.)
+// Minified: even with its code cache, loading the bundle costs time in proportion to its size
+// (measured on Node 24 here: about 6 ms per MB; 2.1 MB -> 1.1 MB took the load from 13 to 7.4 ms
+// of every cold start). keepNames keeps class and function names (error kinds, stack frames);
+// the linked source map gives stack traces their source lines under `--enable-source-maps`.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -24,5 +28,8 @@ await build({
   // The sources are ESM: import.meta.url names the bundle.
   define: { 'import.meta.url': '__berthUrl' },
   banner: { js: "const __berthUrl = require('node:url').pathToFileURL(__filename).href;" },
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
   logLevel: 'warning',
 });

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { clipRuns } from '../lib/clip.js';
+import { startThroughFifo } from './exec-fifo.js';
 
 import type { RuntimeInfo } from './runtime-choice.js';
 
@@ -30,8 +32,10 @@ export class Runtime {
     });
   }
 
-  start(id: string) {
-    return this.run(['start', id]);
+  /** runc's start is its exec fifo (see exec-fifo.ts); whatever that cannot settle, the runtime does. */
+  async start(id: string): Promise<void> {
+    if (this.info.name === 'runc' && (await startThroughFifo(join(this.stateDir, id, 'exec.fifo')))) return;
+    await this.run(['start', id]);
   }
   kill(id: string, signal: number | string, all = false) {
     return this.run(['kill', ...(all ? ['--all'] : []), id, String(signal)]);

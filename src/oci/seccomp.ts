@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { clip } from '../lib/clip.js';
 import { arch as nodeArch } from 'node:os';
 
@@ -77,6 +78,38 @@ export function convertProfile(p: MobyProfile, caps: string[], goarch = GOARCH[n
   return res;
 }
 
+let x32: boolean | undefined;
+/**
+ * Whether the kernel has the x32 ABI, from its build config (/proc/config.gz or
+ * /boot/config-RELEASE); true when neither says. Most kernels are built without it.
+ */
+export function kernelHasX32(): boolean {
+  if (x32 !== undefined) return x32;
+  let text = '';
+  try {
+    text = gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
+  } catch {
+    try {
+      text = readFileSync(`/boot/config-${readKernel()}`, 'latin1');
+    } catch {
+      /* unknown: keep the filter */
+    }
+  }
+  x32 = !/^# CONFIG_X86_X32_ABI is not set$/m.test(text);
+  return x32;
+}
+
+/**
+ * The profile without SCMP_ARCH_X32 when the kernel has no x32 ABI: no process can make an x32
+ * syscall there, so its filter is never reached, yet runc's libseccomp builds it at every start
+ * and exec (a third of the filter's cost, ~6 ms of CPU per process measured here). Filtering
+ * stays as strict: an arch left out of a filter is killed, not allowed.
+ */
+export function withoutDeadArches(p: OciSeccomp, hasX32 = kernelHasX32()): OciSeccomp {
+  if (hasX32 || !p.architectures.includes('SCMP_ARCH_X32')) return p;
+  return { ...p, architectures: p.architectures.filter((a) => a !== 'SCMP_ARCH_X32') };
+}
+
 /** The default profile adjusted for `caps`; undefined when the host has no profile file. */
 export function defaultSeccomp(caps: string[], path = DEFAULT_PROFILE): OciSeccomp | undefined {
   const key = `${path}\0${[...caps].sort().join(',')}`;
@@ -87,7 +120,7 @@ export function defaultSeccomp(caps: string[], path = DEFAULT_PROFILE): OciSecco
   } catch {
     return undefined;
   }
-  const res = convertProfile(raw, caps);
+  const res = withoutDeadArches(convertProfile(raw, caps));
   cache.set(key, res);
   return res;
 }
@@ -130,5 +163,5 @@ export function checkProfileText(text: string, what = 'seccomp profile'): void {
 /** A custom profile given inline (`--security-opt seccomp=<json>`) in either format. */
 export function customSeccomp(json: string, caps: string[]): OciSeccomp {
   const p = JSON.parse(json) as MobyProfile;
-  return convertProfile(p, caps);
+  return withoutDeadArches(convertProfile(p, caps));
 }

@@ -112,6 +112,10 @@ export class Exits {
     ctx.handling.add(id);
     try {
       await ctx.locks.run(id, async () => {
+        // The exit is recorded: the answers it completes (a wait, an --rm run) go out first; the
+        // teardown's first spawn (umount) forks this process and would hold them up by
+        // milliseconds. The lock is already queued: a start coming meanwhile waits for the teardown.
+        await new Promise((r) => setImmediate(r));
         await this.teardown(id, d, claim.row.generation);
         if (!claim.removed) return;
         removeDirs(d);

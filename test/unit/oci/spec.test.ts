@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSpec, type SpecInput } from '../../../src/oci/spec.js';
-import { convertProfile } from '../../../src/oci/seccomp.js';
+import { convertProfile, withoutDeadArches } from '../../../src/oci/seccomp.js';
 import { clampRlimits } from '../../../src/oci/rlimits.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../../src/oci/caps.js';
 import { parseSignal } from '../../../src/engine/containers/signals.js';
@@ -57,6 +57,13 @@ test('seccomp: moby profile converted for the caps and arch at hand', () => {
   assert.deepEqual(o.syscalls.map((s) => s.names[0] + ':' + s.action), ['read:SCMP_ACT_ALLOW', 'arch_prctl:SCMP_ACT_ALLOW', 'bpf:SCMP_ACT_ERRNO']);
   const admin = convertProfile(p, ['SYS_ADMIN'], 'amd64');
   assert.ok(admin.syscalls.some((s) => s.names[0] === 'bpf' && s.action === 'SCMP_ACT_ALLOW'));
+});
+
+test('seccomp: the x32 filter is left out only where the kernel has no x32 ABI', () => {
+  const p = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
+  assert.deepEqual(withoutDeadArches(p, false).architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+  assert.deepEqual(withoutDeadArches(p, false).syscalls, p.syscalls);
+  assert.equal(withoutDeadArches(p, true), p);
 });
 
 test('rlimits are clamped to the hard limits we may set', () => {
