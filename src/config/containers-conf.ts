@@ -1,6 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dropInFiles, userContainersDir } from './conf-dirs.js';
 
 /** The subset of containers.conf berth honours; grows as features land. */
 export interface ContainersConf {
@@ -36,24 +36,14 @@ export interface ContainersConf {
  */
 export function confFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.CONTAINERS_CONF) return [env.CONTAINERS_CONF];
-  const dropIns = (dir: string) => {
-    try {
-      return readdirSync(dir)
-        .filter((f) => f.endsWith('.conf'))
-        .sort()
-        .map((f) => join(dir, f));
-    } catch {
-      return [];
-    }
-  };
-  const userDir = join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'containers');
+  const userDir = userContainersDir(env);
   return [
     '/usr/share/containers/containers.conf',
-    ...dropIns('/usr/share/containers/containers.conf.d'),
+    ...dropInFiles('/usr/share/containers/containers.conf.d'),
     '/etc/containers/containers.conf',
-    ...dropIns('/etc/containers/containers.conf.d'),
+    ...dropInFiles('/etc/containers/containers.conf.d'),
     join(userDir, 'containers.conf'),
-    ...dropIns(join(userDir, 'containers.conf.d')),
+    ...dropInFiles(join(userDir, 'containers.conf.d')),
   ];
 }
 

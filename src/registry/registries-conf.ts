@@ -1,9 +1,9 @@
 // registries.conf (v2, TOML) as containers/image reads it: search registries for short names,
 // aliases, and per-prefix [[registry]] tables with location rewrites, mirrors, `blocked` and
 // `insecure`. Loading reads files; matching and rewriting are pure.
-import { readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dropInFiles, userContainersDir } from '../config/conf-dirs.js';
 import { parse } from 'smol-toml';
 
 export interface Mirror {
@@ -40,7 +40,7 @@ export class RegistriesConfError extends Error {}
 /** containers/image's order: CONTAINERS_REGISTRIES_CONF alone, else the user's file or /etc's, then drop-ins. */
 export function registriesConfFiles(env: NodeJS.ProcessEnv = process.env): { main: string; dropIns: string[] } {
   if (env.CONTAINERS_REGISTRIES_CONF) return { main: env.CONTAINERS_REGISTRIES_CONF, dropIns: [] };
-  const userDir = join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'containers');
+  const userDir = userContainersDir(env);
   const userFile = join(userDir, 'registries.conf');
   let main = '/etc/containers/registries.conf';
   try {
@@ -49,17 +49,7 @@ export function registriesConfFiles(env: NodeJS.ProcessEnv = process.env): { mai
   } catch {
     // No user file: the system's.
   }
-  const list = (dir: string) => {
-    try {
-      return readdirSync(dir)
-        .filter((f) => f.endsWith('.conf'))
-        .sort()
-        .map((f) => join(dir, f));
-    } catch {
-      return [];
-    }
-  };
-  return { main, dropIns: [...list('/etc/containers/registries.conf.d'), ...list(join(userDir, 'registries.conf.d'))] };
+  return { main, dropIns: [...dropInFiles('/etc/containers/registries.conf.d'), ...dropInFiles(join(userDir, 'registries.conf.d'))] };
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);

@@ -2,9 +2,10 @@
 // naming rule the API layer chose (docker's or registries.conf's), then registries.conf's
 // rewrites, mirrors, `blocked` and `insecure`. Pure but for the conf passed in.
 import { canonicalName, parseReference, repoOf, type Reference } from '../../lib/image-ref.js';
-import { isLoopbackRegistry, pullSources, type PullSource, type RegistriesConf } from '../../registry/index.js';
+import { pullSources, type PullSource, type RegistriesConf } from '../../registry/index.js';
 import { clip } from '../../lib/clip.js';
 import { badParameter, notFound } from '../errors.js';
+import { callerAllowsPlainHttp } from './registry-access.js';
 import type { NamingRule } from './types.js';
 
 export interface PullTarget {
@@ -56,7 +57,7 @@ export function pullTargets(input: string, rule: NamingRule, conf: RegistriesCon
       let path = s.repo.slice(slash + 1);
       // A rewrite to docker.io keeps docker's library/ rule.
       if (registry === 'docker.io' && !path.includes('/')) path = `library/${path}`;
-      const insecure = s.insecure || tlsVerify === false || (rule === 'docker' && tlsVerify === undefined && isLoopbackRegistry(registry));
+      const insecure = s.insecure || callerAllowsPlainHttp(registry, { naming: rule, tlsVerify });
       return { ...s, registry, path, insecure };
     });
     return { ref: r, name, sources };

@@ -14,10 +14,13 @@ export interface AccessOptions {
   timeouts?: Timeouts;
 }
 
+/** What the caller allows beyond registries.conf: all with TLS verification off; docker's loopback rule. */
+export function callerAllowsPlainHttp(registry: string, o: Pick<AccessOptions, 'naming' | 'tlsVerify'>): boolean {
+  return o.tlsVerify === false || (o.tlsVerify === undefined && o.naming === 'docker' && isLoopbackRegistry(registry));
+}
+
 export function registryInsecure(registry: string, o: Pick<AccessOptions, 'naming' | 'tlsVerify'>): boolean {
-  if (o.tlsVerify === false) return true;
-  if (o.tlsVerify === undefined && o.naming === 'docker' && isLoopbackRegistry(registry)) return true;
-  return hostInsecure(loadRegistriesConf(), registry);
+  return callerAllowsPlainHttp(registry, o) || hostInsecure(loadRegistriesConf(), registry);
 }
 
 export async function registryClient(registry: string, repo: string | undefined, o: AccessOptions): Promise<RegistryClient> {
