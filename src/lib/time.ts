@@ -23,8 +23,9 @@ const UNIT_NS: Record<string, bigint> = {
   h: 3600n * NS_PER_S,
 };
 
-const DURATION = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-const DURATION_PART = /(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/g;
+// µ (micro sign) and μ (Greek mu) as escapes: the bundle stays ASCII (scripts/bundle.mjs says why).
+const DURATION = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/;
+const DURATION_PART = /(\d*)(?:\.(\d*))?(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g;
 const UNIX = /^([-+]?\d+)(?:\.(\d+))?$/;
 const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d)(?::(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?)?(Z|z|[+-]\d\d:\d\d)?$/;
 
