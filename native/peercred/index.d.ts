@@ -5,3 +5,5 @@ export interface PeerCred {
 }
 /** The credentials of the peer of the connected unix socket `fd`; throws on a non-unix socket. */
 export function peercred(fd: number): PeerCred;
+/** glibc's malloc_trim(0): hands the free pages of every malloc arena back to the kernel; true when some went back. */
+export function mallocTrim(): boolean;

@@ -1,7 +1,11 @@
 // SO_PEERCRED for Node: the uid, gid and pid of the process at the other end of a connected unix
 // socket, as the kernel recorded them at connect(). Node's net module has no binding for it.
+// Also malloc_trim, the other libc call berth needs and Node does not bind (reclaim.ts says why).
 #define _GNU_SOURCE
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <sys/socket.h>
 #include <node_api.h>
@@ -39,9 +43,25 @@ static napi_value peercred(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+// mallocTrim() -> whether memory went back to the kernel. glibc keeps the pages of freed
+// allocations inside its heaps (only the top of the main one is ever trimmed by free); this hands
+// back every free page of every arena. Without glibc there is nothing to do: false.
+static napi_value malloc_trim_js(napi_env env, napi_callback_info info) {
+  (void)info;
+  int released = 0;
+#ifdef __GLIBC__
+  released = malloc_trim(0);
+#endif
+  napi_value b;
+  napi_get_boolean(env, released != 0, &b);
+  return b;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "peercred", NAPI_AUTO_LENGTH, peercred, NULL, &fn);
   napi_set_named_property(env, exports, "peercred", fn);
+  napi_create_function(env, "mallocTrim", NAPI_AUTO_LENGTH, malloc_trim_js, NULL, &fn);
+  napi_set_named_property(env, exports, "mallocTrim", fn);
   return exports;
 }
