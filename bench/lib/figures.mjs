@@ -50,7 +50,7 @@ export const METRICS = {
   'monitor.pss': { title: 'per-container monitor memory, PSS (conmon / containerd-shim)', unit: 'KiB', better: 'lower' },
   'monitor.rss': { title: 'per-container monitor memory, RSS', unit: 'KiB', better: 'lower' },
   'rm.N': { title: 'remove {RUNNING} running containers (force, 4 in flight): total', unit: 's', better: 'lower' },
-  'rss.end': { title: 'service RSS at the end of the bench', unit: 'MiB', better: 'lower' },
+  'rss.end': { title: 'service RSS at the end of the bench, settled (5 s idle)', unit: 'MiB', better: 'lower' },
 };
 
 export const PROFILES = {
@@ -529,7 +529,13 @@ export async function running(b) {
   });
 }
 
+/** Quiet time before the end-of-bench RSS: the figure is what a service keeps once its work has settled. */
+const SETTLE_MS = 5000;
+
 export async function endMemory(b) {
+  // Every engine gets the same quiet seconds after the last group (Go's scavenger and berth's
+  // reclaimer both hand memory back once idle); the RSS trail keeps the value right after it.
+  if (b.engines.some((e) => e.proc)) await sleep(SETTLE_MS);
   for (const e of b.engines) {
     if (e.proc) b.add('rss.end', e.name, mib(serviceMemory(e).rssKiB));
   }

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+// node:v8, node:vm and node:module load when the first reclaim runs, not before listen (v8 brings
+// five more modules with it).
+const builtin = <T>(id: string) => process.getBuiltinModule(id) as T;
 
 /** Below this growth since the last collection a full GC is not worth its pause. */
 const GROWTH = 8 * 1024 * 1024;
@@ -13,6 +13,7 @@ type Trim = () => boolean;
  */
 function loadTrim(): Trim | undefined {
   try {
+    const { createRequire } = builtin<typeof import('node:module')>('node:module');
     const addon = createRequire(import.meta.url)('berth-peercred') as { mallocTrim?: Trim };
     return typeof addon.mallocTrim === 'function' ? addon.mallocTrim : undefined;
   } catch {
@@ -40,8 +41,8 @@ export function memoryReclaimer(): () => void {
     const rss = process.memoryUsage.rss();
     if (rss < base + GROWTH) return;
     if (!gc) {
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as (o: object) => void;
+      builtin<typeof import('node:v8')>('node:v8').setFlagsFromString('--expose-gc');
+      gc = builtin<typeof import('node:vm')>('node:vm').runInNewContext('gc') as (o: object) => void;
     }
     // 'last-resort' also releases the pages V8 pools after a collection; a plain full GC shrinks
     // the heap but leaves the RSS where it was.

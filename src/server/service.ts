@@ -1,5 +1,4 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { EnginePorts } from '../engine/ports.js';
 import { isPing, ping } from '../api/system/ping.js';
 import { corsHeaders, preflight } from './cors.js';
@@ -52,8 +51,13 @@ export interface RunningService {
 const SETTLE_MS = 25;
 /** A client connected but has not asked anything yet: wait at most this long for its request. */
 const FIRST_REQUEST_MS = 250;
-/** Quiet this long after the last activity, the service hands back memory the work grew. */
-const QUIET_MS = 2_000;
+/**
+ * Quiet this long after the last activity, the service hands back memory the work grew (when it
+ * grew: reclaim.ts). Half a second: the requests of one client command follow each other within
+ * milliseconds, and a collection of this heap takes a few; memory a burst grew (the start's own
+ * engine load among them) goes back before the service has sat on it for long.
+ */
+const QUIET_MS = 500;
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   let router: Router | undefined;
@@ -72,6 +76,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     requestTimeout: 0,
     keepAliveTimeout: 5_000,
     maxHeaderSize: 64 * 1024,
+    // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3): its
+    // stream starts ended instead of going through the readable life cycle (and the dump after
+    // the answer) on every ping, list and inspect; reading it still yields nothing at once.
+    optimizeEmptyRequests: true,
   };
   // node:https (and tls) load only when TLS is asked for.
   const server: http.Server = o.tls
@@ -99,7 +107,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse) => {
-    const t0 = performance.now();
+    // hrtime rather than perf_hooks' clock: perf_hooks is eight more modules to load before listen.
+    const t0 = process.hrtime.bigint();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -124,7 +133,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     }
     if (o.log.enabled('info')) {
       res.once('close', () =>
-        o.log.info('API call', { method, path: url, status: res.statusCode, ms: Math.round((performance.now() - t0) * 100) / 100 }),
+        o.log.info('API call', { method, path: url, status: res.statusCode, ms: Math.round(Number(process.hrtime.bigint() - t0) / 1e4) / 100 }),
       );
     }
     if ('miss' in m) {

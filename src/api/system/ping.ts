@@ -2,18 +2,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx } from '../../server/http.js';
 import { COMPAT_API_VERSION, LIBPOD_API_VERSION } from '../../version.js';
 
-const HEADERS = {
-  'API-Version': COMPAT_API_VERSION,
-  'Libpod-API-Version': LIBPOD_API_VERSION,
-  'Docker-Experimental': 'false',
-  'Ostype': 'linux',
-  'Builder-Version': '1',
-  'Libpod-Buildah-Version': '',
-  'Cache-Control': 'no-cache',
-  'Pragma': 'no-cache',
-  'Content-Type': 'text/plain; charset=utf-8',
-  'Content-Length': '2',
-};
+// Name, value, name, value: writeHead takes the flat list as it is, where an object is first
+// walked key by key (measured: ~1% of a ping's instructions).
+const HEADERS = [
+  'API-Version', COMPAT_API_VERSION,
+  'Libpod-API-Version', LIBPOD_API_VERSION,
+  'Docker-Experimental', 'false',
+  'Ostype', 'linux',
+  'Builder-Version', '1',
+  'Libpod-Buildah-Version', '',
+  'Cache-Control', 'no-cache',
+  'Pragma', 'no-cache',
+  'Content-Type', 'text/plain; charset=utf-8',
+  'Content-Length', '2',
+];
 
 const PING = /^(?:\/v\d+(?:\.\d+){0,2})?(?:\/libpod)?\/_ping\/?(?:\?.*)?$/;
 export const isPing = (path: string) => PING.test(path);
