@@ -2,7 +2,6 @@
 // holding *.crt (CAs added to the system's) and *.cert + *.key pairs (client certificates).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
 
 export interface TlsMaterial {
   /** Undefined: the system's CAs alone. */
@@ -33,7 +32,7 @@ export function tlsFor(host: string, dirs: string[] = certsDirs()): TlsMaterial 
     }
     const out: TlsMaterial = { dir };
     const cas = names.filter((n) => n.endsWith('.crt')).map((n) => readFileSync(join(dir, n), 'utf8'));
-    if (cas.length) out.ca = [...rootCertificates, ...cas];
+    if (cas.length) out.ca = [...(process.getBuiltinModule('node:tls') as typeof import('node:tls')).rootCertificates, ...cas];
     const cert = names.find((n) => n.endsWith('.cert'));
     if (cert) {
       const key = cert.replace(/\.cert$/, '.key');

@@ -2,7 +2,6 @@
 // setting), with timeouts: an answer must start within `responseMs`, and a body that stops
 // sending for `idleMs` fails instead of hanging a pull forever.
 import http from 'node:http';
-import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { RegistryError } from './errors.js';
 import type { TlsMaterial } from './tls.js';
@@ -43,6 +42,9 @@ export interface SendOptions {
 }
 
 const agents = new Map<string, http.Agent>();
+// node:https (and tls, and OpenSSL's TLS state) loads at the first https request, not with the
+// engine: ~5 MiB of a service that never talks to a registry.
+const https = () => process.getBuiltinModule('node:https') as typeof import('node:https');
 
 function agentFor(url: URL, o: SendOptions): http.Agent {
   if (url.protocol === 'http:') {
@@ -54,7 +56,7 @@ function agentFor(url: URL, o: SendOptions): http.Agent {
   const key = `https|${o.skipVerify ? 'skip' : 'verify'}|${o.tls?.dir ?? ''}`;
   let a = agents.get(key);
   if (!a) {
-    a = new https.Agent({
+    a = new (https().Agent)({
       keepAlive: true,
       maxFreeSockets: 16,
       rejectUnauthorized: !o.skipVerify,
@@ -73,7 +75,7 @@ export function connectionFailed(e: unknown): boolean {
 
 export function send(url: URL, o: SendOptions): Promise<HttpAnswer> {
   const t = o.timeouts ?? DEFAULT_TIMEOUTS;
-  const mod = url.protocol === 'https:' ? https : http;
+  const mod = url.protocol === 'https:' ? https() : http;
   return new Promise<HttpAnswer>((resolve, reject) => {
     let settled = false;
     const req = mod.request(url, { method: o.method, headers: { 'User-Agent': 'berth', ...o.headers }, agent: agentFor(url, o), signal: o.signal });

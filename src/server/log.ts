@@ -7,7 +7,7 @@ type Fields = Record<string, unknown>;
 export interface Logger {
   level: Level;
   enabled(level: Level): boolean;
-  /** Loads pino now (call once the listener is up); resolves when earlier lines are written. */
+  /** Resolves when the lines logged so far are written (pino loads with the first line to write). */
   start(): Promise<void>;
   trace(msg: string, f?: Fields): void;
   debug(msg: string, f?: Fields): void;
@@ -20,21 +20,17 @@ export interface Logger {
 const rank = (l: Level) => LEVELS.indexOf(l === 'panic' ? 'fatal' : l);
 
 /**
- * pino writes the logs, but it costs ~15 ms to load: it is loaded right after the listener is
- * up so the first reply is not delayed, and lines logged before that are replayed in order.
+ * pino writes the logs, but it costs ~15 ms and ~5 MiB to load: it is loaded with the first line
+ * there is to write (at the default level, error, a service may never write one), never before
+ * the listener is up, and lines logged while it loads are written after it in order.
  */
 export function createLogger(level: Level): Logger {
   let pino: Pino | undefined;
   const early: [Level, string, Fields | undefined][] = [];
   const min = rank(level);
-  const write = (l: Level, msg: string, f?: Fields) => {
-    if (rank(l) < min) return;
-    const pl = l === 'panic' ? 'fatal' : l;
-    if (pino) pino[pl](f ?? {}, msg);
-    else early.push([l, msg, f]);
-  };
+  let listening = false;
   let loading: Promise<void> | undefined;
-  const start = () =>
+  const load = () =>
     (loading ??= import('pino').then((m) => m.default ?? m.pino).then((make) => {
       pino = make(
         { level: level === 'panic' ? 'fatal' : level, base: undefined, timestamp: make.stdTimeFunctions.isoTime },
@@ -42,6 +38,17 @@ export function createLogger(level: Level): Logger {
       );
       for (const [l, m, f] of early.splice(0)) write(l, m, f);
     }));
+  const write = (l: Level, msg: string, f?: Fields) => {
+    if (rank(l) < min) return;
+    const pl = l === 'panic' ? 'fatal' : l;
+    if (pino) return void pino[pl](f ?? {}, msg);
+    early.push([l, msg, f]);
+    if (listening) void load();
+  };
+  const start = () => {
+    listening = true;
+    return pino || !early.length ? (loading ?? Promise.resolve()) : load();
+  };
   return {
     level,
     enabled: (l) => rank(l) >= min,
