@@ -47,6 +47,18 @@ export function confFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   ];
 }
 
+/**
+ * The text with its whole-line comments blanked (line numbers stay for the parser's messages).
+ * The containers.conf that containers-common installs is 24 KB of which 0.5 KB is not comment,
+ * and it is read before the service listens: the parser, not yet compiled, took 12 ms walking
+ * the comments; this takes a fraction of one. Only when no multi-line string could hold a line
+ * that starts with `#` (TOML's other strings end at the line).
+ */
+function withoutCommentLines(text: string): string {
+  if (text.includes('"""') || text.includes("'''")) return text;
+  return text.replace(/^[ \t]*#.*$/gm, '');
+}
+
 export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): Promise<ContainersConf> {
   const conf: ContainersConf = { engine: {}, containers: {}, network: {}, files: [] };
   const texts: [string, string][] = [];
@@ -62,7 +74,7 @@ export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): 
   for (const [file, text] of texts) {
     let doc: Record<string, unknown>;
     try {
-      doc = parse(text) as Record<string, unknown>;
+      doc = parse(withoutCommentLines(text)) as Record<string, unknown>;
     } catch (e) {
       throw new Error(`${file}: ${(e as Error).message}`);
     }

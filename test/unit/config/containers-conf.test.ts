@@ -30,6 +30,21 @@ test('later files override earlier keys, drop-ins sorted', async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
+test('comment lines are comments, a multi-line string keeps its lines that start with #', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'conf-'));
+  const f = join(dir, 'containers.conf');
+  writeFileSync(f, '# top\n[engine]\n  # indented\nservice_timeout = 7 # trailing\n\t#\ttab\nruntime = "crun"\n');
+  let c = await loadContainersConf({ CONTAINERS_CONF: f });
+  assert.equal(c.engine.service_timeout, 7);
+  assert.equal(c.engine.runtime, 'crun');
+  writeFileSync(f, "[engine]\nruntime = '''\n# kept\ncrun'''\n# gone\n");
+  c = await loadContainersConf({ CONTAINERS_CONF: f });
+  assert.equal(c.engine.runtime, '# kept\ncrun');
+  writeFileSync(f, '[engine]\n# a comment\nservice_timeout = [\n');
+  await assert.rejects(loadContainersConf({ CONTAINERS_CONF: f }), /\n3: +service_timeout = \[/, 'line numbers stay');
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('idle tracker fires only when nothing is active, and restarts its countdown', async () => {
   let fired = 0;
   const t = new IdleTracker(60, () => fired++);
