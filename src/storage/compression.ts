@@ -71,9 +71,80 @@ export async function decompressed(src: AsyncIterable<Buffer>): Promise<{ stream
   }
   if (kind === 'none') return { stream: whole(), compression: 'none' };
   // Large output chunks: every chunk costs each stage after (hash, tar reader, writes) a round trip.
-  const t = kind === 'gzip' ? createGunzip({ chunkSize: 128 * 1024, readableHighWaterMark: 256 * 1024 } as object) : zstdTransform();
-  // Two chunks ahead at most: the default (16 objects) held a megabyte per layer of a parallel pull.
-  const input = Readable.from(whole(), { highWaterMark: 2 });
-  input.on('error', (e) => t.destroy(e));
-  return { stream: input.pipe(t), compression: kind };
+  if (kind === 'zstd') {
+    // fzstd keeps views of its input between pushes: it gets chunks of its own, never reused blocks.
+    const z = zstdTransform();
+    // Two chunks ahead at most: the default (16 objects) held a megabyte per layer of a parallel pull.
+    const input = Readable.from(whole(), { highWaterMark: 2 });
+    input.on('error', (e) => z.destroy(e));
+    return { stream: input.pipe(z), compression: kind };
+  }
+  const t = createGunzip({ chunkSize: 128 * 1024, readableHighWaterMark: 256 * 1024 } as object);
+  feed(whole(), t).then(
+    () => {
+      if (!t.destroyed) t.end();
+    },
+    (e: Error) => t.destroy(e),
+  );
+  return { stream: t, compression: kind };
+}
+
+/**
+ * Compressed bytes go to zlib in blocks of this size. Each write is a thread-pool job, whose
+ * hand-off (a futex wake-up, here in a VM) cost the event loop more than the inflating itself
+ * costs the pool when every 64 KiB socket read was its own job.
+ */
+const INPUT_BLOCK = 512 * 1024;
+/** One block with zlib, one filling: nothing more is read ahead while both are taken. */
+const INPUT_BLOCKS = 2;
+
+/**
+ * Copies `src` into `t` in INPUT_BLOCK blocks, each reused once `t` has consumed it (its write
+ * callback: zlib has then read all of the block), so the copy allocates nothing per chunk. Stops
+ * reading when `t` is destroyed (the consumer gave up), leaving the rest of `src` to the caller.
+ */
+async function feed(src: AsyncIterable<Buffer>, t: Transform): Promise<void> {
+  const free: Buffer[] = [];
+  let made = 0;
+  let block: Buffer | undefined;
+  let used = 0;
+  let wake: (() => void) | undefined;
+  // A destroyed stream may not call back for the block it held: its close wakes a waiting take.
+  t.once('close', () => wake?.());
+  const send = () => {
+    const b = block!.subarray(0, used);
+    const whole = block!;
+    block = undefined;
+    used = 0;
+    if (t.destroyed) return;
+    t.write(b, () => {
+      free.push(whole);
+      wake?.();
+    });
+  };
+  const take = async (): Promise<Buffer | undefined> => {
+    while (!free.length && made >= INPUT_BLOCKS) {
+      if (t.destroyed) return undefined;
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+    if (free.length) return free.pop()!;
+    made++;
+    return Buffer.allocUnsafeSlow(INPUT_BLOCK);
+  };
+  for await (const c of src) {
+    let off = 0;
+    while (off < c.length) {
+      if (t.destroyed) return;
+      if (!block) {
+        block = await take();
+        if (!block) return;
+      }
+      const n = c.copy(block, used, off);
+      used += n;
+      off += n;
+      if (used === block.length) send();
+    }
+  }
+  if (block && used && !t.destroyed) send();
 }
