@@ -5,7 +5,7 @@ import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
 import tar from 'tar-stream';
 import { opaqueEntryName, whiteoutEntryName } from './tar-paths.js';
-import { isOpaqueDir, isOverlayXattr } from './overlay-xattrs.js';
+import { isFuseBookkeeping, isOpaqueDir, isOverlayXattr } from './overlay-xattrs.js';
 
 const major = (rdev: number) => Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
 const minor = (rdev: number) => (rdev & 0xff) | Number((BigInt(rdev) >> 12n) & 0xfff00n);
@@ -68,6 +68,7 @@ export async function* diffTar(dir: string, exclude: ReadonlySet<string> = new S
       } catch {
         continue; // removed meanwhile
       }
+      if (isFuseBookkeeping(name, st)) continue;
       if (st.isCharacterDevice() && st.rdev === 0) {
         await add({ ...base(whiteoutEntryName(r), st), mode: 0o644, size: 0 }, Buffer.alloc(0));
       } else if (st.isDirectory()) {

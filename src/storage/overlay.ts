@@ -64,7 +64,9 @@ async function mountFuse(m: OverlayMount, opts: string[]): Promise<void> {
     await run(bin, ['-o', opts.join(','), m.target], { cwd: m.cwd, ...BOUND });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`mounting fuse-overlayfs at ${m.target}: ${(err.stderr || err.message).trim()}`);
+    const msg = (err.stderr || err.message).trim();
+    const hint = /\/dev\/fuse: permission denied/i.test(msg) ? ' (/dev/fuse must be usable by the user: chmod 0666 /dev/fuse, as Debian makes it)' : '';
+    throw new Error(`mounting fuse-overlayfs at ${m.target}: ${msg}${hint}`);
   }
 }
 

@@ -5,7 +5,7 @@
 // layer keeps them out.
 import { closeSync, constants, lstatSync, openSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { isOpaqueDir } from '../../../storage/overlay-xattrs.js';
+import { isFuseBookkeeping, isOpaqueDir } from '../../../storage/overlay-xattrs.js';
 import type { FilesDeps } from './service.js';
 import type { ContainerView } from '../types.js';
 import { containerMounts } from '../mounts.js';
@@ -65,7 +65,7 @@ export function changesOf(upper: string, layers: string[], mountDests: string[])
       const r = rel ? `${rel}/${n}` : n;
       const abs = `${at}/${n}`;
       const st = lst(abs);
-      if (!st) continue;
+      if (!st || isFuseBookkeeping(n, st)) continue;
       if (isWhiteout(st)) {
         out.push({ Path: `/${r}`, Kind: 2 });
         continue;
