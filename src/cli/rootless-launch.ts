@@ -6,6 +6,7 @@
 // (process.execve: the same PID, so systemd's LISTEN_PID still names it) through nsenter.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { storagePaths } from '../config/paths.js';
@@ -38,8 +39,26 @@ export function enterUserNamespace(mode: 'create' | 'join'): void {
   }
   const nsenter = findBinary('nsenter');
   if (!nsenter) throw new CliError('nsenter not found: rootless berth joins its user namespace with nsenter (Debian/Ubuntu: apt-get install util-linux)');
+  keepListenFds();
   const args = ['nsenter', `--target=${pid}`, '--user', '--mount', '--preserve-credentials', '--', process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
   process.execve!(nsenter, args, { ...process.env, [ROOTLESS_UID_ENV]: String(uid) });
+}
+
+/**
+ * systemd's sockets (LISTEN_FDS from fd 3, for this pid) must reach the re-executed berth, but
+ * Node marks inherited descriptors close-on-exec: the native addon clears the flag.
+ */
+function keepListenFds(): void {
+  const n = Number(process.env.LISTEN_FDS);
+  if (!n || Number(process.env.LISTEN_PID) !== process.pid) return;
+  let addon: { keepOnExec?: (fd: number) => void };
+  try {
+    addon = createRequire(import.meta.url)('berth-peercred') as typeof addon;
+  } catch (e) {
+    throw new CliError(`socket activation of a rootless berth needs the native addon (native/peercred): run \`npm run setup\` (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!addon.keepOnExec) throw new CliError('socket activation of a rootless berth needs the native addon (native/peercred) rebuilt: run `npm run setup`');
+  for (let fd = 3; fd < 3 + n; fd++) addon.keepOnExec(fd);
 }
 
 /** The pid in the file when it is a live process of ours in a user namespace other than ours. */
