@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BERTH_BIN, DOCKER, waitFor } from '../../helpers/berth.js';
-import { NOSUB_USER, runAsUser, startRootlessBerth, type RootlessBerth } from '../support/rootless.js';
+import { BERTH_BIN, DOCKER, unixRequest, waitFor } from '../../helpers/berth.js';
+import { killNamespace, NOSUB_USER, runAsUser, startRootlessBerth, type RootlessBerth } from '../support/rootless.js';
 
 const started: RootlessBerth[] = [];
 after(async () => {
@@ -76,5 +76,27 @@ test('socket activation as the user: systemd\'s socket survives the re-exec into
   } finally {
     sa.kill('SIGTERM');
     await new Promise((r) => sa.once('exit', r));
+  }
+});
+
+test('two services starting at once make one pause process and both join it', async () => {
+  const b = await startRootlessBerth();
+  started.push(b);
+  await b.stop();
+  killNamespace(b.pausePid()!);
+  const procs = [1, 2].map((i) => {
+    const sock = join(b.dir, `twin${i}.sock`);
+    const p = spawn(process.execPath, [BERTH_BIN, 'system', 'service', '--time', '0', `unix://${sock}`], { env: b.env, uid: b.user.uid, gid: b.user.gid, stdio: 'ignore' });
+    return { p, sock };
+  });
+  try {
+    for (const { sock } of procs) {
+      assert.ok(await waitFor(async () => existsSync(sock) && (await unixRequest(sock, 'GET', '/_ping').catch(() => ({ status: 0 }))).status === 200, 20_000));
+    }
+    const pause = b.pausePid()!;
+    for (const { p } of procs) assert.equal(readlinkSync(`/proc/${p.pid}/ns/user`), readlinkSync(`/proc/${pause}/ns/user`));
+  } finally {
+    for (const { p } of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map(({ p }) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
   }
 });
