@@ -7,3 +7,5 @@ export interface PeerCred {
 export function peercred(fd: number): PeerCred;
 /** glibc's malloc_trim(0): hands the free pages of every malloc arena back to the kernel; true when some went back. */
 export function mallocTrim(): boolean;
+/** Clears FD_CLOEXEC on `fd` (Node sets it on inherited descriptors): it survives execve. */
+export function keepOnExec(fd: number): void;

@@ -58,6 +58,11 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`berth version ${BERTH_VERSION}\n`);
     return 0;
   }
+  // Rootless: what runs for the service (cleanup, healthcheck) runs inside the user's namespaces
+  // (the service enters them itself once its arguments are checked). Root pays one getuid().
+  if (process.getuid?.() !== 0 && group === 'container' && (cmd === 'cleanup' || cmd === 'healthcheck')) {
+    (await import('./rootless-launch.js')).enterUserNamespace('join');
+  }
   if (group === 'container' && cmd === 'cleanup') {
     const { cleanupCommand } = await import('./cleanup.js');
     return cleanupCommand(args, g);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadContainersConf } from '../config/containers-conf.js';
 import { storagePaths } from '../config/paths.js';
+import { isRootless } from '../config/rootless.js';
 import { systemdActivation, ListenError, type Binding } from '../server/listener.js';
 import { createLogger, LEVELS, type Level } from '../server/log.js';
 import { startService } from '../server/service.js';
@@ -50,12 +51,25 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     }
   }
 
+  // Rootless: into the user's namespaces (berth re-executes itself there; only root goes on here),
+  // once the endpoint is known good: a refusal must not leave a pause process behind.
+  if (process.getuid?.() !== 0) {
+    try {
+      if (positionals[0]) parseEndpoint(positionals[0]);
+      else if (!process.env.LISTEN_FDS) defaultEndpoint(true, process.env);
+    } catch (e) {
+      if (e instanceof UriError) throw new CliError(e.message);
+      throw e;
+    }
+    (await import('./rootless-launch.js')).enterUserNamespace('create');
+  }
+
   // Everything that can be refused is checked before anything is created on disk.
   let binding: Binding;
   try {
     binding = systemdActivation() ?? {
       kind: 'endpoint',
-      endpoint: positionals[0] ? parseEndpoint(positionals[0]) : defaultEndpoint(process.getuid?.() ?? 0, process.env),
+      endpoint: positionals[0] ? parseEndpoint(positionals[0]) : defaultEndpoint(isRootless(), process.env),
     };
   } catch (e) {
     if (e instanceof UriError || e instanceof ListenError) throw new CliError(e.message);
@@ -84,11 +98,13 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   const access = await accessOf(values);
 
   const log = createLogger(level);
-  const paths = storagePaths(g.storageEnv);
+  // Decided after listening (rootless or not may read /proc): a cold /_ping never waits for it.
+  let pathsV: ReturnType<typeof storagePaths> | undefined;
+  const storage = () => (pathsV ??= storagePaths(g.storageEnv));
   const socketPath = binding.kind === 'endpoint' && binding.endpoint.kind === 'unix' ? binding.endpoint.path : undefined;
   let engineP: Promise<import('../engine/engine.js').Engine> | undefined;
   // Loaded after listening: a cold /_ping never waits for engine code.
-  const engine = () => (engineP ??= import('../engine/engine.js').then((m) => new m.Engine({ paths, conf, socketPath })));
+  const engine = () => (engineP ??= import('../engine/engine.js').then((m) => new m.Engine({ paths: storage(), conf, socketPath })));
 
   if (binding.kind === 'endpoint' && binding.endpoint.kind === 'tcp') {
     if (!tlsFiles) {
@@ -113,7 +129,7 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   log.info('API service listening', {
     endpoint: binding.kind === 'systemd' ? `systemd fd ${binding.fd}` : binding.endpoint.uri,
     timeout,
-    root: paths.root,
+    root: storage().root,
   });
   // The container service reconciles exits that happened while no service ran, and the image
   // store sweeps what killed loads and commits left half-made; started once the service has
