@@ -16,6 +16,8 @@ import { badParameter, conflict, internal } from '../errors.js';
 import { netavarkOptions } from './create.js';
 import { pickAddresses } from './ipam.js';
 import { HOST_NETWORK, NONE_NETWORK } from './model.js';
+import { isRootless } from '../../config/rootless.js';
+import { rootlessNetworkSetup } from './rootless.js';
 import { bindPorts, requestedPorts } from './ports.js';
 import type { NetworkRegistry } from './registry.js';
 import type { ContainerEndpoint, ContainerNetworkState, EndpointConfig, Network, NetworkMember, PublishedPort } from './types.js';
@@ -83,6 +85,7 @@ export class NetworkAttachments implements ContainerNetworking {
   // ---- runs ------------------------------------------------------------------------------------
 
   async setup(c: NetworkedContainer): Promise<NetworkRunInfo> {
+    if (isRootless()) return rootlessNetworkSetup(c);
     const { store } = this.d;
     await this.clearRuns(c.id);
     let eps = this.endpoints(c.id);
