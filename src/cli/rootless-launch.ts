@@ -13,6 +13,7 @@ import { ROOTLESS_UID_ENV } from '../config/rootless.js';
 import { mapArgs, namespaceMap, parseSubIds, type SubIdRange } from '../config/subids.js';
 import { findBinary } from '../oci/binaries.js';
 import { CliError } from './errors.js';
+import { activatedFds, superviseActivated } from './rootless-activated.js';
 
 const PAUSE_PID = 'pause.pid';
 
@@ -25,7 +26,7 @@ export function pausePidFile(runRoot: string): string {
  * Re-executes berth inside the user's namespaces; returns only when it does not (root, or a
  * `join` with no pause process to join: cleanup and healthcheck outside any service's namespace).
  */
-export function enterUserNamespace(mode: 'create' | 'join'): void {
+export function enterUserNamespace(mode: 'create' | 'join'): void | Promise<never> {
   const uid = process.getuid?.() ?? 0;
   if (uid === 0) return;
   const { runRoot } = storagePaths();
@@ -38,8 +39,13 @@ export function enterUserNamespace(mode: 'create' | 'join'): void {
   }
   const nsenter = findBinary('nsenter');
   if (!nsenter) throw new CliError('nsenter not found: rootless berth joins its user namespace with nsenter (Debian/Ubuntu: apt-get install util-linux)');
-  const args = ['nsenter', `--target=${pid}`, '--user', '--mount', '--preserve-credentials', '--', process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
-  process.execve!(nsenter, args, { ...process.env, [ROOTLESS_UID_ENV]: String(uid) });
+  const enter = [`--target=${pid}`, '--user', '--mount', '--preserve-credentials'];
+  const command = [process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
+  const env = { ...process.env, [ROOTLESS_UID_ENV]: String(uid) };
+  // execve would close the sockets systemd passed (rootless-activated.ts says why).
+  const fds = activatedFds();
+  if (fds) return superviseActivated(nsenter, enter, command, env, fds);
+  process.execve!(nsenter, ['nsenter', ...enter, '--', ...command], env);
 }
 
 /** The pid in the file when it is a live process of ours in a user namespace other than ours. */

@@ -78,7 +78,7 @@ async function activate(): Promise<ChildProcess> {
 const docker = (args: string[], timeoutMs = 60_000) => b.runAs(DOCKER, args, { env: { DOCKER_HOST: `unix://${socketPath}` }, timeoutMs });
 const dockerOk = async (args: string[], timeoutMs = 60_000) => {
   const r = await docker(args, timeoutMs);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}\nservice: ${activators.map((a) => (a as ChildProcess & { err: () => string }).err()).join('\n')}`);
   return r.stdout;
 };
 
@@ -98,8 +98,9 @@ test('the user units: %t socket, a service systemd --user can run (Type=exec, Ki
   // ExecStart as systemd expands it: $VAR from Environment= as separate words, %t the runtime dir.
   const vars = new Map<string, string>();
   for (const e of one(svc, 'Environment')) {
-    const m = /^"?([A-Za-z_]\w*)=(.*?)"?$/.exec(e);
-    if (m) vars.set(m[1], m[2]);
+    // systemd takes "VAR=value" and VAR="value" alike (one assignment each here).
+    const m = /^([A-Za-z_]\w*)=(.*)$/.exec(e.replace(/^"(.*)"$/, '$1'));
+    if (m) vars.set(m[1], m[2].replace(/^"(.*)"$/, '$1'));
   }
   // `npm install -g --prefix /usr/local .` links /usr/local/bin/berth to the checkout's bin/berth.js.
   const link = join(b.dir, 'usr-local-bin-berth');
