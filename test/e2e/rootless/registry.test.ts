@@ -4,7 +4,7 @@
 // (the CLI's ~/.docker/config.json); the CA from the user's ~/.config/containers/certs.d.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fixtureImage, getManifest, uploadImage } from '../support/images.js';
 import { startRegistry, type Registry } from '../support/registry.js';
@@ -85,4 +85,18 @@ test('docker login as the user, then pull and push with what the CLI keeps; logo
   await ok(['logout', reg.host]);
   await ok(['rmi', src]);
   assert.equal(await pullStatus(src), 401, 'logged out: no credentials left');
+});
+
+test('podman login as the user writes the auth.json the service then reads', async () => {
+  const src = `${reg.host}/rlfeat/busybox:v1`;
+  assert.equal(await pullStatus(src), 401);
+  const podman = (args: string[], input?: string) =>
+    b.runAs('podman', ['--remote', '--url', `unix://${b.socket}`, ...args], { input, timeoutMs: 60_000, env: { DOCKER_CONFIG: undefined, CONTAINERS_REGISTRIES_CONF: undefined } });
+  const login = await podman(['login', '-u', 'rlfeat', '--password-stdin', reg.host], reg.users.rlfeat);
+  assert.equal(login.code, 0, login.stderr);
+  assert.ok(JSON.parse(readFileSync(join(b.xdg, 'containers', 'auth.json'), 'utf8')).auths[reg.host], 'podman keeps them in $XDG_RUNTIME_DIR/containers/auth.json');
+  assert.equal(await pullStatus(src), 200);
+  assert.equal((await podman(['logout', reg.host])).code, 0);
+  await ok(['rmi', src]);
+  assert.equal(await pullStatus(src), 401);
 });
