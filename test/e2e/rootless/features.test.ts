@@ -89,6 +89,11 @@ test('volume options: tmpfs and binds mount in the user namespace; what needs ro
   const unmapped = await b.docker(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=uid=70000', 'rlfeat-unmapped']);
   assert.notEqual(unmapped.code, 0);
   assert.match(unmapped.stderr, /uid 70000 is not mapped in berth's user namespace \(it maps 0-65536/);
+  // The same for a container's own tmpfs: a 400 at create, not the runtime's EINVAL at start.
+  const tmpfs = await b.docker(['create', ...NET, '--tmpfs', '/x:size=1m,uid=70000', 'busybox', 'true']);
+  assert.notEqual(tmpfs.code, 0);
+  assert.match(tmpfs.stderr, /invalid tmpfs option uid=70000 for \/x: uid 70000 is not mapped/);
+  assert.match(await ok(['run', '--rm', ...NET, '--tmpfs', '/x:size=1m,uid=1000', 'busybox', 'stat', '-c', '%u', '/x']), /^1000$/m);
   // The API says 400, not 500.
   const r = await b.request('POST', '/v1.41/volumes/create', { Name: 'rlfeat-nfs', DriverOpts: { type: 'nfs', device: ':/export', o: 'addr=127.0.0.1' } });
   assert.equal(r.status, 400);
