@@ -76,6 +76,11 @@ test('volume options: tmpfs and binds mount in the user namespace; what needs ro
   assert.match(out, /^tmpfs \/t tmpfs .*size=2048k/m);
   assert.match(out, /^1000$/m);
 
+  // podman's owner options for a plain volume directory: 1000 inside, the subordinate id outside.
+  await ok(['volume', 'create', '-o', 'o=uid=1000,gid=1000', 'rlfeat-owned']);
+  assert.equal(statSync(join(b.root, 'volumes', 'rlfeat-owned', '_data')).uid, hostUid(1000));
+  assert.match(await ok(['run', '--rm', ...NET, '-v', 'rlfeat-owned:/o', 'busybox', 'stat', '-c', '%u:%g', '/o']), /^1000:1000$/m);
+
   const host = join(b.home, 'rlfeat-bindsrc');
   mkdirSync(host);
   writeFileSync(join(host, 'h'), 'from the host\n');
@@ -98,7 +103,7 @@ test('volume options: tmpfs and binds mount in the user namespace; what needs ro
   const r = await b.request('POST', '/v1.41/volumes/create', { Name: 'rlfeat-nfs', DriverOpts: { type: 'nfs', device: ':/export', o: 'addr=127.0.0.1' } });
   assert.equal(r.status, 400);
   assert.ok(!(await ok(['volume', 'ls', '-q'])).split('\n').some((n) => n === 'rlfeat-ext4' || n === 'rlfeat-unmapped' || n === 'rlfeat-nfs'));
-  await ok(['volume', 'rm', 'rlfeat-tmpfs', 'rlfeat-bind']);
+  await ok(['volume', 'rm', 'rlfeat-tmpfs', 'rlfeat-bind', 'rlfeat-owned']);
 });
 
 test('docker build as the user: RUN, COPY --chown, USER; the image runs and a second build comes from the cache', async () => {
