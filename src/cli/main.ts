@@ -62,8 +62,7 @@ async function run(argv: string[]): Promise<number> {
   // namespaces; the launcher re-executes berth there. Root pays one getuid() for this check.
   if (process.getuid?.() !== 0 && !args.includes('--help') && !args.includes('-h')) {
     const mode = group === 'system' && cmd === 'service' ? 'create' : group === 'container' && (cmd === 'cleanup' || cmd === 'healthcheck') ? 'join' : undefined;
-    // Awaited: a socket-activated launcher supervises the service and never returns.
-    if (mode) await (await import('./rootless-launch.js')).enterUserNamespace(mode);
+    if (mode) (await import('./rootless-launch.js')).enterUserNamespace(mode);
   }
   if (group === 'container' && cmd === 'cleanup') {
     const { cleanupCommand } = await import('./cleanup.js');

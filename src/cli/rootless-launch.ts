@@ -5,7 +5,8 @@
 // a single-threaded process, which Node never is, so berth re-executes itself in place
 // (process.execve: the same PID, so systemd's LISTEN_PID still names it) through nsenter.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { storagePaths } from '../config/paths.js';
@@ -13,7 +14,6 @@ import { ROOTLESS_UID_ENV } from '../config/rootless.js';
 import { mapArgs, namespaceMap, parseSubIds, type SubIdRange } from '../config/subids.js';
 import { findBinary } from '../oci/binaries.js';
 import { CliError } from './errors.js';
-import { activatedFds, superviseActivated } from './rootless-activated.js';
 
 const PAUSE_PID = 'pause.pid';
 
@@ -26,7 +26,7 @@ export function pausePidFile(runRoot: string): string {
  * Re-executes berth inside the user's namespaces; returns only when it does not (root, or a
  * `join` with no pause process to join: cleanup and healthcheck outside any service's namespace).
  */
-export function enterUserNamespace(mode: 'create' | 'join'): void | Promise<never> {
+export function enterUserNamespace(mode: 'create' | 'join'): void {
   const uid = process.getuid?.() ?? 0;
   if (uid === 0) return;
   const { runRoot } = storagePaths();
@@ -35,17 +35,65 @@ export function enterUserNamespace(mode: 'create' | 'join'): void | Promise<neve
   if (pid === undefined) {
     if (mode === 'join') return;
     mkdirSync(runRoot, { recursive: true, mode: 0o700 });
-    pid = createPause(uid, pidFile);
+    pid = withPauseLock(pidFile, () => livePause(pidFile) ?? createPause(uid, pidFile));
   }
   const nsenter = findBinary('nsenter');
   if (!nsenter) throw new CliError('nsenter not found: rootless berth joins its user namespace with nsenter (Debian/Ubuntu: apt-get install util-linux)');
-  const enter = [`--target=${pid}`, '--user', '--mount', '--preserve-credentials'];
-  const command = [process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
-  const env = { ...process.env, [ROOTLESS_UID_ENV]: String(uid) };
-  // execve would close the sockets systemd passed (rootless-activated.ts says why).
-  const fds = activatedFds();
-  if (fds) return superviseActivated(nsenter, enter, command, env, fds);
-  process.execve!(nsenter, ['nsenter', ...enter, '--', ...command], env);
+  keepListenFds();
+  const args = ['nsenter', `--target=${pid}`, '--user', '--mount', '--preserve-credentials', '--', process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
+  process.execve!(nsenter, args, { ...process.env, [ROOTLESS_UID_ENV]: String(uid) });
+}
+
+/**
+ * systemd's sockets (LISTEN_FDS from fd 3, for this pid) must reach the re-executed berth, but
+ * Node marks inherited descriptors close-on-exec: the native addon clears the flag.
+ */
+function keepListenFds(): void {
+  const n = Number(process.env.LISTEN_FDS);
+  if (!n || Number(process.env.LISTEN_PID) !== process.pid) return;
+  let addon: { keepOnExec?: (fd: number) => void };
+  try {
+    addon = createRequire(import.meta.url)('berth-peercred') as typeof addon;
+  } catch (e) {
+    throw new CliError(`socket activation of a rootless berth needs the native addon (native/peercred): run \`npm run setup\` (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!addon.keepOnExec) throw new CliError('socket activation of a rootless berth needs the native addon (native/peercred) rebuilt: run `npm run setup`');
+  for (let fd = 3; fd < 3 + n; fd++) addon.keepOnExec(fd);
+}
+
+/**
+ * Two services starting at once must make one pause process: the second waits for the first's
+ * (an O_EXCL lock file beside the pid file; one older than a start can take is stale).
+ */
+function withPauseLock(pidFile: string, make: () => number): number {
+  const lock = `${pidFile}.lock`;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(lock, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`creating ${lock}: ${(e as Error).message}`);
+    }
+    if (fd !== undefined) {
+      try {
+        return make();
+      } finally {
+        closeSync(fd);
+        rmSync(lock, { force: true });
+      }
+    }
+    const made = livePause(pidFile);
+    if (made !== undefined) return made;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 10_000) rmSync(lock, { force: true });
+    } catch {
+      /* released meanwhile */
+    }
+    if (Date.now() > deadline) throw new CliError(`another berth holds ${lock} without making the pause process: remove it if no berth is starting`);
+    Atomics.wait(nap, 0, 0, 20);
+  }
 }
 
 /** The pid in the file when it is a live process of ours in a user namespace other than ours. */

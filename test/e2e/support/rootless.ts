@@ -141,7 +141,10 @@ export async function startRootlessBerth(o: RootlessOptions = {}): Promise<Rootl
   const xdg = join(dir, 'xdg');
   mkdirSync(home);
   mkdirSync(xdg, { mode: 0o700 });
-  for (const d of [dir, home, xdg]) chownSync(d, user.uid, user.gid);
+  // An empty client config: podman-remote refuses a DOCKER_CONFIG that names no file.
+  mkdirSync(join(home, '.docker'));
+  writeFileSync(join(home, '.docker', 'config.json'), '{}\n');
+  for (const d of [dir, home, xdg, join(home, '.docker'), join(home, '.docker', 'config.json')]) chownSync(d, user.uid, user.gid);
   chmodSync(dir, 0o755);
   const socket = join(dir, 'berth.sock');
   const confFile = join(dir, 'containers.conf');
