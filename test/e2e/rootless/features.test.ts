@@ -1,7 +1,8 @@
 // Rootless berth as rootful, with the clients run as the unprivileged user: named volumes (their
 // owners inside and outside, surviving container removal and a service restart, options a user
 // namespace cannot mount refused), docker build (RUN, COPY --chown, USER, the cache), secrets,
-// healthchecks and exits handled while no service runs, containers outliving the service.
+// healthchecks and exits handled while no service runs, containers outliving the service, and
+// docker-compose (build, volume, up, down -v).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -178,4 +179,36 @@ test('containers outlive the service; healthchecks tick and exits are handled wh
   assert.equal((await b.docker(['inspect', 'rlfeat-rm'])).code, 1, '--rm removed it without a service');
   await ok(['rm', '-f', 'rlfeat-hc', 'rlfeat-exits']);
   await ok(['volume', 'rm', 'rlfeat-ticks']);
+});
+
+test('docker-compose as the user: build, a named volume, up and down -v', async () => {
+  const dir = join(b.home, 'rlfeat-compose');
+  mkdirSync(dir);
+  // network_mode: NET's mode, until rootless networks are merged (then the project network).
+  writeFileSync(join(dir, 'docker-compose.yml'), [
+    'services:',
+    '  web:',
+    '    build: .',
+    `    network_mode: ${NET[1]}`,
+    '    volumes:',
+    '      - data:/data',
+    '    command: ["sh", "-c", "echo composed > /data/c; id -u; cat /srv/hello.txt"]',
+    'volumes:',
+    '  data:',
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY hello.txt /srv/hello.txt\n');
+  writeFileSync(join(dir, 'hello.txt'), 'hello from compose\n');
+  for (const f of ['', 'docker-compose.yml', 'Dockerfile', 'hello.txt']) chownSync(join(dir, f), b.user.uid, b.user.gid);
+  const compose = (args: string[]) => b.runAs('docker-compose', ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), '-p', 'rlfeatc', ...args], { timeoutMs: 120_000 });
+  const up = await compose(['up', '--abort-on-container-exit']);
+  assert.equal(up.code, 0, up.stderr);
+  // (compose colours its log prefixes whatever it is told)
+  const logs = up.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+  assert.match(logs, /web_1\s+\|\s+0$/m);
+  assert.match(logs, /web_1\s+\|\s+hello from compose$/m);
+  assert.equal(readFileSync(join(b.root, 'volumes', 'rlfeatc_data', '_data', 'c'), 'utf8'), 'composed\n');
+  const down = await compose(['down', '-v']);
+  assert.equal(down.code, 0, down.stderr);
+  assert.ok(!existsSync(join(b.root, 'volumes', 'rlfeatc_data')));
 });
