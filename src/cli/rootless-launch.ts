@@ -34,7 +34,11 @@ export function enterUserNamespace(mode: 'create' | 'join'): void {
   let pid = livePause(pidFile);
   if (pid === undefined) {
     if (mode === 'join') return;
-    mkdirSync(runRoot, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(runRoot, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new CliError(`cannot create the runtime directory ${runRoot}: ${(e as Error).message} (set XDG_RUNTIME_DIR, or --runroot, to a directory of yours)`);
+    }
     pid = withPauseLock(pidFile, () => livePause(pidFile) ?? createPause(uid, pidFile));
   }
   const nsenter = findBinary('nsenter');
@@ -135,14 +139,15 @@ export function missingSubIdsMessage(user: string, uid: number, missing: string[
   );
 }
 
+/** The error when newuidmap or newgidmap is not installed: names it and the package. */
+export function missingMapToolMessage(tool: string): string {
+  return `${tool} not found: rootless berth maps its user namespace from /etc/subuid and /etc/subgid with newuidmap and newgidmap (Debian/Ubuntu: apt-get install uidmap)`;
+}
+
 function createPause(uid: number, pidFile: string): number {
   const newuidmap = findBinary('newuidmap');
   const newgidmap = findBinary('newgidmap');
-  if (!newuidmap || !newgidmap) {
-    throw new CliError(
-      `${!newuidmap ? 'newuidmap' : 'newgidmap'} not found: rootless berth maps its user namespace from /etc/subuid and /etc/subgid with newuidmap and newgidmap (Debian/Ubuntu: apt-get install uidmap)`,
-    );
-  }
+  if (!newuidmap || !newgidmap) throw new CliError(missingMapToolMessage(!newuidmap ? 'newuidmap' : 'newgidmap'));
   const gid = process.getgid?.() ?? uid;
   let user: string;
   try {
