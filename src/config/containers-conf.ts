@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropInFiles, userContainersDir } from './conf-dirs.js';
+import { isRootless, rootlessUid } from './rootless.js';
 
 /** The subset of containers.conf berth honours; grows as features land. */
 export interface ContainersConf {
@@ -38,10 +39,8 @@ export function confFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.CONTAINERS_CONF) return [env.CONTAINERS_CONF];
   const userDir = userContainersDir(env);
   return [
-    '/usr/share/containers/containers.conf',
-    ...dropInFiles('/usr/share/containers/containers.conf.d'),
-    '/etc/containers/containers.conf',
-    ...dropInFiles('/etc/containers/containers.conf.d'),
+    ...systemConfFiles('/usr/share/containers'),
+    ...systemConfFiles('/etc/containers'),
     join(userDir, 'containers.conf'),
     ...dropInFiles(join(userDir, 'containers.conf.d')),
   ];
@@ -57,6 +56,18 @@ export function confFiles(env: NodeJS.ProcessEnv = process.env): string[] {
 function withoutCommentLines(text: string): string {
   if (text.includes('"""') || text.includes("'''")) return text;
   return text.replace(/^[ \t]*#.*$/gm, '');
+}
+
+/**
+ * One system directory's files: the main file, its drop-ins, then those for rootful or rootless
+ * services only (containers-config(5)); a rootless service also reads the folder named for the
+ * user's uid as the host knows it (inside its user namespace berth is uid 0).
+ */
+function systemConfFiles(dir: string): string[] {
+  const only = isRootless()
+    ? [...dropInFiles(join(dir, 'containers.rootless.conf.d')), ...dropInFiles(join(dir, 'containers.rootless.conf.d', String(rootlessUid())))]
+    : dropInFiles(join(dir, 'containers.rootful.conf.d'));
+  return [join(dir, 'containers.conf'), ...dropInFiles(join(dir, 'containers.conf.d')), ...only];
 }
 
 export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): Promise<ContainersConf> {

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { rootlessUid } from '../config/rootless.js';
 import type { Credentials } from './types.js';
 
 interface AuthEntry {
@@ -30,9 +31,9 @@ export function authFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const files: string[] = [];
   if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
   else {
-    const uid = process.getuid?.() ?? 0;
-    const runtime = env.XDG_RUNTIME_DIR || (uid === 0 ? '/run/containers/0' : '');
-    if (runtime) files.push(env.XDG_RUNTIME_DIR ? join(runtime, 'containers', 'auth.json') : join(runtime, 'auth.json'));
+    // containers/image's per-uid fallback, by the user's uid as the host knows it: a rootless
+    // berth is uid 0 in its user namespace, and /run/containers/0 is root's.
+    files.push(env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json') : `/run/containers/${rootlessUid()}/auth.json`);
     files.push(join(env.XDG_CONFIG_HOME || join(home, '.config'), 'containers', 'auth.json'));
   }
   files.push(join(env.DOCKER_CONFIG || join(home, '.docker'), 'config.json'));

@@ -2,6 +2,8 @@
 // holding *.crt (CAs added to the system's) and *.cert + *.key pairs (client certificates).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { userContainersDir } from '../config/conf-dirs.js';
+import { isRootless } from '../config/rootless.js';
 
 export interface TlsMaterial {
   /** Undefined: the system's CAs alone. */
@@ -15,7 +17,9 @@ export interface TlsMaterial {
 /** BERTH_CERTS_D (colon-separated) replaces the system's dirs: tests and unusual setups. */
 export function certsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.BERTH_CERTS_D) return env.BERTH_CERTS_D.split(':').filter(Boolean);
-  return ['/etc/containers/certs.d', '/etc/docker/certs.d'];
+  const system = ['/etc/containers/certs.d', '/etc/docker/certs.d'];
+  // As containers/image: a rootless engine looks in the user's own dir first.
+  return isRootless() ? [join(userContainersDir(env), 'certs.d'), ...system] : system;
 }
 
 /** What the certs.d dirs hold for `host` (host[:port] as written in references). */

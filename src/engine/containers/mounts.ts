@@ -3,6 +3,7 @@
 // these through specgen) is parsed once, at create, into `MountSpec`s stored with the container.
 // The OCI spec, archive and cp, changes, filters and inspect read these, never the request strings.
 import { isAbsolute, join, posix } from 'node:path';
+import { unmappedIdProblem } from '../../config/id-range.js';
 import { clip } from '../../lib/clip.js';
 import { badParameter } from '../errors.js';
 import { validateVolumeName } from '../volumes/names.js';
@@ -144,6 +145,10 @@ function checkTmpfsOption(o: string, dest: string): void {
   const eq = o.indexOf('=');
   const ok = eq < 0 ? TMPFS_FLAGS.has(o) : TMPFS_KEYS.has(o.slice(0, eq)) && /^[A-Za-z0-9:.%-]{1,64}$/.test(o.slice(eq + 1));
   if (!ok) throw badParameter(`invalid tmpfs option ${clip(o, 64)} for ${clip(dest)}`);
+  // The owner must exist in berth's user namespace (rootless: the user's subordinate range).
+  const owner = /^([ug]id)=(\d{1,10})$/.exec(o);
+  const problem = owner && unmappedIdProblem(owner[1] as 'uid' | 'gid', Number(owner[2]));
+  if (problem) throw badParameter(`invalid tmpfs option ${clip(o, 64)} for ${clip(dest)}: ${problem}`);
 }
 
 /** One `Tmpfs` entry: destination → mount options (`size=64m,mode=1777,ro`...). */

@@ -5,6 +5,7 @@
 // and inspect shows only names and IDs.
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
+import { unmappedIdProblem } from '../../config/id-range.js';
 import { clip } from '../../lib/clip.js';
 import { writePrivateFile } from '../../lib/private-fs.js';
 import { badParameter } from '../errors.js';
@@ -58,7 +59,12 @@ export function provideSecrets(reqs: SecretRequest[] | undefined, source: () => 
     targets.add(`${type}:${target}`);
     const mode = r.mode === undefined || r.mode === null || r.mode === 0 ? DEFAULT_MODE : r.mode;
     if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw badParameter(`invalid secret mode: ${clip(String(r.mode))}`);
-    uses.push({ id: s.id, name: s.name, type, target, uid: checkId(r.uid, 'uid'), gid: checkId(r.gid, 'gid'), mode });
+    const uid = checkId(r.uid, 'uid');
+    const gid = checkId(r.gid, 'gid');
+    // The copy is chowned to them: an id the (rootless) user namespace lacks is the caller's mistake.
+    const unmapped = unmappedIdProblem('uid', uid) ?? unmappedIdProblem('gid', gid);
+    if (unmapped) throw badParameter(`secret ${s.name}: ${unmapped}`);
+    uses.push({ id: s.id, name: s.name, type, target, uid, gid, mode });
     copies.push(s.data);
   }
   const dir = copiesDir(base);

@@ -4,7 +4,7 @@
 // its start then goes on from there. A feature that
 // needs something at start (volumes, networks, healthchecks) adds a step here; a step that
 // fails throws a StartFailure and `failStart` undoes what the steps did, in one place.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
 import { ConmonError, startConmon } from '../../oci/conmon.js';
@@ -196,7 +196,9 @@ export class Starter {
     const first = run.row.generation === 0;
     for (const m of run.v.mounts) {
       try {
-        if (m.type === 'bind' && m.origin === 'binds' && !existsSync(m.source)) mkdirSync(m.source, { recursive: true, mode: 0o755 });
+        // Only a path that is not there is made: one the service may not reach (a rootless
+        // service and root's directories) says so rather than failing to make it.
+        if (m.type === 'bind' && m.origin === 'binds' && !statSync(m.source, { throwIfNoEntry: false })) mkdirSync(m.source, { recursive: true, mode: 0o755 });
         if (m.type === 'image') await mountImage(m, await this.ctx.images.lowerSpec(m.image!), run.v.dirs);
         if (m.type !== 'volume') continue;
         const dir = await this.ctx.volumes.mount(m, run.id);

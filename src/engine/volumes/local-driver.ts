@@ -7,6 +7,8 @@ import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } f
 import { isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { isRootless } from '../../config/rootless.js';
+import { unmappedIdProblem } from '../../config/id-range.js';
 import { clip } from '../../lib/clip.js';
 import { privateDir } from '../../lib/private-fs.js';
 import { unmount } from '../../storage/overlay.js';
@@ -52,7 +54,20 @@ export function checkOptions(opts: Record<string, unknown> | undefined): { optio
     }
   }
   const flags = (options.o ?? '').split(',');
-  if (mounts && (flags.includes('bind') || flags.includes('rbind'))) {
+  // The owner a directory or a tmpfs (its uid=/gid= mount options) is given must exist here.
+  const owners: ['uid' | 'gid', number][] = [['uid', uid], ['gid', gid]];
+  if (mounts) for (const f of flags) if (/^[ug]id=\d{1,10}$/.test(f)) owners.push([f.startsWith('u') ? 'uid' : 'gid', Number(f.slice(4))]);
+  for (const [kind, id] of owners) {
+    const problem = unmappedIdProblem(kind, id);
+    if (problem) throw badParameter(`invalid option "o": ${problem}`);
+  }
+  const binds = flags.includes('bind') || flags.includes('rbind');
+  // A user namespace may mount tmpfs and bind what the user can reach; any other filesystem (a
+  // device, nfs, ...) only root can mount, so it is refused here rather than at the first start.
+  if (mounts && isRootless() && options.type !== 'tmpfs' && !binds) {
+    throw badParameter(`invalid option "type": a rootless berth cannot mount a ${JSON.stringify(clip(options.type!))} filesystem (that needs root); rootless volumes take type=tmpfs or o=bind`);
+  }
+  if (mounts && binds) {
     const dev = options.device!;
     if (!isAbsolute(dev) || !existsSync(dev) || !statSync(dev).isDirectory()) throw badParameter(`invalid option "device": bind source ${JSON.stringify(clip(dev))} is not an existing directory`);
   }

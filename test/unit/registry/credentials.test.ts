@@ -48,3 +48,9 @@ test('credentials: the request\'s for the registry first, then auth.json, then d
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('auth files without XDG_RUNTIME_DIR: /run/containers/<uid of the user>/auth.json, as containers/image', { skip: process.getuid?.() !== 0 && 'not root' }, () => {
+  // Root in the initial namespace: its own per-uid file (a rootless berth names the user's uid).
+  assert.deepEqual(authFiles({ HOME: '/h' }), ['/run/containers/0/auth.json', '/h/.config/containers/auth.json', '/h/.docker/config.json']);
+  assert.deepEqual(authFiles({ HOME: '/h', XDG_RUNTIME_DIR: '/run/user/7' })[0], '/run/user/7/containers/auth.json');
+});
