@@ -58,6 +58,8 @@ static napi_value malloc_trim_js(napi_env env, napi_callback_info info) {
   napi_value b;
   napi_get_boolean(env, released != 0, &b);
   return b;
+}
+
 // keepOnExec(fd): clears FD_CLOEXEC, so the descriptor survives execve.
 static napi_value keep_on_exec(napi_env env, napi_callback_info info) {
   size_t argc = 1;
