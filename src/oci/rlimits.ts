@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isRootless } from '../config/rootless.js';
 import type { Rlimit } from './spec.js';
 
 // /proc/self/limits row titles → OCI rlimit names.
@@ -33,6 +34,8 @@ export function hostHardLimits(): Map<string, number> {
 }
 
 export function hasCapSysResource(): boolean {
+  // Capabilities in berth's own user namespace do not raise limits set from the host's.
+  if (isRootless()) return false;
   try {
     const eff = /CapEff:\s*([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     return eff !== undefined && (BigInt('0x' + eff) & (1n << 24n)) !== 0n;

@@ -60,6 +60,15 @@ export interface SpecInput {
   annotations: Record<string, string>;
   /** Device nodes to create (privileged containers get the host's). */
   devices?: OciDevice[];
+  /** Set when berth runs rootless (in its user namespace): what it may not do there. */
+  rootless?: RootlessSpec;
+}
+
+export interface RootlessSpec {
+  /** The delegated cgroup v2 subtree containers go under; undefined: no cgroup is ours. */
+  cgroupParent?: string;
+  /** Inside a user namespace oom_score_adj may not go below the service's own. */
+  oomScoreAdjMin: number;
 }
 
 export interface OciDevice {
@@ -164,7 +173,13 @@ function defaultMounts(inp: SpecInput): OciMount[] {
     m.push({ destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', inp.privileged ? 'rw' : 'ro'] });
   } else {
     m.push({ destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', inp.privileged ? 'rw' : 'ro'] });
-    m.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', inp.privileged ? 'rw' : 'ro'] });
+    if (inp.rootless && !inp.rootless.cgroupParent) {
+      // No cgroup namespace of its own can be mounted from a user namespace without a delegated
+      // v2 tree: the host's hierarchy read-only, as podman does rootless.
+      m.push({ destination: '/sys/fs/cgroup', type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
+    } else {
+      m.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', inp.privileged ? 'rw' : 'ro'] });
+    }
   }
   return m;
 }
@@ -240,7 +255,7 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
     rlimits: inp.rlimits.map((r) => ({ type: r.type, hard: r.hard, soft: r.soft })),
     noNewPrivileges: inp.noNewPrivileges,
   };
-  if (inp.oomScoreAdj !== undefined) process.oomScoreAdj = inp.oomScoreAdj;
+  if (inp.oomScoreAdj !== undefined) process.oomScoreAdj = inp.rootless ? Math.max(inp.oomScoreAdj, inp.rootless.oomScoreAdjMin) : inp.oomScoreAdj;
   if (inp.apparmor) process.apparmorProfile = inp.apparmor;
 
   const linux: Record<string, unknown> = {
@@ -250,6 +265,17 @@ export function buildSpec(inp: SpecInput): Record<string, unknown> {
     cgroupsPath: inp.cgroupsPath,
     sysctl: inp.sysctls,
   };
+  if (inp.rootless) {
+    // runc (rootless: it sees the user namespace) makes device nodes as bind mounts; the device
+    // cgroup is not ours. Without a delegated tree no cgroup is: no path, no limits, and runc
+    // then ignores its permission errors.
+    delete resources.devices;
+    if (inp.rootless.cgroupParent) linux.cgroupsPath = `${inp.rootless.cgroupParent.replace(/\/$/, '')}/${inp.cgroupsPath.split('/').pop()}`;
+    else {
+      delete linux.cgroupsPath;
+      delete linux.resources;
+    }
+  }
   if (!inp.privileged) {
     linux.maskedPaths = inp.maskedPaths ?? MASKED;
     linux.readonlyPaths = inp.readonlyPaths ?? READONLY;

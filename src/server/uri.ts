@@ -32,8 +32,8 @@ export function parseEndpoint(uri: string): Endpoint {
 }
 
 /** Rootful /run/berth/berth.sock; rootless under $XDG_RUNTIME_DIR. */
-export function defaultEndpoint(uid: number, env: NodeJS.ProcessEnv): Endpoint {
-  if (uid === 0) return parseEndpoint('unix:///run/berth/berth.sock');
+export function defaultEndpoint(rootless: boolean, env: NodeJS.ProcessEnv): Endpoint {
+  if (!rootless) return parseEndpoint('unix:///run/berth/berth.sock');
   const xdg = env.XDG_RUNTIME_DIR;
   if (!xdg) throw new UriError('XDG_RUNTIME_DIR is not set: cannot choose a default socket for a rootless service; pass a URI such as unix:///tmp/berth.sock');
   return parseEndpoint(`unix://${join(xdg, 'berth', 'berth.sock')}`);

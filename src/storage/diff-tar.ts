@@ -5,17 +5,12 @@ import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { getAttributeSync, listAttributesSync } from '@napi-rs/xattr';
 import tar from 'tar-stream';
 import { opaqueEntryName, whiteoutEntryName } from './tar-paths.js';
+import { isFuseBookkeeping, isOpaqueDir, isOverlayXattr } from './overlay-xattrs.js';
 
 const major = (rdev: number) => Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
 const minor = (rdev: number) => (rdev & 0xff) | Number((BigInt(rdev) >> 12n) & 0xfff00n);
 
-function isOpaque(path: string): boolean {
-  try {
-    return getAttributeSync(path, 'trusted.overlay.opaque')?.toString() === 'y';
-  } catch {
-    return false;
-  }
-}
+const isOpaque = isOpaqueDir;
 
 /** Xattrs worth carrying (overlay's own bookkeeping is not), as pax records; UTF-8 values only. */
 function paxXattrs(path: string): Record<string, string> | undefined {
@@ -27,7 +22,7 @@ function paxXattrs(path: string): Record<string, string> | undefined {
   }
   const out: Record<string, string> = {};
   for (const n of names) {
-    if (n.startsWith('trusted.overlay.') || n === 'security.selinux') continue;
+    if (isOverlayXattr(n) || n === 'security.selinux') continue;
     const v = getAttributeSync(path, n);
     if (!v) continue;
     const s = v.toString('utf8');
@@ -73,6 +68,7 @@ export async function* diffTar(dir: string, exclude: ReadonlySet<string> = new S
       } catch {
         continue; // removed meanwhile
       }
+      if (isFuseBookkeeping(name, st)) continue;
       if (st.isCharacterDevice() && st.rdev === 0) {
         await add({ ...base(whiteoutEntryName(r), st), mode: 0o644, size: 0 }, Buffer.alloc(0));
       } else if (st.isDirectory()) {

@@ -8,6 +8,8 @@ import { decompressed, type Compression } from './compression.js';
 import { ByteSource, TarError, TarReader, type TarHeader } from './tar-reader.js';
 import { classifyWhiteout, safeEntryPath, UnsafeEntryError } from './tar-paths.js';
 import { SplitRecorder } from './tar-split.js';
+import { isOverlayXattr, opaqueXattr } from './overlay-xattrs.js';
+import { isRootless } from '../config/rootless.js';
 
 const run = promisify(execFile);
 const WRITE_BATCH = 256 * 1024;
@@ -77,6 +79,24 @@ export async function unpackLayer(
   }
   return { diffId, tarSize, contentSize: applier.contentSize, compression };
 }
+
+/**
+ * Rootless, owners are ids of berth's user namespace: one beyond the user's /etc/subuid range
+ * cannot exist on disk (EINVAL), which is said with the fix rather than as a bare errno.
+ */
+async function chownMapped(path: string, uid: number, gid: number, entry: string): Promise<void> {
+  try {
+    await lchown(path, uid, gid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL' || !isRootless()) throw e;
+    throw new UnmappedOwnerError(
+      `layer entry ${JSON.stringify(entry)} is owned by ${uid}:${gid}, which this user namespace does not map: ` +
+        `rootless berth maps ids 1.. to the user's /etc/subuid and /etc/subgid ranges, which need at least ${Math.max(uid, gid) + 1} ids (e.g. 65536)`,
+    );
+  }
+}
+
+export class UnmappedOwnerError extends Error {}
 
 class Applier {
   /** Relative dirs verified to be real directories (not symlinks) inside dest. */
@@ -150,7 +170,7 @@ class Applier {
         if (!(await this.prepare(wh.dir, true))) await mkdir(this.abs(wh.dir), { mode: 0o755 });
         this.safeDirs.add(wh.dir);
       }
-      await setAttribute(this.abs(wh.dir), 'trusted.overlay.opaque', 'y');
+      await setAttribute(this.abs(wh.dir), opaqueXattr(), 'y');
       return;
     }
     if (wh.kind === 'whiteout') {
@@ -228,11 +248,13 @@ class Applier {
         break;
       }
     }
-    await lchown(target, h.uid, h.gid);
+    await chownMapped(target, h.uid, h.gid, h.name);
     if (h.type !== 'symlink') {
       for (const [k, v] of Object.entries(h.xattrs)) {
         // overlay's own xattrs (opaque, redirect, origin) steer the mount: only whiteouts set them.
-        if (k.startsWith('trusted.overlay.') || k.startsWith('user.overlay.')) continue;
+        if (isOverlayXattr(k)) continue;
+        // trusted.* needs CAP_SYS_ADMIN on the host: a user namespace cannot set it.
+        if (k.startsWith('trusted.') && isRootless()) continue;
         try {
           await setAttribute(target, k, v);
         } catch (e) {

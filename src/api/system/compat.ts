@@ -2,7 +2,7 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { sendJson } from '../../server/http.js';
 import { pingHandler } from './ping.js';
 import { events } from './events.js';
-import type { HostFacts } from '../../engine/system/types.js';
+import type { HostFacts, SystemInfo } from '../../engine/system/types.js';
 import { BERTH_VERSION, COMPAT_API_VERSION, COMPAT_MIN_API_VERSION } from '../../version.js';
 
 const BUILD_TIME = new Date().toISOString();
@@ -39,6 +39,8 @@ async function version(ctx: Ctx): Promise<void> {
 async function info(ctx: Ctx): Promise<void> {
   const i = await ctx.engine.system.info();
   const h = i.host;
+  // Rootless without a delegated cgroup tree no limit can be applied, whatever the kernel has.
+  const limits = !i.rootless || !!i.rootlessInfo?.cgroupDelegation;
   const runtimes = Object.fromEntries(Object.entries(i.runtimes).map(([n, path]) => [n, { path }]));
   sendJson(ctx, 200, {
     ID: i.id,
@@ -60,15 +62,15 @@ async function info(ctx: Ctx): Promise<void> {
       Authorization: null,
       Log: ['k8s-file'],
     },
-    MemoryLimit: h.memoryLimit,
-    SwapLimit: h.swapLimit,
+    MemoryLimit: limits && h.memoryLimit,
+    SwapLimit: limits && h.swapLimit,
     KernelMemory: false,
     KernelMemoryTCP: false,
-    CpuCfsPeriod: h.cpuCfs,
-    CpuCfsQuota: h.cpuCfs,
-    CPUShares: h.cpuShares,
-    CPUSet: h.cpuset,
-    PidsLimit: h.pidsLimit,
+    CpuCfsPeriod: limits && h.cpuCfs,
+    CpuCfsQuota: limits && h.cpuCfs,
+    CPUShares: limits && h.cpuShares,
+    CPUSet: limits && h.cpuset,
+    PidsLimit: limits && h.pidsLimit,
     IPv4Forwarding: true,
     OomKillDisable: false,
     BridgeNfIptables: h.bridgeNfIptables,
@@ -78,7 +80,8 @@ async function info(ctx: Ctx): Promise<void> {
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
     LoggingDriver: 'k8s-file',
-    CgroupDriver: 'cgroupfs',
+    // dockerd's word for a rootless daemon that has no cgroups.
+    CgroupDriver: limits ? 'cgroupfs' : 'none',
     CgroupVersion: h.cgroupVersion,
     NEventsListener: i.eventListeners,
     KernelVersion: h.kernel,
@@ -131,13 +134,19 @@ async function info(ctx: Ctx): Promise<void> {
     ],
     ProductLicense: 'Apache-2.0',
     DefaultAddressPools: [],
-    Warnings: warnings(i.host),
+    Warnings: warnings(i),
   });
 }
 
-function warnings(h: HostFacts): string[] {
+function warnings(i: SystemInfo): string[] {
   const w: string[] = [];
-  if (!h.swapLimit) w.push('WARNING: No swap limit support');
+  if (i.rootless && !i.rootlessInfo?.cgroupDelegation) {
+    w.push(
+      `WARNING: Running in rootless mode without cgroups: containers get no resource limits (memory, cpus, pids, blkio are ignored with a warning at create). ${
+        i.host.cgroupVersion === '2' ? 'Let systemd delegate cgroup controllers to the user (Delegate=yes) to enable them.' : 'Boot the host with cgroup v2 (and let systemd delegate controllers to the user) to enable them.'
+      }`,
+    );
+  } else if (!i.host.swapLimit) w.push('WARNING: No swap limit support');
   return w;
 }
 

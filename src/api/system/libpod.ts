@@ -2,7 +2,7 @@ import type { Ctx, RouteDef } from '../../server/http.js';
 import { sendJson } from '../../server/http.js';
 import { pingHandler } from './ping.js';
 import { events } from './events.js';
-import type { HostFacts } from '../../engine/system/types.js';
+import type { HostFacts, IdMapping } from '../../engine/system/types.js';
 import { BERTH_VERSION, LIBPOD_API_VERSION, LIBPOD_MIN_API_VERSION } from '../../version.js';
 
 const BUILT = Math.floor(Date.now() / 1000);
@@ -66,7 +66,8 @@ async function info(ctx: Ctx): Promise<void> {
       buildahVersion: '',
       cgroupManager: 'cgroupfs',
       cgroupVersion: h.cgroupVersion === '2' ? 'v2' : 'v1',
-      cgroupControllers: h.cgroupControllers,
+      // Rootless, the controllers are those delegated to the user (podman's answer): none here.
+      cgroupControllers: i.rootless ? (i.rootlessInfo?.cgroupDelegation?.controllers ?? []) : h.cgroupControllers,
       conmon: { package: 'conmon', path: i.conmon.path, version: i.conmon.version },
       cpus: h.cpus,
       cpuUtilization: h.cpuUtilization,
@@ -75,7 +76,7 @@ async function info(ctx: Ctx): Promise<void> {
       eventLogger: 'memory',
       freeLocks: 2048 - c.total,
       hostname: h.hostname,
-      idMappings: { gidmap: null, uidmap: null },
+      idMappings: i.rootlessInfo ? { gidmap: idMap(i.rootlessInfo.gidMap), uidmap: idMap(i.rootlessInfo.uidMap) } : { gidmap: null, uidmap: null },
       kernel: h.kernel,
       linkmode: 'dynamic',
       logDriver: 'k8s-file',
@@ -130,6 +131,9 @@ async function info(ctx: Ctx): Promise<void> {
     version: versionBlock(h),
   });
 }
+
+/** podman's IDMap shape. */
+const idMap = (m: IdMapping[]) => m.map((e) => ({ container_id: e.containerId, host_id: e.hostId, size: e.size }));
 
 function formatUptime(s: number): string {
   const hh = Math.floor(s / 3600);

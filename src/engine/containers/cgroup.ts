@@ -2,7 +2,9 @@
 // mounts, and read for stats: cgroup v1 (per-controller hierarchies, the hybrid layout of these
 // machines) and v2 (one unified hierarchy). Only file reads (and rmdir of an empty cgroup),
 // nothing spawned.
-import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { isRootless } from '../../config/rootless.js';
+import { cgroupFacts } from '../../oci/cgroup-delegation.js';
 import { join } from 'node:path';
 
 interface CgMount {
@@ -107,6 +109,9 @@ export function cgroupDirs(pid: number): CgroupDirs | undefined {
 
 /** The pids in the container's cgroup (its init's pids or memory cgroup, or the unified one). */
 export function containerPids(initPid: number): number[] {
+  // Rootless without a delegated tree the container has no cgroup of its own (it shares the
+  // service's): its processes are those in its pid namespace.
+  if (isRootless() && !cgroupFacts().delegated) return pidNamespaceMembers(initPid);
   const d = cgroupDirs(initPid);
   if (!d) return [];
   const dir = d.v1.pids ?? d.v1.memory ?? d.v1.cpu ?? d.v2;
@@ -116,6 +121,41 @@ export function containerPids(initPid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** The processes in initPid's pid namespace (when it has its own), else initPid and its descendants. */
+function pidNamespaceMembers(initPid: number): number[] {
+  let ns: string;
+  let own: string;
+  try {
+    ns = readlinkSync(`/proc/${initPid}/ns/pid`);
+    own = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return [];
+  }
+  const parents = new Map<number, number>();
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const pid = Number(e);
+    try {
+      if (ns !== own) {
+        if (readlinkSync(`/proc/${e}/ns/pid`) === ns) out.push(pid);
+      } else {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  if (ns !== own) return out;
+  const tree = new Set([initPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) if (!tree.has(pid) && tree.has(ppid)) grew = tree.add(pid).size > 0;
+  }
+  return [...tree];
 }
 
 const read = (f: string): string | undefined => {

@@ -9,6 +9,8 @@ import { badParameter, notFound } from '../errors.js';
 import { resolveCaps, DOCKER_DEFAULT_CAPS } from '../../oci/caps.js';
 import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
 import { verifyResources } from './resources.js';
+import { isRootless } from '../../config/rootless.js';
+import { rootlessLimitsWarning } from '../../oci/cgroup-delegation.js';
 import { checkStartInputs, clampCpuShares } from './config-checks.js';
 import { systemPaths } from './runspec.js';
 import { MASKED, READONLY } from '../../oci/spec.js';
@@ -154,6 +156,9 @@ export function buildSpec(req: CreateRequest, image: ResolvedImage, id: string, 
   if (h.RestartPolicy.Name === '') h.RestartPolicy.Name = 'no';
   validateResources(h);
   warnings.push(...verifyResources(h, false, h.CgroupParent));
+  // Rootless without a delegated cgroup tree: the limits cannot be applied, which is said, not refused.
+  const unapplied = isRootless() ? rootlessLimitsWarning(h as unknown as Record<string, unknown>) : undefined;
+  if (unapplied) warnings.push(unapplied);
   // dockerd's default, shown by inspect: swap as much again as the memory.
   if (h.Memory > 0 && !h.MemorySwap) h.MemorySwap = h.Memory * 2;
   deviceCgroupRules(h.DeviceCgroupRules);

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { boundingCaps, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, resolveCaps } from '../../oci/caps.js';
 import { clampRlimits, defaultRlimits, rlimitName } from '../../oci/rlimits.js';
 import { customSeccomp, defaultSeccomp } from '../../oci/seccomp.js';
 import { MASKED, READONLY, type OciMount, type SpecInput } from '../../oci/spec.js';
 import { hostDevices } from '../../oci/devices.js';
+import { isRootless } from '../../config/rootless.js';
+import { cgroupFacts } from '../../oci/cgroup-delegation.js';
 import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
 import type { ContainerSpec } from './types.js';
 import { containerMounts } from './mounts.js';
@@ -154,6 +157,21 @@ export function runSpecInput(r: RunSpecInput): SpecInput {
     tmpfs,
     cgroupsPath: r.cgroupsPath,
     devices: h.Privileged ? [...hostDevices(), ...mapped.devices] : mapped.devices,
+    rootless: isRootless() ? rootlessSpec() : undefined,
     annotations: { ...(r.spec.annotations ?? {}), 'io.container.manager': 'berth', 'org.opencontainers.image.stopSignal': c.StopSignal ?? 'SIGTERM' },
   };
+}
+
+let oomMin: number | undefined;
+
+/** What the spec must respect in the user namespace (read once: the service's own values). */
+function rootlessSpec(): NonNullable<SpecInput['rootless']> {
+  if (oomMin === undefined) {
+    try {
+      oomMin = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) || 0;
+    } catch {
+      oomMin = 0;
+    }
+  }
+  return { cgroupParent: cgroupFacts().delegated?.path, oomScoreAdjMin: oomMin };
 }

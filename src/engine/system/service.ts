@@ -11,7 +11,9 @@ import { BERTH_VERSION } from '../../version.js';
 import { fsUsage, hostFacts, toolVersion } from './host.js';
 import type { SystemPort } from './port.js';
 import { systemPrune, systemReset, type PruneTargets } from './prune.js';
-import type { ContainerCounts, HostFacts, SystemInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
+import { currentIdMaps, isRootless, type IdMapEntry } from '../../config/rootless.js';
+import { cgroupFacts } from '../../oci/cgroup-delegation.js';
+import type { ContainerCounts, HostFacts, RootlessInfo, SystemInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
 
 export interface SystemServiceDeps {
   paths: StoragePaths;
@@ -90,13 +92,20 @@ export class SystemService implements SystemPort {
       images: counts.images,
       paths: this.engine.paths,
       graphRootUsage: fsUsage(existsSync(root) ? root : '/'),
-      rootless: process.getuid?.() !== 0,
+      rootless: isRootless(),
+      rootlessInfo: isRootless() ? rootlessInfo() : undefined,
       eventListeners: this.engine.events.listenerCount,
       confFiles: this.engine.conf.files,
       socketPath: this.engine.socketPath,
       registries: registriesInfo(),
     };
   }
+}
+
+function rootlessInfo(): RootlessInfo {
+  const maps = currentIdMaps();
+  const shape = (m: IdMapEntry[]) => m.map((e) => ({ containerId: e.inside, hostId: e.outside, size: e.count }));
+  return { uidMap: shape(maps.uid), gidMap: shape(maps.gid), cgroupDelegation: cgroupFacts().delegated };
 }
 
 /** Read per call: an edit of registries.conf shows at once, as the next pull reads it. */

@@ -58,11 +58,26 @@ export interface SystemInfo {
   paths: StoragePaths;
   graphRootUsage: { total: number; used: number };
   rootless: boolean;
+  /** Rootless only: the user namespace's maps and what cgroups it may use. */
+  rootlessInfo?: RootlessInfo;
   eventListeners: number;
   confFiles: string[];
   socketPath: string | undefined;
   /** registries.conf as pulls read it: search registries and the [[registry]] entries. */
   registries: { search: string[]; entries: RegistryInfo[]; error?: string };
+}
+
+export interface IdMapping {
+  containerId: number;
+  hostId: number;
+  size: number;
+}
+
+export interface RootlessInfo {
+  uidMap: IdMapping[];
+  gidMap: IdMapping[];
+  /** The delegated cgroup v2 subtree containers go under, undefined when none (no limits). */
+  cgroupDelegation?: { path: string; controllers: string[] };
 }
 
 export interface RegistryInfo {

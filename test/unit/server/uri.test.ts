@@ -27,9 +27,9 @@ test('everything else is refused with a reason', () => {
 });
 
 test('default endpoints: root and rootless', () => {
-  assert.equal(defaultEndpoint(0, {}).uri, 'unix:///run/berth/berth.sock');
-  assert.equal(defaultEndpoint(1000, { XDG_RUNTIME_DIR: '/run/user/1000' }).uri, 'unix:///run/user/1000/berth/berth.sock');
-  assert.throws(() => defaultEndpoint(1000, {}), /XDG_RUNTIME_DIR/);
+  assert.equal(defaultEndpoint(false, {}).uri, 'unix:///run/berth/berth.sock');
+  assert.equal(defaultEndpoint(true, { XDG_RUNTIME_DIR: '/run/user/1000' }).uri, 'unix:///run/user/1000/berth/berth.sock');
+  assert.throws(() => defaultEndpoint(true, {}), /XDG_RUNTIME_DIR/);
 });
 
 test('systemd activation: only for this pid, one fd, variables cleared', () => {

@@ -5,7 +5,7 @@
 // layer keeps them out.
 import { closeSync, constants, lstatSync, openSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { getAttributeSync } from '@napi-rs/xattr';
+import { isFuseBookkeeping, isOpaqueDir } from '../../../storage/overlay-xattrs.js';
 import type { FilesDeps } from './service.js';
 import type { ContainerView } from '../types.js';
 import { containerMounts } from '../mounts.js';
@@ -28,13 +28,7 @@ function lst(p: string): Stats | undefined {
 
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
-function isOpaque(p: string): boolean {
-  try {
-    return getAttributeSync(p, 'trusted.overlay.opaque')?.toString() === 'y';
-  } catch {
-    return false;
-  }
-}
+const isOpaque = isOpaqueDir;
 
 /** Whether the image's layers (top first) hold `rel` (whiteouts and opaque dirs honoured). */
 export function inLower(layers: string[], rel: string): boolean {
@@ -71,7 +65,7 @@ export function changesOf(upper: string, layers: string[], mountDests: string[])
       const r = rel ? `${rel}/${n}` : n;
       const abs = `${at}/${n}`;
       const st = lst(abs);
-      if (!st) continue;
+      if (!st || isFuseBookkeeping(n, st)) continue;
       if (isWhiteout(st)) {
         out.push({ Path: `/${r}`, Kind: 2 });
         continue;
