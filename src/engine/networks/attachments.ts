@@ -125,7 +125,8 @@ export class NetworkAttachments implements ContainerNetworking {
       store.insertRun({ containerId: c.id, generation: c.generation, netns, options: JSON.stringify(o), ports: JSON.stringify(ports), status: '{}', owner: '' });
       return o;
     });
-    const tag = `${c.id}-${c.generation}`;
+    // Short: a slirp4netns API socket path must fit in sun_path (108 bytes).
+    const tag = `${c.id.slice(0, 16)}-${c.generation}`;
     try {
       await this.ns.create(netns);
       let status: Record<string, EndpointStatus>;

@@ -115,3 +115,18 @@ export function fsUsage(path: string): { total: number; used: number } {
     return { total: 0, used: 0 };
   }
 }
+
+/** The Debian package that owns a file, as podman prints it ("passt_0.0~git20230309.7c7625d-1_amd64"); '' when dpkg does not know it. */
+const packages = new Map<string, Promise<string>>();
+export function toolPackage(path: string | undefined): Promise<string> {
+  if (!path) return Promise.resolve('');
+  let p = packages.get(path);
+  if (!p) {
+    p = run('dpkg-query', ['-S', path], { timeout: 3000 })
+      .then(({ stdout }) => stdout.split(':')[0].trim())
+      .then((pkg) => (pkg ? run('dpkg-query', ['-W', '-f', '${Package}_${Version}_${Architecture}', pkg], { timeout: 3000 }).then(({ stdout }) => stdout.trim()) : ''))
+      .catch(() => '');
+    packages.set(path, p);
+  }
+  return p;
+}

@@ -8,12 +8,14 @@ import { loadRegistriesConf } from '../../registry/registries-conf.js';
 import type { Toolchain } from '../engine.js';
 import type { EventBus } from '../events.js';
 import { BERTH_VERSION } from '../../version.js';
-import { fsUsage, hostFacts, toolVersion } from './host.js';
+import { findBinary } from '../../oci/binaries.js';
+import { preferredConnector } from '../../network/rootless/tools.js';
+import { fsUsage, hostFacts, toolPackage, toolVersion } from './host.js';
 import type { SystemPort } from './port.js';
 import { systemPrune, systemReset, type PruneTargets } from './prune.js';
 import { currentIdMaps, isRootless, type IdMapEntry } from '../../config/rootless.js';
 import { cgroupFacts } from '../../oci/cgroup-delegation.js';
-import type { ContainerCounts, HostFacts, RootlessInfo, SystemInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
+import type { ContainerCounts, HostFacts, NetworkToolsInfo, RootlessInfo, SystemInfo, ToolInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
 
 export interface SystemServiceDeps {
   paths: StoragePaths;
@@ -98,6 +100,7 @@ export class SystemService implements SystemPort {
       confFiles: this.engine.conf.files,
       socketPath: this.engine.socketPath,
       registries: registriesInfo(),
+      network: await networkTools(this.engine.conf),
     };
   }
 }
@@ -106,6 +109,17 @@ function rootlessInfo(): RootlessInfo {
   const maps = currentIdMaps();
   const shape = (m: IdMapEntry[]) => m.map((e) => ({ containerId: e.inside, hostId: e.outside, size: e.count }));
   return { uidMap: shape(maps.uid), gidMap: shape(maps.gid), cgroupDelegation: cgroupFacts().delegated };
+}
+
+async function tool(name: string): Promise<ToolInfo> {
+  const path = findBinary(name) ?? '';
+  const [version, pkg] = await Promise.all([toolVersion(path || undefined), toolPackage(path || undefined)]);
+  return { path, package: pkg, version };
+}
+
+async function networkTools(conf: ContainersConf): Promise<NetworkToolsInfo> {
+  const [netavark, aardvark, pasta, slirp4netns] = await Promise.all([tool('netavark'), tool('aardvark-dns'), tool('pasta'), tool('slirp4netns')]);
+  return { backend: 'netavark', netavark, aardvark, pasta, slirp4netns, rootlessNetworkCmd: isRootless() ? preferredConnector(conf.network?.default_rootless_network_cmd) : '' };
 }
 
 /** Read per call: an edit of registries.conf shows at once, as the next pull reads it. */
