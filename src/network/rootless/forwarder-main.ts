@@ -54,9 +54,10 @@ function forwardUdp(fd: number, family: 4 | 6, target: string, port: number): vo
     let s = sessions.get(key);
     if (!s) {
       const up = createSocket(target.includes(':') ? 'udp6' : 'udp4');
-      up.on('message', (msg) => front.send(msg, from.port, from.address));
+      up.on('message', (msg, r) => {
+        if (r.port === port && r.address === target) front.send(msg, from.port, from.address);
+      });
       up.on('error', () => undefined);
-      up.connect(port, target);
       s = { up, timer: setTimeout(() => undefined, 0) };
       sessions.set(key, s);
     }
@@ -69,9 +70,8 @@ function forwardUdp(fd: number, family: 4 | 6, target: string, port: number): vo
     return s.up;
   };
   front.on('message', (msg, from) => {
-    const up = session(from);
-    // Sent once connected; until then Node queues it.
-    up.send(msg);
+    // Unconnected: a send does not wait for a connect, and only the target answers on it.
+    session(from).send(msg, port, target);
   });
   front.on('error', (e) => process.stderr.write(`port-forwarder: ${e.message}\n`));
   front.bind({ fd });
