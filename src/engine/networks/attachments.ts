@@ -47,6 +47,7 @@ const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 const TEARDOWN_WAIT_MS = 30_000;
 
 export const isBridgeMode = (mode: string) => !['host', 'none'].includes(mode) && !mode.startsWith('container:');
+const isConnectorMode = (mode: string): mode is 'pasta' | 'slirp4netns' => mode === 'pasta' || mode === 'slirp4netns';
 
 export interface AttachmentDeps {
   store: NetworkStore;
@@ -75,6 +76,11 @@ export class NetworkAttachments implements ContainerNetworking {
     const m = mode || 'default';
     if (!isBridgeMode(m)) return { mode: m, endpoints: [] };
     const { registry } = this.d;
+    // podman's `--network pasta|slirp4netns`: the default network through that connector.
+    if (this.d.rootless && isConnectorMode(m)) {
+      if (Object.keys(endpoints ?? {}).some((ref) => registry.get(ref).id !== registry.ensureDefault().id)) throw badParameter(ROOTLESS_MIX);
+      return { mode: m, endpoints: [{ networkId: registry.ensureDefault().id, config: checkEndpoint(registry.ensureDefault(), mac ? { mac } : {}) }] };
+    }
     const first = registry.get(m);
     if (first.builtin) return { mode: first.name, endpoints: [] };
     const out = new Map<string, { networkId: string; config: EndpointConfig }>();
@@ -131,7 +137,8 @@ export class NetworkAttachments implements ContainerNetworking {
       await this.ns.create(netns);
       let status: Record<string, EndpointStatus>;
       if (rl && viaConnector) {
-        const r = await rl.connectDefault(netns, tag, ports);
+        const mode = h.NetworkMode;
+        const r = await rl.connectDefault(netns, tag, ports, isConnectorMode(mode) ? mode : undefined);
         this.saveRootless(c.id, c.generation, { mode: 'connector', helpers: [r.helper], nameservers: h.Dns?.length ? [] : [r.nameserver] });
         const a = r.address;
         status = { [eps[0].network.id]: { endpointId: randomBytes(32).toString('hex'), interfaceName: a.interfaceName, macAddress: a.macAddress, ipv4: a.ipv4, ipv6: a.ipv6, gateway: a.gateway, ipv6Gateway: a.ipv6Gateway } };

@@ -11,7 +11,7 @@ import { connectNamespace, namespaceAddress } from '../../network/rootless/conne
 import { startForwarder } from '../../network/rootless/forwarder.js';
 import { stopHelper } from '../../network/rootless/process.js';
 import { RootlessNetns } from '../../network/rootless/rootless-netns.js';
-import { checkTun, chooseConnector, type ConnectorChoice, RootlessNetworkError } from '../../network/rootless/tools.js';
+import { checkTun, chooseConnector, type ConnectorChoice, RootlessNetworkError, type RootlessNetworkCmd } from '../../network/rootless/tools.js';
 import type { HelperProcess } from '../../network/rootless/types.js';
 import { badParameter, EngineError } from '../errors.js';
 import type { PublishedPort } from './types.js';
@@ -63,9 +63,19 @@ export class RootlessNetworking {
     }
   }
 
+  /** The one a container names (`--network slirp4netns`), installed or the reason. */
+  private named(cmd: RootlessNetworkCmd): ConnectorChoice {
+    try {
+      return chooseConnector(cmd);
+    } catch (e) {
+      if (e instanceof RootlessNetworkError) throw badParameter(e.message);
+      throw e;
+    }
+  }
+
   /** The default network: pasta/slirp4netns on the container's namespace, its ports published by it. */
-  async connectDefault(netnsPath: string, tag: string, ports: PublishedPort[]) {
-    const c = this.connector();
+  async connectDefault(netnsPath: string, tag: string, ports: PublishedPort[], asked?: RootlessNetworkCmd) {
+    const c = asked && asked !== this.connector().cmd ? this.named(asked) : this.connector();
     if (c.cmd === 'pasta' && ports.some((p) => p.protocol === 'sctp')) throw badParameter('rootless: pasta cannot publish sctp ports');
     privateDir(this.helperDir);
     let connected;

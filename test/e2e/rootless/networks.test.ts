@@ -204,6 +204,31 @@ services:
   assert.notEqual((await curl(`http://127.0.0.1:${port}/`)).code, 0);
 });
 
+test('podman-remote as the user: the default network (pasta), --network slirp4netns, a user network, each with a published port', async () => {
+  const podman = (args: string[]) => b.runAs('podman', ['--remote', '--url', `unix://${b.socket}`, ...args], { timeoutMs: 60_000, env: { DOCKER_CONFIG: undefined } });
+  const pok = async (args: string[]) => {
+    const r = await podman(args);
+    assert.equal(r.code, 0, `podman ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const net = name('pnet');
+  await pok(['network', 'create', net]);
+  for (const [what, extra] of [['pasta', []], ['slirp4netns', ['--network', 'slirp4netns']], ['usernet', ['--network', net]]] as const) {
+    const c = name(`p${what}`);
+    const id = (await pok(['run', '-d', '--name', c, ...extra, '-p', '127.0.0.1::80', 'busybox', ...httpd(`podman-${what}`)])).trim();
+    const port = Number((await pok(['port', c, '80/tcp'])).trim().split(':').pop());
+    assert.ok(await waitFor(async () => (await curl(`http://127.0.0.1:${port}/index.html`)).stdout === `podman-${what}\n`, 10_000, 100), what);
+    const helper = helpersOf(id)[0]?.cmd ?? '';
+    assert.match(helper, what === 'usernet' ? /port-forwarder/ : new RegExp(what), what);
+    await pok(['rm', '-f', c]);
+    assert.ok(await waitFor(() => helpersOf(id).length === 0, 5_000), `${what}: its helper ended`);
+  }
+  await pok(['network', 'rm', net]);
+  // Options of a connector mode are podman's own business: refused with the reason.
+  const r = await podman(['run', '--rm', '--network', 'pasta:--mtu,1500', 'busybox', 'true']);
+  assert.notEqual(r.code, 0);
+});
+
 test('what cannot work rootless is refused with the reason: privileged host ports, macvlan and ipvlan networks', async () => {
   const r = await b.docker(['run', '--rm', '-p', '80:80', 'busybox', 'true']);
   assert.equal(r.code, 125);
