@@ -95,6 +95,14 @@ export class NetworkAttachments implements ContainerNetworking {
     return { mode: m, endpoints: [...out.values()] };
   }
 
+  /** Rootless: a connect that would put the default network (pasta/slirp4netns) beside another is refused. */
+  checkConnect(containerId: string, net: Network): void {
+    if (!this.d.rootless) return;
+    const others = this.d.store.endpointsOf(containerId).filter((e) => e.networkId !== net.id);
+    if (!others.length) return;
+    if (net.isDefault || others.some((e) => this.d.registry.byId(e.networkId)?.isDefault)) throw badParameter(ROOTLESS_MIX);
+  }
+
   attach(containerId: string, plan: NetworkPlan): void {
     for (const e of plan.endpoints) this.d.store.addEndpoint(containerId, e.networkId, JSON.stringify(e.config));
   }

@@ -110,6 +110,7 @@ export class NetworkService implements NetworksPort {
     const c = access.find(containerRef);
     if (!c) throw noSuchContainer(containerRef);
     if (!isBridgeMode(c.mode)) throw badParameter('container sharing network namespace with another container or host cannot be connected to any other network');
+    this.attachments.checkConnect(c.id, net);
     const config = this.attachments.plan(net.id, { [net.id]: cfg }).endpoints[0].config;
     await access.exclusive(c.id, async () => {
       this.store.tx(() => {

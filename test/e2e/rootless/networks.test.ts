@@ -242,6 +242,18 @@ test('what cannot work rootless is refused with the reason: privileged host port
   }
   const lib = await b.request('POST', '/v5.0.0/libpod/networks/create', { name: name('mv'), driver: 'macvlan' });
   assert.equal(lib.status, 400, lib.text);
+  // The default network (pasta) beside a user network: refused at connect, running or not.
+  const net = name('mix');
+  await ok(['network', 'create', net]);
+  await ok(['create', '--name', name('mix1'), '--network', net, 'busybox', 'true']);
+  await ok(['run', '-d', '--name', name('mix2'), 'busybox', 'sleep', '60']);
+  for (const [n, c] of [['bridge', name('mix1')], [net, name('mix2')]]) {
+    const r2 = await b.docker(['network', 'connect', n, c]);
+    assert.notEqual(r2.code, 0, `${n} ${c}`);
+    assert.match(r2.stderr, /rootless: the default network \(pasta or slirp4netns\) cannot be combined with other networks/);
+  }
+  await ok(['rm', '-f', name('mix1'), name('mix2')]);
+  await ok(['network', 'rm', net]);
 });
 
 test('/libpod/info: netavark, pasta and slirp4netns as podman shapes them; slirp4netns when containers.conf asks', async () => {
