@@ -85,11 +85,13 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   const access = await accessOf(values);
 
   const log = createLogger(level);
-  const paths = storagePaths(g.storageEnv);
+  // Decided after listening (rootless or not may read /proc): a cold /_ping never waits for it.
+  let pathsV: ReturnType<typeof storagePaths> | undefined;
+  const storage = () => (pathsV ??= storagePaths(g.storageEnv));
   const socketPath = binding.kind === 'endpoint' && binding.endpoint.kind === 'unix' ? binding.endpoint.path : undefined;
   let engineP: Promise<import('../engine/engine.js').Engine> | undefined;
   // Loaded after listening: a cold /_ping never waits for engine code.
-  const engine = () => (engineP ??= import('../engine/engine.js').then((m) => new m.Engine({ paths, conf, socketPath })));
+  const engine = () => (engineP ??= import('../engine/engine.js').then((m) => new m.Engine({ paths: storage(), conf, socketPath })));
 
   if (binding.kind === 'endpoint' && binding.endpoint.kind === 'tcp') {
     if (!tlsFiles) {
@@ -114,7 +116,7 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   log.info('API service listening', {
     endpoint: binding.kind === 'systemd' ? `systemd fd ${binding.fd}` : binding.endpoint.uri,
     timeout,
-    root: paths.root,
+    root: storage().root,
   });
   // The container service reconciles exits that happened while no service ran, and the image
   // store sweeps what killed loads and commits left half-made; started once the service has

@@ -243,6 +243,9 @@ class Applier {
       case 'char':
       case 'block':
       case 'fifo': {
+        // A user namespace may not make device nodes: skipped, as podman does rootless (the
+        // runtime binds the devices a container gets).
+        if (h.type !== 'fifo' && isRootless()) return;
         await this.prepare(rel, false);
         await mknod(target, h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p', h.mode, h.devmajor, h.devminor);
         break;
