@@ -28,9 +28,17 @@ export interface ForwarderInput {
 
 type Bound = { kind: 'tcp'; srv: Server } | { kind: 'udp'; sock: UdpSocket; family: 4 | 6 };
 
-/** The fd under a bound Node socket (Node has no public accessor; its handles all have `fd` on Unix). */
+/**
+ * The fd under a bound Node socket. Node has no public accessor; its handles all have `fd` on
+ * Unix. A dgram socket keeps its handle under its state symbol (its `_handle` is deprecated).
+ */
 function fdOf(b: Bound): number {
-  const h = (b.kind === 'tcp' ? (b.srv as unknown as { _handle?: { fd?: number } })._handle : (b.sock as unknown as { _handle?: { fd?: number } })._handle);
+  let h: { fd?: number } | undefined;
+  if (b.kind === 'tcp') h = (b.srv as unknown as { _handle?: { fd?: number } })._handle;
+  else {
+    const sym = Object.getOwnPropertySymbols(b.sock).find((x) => x.description === 'state symbol');
+    h = sym ? (b.sock as unknown as Record<symbol, { handle?: { fd?: number } }>)[sym]?.handle : undefined;
+  }
   const fd = h?.fd;
   if (typeof fd !== 'number' || fd < 0) throw new Error('cannot find the descriptor of a bound socket');
   return fd;
