@@ -66,7 +66,7 @@ if [ ! -x "$NODE" ] || [ ! -f node_modules/.package-lock.json ] || [ package-loc
 fi
 # The SO_PEERCRED addon (native/peercred) is compiled by node-gyp when npm installs it; a
 # node_modules copied from elsewhere may hold the link without the build.
-if [ ! -f native/peercred/build/Release/peercred.node ]; then
+if [ ! -f native/peercred/build/Release/peercred.node ] || [ native/peercred/peercred.c -nt native/peercred/build/Release/peercred.node ]; then
   echo "setup: building native/peercred"
   # node-gyp as npm carries it, run directly: npm's allowScripts does not cover a file: package
   # (it names it by its folder), so `npm rebuild` would skip its build silently.

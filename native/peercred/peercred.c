@@ -1,7 +1,10 @@
 // SO_PEERCRED for Node: the uid, gid and pid of the process at the other end of a connected unix
 // socket, as the kernel recorded them at connect(). Node's net module has no binding for it.
+// Also keepOnExec(fd): Node marks inherited descriptors close-on-exec, so the rootless launcher's
+// process.execve would lose systemd's sockets without it.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <node_api.h>
@@ -39,9 +42,26 @@ static napi_value peercred(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+// keepOnExec(fd): clears FD_CLOEXEC, so the descriptor survives execve.
+static napi_value keep_on_exec(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "keepOnExec: expected a file descriptor");
+    return NULL;
+  }
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) return throw_errno(env, errno);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "peercred", NAPI_AUTO_LENGTH, peercred, NULL, &fn);
   napi_set_named_property(env, exports, "peercred", fn);
+  napi_create_function(env, "keepOnExec", NAPI_AUTO_LENGTH, keep_on_exec, NULL, &fn);
+  napi_set_named_property(env, exports, "keepOnExec", fn);
   return exports;
 }

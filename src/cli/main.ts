@@ -58,11 +58,10 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`berth version ${BERTH_VERSION}\n`);
     return 0;
   }
-  // Rootless: the service (and what runs for it: cleanup, healthcheck) runs inside the user's
-  // namespaces; the launcher re-executes berth there. Root pays one getuid() for this check.
-  if (process.getuid?.() !== 0 && !args.includes('--help') && !args.includes('-h')) {
-    const mode = group === 'system' && cmd === 'service' ? 'create' : group === 'container' && (cmd === 'cleanup' || cmd === 'healthcheck') ? 'join' : undefined;
-    if (mode) (await import('./rootless-launch.js')).enterUserNamespace(mode);
+  // Rootless: what runs for the service (cleanup, healthcheck) runs inside the user's namespaces
+  // (the service enters them itself once its arguments are checked). Root pays one getuid().
+  if (process.getuid?.() !== 0 && group === 'container' && (cmd === 'cleanup' || cmd === 'healthcheck')) {
+    (await import('./rootless-launch.js')).enterUserNamespace('join');
   }
   if (group === 'container' && cmd === 'cleanup') {
     const { cleanupCommand } = await import('./cleanup.js');

@@ -5,7 +5,8 @@
 // a single-threaded process, which Node never is, so berth re-executes itself in place
 // (process.execve: the same PID, so systemd's LISTEN_PID still names it) through nsenter.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { storagePaths } from '../config/paths.js';
@@ -33,13 +34,70 @@ export function enterUserNamespace(mode: 'create' | 'join'): void {
   let pid = livePause(pidFile);
   if (pid === undefined) {
     if (mode === 'join') return;
-    mkdirSync(runRoot, { recursive: true, mode: 0o700 });
-    pid = createPause(uid, pidFile);
+    try {
+      mkdirSync(runRoot, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new CliError(`cannot create the runtime directory ${runRoot}: ${(e as Error).message} (set XDG_RUNTIME_DIR, or --runroot, to a directory of yours)`);
+    }
+    pid = withPauseLock(pidFile, () => livePause(pidFile) ?? createPause(uid, pidFile));
   }
   const nsenter = findBinary('nsenter');
   if (!nsenter) throw new CliError('nsenter not found: rootless berth joins its user namespace with nsenter (Debian/Ubuntu: apt-get install util-linux)');
+  keepListenFds();
   const args = ['nsenter', `--target=${pid}`, '--user', '--mount', '--preserve-credentials', '--', process.execPath, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
   process.execve!(nsenter, args, { ...process.env, [ROOTLESS_UID_ENV]: String(uid) });
+}
+
+/**
+ * systemd's sockets (LISTEN_FDS from fd 3, for this pid) must reach the re-executed berth, but
+ * Node marks inherited descriptors close-on-exec: the native addon clears the flag.
+ */
+function keepListenFds(): void {
+  const n = Number(process.env.LISTEN_FDS);
+  if (!n || Number(process.env.LISTEN_PID) !== process.pid) return;
+  let addon: { keepOnExec?: (fd: number) => void };
+  try {
+    addon = createRequire(import.meta.url)('berth-peercred') as typeof addon;
+  } catch (e) {
+    throw new CliError(`socket activation of a rootless berth needs the native addon (native/peercred): run \`npm run setup\` (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!addon.keepOnExec) throw new CliError('socket activation of a rootless berth needs the native addon (native/peercred) rebuilt: run `npm run setup`');
+  for (let fd = 3; fd < 3 + n; fd++) addon.keepOnExec(fd);
+}
+
+/**
+ * Two services starting at once must make one pause process: the second waits for the first's
+ * (an O_EXCL lock file beside the pid file; one older than a start can take is stale).
+ */
+function withPauseLock(pidFile: string, make: () => number): number {
+  const lock = `${pidFile}.lock`;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(lock, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`creating ${lock}: ${(e as Error).message}`);
+    }
+    if (fd !== undefined) {
+      try {
+        return make();
+      } finally {
+        closeSync(fd);
+        rmSync(lock, { force: true });
+      }
+    }
+    const made = livePause(pidFile);
+    if (made !== undefined) return made;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 10_000) rmSync(lock, { force: true });
+    } catch {
+      /* released meanwhile */
+    }
+    if (Date.now() > deadline) throw new CliError(`another berth holds ${lock} without making the pause process: remove it if no berth is starting`);
+    Atomics.wait(nap, 0, 0, 20);
+  }
 }
 
 /** The pid in the file when it is a live process of ours in a user namespace other than ours. */
@@ -81,14 +139,15 @@ export function missingSubIdsMessage(user: string, uid: number, missing: string[
   );
 }
 
+/** The error when newuidmap or newgidmap is not installed: names it and the package. */
+export function missingMapToolMessage(tool: string): string {
+  return `${tool} not found: rootless berth maps its user namespace from /etc/subuid and /etc/subgid with newuidmap and newgidmap (Debian/Ubuntu: apt-get install uidmap)`;
+}
+
 function createPause(uid: number, pidFile: string): number {
   const newuidmap = findBinary('newuidmap');
   const newgidmap = findBinary('newgidmap');
-  if (!newuidmap || !newgidmap) {
-    throw new CliError(
-      `${!newuidmap ? 'newuidmap' : 'newgidmap'} not found: rootless berth maps its user namespace from /etc/subuid and /etc/subgid with newuidmap and newgidmap (Debian/Ubuntu: apt-get install uidmap)`,
-    );
-  }
+  if (!newuidmap || !newgidmap) throw new CliError(missingMapToolMessage(!newuidmap ? 'newuidmap' : 'newgidmap'));
   const gid = process.getgid?.() ?? uid;
   let user: string;
   try {

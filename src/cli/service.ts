@@ -51,6 +51,19 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     }
   }
 
+  // Rootless: into the user's namespaces (berth re-executes itself there; only root goes on here),
+  // once the endpoint is known good: a refusal must not leave a pause process behind.
+  if (process.getuid?.() !== 0) {
+    try {
+      if (positionals[0]) parseEndpoint(positionals[0]);
+      else if (!process.env.LISTEN_FDS) defaultEndpoint(true, process.env);
+    } catch (e) {
+      if (e instanceof UriError) throw new CliError(e.message);
+      throw e;
+    }
+    (await import('./rootless-launch.js')).enterUserNamespace('create');
+  }
+
   // Everything that can be refused is checked before anything is created on disk.
   let binding: Binding;
   try {

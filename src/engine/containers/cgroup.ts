@@ -75,6 +75,9 @@ export interface CgroupDirs {
 }
 
 export function cgroupDirs(pid: number): CgroupDirs | undefined {
+  // Rootless without a delegated tree the process sits in the service's (the user's) cgroup:
+  // its counters are not the container's, so there are none to read.
+  if (isRootless() && !cgroupFacts().delegated) return undefined;
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');

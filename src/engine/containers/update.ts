@@ -3,6 +3,8 @@ import { validateResources, validateRestartPolicy } from './create.js';
 import { runtimeResources, verifyResources, type RuntimeResources } from './resources.js';
 import { checkUpdatableLimits, clampCpuShares } from './config-checks.js';
 import type { HostConfig, RestartPolicy } from './types.js';
+import { isRootless } from '../../config/rootless.js';
+import { rootlessLimitsWarning } from '../../oci/cgroup-delegation.js';
 
 /** The fields `update` changes, each kept unless the request gives a non-zero value (dockerd's rule). */
 const UPDATABLE = [
@@ -62,5 +64,8 @@ export function planUpdate(id: string, current: HostConfig, u: Partial<HostConfi
     if (cur.AutoRemove && u.RestartPolicy.Name !== 'no') throw refused('Restart policy cannot be updated because AutoRemove is enabled for the container');
     h.RestartPolicy = validateRestartPolicy(u.RestartPolicy as RestartPolicy, false);
   }
+  // Rootless without a delegated cgroup tree the new limits are stored but cannot be applied.
+  const unapplied = changed && isRootless() ? rootlessLimitsWarning(req as unknown as Record<string, unknown>) : undefined;
+  if (unapplied) return { hostConfig: h, runtime: undefined, warnings: [...warnings, unapplied] };
   return { hostConfig: h, runtime: changed ? runtimeResources(req) : undefined, warnings };
 }

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupDirsOfPath, removeCgroup } from '../containers/cgroup.js';
 import type { PodResources } from './types.js';
+import { isRootless } from '../../config/rootless.js';
 
 export const podCgroupPath = (podId: string, parent: string): string => `${parent || '/berth'}/berth-pod-${podId}`;
 
@@ -17,6 +18,8 @@ function write(dir: string, file: string, value: number | string): void {
 
 /** Makes the pod's cgroup in the memory and cpu hierarchies and writes its limits; idempotent. */
 export function preparePodCgroup(path: string, r: PodResources): void {
+  // Rootless, no cgroup is berth's to make (a delegated tree holds its containers directly).
+  if (isRootless()) return;
   const d = cgroupDirsOfPath(path);
   const mem = d.v1.memory;
   const cpu = d.v1.cpu;

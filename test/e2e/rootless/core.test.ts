@@ -158,6 +158,27 @@ test('a memory limit (and others) is a Warning at create, compat and libpod; the
   await ok(['rm', '-f', 'rl-core-lim', 'rl-core-lim2']);
 });
 
+test('update with limits stores them with a Warning; stats read no cgroup that is not the container\'s', async () => {
+  await ok(['run', '-d', ...NONE, '--name', 'rl-core-upd', 'busybox', 'sleep', '100']);
+  const u = await b.request('POST', '/v1.41/containers/rl-core-upd/update', { Memory: 100 << 20, MemorySwap: 200 << 20 });
+  assert.equal(u.status, 200, u.text);
+  assert.ok(u.json.Warnings.some((w: string) => /Resource limits \(memory\) are not applied/.test(w)), u.text);
+  assert.equal((await ok(['inspect', '-f', '{{.HostConfig.Memory}}', 'rl-core-upd'])).trim(), String(100 << 20));
+  const st = (await b.request('GET', '/v1.41/containers/rl-core-upd/stats?stream=false')).json;
+  assert.equal(st.memory_stats.usage ?? 0, 0);
+  await ok(['rm', '-f', 'rl-core-upd']);
+});
+
+test('podman-remote as the user: a pod and a container in it', async () => {
+  const podman = (args: string[]) => b.runAs('podman', ['--url', `unix://${b.socket}`, ...args], { timeoutMs: 60_000 });
+  const pod = await podman(['pod', 'create', '--name', 'rl-core-pod']);
+  assert.equal(pod.code, 0, pod.stderr);
+  const r = await podman(['run', '--rm', '--pod', 'rl-core-pod', 'busybox', 'id', '-u']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '0');
+  assert.equal((await podman(['pod', 'rm', '-f', 'rl-core-pod'])).code, 0);
+});
+
 test('/info and /libpod/info report rootless, the ID mappings and the cgroup facts', async () => {
   const info = (await b.request('GET', '/v1.41/info')).json;
   assert.ok(info.SecurityOptions.includes('name=rootless'), JSON.stringify(info.SecurityOptions));

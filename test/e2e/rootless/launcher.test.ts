@@ -3,8 +3,11 @@
 // same pause process, and a user without /etc/subuid and /etc/subgid entries gets the fix.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { NOSUB_USER, startRootlessBerth, type RootlessBerth } from '../support/rootless.js';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { BERTH_BIN, DOCKER, unixRequest, waitFor } from '../../helpers/berth.js';
+import { killNamespace, NOSUB_USER, runAsUser, startRootlessBerth, type RootlessBerth } from '../support/rootless.js';
 
 const started: RootlessBerth[] = [];
 after(async () => {
@@ -43,4 +46,57 @@ test('a user with no /etc/subuid and /etc/subgid entry gets an error naming them
   assert.match(b.stderr(), new RegExp(`no entry for user "${NOSUB_USER.name}" \\(uid \\d+\\) in /etc/subuid and /etc/subgid`));
   assert.match(b.stderr(), new RegExp(`usermod --add-subuids \\d+-\\d+ --add-subgids \\d+-\\d+ ${NOSUB_USER.name}`));
   assert.equal(b.pausePid(), undefined);
+});
+
+test('socket activation as the user: systemd\'s socket survives the re-exec into the namespace (same pid, fd 3)', async () => {
+  const b = await startRootlessBerth();
+  started.push(b);
+  const sock = join(b.dir, 'activated.sock');
+  // systemd-socket-activate passes only what -E names (systemd --user sets these for its units).
+  const pass = ['HOME', 'XDG_RUNTIME_DIR', 'PATH', 'CONTAINERS_CONF'].flatMap((k) => ['-E', `${k}=${b.env[k]}`]);
+  const sa = spawn('systemd-socket-activate', ['-l', sock, ...pass, process.execPath, BERTH_BIN, 'system', 'service', '--time', '0'], {
+    env: b.env,
+    uid: b.user.uid,
+    gid: b.user.gid,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  sa.stderr!.on('data', (c) => (err += c));
+  try {
+    assert.ok(await waitFor(() => existsSync(sock)), `socket: ${err}`);
+    const r = await runAsUser(b.user, DOCKER, ['run', '--rm', '--network', 'none', 'busybox', 'true'], { env: { ...b.env, DOCKER_HOST: `unix://${sock}` } });
+    // No image yet: the daemon answered through the passed socket all the same.
+    assert.match(r.stderr + r.stdout, /No such image|Unable to find image|pull/i, r.stderr);
+    const info = await runAsUser(b.user, DOCKER, ['info', '--format', '{{json .SecurityOptions}}'], { env: { ...b.env, DOCKER_HOST: `unix://${sock}` } });
+    assert.equal(info.code, 0, `${info.stderr} ${err}`);
+    assert.match(info.stdout, /name=rootless/);
+    // systemd-socket-activate exec'd berth in its own pid, which re-exec'd itself into the namespace.
+    assert.equal(readlinkSync(`/proc/${sa.pid}/ns/user`), readlinkSync(`/proc/${b.pausePid()}/ns/user`));
+    assert.match(readFileSync(`/proc/${sa.pid}/cmdline`, 'utf8'), /berth\.js\0system\0service/);
+  } finally {
+    sa.kill('SIGTERM');
+    await new Promise((r) => sa.once('exit', r));
+  }
+});
+
+test('two services starting at once make one pause process and both join it', async () => {
+  const b = await startRootlessBerth();
+  started.push(b);
+  await b.stop();
+  killNamespace(b.pausePid()!);
+  const procs = [1, 2].map((i) => {
+    const sock = join(b.dir, `twin${i}.sock`);
+    const p = spawn(process.execPath, [BERTH_BIN, 'system', 'service', '--time', '0', `unix://${sock}`], { env: b.env, uid: b.user.uid, gid: b.user.gid, stdio: 'ignore' });
+    return { p, sock };
+  });
+  try {
+    for (const { sock } of procs) {
+      assert.ok(await waitFor(async () => existsSync(sock) && (await unixRequest(sock, 'GET', '/_ping').catch(() => ({ status: 0 }))).status === 200, 20_000));
+    }
+    const pause = b.pausePid()!;
+    for (const { p } of procs) assert.equal(readlinkSync(`/proc/${p.pid}/ns/user`), readlinkSync(`/proc/${pause}/ns/user`));
+  } finally {
+    for (const { p } of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map(({ p }) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+  }
 });

@@ -43,6 +43,20 @@ function rangesOf(file: string, name: string): string[] {
   }
 }
 
+/** useradd/usermod, again while another process holds the shadow files' lock. */
+function shadowTool(cmd: string, args: string[]): void {
+  for (let i = 0; ; i++) {
+    try {
+      execFileSync(cmd, args, { stdio: 'pipe' });
+      return;
+    } catch (e) {
+      const err = String((e as { stderr?: Buffer }).stderr ?? '');
+      if (i >= 20 || !/lock|try again/i.test(err)) throw new Error(`${cmd} ${args.join(' ')}: ${err || (e as Error).message}`);
+      execFileSync('sleep', ['0.2']);
+    }
+  }
+}
+
 /**
  * Makes (or finds) the user and gives it exactly `sub` as subordinate uids and gids (none when
  * undefined). Safe to call from test files running at the same time.
@@ -52,7 +66,7 @@ export function ensureUser(spec: { name: string; sub?: { start: number; count: n
   if (!ids) {
     try {
       // No automatic subordinate ranges: this user gets the one the test chose, or none.
-      execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', spec.name], { stdio: 'pipe' });
+      shadowTool('useradd', ['--no-create-home', '--shell', '/bin/sh', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', spec.name]);
     } catch (e) {
       // Another test file made it meanwhile.
       if (!idOf(spec.name)) throw e;
@@ -68,9 +82,9 @@ export function ensureUser(spec: { name: string; sub?: { start: number; count: n
     for (const r of have) {
       if (r === want) continue;
       const [s, c] = r.split(':').map(Number);
-      execFileSync('usermod', [del, `${s}-${s + c - 1}`, spec.name], { stdio: 'pipe' });
+      shadowTool('usermod', [del, `${s}-${s + c - 1}`, spec.name]);
     }
-    if (spec.sub && !have.includes(want!)) execFileSync('usermod', [add, `${spec.sub.start}-${spec.sub.start + spec.sub.count - 1}`, spec.name], { stdio: 'pipe' });
+    if (spec.sub && !have.includes(want!)) shadowTool('usermod', [add, `${spec.sub.start}-${spec.sub.start + spec.sub.count - 1}`, spec.name]);
   }
   return { name: spec.name, ...ids, sub: spec.sub };
 }
@@ -141,7 +155,10 @@ export async function startRootlessBerth(o: RootlessOptions = {}): Promise<Rootl
   const xdg = join(dir, 'xdg');
   mkdirSync(home);
   mkdirSync(xdg, { mode: 0o700 });
-  for (const d of [dir, home, xdg]) chownSync(d, user.uid, user.gid);
+  // An empty client config: podman-remote refuses a DOCKER_CONFIG that names no file.
+  mkdirSync(join(home, '.docker'));
+  writeFileSync(join(home, '.docker', 'config.json'), '{}\n');
+  for (const d of [dir, home, xdg, join(home, '.docker'), join(home, '.docker', 'config.json')]) chownSync(d, user.uid, user.gid);
   chmodSync(dir, 0o755);
   const socket = join(dir, 'berth.sock');
   const confFile = join(dir, 'containers.conf');

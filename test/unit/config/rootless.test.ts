@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostIdOf, isIdentityMap, isRootless, parseIdMap } from '../../../src/config/rootless.js';
 import { mapArgs, namespaceMap, parseSubIds } from '../../../src/config/subids.js';
-import { missingSubIdsMessage } from '../../../src/cli/rootless-launch.js';
+import { missingMapToolMessage, missingSubIdsMessage } from '../../../src/cli/rootless-launch.js';
 
 test('uid_map: parsed, the identity map recognised, ids translated', () => {
   const init = parseIdMap('         0          0 4294967295\n');
@@ -56,4 +56,8 @@ test('the missing-subuid error names the file, the user and the fix', () => {
   const m = missingSubIdsMessage('alice', 1003, ['/etc/subuid', '/etc/subgid']);
   assert.match(m, /"alice" \(uid 1003\) in \/etc\/subuid and \/etc\/subgid/);
   assert.match(m, /usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ alice/);
+});
+
+test('a missing newuidmap names the tool and the package', () => {
+  assert.match(missingMapToolMessage('newuidmap'), /^newuidmap not found: .*apt-get install uidmap/);
 });
