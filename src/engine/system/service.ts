@@ -10,7 +10,7 @@ import type { EventBus } from '../events.js';
 import { BERTH_VERSION } from '../../version.js';
 import { findBinary } from '../../oci/binaries.js';
 import { preferredConnector } from '../../network/rootless/tools.js';
-import { fsUsage, hostFacts, toolPackage, toolVersion } from './host.js';
+import { debianPackage, fsUsage, hostFacts, toolVersion } from './host.js';
 import type { SystemPort } from './port.js';
 import { systemPrune, systemReset, type PruneTargets } from './prune.js';
 import { currentIdMaps, isRootless, type IdMapEntry } from '../../config/rootless.js';
@@ -79,7 +79,7 @@ export class SystemService implements SystemPort {
     } catch {
       /* reported as empty */
     }
-    const [rtVersion, conmonVersion] = await Promise.all([toolVersion(rt.path || undefined), toolVersion(conmonPath || undefined)]);
+    const [rtVersion, conmonVersion, network] = await Promise.all([toolVersion(rt.path || undefined), toolVersion(conmonPath || undefined), networkTools(this.engine.conf)]);
     const counts = this.engine.counts();
     const root = this.engine.paths.root;
     return {
@@ -100,7 +100,7 @@ export class SystemService implements SystemPort {
       confFiles: this.engine.conf.files,
       socketPath: this.engine.socketPath,
       registries: registriesInfo(),
-      network: await networkTools(this.engine.conf),
+      network,
     };
   }
 }
@@ -111,9 +111,12 @@ function rootlessInfo(): RootlessInfo {
   return { uidMap: shape(maps.uid), gidMap: shape(maps.gid), cgroupDelegation: cgroupFacts().delegated };
 }
 
-async function tool(name: string): Promise<ToolInfo> {
+/** The network tools and the Debian packages that bring them. */
+const NETWORK_PACKAGES = { netavark: 'netavark', 'aardvark-dns': 'aardvark-dns', pasta: 'passt', slirp4netns: 'slirp4netns' } as const;
+
+async function tool(name: keyof typeof NETWORK_PACKAGES): Promise<ToolInfo> {
   const path = findBinary(name) ?? '';
-  const [version, pkg] = await Promise.all([toolVersion(path || undefined), toolPackage(path || undefined)]);
+  const [version, pkg] = await Promise.all([toolVersion(path || undefined), path ? debianPackage(NETWORK_PACKAGES[name], Object.values(NETWORK_PACKAGES)) : '']);
   return { path, package: pkg, version };
 }
 
