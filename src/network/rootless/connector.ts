@@ -69,27 +69,28 @@ interface IpAddr {
   addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
 }
 
-/** The namespace's first global addresses and default routes, as `ip -j` reports them. */
+/**
+ * The namespace's outward interface (the one its default route leaves by; else the first with a
+ * global address), its first global addresses and the default gateways, as `ip -j` reports them.
+ */
 export function parseNamespaceAddress(addrJson: string, routeJson: string): NamespaceAddress {
-  const links = JSON.parse(addrJson || '[]') as IpAddr[];
-  const routes = JSON.parse(routeJson || '[]') as { dst: string; gateway?: string; dev?: string }[];
+  const links = (JSON.parse(addrJson || '[]') as IpAddr[]).filter((l) => l.ifname !== 'lo');
+  const routes = (JSON.parse(routeJson || '[]') as { dst: string; gateway?: string; dev?: string }[]).filter((r) => r.dst === 'default' && r.gateway);
+  const global = (l: IpAddr) => (l.addr_info ?? []).filter((a) => a.scope === 'global');
   const out: NamespaceAddress = { ipv4: '', gateway: '', ipv6: '', ipv6Gateway: '', macAddress: '', interfaceName: '' };
-  for (const l of links) {
-    if (l.ifname === 'lo') continue;
-    for (const a of l.addr_info ?? []) {
-      if (a.scope !== 'global') continue;
-      if (a.family === 'inet' && !out.ipv4) out.ipv4 = `${a.local}/${a.prefixlen}`;
-      if (a.family === 'inet6' && !out.ipv6) out.ipv6 = `${a.local}/${a.prefixlen}`;
-      if (!out.interfaceName) {
-        out.interfaceName = l.ifname;
-        out.macAddress = l.address ?? '';
-      }
-    }
+  const viaRoute = routes.map((r) => links.find((l) => l.ifname === r.dev)).find(Boolean);
+  const link = viaRoute ?? links.find((l) => global(l).length);
+  if (!link) return out;
+  out.interfaceName = link.ifname;
+  out.macAddress = link.address ?? '';
+  for (const a of global(link)) {
+    if (a.family === 'inet' && !out.ipv4) out.ipv4 = `${a.local}/${a.prefixlen}`;
+    if (a.family === 'inet6' && !out.ipv6) out.ipv6 = `${a.local}/${a.prefixlen}`;
   }
   for (const r of routes) {
-    if (r.dst !== 'default' || !r.gateway) continue;
-    if (r.gateway.includes(':')) out.ipv6Gateway ||= r.gateway;
-    else out.gateway ||= r.gateway;
+    if (r.dev && r.dev !== link.ifname) continue;
+    if (r.gateway!.includes(':')) out.ipv6Gateway ||= r.gateway!;
+    else out.gateway ||= r.gateway!;
   }
   return out;
 }

@@ -5,7 +5,7 @@
 // outlives the service), and undone when the last container has left it. Everything that reads
 // or changes it runs under one lock file, across the service, cleanup processes and other services.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ownerAlive } from '../../lib/owner.js';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
@@ -74,10 +74,16 @@ export class RootlessNetns {
 
   private async ensure(): Promise<void> {
     const i = this.info();
-    if (i && ownerAlive(i.helper.token) && existsSync(this.path)) return;
-    // A half-made or orphaned one (its connector died): start over.
-    await this.remove();
-    await this.d.ns.create(this.path);
+    const mounted = this.mounted();
+    if (i && ownerAlive(i.helper.token) && mounted) return;
+    if (mounted) {
+      // Its connector died: the bridges and containers in it stay, a new connector joins them.
+      if (i) await stopHelper(i.helper);
+    } else {
+      // Never made, or left from an earlier pause process (a plain file now): made anew.
+      await this.remove();
+      await this.d.ns.create(this.path);
+    }
     try {
       const c = await connectNamespace(this.d.connector(), { netnsPath: this.path, dir: this.d.dir, tag: 'rootless-netns', ports: [], pastaOptions: this.d.pastaOptions });
       writePrivateFile(this.infoFile, JSON.stringify({ helper: c.helper, links: ['lo'] } satisfies Info));
@@ -86,6 +92,15 @@ export class RootlessNetns {
     } catch (e) {
       await this.remove().catch(() => undefined);
       throw new Error(`setting up the rootless network namespace: ${(e as Error).message}`);
+    }
+  }
+
+  /** Whether the path is a namespace's bind mount (a mount point has another device than its directory). */
+  private mounted(): boolean {
+    try {
+      return statSync(this.path).dev !== statSync(this.d.dir).dev;
+    } catch {
+      return false;
     }
   }
 

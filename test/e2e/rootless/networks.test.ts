@@ -168,6 +168,26 @@ test('the forwarder of a published port on a user network outlives a service res
   await ok(['network', 'rm', net]);
 });
 
+test('a rootless netns whose pasta died gets a new one at the next start; the containers in it keep their network', async () => {
+  const net = name('heal');
+  await ok(['network', 'create', net]);
+  const a = name('heal-a');
+  await ok(['run', '-d', '--name', a, '--network', net, 'busybox', 'sleep', '300']);
+  const pidFile = join(b.runRoot, 'networks', 'rootless-netns', 'rootless-netns.pasta.pid');
+  const old = Number(readFileSync(pidFile, 'utf8'));
+  process.kill(old, 'SIGKILL');
+  const w = name('heal-w');
+  await ok(['run', '-d', '--name', w, '--network', net, '-p', '127.0.0.1:0:80', 'busybox', ...httpd('healed')]);
+  assert.notEqual(Number(readFileSync(pidFile, 'utf8')), old);
+  assert.equal(await ok(['exec', a, 'wget', '-qO-', `http://${w}/index.html`]), 'healed\n', 'the earlier container reaches the new one');
+  assert.equal(await ok(['exec', a, 'wget', '-qO-', `http://${dummy.ip}:${outboundPort}/`]), 'outbound\n', 'and the outside again');
+  const port = await hostPort(w, '80/tcp');
+  assert.ok(await waitFor(async () => (await curl(`http://127.0.0.1:${port}/index.html`)).stdout === 'healed\n', 10_000, 100));
+  await ok(['rm', '-f', a, w]);
+  await ok(['network', 'rm', net]);
+  assert.ok(await waitFor(() => !userProcs().some((p) => /pasta|aardvark-dns/.test(p.cmd)), 5_000), JSON.stringify(userProcs()));
+});
+
 test('docker-compose 1.29 as the user: up -d of two services with a published port, answered; down leaves no forwarder, netns or network', async () => {
   const proj = join(b.home, `compose-${tag}`);
   mkdirSync(proj, { recursive: true });

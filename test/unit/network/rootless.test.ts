@@ -53,6 +53,15 @@ test('what a namespace got, from ip -j: first global addresses, default gateways
   const routes = JSON.stringify([{ dst: 'default', gateway: '192.0.2.1', dev: 'eth0' }, { dst: '192.0.2.0/24', dev: 'eth0' }, { dst: 'default', gateway: 'fd00::1', dev: 'eth0' }]);
   assert.deepEqual(parseNamespaceAddress(addr, routes), { ipv4: '192.0.2.2/24', gateway: '192.0.2.1', ipv6: 'fd00::2/64', ipv6Gateway: 'fd00::1', macAddress: '3e:33:81:0f:45:c7', interfaceName: 'eth0' });
   assert.deepEqual(parseNamespaceAddress('[]', '[]'), { ipv4: '', gateway: '', ipv6: '', ipv6Gateway: '', macAddress: '', interfaceName: '' });
+  // A rootless netns with bridges: the outward interface is the default route's, not the first with an address.
+  const rl = JSON.stringify([
+    { ifname: 'lo', addr_info: [] },
+    { ifname: 'br-1', address: 'aa:aa:aa:aa:aa:aa', addr_info: [{ family: 'inet', local: '10.89.0.1', prefixlen: 24, scope: 'global' }] },
+    { ifname: 'eth0', address: 'bb:bb:bb:bb:bb:bb', addr_info: [{ family: 'inet', local: '192.0.2.2', prefixlen: 24, scope: 'global' }] },
+  ]);
+  const a2 = parseNamespaceAddress(rl, JSON.stringify([{ dst: 'default', gateway: '192.0.2.1', dev: 'eth0' }]));
+  assert.equal(a2.interfaceName, 'eth0');
+  assert.equal(a2.ipv4, '192.0.2.2/24');
 });
 
 test('the port forwarder checks its spec', () => {
