@@ -154,7 +154,7 @@ export class NetworkAttachments implements ContainerNetworking {
         const answer = Object.keys(opts.networks).length ? await this.netavarkSetup(netns, plain(opts)) : {};
         status = statusOf(eps.map((e) => e.network), opts, answer);
         if (rl && ports.length) {
-          const target = eps.map((e) => status[e.network.id]?.ipv4).find(Boolean)?.split('/')[0] ?? '';
+          const target = eps.map((e) => status[e.network.id]?.ipv4 || status[e.network.id]?.ipv6).find(Boolean)?.split('/')[0] ?? '';
           const fwd = await rl.forward(netns, tag, ports, target);
           this.saveRootless(c.id, c.generation, { mode: 'netavark', helpers: [fwd], nameservers: [] });
         }

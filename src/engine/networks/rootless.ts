@@ -96,7 +96,7 @@ export class RootlessNetworking {
   /** Published ports of a run on user networks: host sockets forwarded to `target` in the rootless netns. */
   async forward(containerNetns: string, tag: string, ports: PublishedPort[], target: string): Promise<HelperProcess> {
     if (ports.some((p) => p.protocol === 'sctp')) throw badParameter('rootless: sctp ports cannot be published');
-    if (!target) throw badParameter('rootless: the container has no IPv4 address to forward its published ports to');
+    if (!target) throw badParameter('rootless: the container has no address to forward its published ports to');
     privateDir(this.helperDir);
     try {
       return await startForwarder({ nsenter: this.d.nsenter(), rootlessNetns: this.netns.path, containerNetns, self: this.d.self(), ports, target, logFile: join(this.helperDir, `${tag}.forwarder.log`) });
@@ -105,9 +105,6 @@ export class RootlessNetworking {
     }
   }
 
-  async stop(helpers: HelperProcess[]): Promise<void> {
-    for (const h of helpers) await stopHelper(h).catch(() => undefined);
-  }
 }
 
 /** A host port the kernel refused is the request's problem (a conflict), not the service's. */

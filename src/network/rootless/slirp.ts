@@ -8,9 +8,7 @@ import { closeSync, openSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { PublishedPort } from './types.js';
 
-export const SLIRP_ADDRESS = '10.0.2.100';
-export const SLIRP_PREFIX = 24;
-export const SLIRP_GATEWAY = '10.0.2.2';
+/** Its built-in resolver (it forwards to the host's); the address and gateway are read back from the namespace. */
 export const SLIRP_DNS = '10.0.2.3';
 const READY_TIMEOUT_MS = 30_000;
 
