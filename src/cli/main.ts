@@ -71,6 +71,11 @@ async function run(argv: string[]): Promise<number> {
     const { healthcheckCommand } = await import('./healthcheck.js');
     return healthcheckCommand(args, g);
   }
+  if (group === 'network' && cmd === 'port-forwarder') {
+    // Not in --help: the rootless service starts it for published ports on user networks.
+    const { portForwarderCommand } = await import('../network/rootless/forwarder-main.js');
+    return portForwarderCommand(args);
+  }
   if (group === 'system' && cmd === 'service') {
     const { serviceCommand } = await import('./service.js');
     return serviceCommand(args, g);

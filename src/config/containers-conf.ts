@@ -26,6 +26,10 @@ export interface ContainersConf {
     default_subnet?: string;
     /** Where `network create` without a subnet takes one from, in order. */
     default_subnet_pools?: { base: string; size: number }[];
+    /** What connects a rootless container's network to the host: "pasta" (default) or "slirp4netns". */
+    default_rootless_network_cmd?: string;
+    /** Extra arguments for every pasta berth starts (podman 5's key). */
+    pasta_options?: string[];
   };
   /** Files that were read, in order (for /info and debugging). */
   files: string[];
@@ -105,6 +109,9 @@ export async function loadContainersConf(env: NodeJS.ProcessEnv = process.env): 
     const pools = Array.isArray(conf.network.default_subnet_pools) ? conf.network.default_subnet_pools : [];
     conf.network.default_subnet_pools = pools.map((p) => pick(p)).filter((p) => typeof p.base === 'string').map((p) => ({ base: p.base as string, size: Number(p.size ?? 24) }));
   }
+  const cmd = conf.network.default_rootless_network_cmd;
+  if (cmd !== undefined && cmd !== 'pasta' && cmd !== 'slirp4netns') throw new Error(`containers.conf: default_rootless_network_cmd must be "pasta" or "slirp4netns", got ${JSON.stringify(cmd)}`);
+  if (conf.network.pasta_options !== undefined) conf.network.pasta_options = paths(conf.network.pasta_options);
   if (conf.engine.image_parallel_copies !== undefined) {
     const n = Number(conf.engine.image_parallel_copies);
     if (!Number.isInteger(n) || n < 0) throw new Error(`containers.conf: image_parallel_copies must be a non-negative integer, got ${conf.engine.image_parallel_copies}`);

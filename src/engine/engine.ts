@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ContainersConf } from '../config/containers-conf.js';
 import type { StoragePaths } from '../config/paths.js';
+import { isRootless } from '../config/rootless.js';
 import { findConmon } from '../oci/conmon.js';
 import { findBinary, findInit } from '../oci/binaries.js';
 import { chooseRuntime, RuntimeChoiceError, type RuntimeInfo } from '../oci/runtime-choice.js';
@@ -46,7 +47,9 @@ export interface Toolchain {
   conmon(): string;
   init(): string | undefined;
   /** netavark (with aardvark-dns when installed) and flock, which serialises its calls; throws without netavark. */
-  network(): { netavark: string; aardvark?: string; flock: string };
+  network(): { netavark: string; aardvark?: string; flock: string; rootless?: { nsenter: string } };
+  /** A program the rootless networks need (nsenter, flock): its path, or an error naming the package. */
+  required(name: string, pkg: string): string;
 }
 
 /**
@@ -81,7 +84,12 @@ export class Engine implements EnginePorts {
         const flock = findBinary('flock');
         if (!netavark) throw internal('netavark is not installed: bridge networks need it (Debian package netavark)');
         if (!flock) throw internal('flock is not installed (Debian package util-linux)');
-        return { netavark, aardvark: findBinary('aardvark-dns'), flock };
+        return { netavark, aardvark: findBinary('aardvark-dns'), flock, ...(isRootless() ? { rootless: { nsenter: this.tools.required('nsenter', 'util-linux') } } : {}) };
+      },
+      required: (name, pkg) => {
+        const p = findBinary(name);
+        if (!p) throw internal(`${name} is not installed (Debian package ${pkg})`);
+        return p;
       },
     };
   }
@@ -174,6 +182,7 @@ export class Engine implements EnginePorts {
       conf: this.conf,
       events: this.events,
       tools: () => this.tools.network(),
+      rootless: isRootless() ? { self: berthExitCommand, nsenter: () => this.tools.required('nsenter', 'util-linux'), flock: () => this.tools.required('flock', 'util-linux') } : undefined,
       containers: () => ({
         find: (ref) => {
           const v = this.containers.find(ref);

@@ -31,3 +31,9 @@ export function ownerAlive(token: string): boolean {
   if (token === ownerToken()) return true;
   return startTime(Number(m[1])) === m[2];
 }
+
+/** Another process as an owner token (undefined when it is gone): what `ownerAlive` checks later. */
+export function processToken(pid: number): string | undefined {
+  const t = startTime(pid);
+  return t === undefined ? undefined : `${pid}.${t}`;
+}

@@ -19,6 +19,8 @@ export interface NetavarkTools {
   netavark: string;
   aardvark?: string;
   flock: string;
+  /** Rootless: netavark runs inside the rootless network namespace, entered with nsenter. */
+  rootless?: { nsenter: string };
 }
 
 export class Netavark {
@@ -29,8 +31,8 @@ export class Netavark {
   ) {}
 
   /** Creates the interfaces, routes, firewall rules and DNS entries; answers per network name. */
-  async setup(netnsPath: string, opts: NetworkOptions): Promise<Record<string, StatusBlock>> {
-    const out = await this.run('setup', netnsPath, opts);
+  async setup(netnsPath: string, opts: NetworkOptions, inNetns?: string): Promise<Record<string, StatusBlock>> {
+    const out = await this.run('setup', netnsPath, opts, inNetns);
     try {
       return JSON.parse(out) as Record<string, StatusBlock>;
     } catch {
@@ -38,11 +40,12 @@ export class Netavark {
     }
   }
 
-  async teardown(netnsPath: string, opts: NetworkOptions): Promise<void> {
-    await this.run('teardown', netnsPath, opts);
+  async teardown(netnsPath: string, opts: NetworkOptions, inNetns?: string): Promise<void> {
+    await this.run('teardown', netnsPath, opts, inNetns);
   }
 
-  private run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetworkOptions): Promise<string> {
+  /** `inNetns`: the rootless network namespace, where the bridges are (rootless only). */
+  private run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetworkOptions, inNetns?: string): Promise<string> {
     privateDir(this.configDir);
     const tag = randomBytes(6).toString('hex');
     const input = join(this.configDir, `${tag}.json`);
@@ -54,7 +57,10 @@ export class Netavark {
     const outFd = openSync(outFile, 'w', 0o600);
     const errFd = openSync(errFile, 'w', 0o600);
     // -o: the lock's fd is not passed on; aardvark-dns, which netavark may start, would hold it.
-    const args = ['-o', '-w', String(NETAVARK_TIMEOUT_MS / 1000), join(this.configDir, 'netavark.lock'), this.tools.netavark, '--config', this.configDir, '--rootless', 'false'];
+    const rl = this.tools.rootless;
+    if (rl && !inNetns) throw new NetavarkError('rootless netavark runs in the rootless network namespace only');
+    const enter = rl ? [rl.nsenter, `--net=${inNetns}`, '--'] : [];
+    const args = ['-o', '-w', String(NETAVARK_TIMEOUT_MS / 1000), join(this.configDir, 'netavark.lock'), ...enter, this.tools.netavark, '--config', this.configDir, '--rootless', rl ? 'true' : 'false'];
     if (this.tools.aardvark) args.push('--aardvark-binary', this.tools.aardvark);
     args.push('--file', input, cmd, netnsPath);
     return new Promise<string>((resolve, reject) => {

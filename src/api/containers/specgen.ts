@@ -95,7 +95,7 @@ export function specgenToCreate(sg: SG): CreateRequest {
   const netMode = ns(sg, 'netns');
   const { networks, endpoints } = specgenNetworks(sg.Networks);
   if (['', 'default', 'bridge', 'private', 'pod'].includes(netMode)) h.NetworkMode = networks[0] ?? 'default';
-  else if (netMode === 'none' || netMode === 'host') h.NetworkMode = netMode;
+  else if (netMode === 'none' || netMode === 'host' || netMode === 'pasta' || netMode === 'slirp4netns') h.NetworkMode = netMode;
   else if (netMode === 'container' && (sg.netns as { value?: string }).value) h.NetworkMode = `container:${(sg.netns as { value: string }).value}`;
   else refuse('netns', `mode "${netMode}" is not supported (use none, host or container)`);
   for (const [key, field] of [['ipcns', 'IpcMode'], ['pidns', 'PidMode'], ['utsns', 'UTSMode']] as const) {

@@ -114,6 +114,9 @@ export function networkMode(mode: string | undefined): { mode: string; warning?:
     if (ref.length > NAME_MAX || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref)) throw badParameter(`invalid network mode ${clip(m, 64)}: container:NAME or container:ID`);
     return { mode: m };
   }
+  // podman's connector modes: what the default network of a rootless berth is, by name.
+  if ((m === 'slirp4netns' || m === 'pasta') && isRootless()) return { mode: m };
+  if (/^(slirp4netns|pasta):/.test(m)) throw badParameter(`network mode "${clip(m)}": options for pasta or slirp4netns are not supported (containers.conf's pasta_options apply to every pasta)`);
   if (m === 'container:' || m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
     throw badParameter(`network mode "${clip(m)}" is not supported yet: use a network, "none" or "host"`);
   }

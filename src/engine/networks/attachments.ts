@@ -10,16 +10,16 @@ import { clip } from '../../lib/clip.js';
 import type { Netavark } from '../../network/netavark.js';
 import type { NetavarkNetwork, NetworkOptions, StatusBlock } from '../../network/netavark-types.js';
 import { createNetns, removeNetns } from '../../network/netns.js';
+import { stopHelper } from '../../network/rootless/process.js';
 import type { NetworkStore, RunRow } from '../../state/networks.js';
 import type { ContainerNetworking, NetworkedContainer, NetworkPlan, NetworkRunInfo } from '../containers/networking.js';
-import { badParameter, conflict, internal } from '../errors.js';
+import { badParameter, conflict, EngineError, internal } from '../errors.js';
 import { netavarkOptions } from './create.js';
 import { pickAddresses } from './ipam.js';
 import { HOST_NETWORK, NONE_NETWORK } from './model.js';
-import { isRootless } from '../../config/rootless.js';
-import { rootlessNetworkSetup } from './rootless.js';
 import { bindPorts, requestedPorts } from './ports.js';
 import type { NetworkRegistry } from './registry.js';
+import type { RootlessNetworking, RootlessRunState } from './rootless.js';
 import type { ContainerEndpoint, ContainerNetworkState, EndpointConfig, Network, NetworkMember, PublishedPort } from './types.js';
 
 /** What a run's setup answered for one network, kept with the run (by network ID). */
@@ -34,11 +34,20 @@ export interface EndpointStatus {
 }
 
 const NO_CONFIG: EndpointConfig = Object.freeze({});
+/** A run's options as stored: netavark's, and what a rootless run started besides. */
+type StoredOptions = NetworkOptions & { rootless?: RootlessRunState };
+/** netavark's part of stored options. */
+const plain = (o: StoredOptions): NetworkOptions => {
+  const { rootless: _r, ...rest } = o;
+  return rest;
+};
+const ROOTLESS_MIX = 'rootless: the default network (pasta or slirp4netns) cannot be combined with other networks; put the container on user-defined networks only';
 const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 /** A teardown another process is doing is waited for this long before a new run goes ahead. */
 const TEARDOWN_WAIT_MS = 30_000;
 
 export const isBridgeMode = (mode: string) => !['host', 'none'].includes(mode) && !mode.startsWith('container:');
+const isConnectorMode = (mode: string): mode is 'pasta' | 'slirp4netns' => mode === 'pasta' || mode === 'slirp4netns';
 
 export interface AttachmentDeps {
   store: NetworkStore;
@@ -48,6 +57,8 @@ export interface AttachmentDeps {
   netnsDir: string;
   /** How namespaces are made and undone (tests give fakes); default: bind mounts under netnsDir. */
   netns?: { create(path: string): Promise<void>; remove(path: string): Promise<void>; exists(path: string): boolean };
+  /** Set when berth runs rootless: the default network through pasta/slirp4netns, user networks in the rootless netns. */
+  rootless?: RootlessNetworking;
 }
 
 const REAL_NETNS = { create: createNetns, remove: removeNetns, exists: existsSync };
@@ -65,17 +76,31 @@ export class NetworkAttachments implements ContainerNetworking {
     const m = mode || 'default';
     if (!isBridgeMode(m)) return { mode: m, endpoints: [] };
     const { registry } = this.d;
+    // podman's `--network pasta|slirp4netns`: the default network through that connector.
+    if (this.d.rootless && isConnectorMode(m)) {
+      if (Object.keys(endpoints ?? {}).some((ref) => registry.get(ref).id !== registry.ensureDefault().id)) throw badParameter(ROOTLESS_MIX);
+      return { mode: m, endpoints: [{ networkId: registry.ensureDefault().id, config: checkEndpoint(registry.ensureDefault(), mac ? { mac } : {}) }] };
+    }
     const first = registry.get(m);
     if (first.builtin) return { mode: first.name, endpoints: [] };
     const out = new Map<string, { networkId: string; config: EndpointConfig }>();
     const configs = Object.entries(endpoints ?? {}).map(([ref, cfg]) => ({ net: registry.get(ref), cfg: cfg ?? {} }));
     for (const c of configs) if (c.net.builtin) throw badParameter(`container cannot be connected to the ${c.net.name} network and to others`);
+    if (this.d.rootless && [first, ...configs.map((c) => c.net)].some((n) => n.isDefault) && configs.some((c) => c.net.id !== first.id)) throw badParameter(ROOTLESS_MIX);
     const firstCfg = { ...(configs.find((c) => c.net.id === first.id)?.cfg ?? {}), ...(mac ? { mac } : {}) };
     for (const [net, cfg] of [[first, firstCfg] as const, ...configs.map((c) => [c.net, c.cfg] as const)]) {
       if (out.has(net.id)) continue;
       out.set(net.id, { networkId: net.id, config: checkEndpoint(net, cfg) });
     }
     return { mode: m, endpoints: [...out.values()] };
+  }
+
+  /** Rootless: a connect that would put the default network (pasta/slirp4netns) beside another is refused. */
+  checkConnect(containerId: string, net: Network): void {
+    if (!this.d.rootless) return;
+    const others = this.d.store.endpointsOf(containerId).filter((e) => e.networkId !== net.id);
+    if (!others.length) return;
+    if (net.isDefault || others.some((e) => this.d.registry.byId(e.networkId)?.isDefault)) throw badParameter(ROOTLESS_MIX);
   }
 
   attach(containerId: string, plan: NetworkPlan): void {
@@ -85,7 +110,6 @@ export class NetworkAttachments implements ContainerNetworking {
   // ---- runs ------------------------------------------------------------------------------------
 
   async setup(c: NetworkedContainer): Promise<NetworkRunInfo> {
-    if (isRootless()) return rootlessNetworkSetup(c);
     const { store } = this.d;
     await this.clearRuns(c.id);
     let eps = this.endpoints(c.id);
@@ -96,6 +120,9 @@ export class NetworkAttachments implements ContainerNetworking {
       eps = this.endpoints(c.id);
     }
     const h = c.spec.HostConfig;
+    const rl = this.d.rootless;
+    const viaConnector = !!rl && eps.some((e) => e.network.isDefault);
+    if (viaConnector && eps.length > 1) throw badParameter(ROOTLESS_MIX);
     const reqs = eps.length ? requestedPorts(h.PortBindings, !!h.PublishAllPorts, Object.keys(c.spec.Config.ExposedPorts ?? {})) : [];
     const ports = reqs.length ? await bindPorts(reqs, this.portsHeld(c.id)) : [];
     const netns = join(this.d.netnsDir, `${c.id}-${c.generation}`);
@@ -103,23 +130,67 @@ export class NetworkAttachments implements ContainerNetworking {
       const held = this.portsHeld(c.id);
       const clash = ports.find((p) => held.some((q) => q.protocol === p.protocol && q.hostPort === p.hostPort && (!q.hostIp || !p.hostIp || q.hostIp === p.hostIp)));
       if (clash) throw conflict(`Bind for ${clash.hostIp || '0.0.0.0'}:${clash.hostPort} failed: port is already allocated`);
-      const o: NetworkOptions = { container_id: c.id, container_name: c.name, networks: {}, network_info: {} };
-      if (ports.length) o.port_mappings = ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol }));
+      const o: StoredOptions = { container_id: c.id, container_name: c.name, networks: {}, network_info: {} };
+      // Rootless, netavark's port rules would act inside the rootless netns only: pasta or the forwarder publishes instead.
+      if (ports.length && !rl) o.port_mappings = ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol }));
       if (h.Dns?.length) o.dns_servers = h.Dns;
-      eps.forEach((e, i) => this.addToOptions(o, c.id, e.network, e.config, e.config.interfaceName || `eth${i}`));
+      if (!viaConnector) eps.forEach((e, i) => this.addToOptions(o, c.id, e.network, e.config, e.config.interfaceName || `eth${i}`));
+      if (rl) o.rootless = { mode: viaConnector ? 'connector' : 'netavark', helpers: [], nameservers: [] };
       store.insertRun({ containerId: c.id, generation: c.generation, netns, options: JSON.stringify(o), ports: JSON.stringify(ports), status: '{}', owner: '' });
       return o;
     });
+    // Short: a slirp4netns API socket path must fit in sun_path (108 bytes).
+    const tag = `${c.id.slice(0, 16)}-${c.generation}`;
     try {
       await this.ns.create(netns);
-      const answer = Object.keys(opts.networks).length ? await this.d.netavark().setup(netns, opts) : {};
-      const status = statusOf(eps.map((e) => e.network), opts, answer);
+      let status: Record<string, EndpointStatus>;
+      if (rl && viaConnector) {
+        const mode = h.NetworkMode;
+        const r = await rl.connectDefault(netns, tag, ports, isConnectorMode(mode) ? mode : undefined);
+        this.saveRootless(c.id, c.generation, { mode: 'connector', helpers: [r.helper], nameservers: h.Dns?.length ? [] : [r.nameserver] });
+        const a = r.address;
+        status = { [eps[0].network.id]: { endpointId: randomBytes(32).toString('hex'), interfaceName: a.interfaceName, macAddress: a.macAddress, ipv4: a.ipv4, ipv6: a.ipv6, gateway: a.gateway, ipv6Gateway: a.ipv6Gateway } };
+      } else {
+        const answer = Object.keys(opts.networks).length ? await this.netavarkSetup(netns, plain(opts)) : {};
+        status = statusOf(eps.map((e) => e.network), opts, answer);
+        if (rl && ports.length) {
+          const target = eps.map((e) => status[e.network.id]?.ipv4 || status[e.network.id]?.ipv6).find(Boolean)?.split('/')[0] ?? '';
+          const fwd = await rl.forward(netns, tag, ports, target);
+          this.saveRootless(c.id, c.generation, { mode: 'netavark', helpers: [fwd], nameservers: [] });
+        }
+      }
       store.tx(() => store.updateRun(c.id, c.generation, { status: JSON.stringify(status) }));
-      return runInfo(netns, eps.map((e) => e.network), status);
+      return this.runInfo(c.id) ?? runInfo(netns, eps.map((e) => e.network), status);
     } catch (e) {
       await this.teardownRun({ containerId: c.id, generation: c.generation }).catch(() => undefined);
+      // What the request asked for and cannot have (a taken port, rootless limits) stays the client's error.
+      if (e instanceof EngineError && e.kind !== 'internal') throw e;
       throw internal(`setting up the container's network: ${(e as Error).message}`);
     }
+  }
+
+  /** Records what a rootless run started, at once: a failure after this point still ends it. */
+  private saveRootless(containerId: string, generation: number, state: RootlessRunState): void {
+    const { store } = this.d;
+    store.tx(() => {
+      const cur = store.runsOf(containerId).find((r) => r.generation === generation);
+      if (!cur) return;
+      const o = JSON.parse(cur.options) as StoredOptions;
+      o.rootless = state;
+      store.updateRun(containerId, generation, { options: JSON.stringify(o) });
+    });
+  }
+
+  /** netavark setup/teardown on a run's namespace: inside the rootless netns when rootless. */
+  private netavarkSetup(netns: string, o: NetworkOptions): Promise<Record<string, StatusBlock>> {
+    const rl = this.d.rootless;
+    return rl ? rl.netns.use((inNs) => this.d.netavark().setup(netns, o, inNs)) : this.d.netavark().setup(netns, o);
+  }
+
+  private async netavarkTeardown(netns: string, o: NetworkOptions, rootless: boolean): Promise<void> {
+    const rl = this.d.rootless;
+    if (rootless && rl) await rl.netns.release((inNs) => this.d.netavark().teardown(netns, o, inNs));
+    else if (!rootless) await this.d.netavark().teardown(netns, o);
   }
 
   /** One network more on a running container's run (network connect). */
@@ -127,6 +198,7 @@ export class NetworkAttachments implements ContainerNetworking {
     const { store } = this.d;
     const run = this.currentRun(containerId);
     if (!run) return;
+    if ((JSON.parse(run.options) as StoredOptions).rootless?.mode === 'connector') throw badParameter(ROOTLESS_MIX);
     const used = new Set(Object.values((JSON.parse(run.options) as NetworkOptions).networks).map((n) => n.interface_name));
     let i = 0;
     while (used.has(`eth${i}`)) i++;
@@ -137,7 +209,7 @@ export class NetworkAttachments implements ContainerNetworking {
     });
     let answer: Record<string, StatusBlock>;
     try {
-      answer = await this.d.netavark().setup(run.netns, one);
+      answer = await this.netavarkSetup(run.netns, one);
     } catch (e) {
       store.tx(() => this.releaseLeases(containerId, one));
       throw internal(`connecting the container to network ${net.name}: ${(e as Error).message}`);
@@ -158,12 +230,13 @@ export class NetworkAttachments implements ContainerNetworking {
     const { store } = this.d;
     const run = this.currentRun(containerId);
     if (!run) return;
-    const all = JSON.parse(run.options) as NetworkOptions;
+    const all = JSON.parse(run.options) as StoredOptions;
+    if (all.rootless?.mode === 'connector') throw badParameter('rootless: a container on the default network (pasta or slirp4netns) cannot be disconnected from it while it runs');
     const key = Object.keys(all.network_info).find((k) => all.network_info[k].id === net.id);
     if (!key) return;
     const one: NetworkOptions = { container_id: containerId, container_name: all.container_name, networks: { [key]: all.networks[key] }, network_info: { [key]: all.network_info[key] } };
     if (all.port_mappings) one.port_mappings = all.port_mappings;
-    await this.d.netavark().teardown(run.netns, one).catch((e: Error) => {
+    await this.netavarkTeardown(run.netns, one, !!all.rootless).catch((e: Error) => {
       throw internal(`disconnecting the container from network ${net.name}: ${e.message}`);
     });
     store.tx(() => {
@@ -182,9 +255,14 @@ export class NetworkAttachments implements ContainerNetworking {
   runInfo(containerId: string): NetworkRunInfo | undefined {
     const run = this.currentRun(containerId);
     if (!run) return undefined;
-    const o = JSON.parse(run.options) as NetworkOptions;
+    const o = JSON.parse(run.options) as StoredOptions;
+    const status = JSON.parse(run.status) as Record<string, EndpointStatus>;
+    if (o.rootless?.mode === 'connector') {
+      const nets = Object.keys(status).map((id) => this.d.registry.byId(id)).filter((n): n is Network => !!n);
+      return { ...runInfo(run.netns, nets, status), nameservers: o.rootless.nameservers };
+    }
     const nets = Object.keys(o.networks).map((k) => this.d.registry.byId(o.network_info[k].id)).filter((n): n is Network => !!n);
-    return runInfo(run.netns, nets, JSON.parse(run.status) as Record<string, EndpointStatus>);
+    return runInfo(run.netns, nets, status);
   }
 
   async teardown(containerId: string, generation?: number): Promise<void> {
@@ -329,10 +407,12 @@ export class NetworkAttachments implements ContainerNetworking {
       return cur;
     });
     if (!mine) return;
-    const o = JSON.parse(mine.options) as NetworkOptions;
+    const o = JSON.parse(mine.options) as StoredOptions;
+    // Its forwarder first: the host ports are free again once the run is gone.
+    for (const hp of o.rootless?.helpers ?? []) await stopHelper(hp).catch(() => undefined);
     if (Object.keys(o.networks).length && this.ns.exists(mine.netns)) {
       try {
-        await this.d.netavark().teardown(mine.netns, o);
+        await this.netavarkTeardown(mine.netns, plain(o), !!o.rootless);
       } catch {
         // Done as far as it goes: the veth dies with the namespace, an empty bridge goes with the next teardown.
       }

@@ -2,6 +2,7 @@
 // and subnets (given ones checked, missing ones picked where neither the host's routes nor
 // another network are), as dockerd and podman check them.
 import { randomBytes, randomInt } from 'node:crypto';
+import { isRootless } from '../../config/rootless.js';
 import { clip, quote } from '../../lib/clip.js';
 import { contains, formatCidr, formatIp, nth, overlaps, parseCidr, parseIp, size, usableRange, type Cidr } from '../../network/ip.js';
 import { badParameter, conflict, EngineError } from '../errors.js';
@@ -45,6 +46,9 @@ export function buildNetwork(req: NetworkCreateRequest, id: string, created: str
   if (cx.existing.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
   const driver = req.driver || 'bridge';
   if (driver === 'host' || driver === 'null') throw new EngineError('forbidden', `only one instance of "${driver}" network is allowed`, 'forbidden');
+  if ((driver === 'macvlan' || driver === 'ipvlan') && isRootless()) {
+    throw badParameter(`rootless: ${driver} networks cannot be created: they attach containers to a host interface, which needs root in the host's network namespace; use a bridge network`);
+  }
   if (driver !== 'bridge') throw badParameter(`network driver ${quote(driver)} is not supported: berth creates bridge networks only`);
   const ipamDriver = req.ipamDriver || 'default';
   if (!['default', 'host-local'].includes(ipamDriver)) throw badParameter(`IPAM driver ${quote(ipamDriver)} is not supported (default is)`);

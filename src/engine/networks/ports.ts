@@ -4,6 +4,8 @@
 import { isIP } from 'node:net';
 import { clip, quote } from '../../lib/clip.js';
 import { probePort, type Protocol } from '../../network/host-ports.js';
+import { unprivilegedPortStart } from '../../network/rootless/tools.js';
+import { isRootless } from '../../config/rootless.js';
 import { badParameter, conflict } from '../errors.js';
 import type { PublishedPort } from './types.js';
 
@@ -30,17 +32,25 @@ function hostRange(hostPort: string | undefined, key: string): { first: number; 
   return { first, last };
 }
 
-/** Checks PortBindings as dockerd does at create: container ports, protocols, host IPs and ports. */
-export function validatePortBindings(b: PortBindings | undefined): void {
+/**
+ * Checks PortBindings as dockerd does at create: container ports, protocols, host IPs and ports.
+ * `lowestHostPort`: rootless, the host's net.ipv4.ip_unprivileged_port_start (a lower one cannot be bound).
+ */
+export function validatePortBindings(b: PortBindings | undefined, lowestHostPort = defaultLowestHostPort()): void {
   for (const [key, list] of Object.entries(b ?? {})) {
     if (!parsePortKey(key)) throw badParameter(`invalid port specification: ${quote(key)}`);
     for (const e of list ?? []) {
       if (!e || typeof e !== 'object') throw badParameter(`invalid port binding for ${clip(key)}`);
       if (e.HostIp && !isIP(e.HostIp)) throw badParameter(`invalid host IP ${quote(e.HostIp)} for ${clip(key)}`);
-      hostRange(e.HostPort, key);
+      const r = hostRange(e.HostPort, key);
+      if (r && r.first < lowestHostPort) {
+        throw badParameter(`rootless: cannot publish privileged port ${r.first}: host ports below ${lowestHostPort} (net.ipv4.ip_unprivileged_port_start) need root; as root, sysctl net.ipv4.ip_unprivileged_port_start=${r.first} allows it`);
+      }
     }
   }
 }
+
+const defaultLowestHostPort = () => (isRootless() ? unprivilegedPortStart() : 1);
 
 /** Every binding a run asks for: the explicit ones, and with publishAll each exposed port not bound already. */
 export function requestedPorts(bindings: PortBindings | undefined, publishAll: boolean, exposed: string[]): { key: string; hostIp: string; hostPort?: string }[] {

@@ -6,6 +6,7 @@ import type { ContainersConf } from '../../config/containers-conf.js';
 import type { StoragePaths } from '../../config/paths.js';
 import { clip } from '../../lib/clip.js';
 import { Netavark } from '../../network/netavark.js';
+import { createNetns, removeNetns } from '../../network/netns.js';
 import { NetworkStore } from '../../state/networks.js';
 import { badParameter, conflict, EngineError, internal } from '../errors.js';
 import type { EventBus } from '../events.js';
@@ -14,6 +15,7 @@ import { isBridgeMode, NetworkAttachments } from './attachments.js';
 import { filterNetworks, pruneSelector } from './filters.js';
 import type { NetworksPort } from './port.js';
 import { NetworkRegistry } from './registry.js';
+import { RootlessNetworking } from './rootless.js';
 import type { EndpointConfig, Network, NetworkCreateRequest, NetworkPruneResult, NetworkView } from './types.js';
 
 /** What networks need of containers: lookups, their lock, and removal (podman's forced network rm). */
@@ -33,6 +35,8 @@ export interface NetworkServiceOptions {
   /** netavark, aardvark-dns and flock; throws when netavark is missing. */
   tools: () => { netavark: string; aardvark?: string; flock: string };
   containers: () => ContainerAccess;
+  /** Set when berth runs rootless: how to run berth itself (the port forwarder) and the tools its networks need. */
+  rootless?: { self: () => string[]; nsenter: () => string; flock: () => string };
 }
 
 const forbidden = (msg: string) => new EngineError('forbidden', msg, 'forbidden');
@@ -54,6 +58,7 @@ export class NetworkService implements NetworksPort {
       registry: this.registry,
       netavark: () => (this.netavarkDriver ??= new Netavark(o.tools(), join(o.paths.runRoot, 'networks'))),
       netnsDir: join(o.paths.runRoot, 'netns'),
+      rootless: o.rootless && new RootlessNetworking({ runRoot: o.paths.runRoot, conf: o.conf.network ?? {}, flock: o.rootless.flock, nsenter: o.rootless.nsenter, self: o.rootless.self, ns: { create: createNetns, remove: removeNetns } }),
     });
   }
 
@@ -105,6 +110,7 @@ export class NetworkService implements NetworksPort {
     const c = access.find(containerRef);
     if (!c) throw noSuchContainer(containerRef);
     if (!isBridgeMode(c.mode)) throw badParameter('container sharing network namespace with another container or host cannot be connected to any other network');
+    this.attachments.checkConnect(c.id, net);
     const config = this.attachments.plan(net.id, { [net.id]: cfg }).endpoints[0].config;
     await access.exclusive(c.id, async () => {
       this.store.tx(() => {

@@ -8,12 +8,14 @@ import { loadRegistriesConf } from '../../registry/registries-conf.js';
 import type { Toolchain } from '../engine.js';
 import type { EventBus } from '../events.js';
 import { BERTH_VERSION } from '../../version.js';
-import { fsUsage, hostFacts, toolVersion } from './host.js';
+import { findBinary } from '../../oci/binaries.js';
+import { preferredConnector } from '../../network/rootless/tools.js';
+import { debianPackage, fsUsage, hostFacts, toolVersion } from './host.js';
 import type { SystemPort } from './port.js';
 import { systemPrune, systemReset, type PruneTargets } from './prune.js';
 import { currentIdMaps, isRootless, type IdMapEntry } from '../../config/rootless.js';
 import { cgroupFacts } from '../../oci/cgroup-delegation.js';
-import type { ContainerCounts, HostFacts, RootlessInfo, SystemInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
+import type { ContainerCounts, HostFacts, NetworkToolsInfo, RootlessInfo, SystemInfo, ToolInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
 
 export interface SystemServiceDeps {
   paths: StoragePaths;
@@ -77,7 +79,7 @@ export class SystemService implements SystemPort {
     } catch {
       /* reported as empty */
     }
-    const [rtVersion, conmonVersion] = await Promise.all([toolVersion(rt.path || undefined), toolVersion(conmonPath || undefined)]);
+    const [rtVersion, conmonVersion, network] = await Promise.all([toolVersion(rt.path || undefined), toolVersion(conmonPath || undefined), networkTools(this.engine.conf)]);
     const counts = this.engine.counts();
     const root = this.engine.paths.root;
     return {
@@ -98,6 +100,7 @@ export class SystemService implements SystemPort {
       confFiles: this.engine.conf.files,
       socketPath: this.engine.socketPath,
       registries: registriesInfo(),
+      network,
     };
   }
 }
@@ -106,6 +109,20 @@ function rootlessInfo(): RootlessInfo {
   const maps = currentIdMaps();
   const shape = (m: IdMapEntry[]) => m.map((e) => ({ containerId: e.inside, hostId: e.outside, size: e.count }));
   return { uidMap: shape(maps.uid), gidMap: shape(maps.gid), cgroupDelegation: cgroupFacts().delegated };
+}
+
+/** The network tools and the Debian packages that bring them. */
+const NETWORK_PACKAGES = { netavark: 'netavark', 'aardvark-dns': 'aardvark-dns', pasta: 'passt', slirp4netns: 'slirp4netns' } as const;
+
+async function tool(name: keyof typeof NETWORK_PACKAGES): Promise<ToolInfo> {
+  const path = findBinary(name) ?? '';
+  const [version, pkg] = await Promise.all([toolVersion(path || undefined), path ? debianPackage(NETWORK_PACKAGES[name], Object.values(NETWORK_PACKAGES)) : '']);
+  return { path, package: pkg, version };
+}
+
+async function networkTools(conf: ContainersConf): Promise<NetworkToolsInfo> {
+  const [netavark, aardvark, pasta, slirp4netns] = await Promise.all([tool('netavark'), tool('aardvark-dns'), tool('pasta'), tool('slirp4netns')]);
+  return { backend: 'netavark', netavark, aardvark, pasta, slirp4netns, rootlessNetworkCmd: isRootless() ? preferredConnector(conf.network?.default_rootless_network_cmd) : '' };
 }
 
 /** Read per call: an edit of registries.conf shows at once, as the next pull reads it. */

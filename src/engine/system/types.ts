@@ -63,6 +63,8 @@ export interface SystemInfo {
   eventListeners: number;
   confFiles: string[];
   socketPath: string | undefined;
+  /** The network stack: netavark (and aardvark-dns) for bridges; rootless, what connects namespaces to the host. */
+  network: NetworkToolsInfo;
   /** registries.conf as pulls read it: search registries and the [[registry]] entries. */
   registries: { search: string[]; entries: RegistryInfo[]; error?: string };
 }
@@ -115,4 +117,21 @@ export interface SystemPruneReport {
 export interface SystemResetReport {
   /** What could not be removed, each with its reason. */
   errors: string[];
+}
+
+export interface ToolInfo {
+  path: string;
+  /** The Debian package and version that installed it ('' when unknown). */
+  package: string;
+  version: string;
+}
+
+export interface NetworkToolsInfo {
+  backend: 'netavark';
+  netavark: ToolInfo;
+  aardvark: ToolInfo;
+  pasta: ToolInfo;
+  slirp4netns: ToolInfo;
+  /** Rootless: what a container's default network and the rootless netns are connected with ('' rootful). */
+  rootlessNetworkCmd: string;
 }
