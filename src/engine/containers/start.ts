@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
-import { ConmonError, startConmon } from '../../oci/conmon.js';
+import { ConmonError, launchConmon, type ConmonLaunch } from '../../oci/conmon.js';
 import { connectAttach } from '../../oci/attach.js';
 import { RuntimeError } from '../../oci/runtime.js';
 import { buildSpec as buildOciSpec, specJson } from '../../oci/spec.js';
@@ -143,15 +143,21 @@ export class Starter {
   /** The steps up to the runtime's create: the container's process exists, stopped before its exec. */
   private async createRun(run: StartRun): Promise<{ pid: number; conmonPid: number }> {
     await this.forgetPreviousRun(run);
-    await this.mountRoot(run);
-    await this.prepareVolumes(run);
-    await this.joinNetwork(run);
-    this.joinPod(run);
-    this.preparePod(run);
-    this.resolveLinks(run);
-    this.prepareFiles(run);
-    this.writeSpec(run);
-    return this.createWithConmon(run);
+    const conmon = this.launchMonitor(run);
+    try {
+      await this.mountRoot(run);
+      await this.prepareVolumes(run);
+      await this.joinNetwork(run);
+      this.joinPod(run);
+      this.preparePod(run);
+      this.resolveLinks(run);
+      this.prepareFiles(run);
+      this.writeSpec(run);
+    } catch (e) {
+      conmon.cancel();
+      throw e;
+    }
+    return this.createWithConmon(run, conmon);
   }
 
   /**
@@ -291,14 +297,25 @@ export class Starter {
     privateDir(d.userdata);
   }
 
-  /** conmon runs the runtime's create: the container's process exists, stopped before its exec. */
-  private async createWithConmon(run: StartRun): Promise<{ pid: number; conmonPid: number }> {
+  /**
+   * conmon, spawned before the steps that prepare the bundle and held on its start pipe: its
+   * start overlaps with theirs. What it opens at once is there already (the bundle dir, its cwd
+   * and attach socket's home; the log's dir); a previous run's config.json and conmon.pid go
+   * first, so a conmon let go early (this process gone) finds no spec to create from, and no
+   * stale pid is taken for its own.
+   */
+  private launchMonitor(run: StartRun): ConmonLaunch {
     const { ctx } = this;
     const { id, row, v } = run;
     const { Config: c, HostConfig: h } = v.parsed;
     const d = v.dirs;
+    privateDir(d.base);
+    privateDir(d.run);
+    privateDir(d.bundle);
+    privateDir(d.userdata);
+    for (const f of ['config.json', 'conmon.pid']) rmSync(join(d.bundle, f), { force: true });
     try {
-      return await startConmon({
+      return launchConmon({
         conmonPath: ctx.tools.conmon(),
         runtimePath: ctx.runtime.info.path,
         runtimeArgs: ['--root', ctx.stateDir],
@@ -318,6 +335,17 @@ export class Starter {
         exitCommand: guardedExitCommand(d.exitFile, [...ctx.exitCommand, '--root', ctx.paths.root, '--runroot', ctx.paths.runRoot, 'container', 'cleanup', id]),
         signal: run.abort.signal,
       });
+    } catch (e) {
+      throw new StartFailure(`OCI runtime create failed: ${e instanceof Error ? e.message : String(e)}`, 125);
+    }
+  }
+
+  /** conmon runs the runtime's create: the container's process exists, stopped before its exec. */
+  private async createWithConmon(run: StartRun, conmon: ConmonLaunch): Promise<{ pid: number; conmonPid: number }> {
+    const { ctx } = this;
+    const { id, v } = run;
+    try {
+      return await conmon.go();
     } catch (e) {
       const msg = e instanceof ConmonError ? e.message : String(e);
       await ctx.runtime.delete(id).catch(() => undefined);
