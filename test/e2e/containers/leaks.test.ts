@@ -134,3 +134,37 @@ test("a container's bundle, state, logs and exec specs are its owner's only", as
   assert.match(await ok(['exec', '--user', '1000', id, 'cat', '/etc/hosts']), /localhost/);
   await ok(['rm', '-f', id]);
 });
+
+/** Cgroup dirs named for container `id` in any hierarchy (runc's cgroupsPath is /berth/berth-ID). */
+function cgroupDirsOf(id: string): string[] {
+  const out: string[] = [];
+  const root = '/sys/fs/cgroup';
+  for (const h of readdirSync(root)) {
+    for (const d of [join(root, h, 'berth', `berth-${id}`), join(root, h, `berth-${id}`)]) if (existsSync(d)) out.push(d);
+  }
+  return out;
+}
+
+test('an exited run leaves no runtime state and no cgroup behind; it runs again', async () => {
+  const runtimeDir = join(b.runRoot, 'runtime');
+  const rm = await ok(['run', '-d', ...NET, 'busybox', 'sh', '-c', 'exit 3']);
+  const id = rm.trim();
+  assert.equal((await b.docker(['wait', id])).stdout.trim(), '3');
+  await ok(['rm', id]);
+  const kept = (await ok(['run', '-d', ...NET, '--name', 'leaks-again', 'busybox', 'sh', '-c', 'echo ran; exit 4'])).trim();
+  assert.equal((await b.docker(['wait', kept])).stdout.trim(), '4');
+  for (const c of [id, kept]) {
+    assert.ok(await waitFor(() => !existsSync(join(runtimeDir, c)) && cgroupDirsOf(c).length === 0), `state or cgroups of ${c} left: ${cgroupDirsOf(c).join(' ')}`);
+  }
+  // Started again: the runtime knows nothing of the first run, the second one runs and exits alike.
+  const again = await b.docker(['start', '-a', 'leaks-again']);
+  assert.equal(again.code, 4);
+  assert.equal(again.stdout.trim(), 'ran');
+  assert.ok(await waitFor(() => !existsSync(join(runtimeDir, kept)) && cgroupDirsOf(kept).length === 0));
+  const known = new Set(readdirSync(runtimeDir));
+  const auto = await b.docker(['run', '--rm', ...NET, 'busybox', 'sh', '-c', 'echo gone; exit 5']);
+  assert.equal(auto.code, 5);
+  assert.equal(auto.stdout.trim(), 'gone');
+  assert.ok(await waitFor(() => readdirSync(runtimeDir).every((d) => known.has(d))), 'an --rm run left its runtime state');
+  await ok(['rm', 'leaks-again']);
+});
