@@ -91,6 +91,10 @@ export interface ConmonLaunch {
   go(): Promise<ConmonResult>;
   /** Ends a conmon that was never let go (a step before the create failed). */
   cancel(): void;
+  /** Aborting `signal` kills conmon (and the runtime under it) as `ConmonOptions.signal` does. */
+  bind(signal: AbortSignal): void;
+  /** Still waiting to be let go: not ended, nor failed on its own. */
+  waiting(): boolean;
 }
 
 /**
@@ -124,12 +128,13 @@ export function launchConmon(o: ConmonOptions): ConmonLaunch {
   const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void; destroyed: boolean };
   startPipe.on('error', () => undefined);
   const timeoutMs = o.timeoutMs ?? MONITOR_REPORT_TIMEOUT_MS;
-  const onAbort = () => stop(String(o.signal?.reason ?? 'the start was cancelled'));
+  const signals: AbortSignal[] = [];
+  const onAbort = () => stop(String(signals.find((x) => x.aborted)?.reason ?? 'the start was cancelled'));
   const done = (err: Error | undefined, res?: ConmonResult) => {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
-    o.signal?.removeEventListener('abort', onAbort);
+    for (const x of signals) x.removeEventListener('abort', onAbort);
     sync$.destroy();
     startPipe.destroy();
     child.stderr!.destroy();
@@ -172,10 +177,17 @@ export function launchConmon(o: ConmonOptions): ConmonLaunch {
   sync$.on('error', () => undefined);
   sync$.on('end', () => done(new ConmonError(stderr.toString().trim() || 'conmon exited before reporting the container pid')));
   child.on('error', (e) => done(new ConmonError(`cannot run conmon: ${e.message}`)));
-  if (o.signal?.aborted) onAbort();
-  else o.signal?.addEventListener('abort', onAbort, { once: true });
+  const bind = (x: AbortSignal) => {
+    if (settled) return;
+    signals.push(x);
+    if (x.aborted) onAbort();
+    else x.addEventListener('abort', onAbort, { once: true });
+  };
+  if (o.signal) bind(o.signal);
   child.unref();
   return {
+    bind,
+    waiting: () => !settled && !released,
     go() {
       if (!settled && !released) {
         released = true;
