@@ -30,6 +30,8 @@ import type { ExecCreateRequest, ExecRun, ExecStartOptions, ExecView } from './t
 const ID_RE = /^[0-9a-f]{64}$/;
 /** How long a spare monitor waits for its session's start before it is ended. */
 const SPARE_MS = 30_000;
+/** Spares held at once: a client creating sessions it never starts pays for a few, not one each. */
+const MAX_SPARES = 4;
 
 /**
  * A conmon spawned for a session once it is created, held before it forks or runs anything: the
@@ -142,7 +144,7 @@ export class ExecService implements ExecPort {
   private spawnSpare(id: string): void {
     try {
       const row = this.store.get(id);
-      if (!row || row.state !== 'created' || this.spares.has(id)) return;
+      if (!row || row.state !== 'created' || this.spares.has(id) || this.spares.size >= MAX_SPARES) return;
       const v = this.containers.find(row.containerId);
       if (!v || v.state !== 'running') return;
       const dir = this.dir(id);
