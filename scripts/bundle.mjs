@@ -24,7 +24,7 @@ await build({
   target: 'node24',
   outfile: 'dist/bundle/main.cjs',
   // Native addons load their .node files relative to their own package.
-  external: ['better-sqlite3', 'node-unix-socket', 'berth-peercred', '@napi-rs/*', '*.node'],
+  external: ['better-sqlite3', 'node-unix-socket', 'berth-peercred', 'berth-mount', '@napi-rs/*', '*.node'],
   // The sources are ESM: import.meta.url names the bundle.
   define: { 'import.meta.url': '__berthUrl' },
   banner: { js: "const __berthUrl = require('node:url').pathToFileURL(__filename).href;" },

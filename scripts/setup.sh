@@ -64,16 +64,17 @@ if [ ! -x "$NODE" ] || [ ! -f node_modules/.package-lock.json ] || [ package-loc
   fi
   touch node_modules/.package-lock.json
 fi
-# The SO_PEERCRED addon (native/peercred) is compiled by node-gyp when npm installs it; a
-# node_modules copied from elsewhere may hold the link without the build, and a build older than
-# its source lacks what was added since (mallocTrim, keepOnExec).
-if [ ! -f native/peercred/build/Release/peercred.node ] || [ native/peercred/peercred.c -nt native/peercred/build/Release/peercred.node ]; then
-  echo "setup: building native/peercred"
+# The addons (native/peercred: SO_PEERCRED, malloc_trim, keepOnExec; native/mount: mount(2)) are
+# compiled by node-gyp when npm installs them; a node_modules copied from elsewhere may hold the
+# links without the build, and a build older than its source lacks what was added since.
+for addon in peercred mount; do
+  [ -f "native/$addon/build/Release/$addon.node" ] && [ ! "native/$addon/$addon.c" -nt "native/$addon/build/Release/$addon.node" ] && continue
+  echo "setup: building native/$addon"
   # node-gyp as npm carries it, run directly: npm's allowScripts does not cover a file: package
   # (it names it by its folder), so `npm rebuild` would skip its build silently.
   gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-  (cd native/peercred && "$NODE" "$gyp" rebuild --nodedir="$RT" --loglevel=error >/dev/null)
-fi
+  (cd "native/$addon" && "$NODE" "$gyp" rebuild --nodedir="$RT" --loglevel=error >/dev/null)
+done
 
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
 "$NODE" scripts/bundle.mjs

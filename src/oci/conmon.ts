@@ -82,6 +82,126 @@ export function conmonArgs(o: ConmonOptions): string[] {
   return a;
 }
 
+/** A conmon spawned and waiting on its start pipe: nothing of the container exists yet. */
+export interface ConmonLaunch {
+  /**
+   * Lets conmon go on to the runtime's create (the bundle's config.json must be written by now);
+   * resolves with what it reports, or rejects as `startConmon` does.
+   */
+  go(): Promise<ConmonResult>;
+  /** Ends a conmon that was never let go (a step before the create failed). */
+  cancel(): void;
+  /** Aborting `signal` kills conmon (and the runtime under it) as `ConmonOptions.signal` does. */
+  bind(signal: AbortSignal): void;
+  /** Still waiting to be let go: not ended, nor failed on its own. */
+  waiting(): boolean;
+}
+
+/**
+ * Spawns conmon held on its start pipe (fd 4), before it forks or runs anything: its exec and
+ * library loading (a few ms, more on a loaded host) overlap with the steps that prepare the
+ * bundle, and `go` lets it run the create. conmon reads the pipe once; an end of file (this
+ * process gone) lets it go on too, into a create that fails without the bundle's config.json —
+ * the caller removes a stale one before the launch.
+ */
+export function launchConmon(o: ConmonOptions): ConmonLaunch {
+  const child = spawn(o.conmonPath, conmonArgs(o), {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+    env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+    // conmon writes files (an `oom` marker) relative to its working directory: keep them in
+    // the bundle, never in whatever directory the service was started from.
+    cwd: o.bundle,
+    detached: true,
+  });
+  const stderr = new CappedText();
+  let sync = '';
+  let settled = false;
+  let released = false;
+  let timer: NodeJS.Timeout | undefined;
+  let resolveResult!: (r: ConmonResult) => void;
+  let rejectResult!: (e: Error) => void;
+  const result = new Promise<ConmonResult>((res, rej) => {
+    resolveResult = res;
+    rejectResult = rej;
+  });
+  result.catch(() => undefined);
+  const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void; destroyed: boolean };
+  startPipe.on('error', () => undefined);
+  const timeoutMs = o.timeoutMs ?? MONITOR_REPORT_TIMEOUT_MS;
+  const signals: AbortSignal[] = [];
+  const onAbort = () => stop(String(signals.find((x) => x.aborted)?.reason ?? 'the start was cancelled'));
+  const done = (err: Error | undefined, res?: ConmonResult) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    for (const x of signals) x.removeEventListener('abort', onAbort);
+    sync$.destroy();
+    startPipe.destroy();
+    child.stderr!.destroy();
+    if (err) rejectResult(err);
+    else resolveResult(res!);
+  };
+  const stop = (why: string) => {
+    if (settled) return;
+    // Held on the start pipe it has not forked yet: the pid we spawned is all there is (a
+    // conmon.pid file there may be a previous run's).
+    if (released) killMonitor(child.pid, o.conmonPidFile);
+    else killMonitor(child.pid, '');
+    done(new ConmonError(why));
+  };
+  child.stderr!.on('data', (d: Buffer) => stderr.add(d));
+  child.stderr!.on('error', () => undefined);
+  const sync$ = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+  sync$.on('data', (d: Buffer) => {
+    if (sync.length < SYNC_MAX) sync += d.toString();
+    const nl = sync.indexOf('\n');
+    if (nl < 0) {
+      if (sync.length >= SYNC_MAX) stop('conmon sent an oversized sync message');
+      return;
+    }
+    let msg: { data?: number; message?: string };
+    try {
+      msg = JSON.parse(sync.slice(0, nl)) as typeof msg;
+    } catch {
+      return done(new ConmonError('conmon sent an unreadable sync message'));
+    }
+    if (msg.data === undefined || msg.data < 0) return done(new ConmonError(cleanMessage(msg.message ?? '') || 'container create failed', true));
+    let conmonPid = 0;
+    try {
+      conmonPid = Number(readFileSync(o.conmonPidFile, 'utf8').trim());
+    } catch {
+      /* conmon writes it before its parent exits; a miss only loses the pid */
+    }
+    done(undefined, { pid: msg.data, conmonPid });
+  });
+  sync$.on('error', () => undefined);
+  sync$.on('end', () => done(new ConmonError(stderr.toString().trim() || 'conmon exited before reporting the container pid')));
+  child.on('error', (e) => done(new ConmonError(`cannot run conmon: ${e.message}`)));
+  const bind = (x: AbortSignal) => {
+    if (settled) return;
+    signals.push(x);
+    if (x.aborted) onAbort();
+    else x.addEventListener('abort', onAbort, { once: true });
+  };
+  if (o.signal) bind(o.signal);
+  child.unref();
+  return {
+    bind,
+    waiting: () => !settled && !released,
+    go() {
+      if (!settled && !released) {
+        released = true;
+        timer = setTimeout(() => stop(`the runtime did not create the container within ${timeoutMs / 1000} s`), timeoutMs);
+        startPipe.end('0');
+      }
+      return result;
+    },
+    cancel() {
+      if (!released) stop('the start was cancelled');
+    },
+  };
+}
+
 /**
  * Starts conmon, which double-forks (so the container is never our child), runs `runtime create`
  * and reports the container pid over the sync pipe (fd 3) as `{"data": pid}` or
@@ -90,66 +210,5 @@ export function conmonArgs(o: ConmonOptions): string[] {
  * the runtime under it and the promise rejects; the caller cleans up the runtime's state.
  */
 export function startConmon(o: ConmonOptions): Promise<ConmonResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(o.conmonPath, conmonArgs(o), {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: '3' },
-      // conmon writes files (an `oom` marker) relative to its working directory: keep them in
-      // the bundle, never in whatever directory the service was started from.
-      cwd: o.bundle,
-      detached: true,
-    });
-    const stderr = new CappedText();
-    let sync = '';
-    let settled = false;
-    const timeoutMs = o.timeoutMs ?? MONITOR_REPORT_TIMEOUT_MS;
-    const timer = setTimeout(() => stop(`the runtime did not create the container within ${timeoutMs / 1000} s`), timeoutMs);
-    const onAbort = () => stop(String(o.signal?.reason ?? 'the start was cancelled'));
-    const done = (err: Error | undefined, res?: ConmonResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      sync$.destroy();
-      child.stderr!.destroy();
-      if (err) reject(err);
-      else resolve(res!);
-    };
-    const stop = (why: string) => {
-      if (settled) return;
-      killMonitor(child.pid, o.conmonPidFile);
-      done(new ConmonError(why));
-    };
-    child.stderr!.on('data', (d: Buffer) => stderr.add(d));
-    child.stderr!.on('error', () => undefined);
-    const sync$ = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
-    sync$.on('data', (d: Buffer) => {
-      if (sync.length < SYNC_MAX) sync += d.toString();
-      const nl = sync.indexOf('\n');
-      if (nl < 0) {
-        if (sync.length >= SYNC_MAX) stop('conmon sent an oversized sync message');
-        return;
-      }
-      let msg: { data?: number; message?: string };
-      try {
-        msg = JSON.parse(sync.slice(0, nl)) as typeof msg;
-      } catch {
-        return done(new ConmonError('conmon sent an unreadable sync message'));
-      }
-      if (msg.data === undefined || msg.data < 0) return done(new ConmonError(cleanMessage(msg.message ?? '') || 'container create failed', true));
-      let conmonPid = 0;
-      try {
-        conmonPid = Number(readFileSync(o.conmonPidFile, 'utf8').trim());
-      } catch {
-        /* conmon writes it before its parent exits; a miss only loses the pid */
-      }
-      done(undefined, { pid: msg.data, conmonPid });
-    });
-    sync$.on('error', () => undefined);
-    sync$.on('end', () => done(new ConmonError(stderr.toString().trim() || 'conmon exited before reporting the container pid')));
-    child.on('error', (e) => done(new ConmonError(`cannot run conmon: ${e.message}`)));
-    if (o.signal?.aborted) onAbort();
-    else o.signal?.addEventListener('abort', onAbort, { once: true });
-    child.unref();
-  });
+  return launchConmon(o).go();
 }

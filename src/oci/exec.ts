@@ -29,10 +29,19 @@ export interface ExecConmonOptions {
   attach: boolean;
   /** How long conmon may take to report the process pid (default MONITOR_REPORT_TIMEOUT_MS). */
   timeoutMs?: number;
+  /**
+   * Spawned ahead of the start and held on its start pipe (before it forks or runs anything)
+   * until `release`; otherwise released at once.
+   */
+  held?: boolean;
 }
 
 /** A started exec monitor. `pid` settles once the runtime started the process (or failed). */
 export interface ExecConmon {
+  /** Lets a `held` conmon go on (the process spec must be written by now); once only. */
+  release(): void;
+  /** Ends a conmon never released (a spare one that is not used): nothing ran. */
+  cancel(): void;
   /** Resolves when conmon's attach socket exists (only with `attach`). */
   attachReady: Promise<void>;
   /** Lets the runtime run once the client is connected (only with `attach`). */
@@ -141,22 +150,31 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
   const start = child.stdio[4] as unknown as Writable;
   const attachPipe = (child.stdio as unknown as Readable[])[5];
   start.on('error', () => undefined);
-  // conmon's first read of the start pipe lets it go on (podman moves it to a cgroup first).
-  start.write('0');
   const nextSync = messages(sync);
   const nextAttach = messages(attachPipe);
   // Until the pid is reported: a conmon that cannot run, or one that never reports (its runtime
-  // stuck), fails the start; the stuck one is killed with the runtime under it.
+  // stuck), fails the start; the stuck one is killed with the runtime under it. The bound runs
+  // from the release: a held conmon waits for as long as its holder likes.
   let timer: NodeJS.Timeout | undefined;
+  let fail!: (e: Error) => void;
   const failed = new Promise<never>((_r, reject) => {
+    fail = reject;
     child.on('error', (e) => reject(new ExecStartError(`cannot run conmon: ${e.message}`, 125)));
+  });
+  failed.catch(() => undefined);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
     const ms = o.timeoutMs ?? MONITOR_REPORT_TIMEOUT_MS;
     timer = setTimeout(() => {
       killMonitor(child.pid, o.conmonPidFile);
-      reject(new ExecStartError(`the runtime did not start the exec process within ${ms / 1000} s`, 125));
+      fail(new ExecStartError(`the runtime did not start the exec process within ${ms / 1000} s`, 125));
     }, ms);
-  });
-  failed.catch(() => undefined);
+    // conmon's first read of the start pipe lets it go on (podman moves it to a cgroup first).
+    if (!start.destroyed) start.write('0');
+  };
+  if (!o.held) release();
 
   const attachReady = o.attach
     ? Promise.race([
@@ -206,6 +224,14 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
   };
   child.unref();
   return {
+    release,
+    cancel() {
+      if (released) return;
+      released = true;
+      // Held before its fork: the pid we spawned is all there is.
+      killMonitor(child.pid, '');
+      fail(new ExecStartError('the exec monitor was not used', 125));
+    },
     attachReady,
     go() {
       if (!start.destroyed) start.write('1');

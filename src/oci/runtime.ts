@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { clipRuns } from '../lib/clip.js';
 import { startThroughFifo } from './exec-fifo.js';
+import { deleteStoppedRunc } from './runc-delete.js';
 
 import type { RuntimeInfo } from './runtime-choice.js';
 
@@ -46,7 +47,9 @@ export class Runtime {
   resume(id: string) {
     return this.run(['resume', id]);
   }
+  /** Forgets the container; a stopped one of runc's is removed without running runc (runc-delete.ts). */
   async delete(id: string, force = true): Promise<void> {
+    if (this.info.name === 'runc' && deleteStoppedRunc(this.stateDir, id)) return;
     try {
       await this.run(['delete', ...(force ? ['--force'] : []), id]);
     } catch (e) {

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoragePaths } from '../../config/paths.js';
 import { privateDir } from '../../lib/private-fs.js';
 import { splitExtraHost } from './config-checks.js';
-import { mountOverlay } from '../../storage/overlay.js';
+import { mountOverlay, unmount } from '../../storage/overlay.js';
 
 /** Where one container's files live: persistent data under root, mounts and bundle under runRoot. */
 export interface ContainerDirs {
@@ -39,15 +38,6 @@ export function containerDirs(p: StoragePaths, id: string): ContainerDirs {
 
 export const exitDir = (p: StoragePaths) => join(p.runRoot, 'exits');
 export const runtimeStateDir = (p: StoragePaths) => join(p.runRoot, 'runtime');
-
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000, killSignal: 'SIGKILL' }, (err, _o, stderr) => {
-      if (err) reject(new Error(String(stderr).trim() || err.message));
-      else resolve();
-    });
-  });
-}
 
 /** Mount points below `prefix`, from one read of /proc/self/mountinfo. */
 export function mountPoints(prefix: string): Set<string> {
@@ -111,11 +101,11 @@ export async function mountImage(m: { source: string; readOnly: boolean }, lower
 
 async function unmountOne(path: string): Promise<void> {
   try {
-    await run('umount', [path]);
+    await unmount(path);
   } catch (e) {
     if (!isMounted(path)) return;
     // Busy (a process still holds it): detach lazily so removal can go on.
-    await run('umount', ['-l', path]).catch(() => {
+    await unmount(path, true).catch(() => {
       throw e;
     });
   }

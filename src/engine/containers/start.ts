@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
-import { ConmonError, startConmon } from '../../oci/conmon.js';
+import { conmonArgs, ConmonError, launchConmon, type ConmonLaunch, type ConmonOptions } from '../../oci/conmon.js';
 import { connectAttach } from '../../oci/attach.js';
 import { RuntimeError } from '../../oci/runtime.js';
 import { buildSpec as buildOciSpec, specJson } from '../../oci/spec.js';
@@ -143,15 +143,21 @@ export class Starter {
   /** The steps up to the runtime's create: the container's process exists, stopped before its exec. */
   private async createRun(run: StartRun): Promise<{ pid: number; conmonPid: number }> {
     await this.forgetPreviousRun(run);
-    await this.mountRoot(run);
-    await this.prepareVolumes(run);
-    await this.joinNetwork(run);
-    this.joinPod(run);
-    this.preparePod(run);
-    this.resolveLinks(run);
-    this.prepareFiles(run);
-    this.writeSpec(run);
-    return this.createWithConmon(run);
+    const conmon = this.launchMonitor(run);
+    try {
+      await this.mountRoot(run);
+      await this.prepareVolumes(run);
+      await this.joinNetwork(run);
+      this.joinPod(run);
+      this.preparePod(run);
+      this.resolveLinks(run);
+      this.prepareFiles(run);
+      this.writeSpec(run);
+    } catch (e) {
+      conmon.cancel();
+      throw e;
+    }
+    return this.createWithConmon(run, conmon);
   }
 
   /**
@@ -293,33 +299,87 @@ export class Starter {
     privateDir(d.userdata);
   }
 
-  /** conmon runs the runtime's create: the container's process exists, stopped before its exec. */
-  private async createWithConmon(run: StartRun): Promise<{ pid: number; conmonPid: number }> {
+  /**
+   * conmon, spawned before the steps that prepare the bundle (or, after a create, the spare
+   * spawned then) and held on its start pipe: its start overlaps with theirs.
+   */
+  private launchMonitor(run: StartRun): ConmonLaunch {
+    let o: ConmonOptions;
+    try {
+      this.monitorDirs(run.v.dirs);
+      o = this.monitorOptions(run.row, run.v);
+    } catch (e) {
+      throw new StartFailure(`OCI runtime create failed: ${e instanceof Error ? e.message : String(e)}`, 125);
+    }
+    const launch = this.ctx.spares.take(run.id, conmonArgs(o).join('\0')) ?? launchConmon(o);
+    launch.bind(run.abort.signal);
+    return launch;
+  }
+
+  /**
+   * After a create answered: a spare conmon for the start that usually follows (`docker run`),
+   * when there is room for one (spare-monitors.ts).
+   */
+  spare(id: string): void {
     const { ctx } = this;
-    const { id, row, v } = run;
+    if (!ctx.spares.wanted(id)) return;
+    try {
+      const row = ctx.store.get(id);
+      if (!row || row.state !== 'created') return;
+      const v = ctx.lookups.view(row);
+      this.monitorDirs(v.dirs);
+      const o = this.monitorOptions(row, v);
+      ctx.spares.offer(id, conmonArgs(o).join('\0'), launchConmon(o));
+    } catch {
+      /* no spare: the start spawns its conmon itself */
+    }
+  }
+
+  /**
+   * What conmon opens at once is there already (the bundle dir, its cwd and attach socket's
+   * home; the log's dir); a previous run's config.json and conmon.pid go first, so a conmon let
+   * go early (this process gone) finds no spec to create from, and no stale pid is taken for its own.
+   */
+  private monitorDirs(d: ContainerDirs): void {
+    privateDir(d.base);
+    privateDir(d.run);
+    privateDir(d.bundle);
+    privateDir(d.userdata);
+    for (const f of ['config.json', 'conmon.pid']) rmSync(join(d.bundle, f), { force: true });
+  }
+
+  private monitorOptions(row: ContainerRow, v: ContainerView): ConmonOptions {
+    const { ctx } = this;
     const { Config: c, HostConfig: h } = v.parsed;
     const d = v.dirs;
+    const id = row.id;
+    return {
+      conmonPath: ctx.tools.conmon(),
+      runtimePath: ctx.runtime.info.path,
+      runtimeArgs: ['--root', ctx.stateDir],
+      id,
+      name: row.name,
+      bundle: d.bundle,
+      pidFile: join(d.bundle, 'pidfile'),
+      conmonPidFile: join(d.bundle, 'conmon.pid'),
+      exitDir: exitDir(ctx.paths),
+      logPath: h.LogConfig?.Type === 'none' ? undefined : d.logPath,
+      terminal: c.Tty,
+      stdin: c.OpenStdin,
+      // Without a TTY, podman closes the container's stdin when the attached client's stdin
+      // ends, docker only with StdinOnce. A TTY stays open for the next attach (detach keys).
+      stdinOnce: !c.Tty && (c.StdinOnce || v.parsed.flavor === 'podman'),
+      logSizeMax: parseSize(h.LogConfig?.Config?.['max-size']),
+      exitCommand: guardedExitCommand(d.exitFile, [...ctx.exitCommand, '--root', ctx.paths.root, '--runroot', ctx.paths.runRoot, 'container', 'cleanup', id]),
+    };
+  }
+
+  /** conmon runs the runtime's create: the container's process exists, stopped before its exec. */
+  private async createWithConmon(run: StartRun, conmon: ConmonLaunch): Promise<{ pid: number; conmonPid: number }> {
+    const { ctx } = this;
+    const { id, v } = run;
     try {
-      return await startConmon({
-        conmonPath: ctx.tools.conmon(),
-        runtimePath: ctx.runtime.info.path,
-        runtimeArgs: ['--root', ctx.stateDir],
-        id,
-        name: row.name,
-        bundle: d.bundle,
-        pidFile: join(d.bundle, 'pidfile'),
-        conmonPidFile: join(d.bundle, 'conmon.pid'),
-        exitDir: exitDir(ctx.paths),
-        logPath: h.LogConfig?.Type === 'none' ? undefined : d.logPath,
-        terminal: c.Tty,
-        stdin: c.OpenStdin,
-        // Without a TTY, podman closes the container's stdin when the attached client's stdin
-        // ends, docker only with StdinOnce. A TTY stays open for the next attach (detach keys).
-        stdinOnce: !c.Tty && (c.StdinOnce || v.parsed.flavor === 'podman'),
-        logSizeMax: parseSize(h.LogConfig?.Config?.['max-size']),
-        exitCommand: guardedExitCommand(d.exitFile, [...ctx.exitCommand, '--root', ctx.paths.root, '--runroot', ctx.paths.runRoot, 'container', 'cleanup', id]),
-        signal: run.abort.signal,
-      });
+      return await conmon.go();
     } catch (e) {
       const msg = e instanceof ConmonError ? e.message : String(e);
       await ctx.runtime.delete(id).catch(() => undefined);

@@ -17,7 +17,7 @@ import { runtimeStateDir } from '../containers/rootfs.js';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
 import { quote } from '../../lib/clip.js';
 import { connectAttach } from '../../oci/attach.js';
-import { ExecStartError, startExecConmon } from '../../oci/exec.js';
+import { ExecStartError, startExecConmon, type ExecConmon, type ExecConmonOptions } from '../../oci/exec.js';
 import { clampRlimits } from '../../oci/rlimits.js';
 import { resizeConsole } from '../../oci/console-ctl.js';
 import { boundingCaps } from '../../oci/caps.js';
@@ -28,6 +28,25 @@ import type { ExecPort } from './port.js';
 import type { ExecCreateRequest, ExecRun, ExecStartOptions, ExecView } from './types.js';
 
 const ID_RE = /^[0-9a-f]{64}$/;
+/** How long a spare monitor waits for its session's start before it is ended. */
+const SPARE_MS = 30_000;
+/** Spares held at once: a client creating sessions it never starts pays for a few, not one each. */
+const MAX_SPARES = 4;
+
+/**
+ * A conmon spawned for a session once it is created, held before it forks or runs anything: the
+ * client's start finds its exec and loading done. Its process spec has a name of its own, which
+ * only this service writes, at the start: a spare let go by this process's end (its start pipe
+ * closed) runs nothing.
+ */
+interface SpareMonitor {
+  cm: ExecConmon;
+  spec: string;
+  terminal: boolean;
+  stdin: boolean;
+  gone: boolean;
+  timer: NodeJS.Timeout;
+}
 
 export interface ExecServiceDeps {
   db: Database;
@@ -42,6 +61,8 @@ export class ExecService implements ExecPort {
   private live = new Map<string, { size?: [number, number]; ready: boolean }>();
   /** Sessions of this process that publish no events. */
   private quiet = new Set<string>();
+  /** Spare monitors of sessions created here and not started yet. */
+  private spares = new Map<string, SpareMonitor>();
 
   constructor(
     private readonly deps: ExecServiceDeps,
@@ -93,7 +114,69 @@ export class ExecService implements ExecPort {
     this.store.insert({ id, containerId: v.id, config, state: 'created', pid: 0, conmonPid: 0, exitCode: null, created: nowIso(), startedBy: 0 });
     if (o.quiet) this.quiet.add(id);
     this.publish(v, `exec_create: ${config.Cmd.join(' ')}`, id);
+    // After the answer is out: the client's start comes a round trip later.
+    setImmediate(() => this.spawnSpare(id));
     return { id };
+  }
+
+  /** What every monitor of a session is given; `spec` names its process spec. */
+  private monitorOptions(row: ExecRow, v: { id: string; name: string }, spec: string, terminal: boolean, stdin: boolean, attach: boolean): ExecConmonOptions {
+    const dir = this.dir(row.id);
+    return {
+      conmonPath: this.deps.tools.conmon(),
+      runtimePath: this.deps.tools.runtime().path,
+      runtimeArgs: ['--root', runtimeStateDir(this.deps.paths)],
+      containerId: v.id,
+      sessionId: row.id,
+      name: v.name,
+      bundle: dir,
+      processSpec: spec,
+      pidFile: join(dir, 'pid'),
+      conmonPidFile: join(dir, 'conmon.pid'),
+      exitDir: join(dir, 'exit'),
+      terminal,
+      stdin,
+      attach,
+    };
+  }
+
+  /** Spawns the spare monitor of a session still waiting for its start (see SpareMonitor). */
+  private spawnSpare(id: string): void {
+    try {
+      const row = this.store.get(id);
+      if (!row || row.state !== 'created' || this.spares.has(id) || this.spares.size >= MAX_SPARES) return;
+      const v = this.containers.find(row.containerId);
+      if (!v || v.state !== 'running') return;
+      const dir = this.dir(id);
+      privateDir(dir);
+      privateDir(join(dir, 'exit'));
+      const spec = join(dir, `process-${randomBytes(6).toString('hex')}.json`);
+      // Attach mode: a detached start lets it go at once, an attached one once connected.
+      const terminal = row.config.Tty;
+      const stdin = row.config.AttachStdin;
+      const cm = startExecConmon({ ...this.monitorOptions(row, v, spec, terminal, stdin, true), held: true });
+      const spare: SpareMonitor = { cm, spec, terminal, stdin, gone: false, timer: setTimeout(() => this.dropSpare(id), SPARE_MS) };
+      spare.timer.unref();
+      void cm.gone.then(() => (spare.gone = true));
+      this.spares.set(id, spare);
+    } catch {
+      /* no spare: the start spawns its monitor itself */
+    }
+  }
+
+  /** The session's spare monitor, taken out of the spares (undefined if none, or it is gone). */
+  private takeSpare(id: string): SpareMonitor | undefined {
+    const sp = this.spares.get(id);
+    if (!sp) return undefined;
+    this.spares.delete(id);
+    clearTimeout(sp.timer);
+    if (!sp.gone) return sp;
+    sp.cm.cancel();
+    return undefined;
+  }
+
+  private dropSpare(id: string): void {
+    this.takeSpare(id)?.cm.cancel();
   }
 
   private assertRunning(v: ContainerView): void {
@@ -191,6 +274,13 @@ export class ExecService implements ExecPort {
         if (this.store.get(row.id)) this.store.update(row.id, patch);
       });
 
+    // The spare serves when it has the stdio this start wants (a detached start with stdin
+    // asked for keeps no stdin open that nobody writes to).
+    let spare = this.takeSpare(row.id);
+    if (spare && (spare.terminal !== tty || spare.stdin !== (cfg.AttachStdin && attach))) {
+      spare.cm.cancel();
+      spare = undefined;
+    }
     let initialSize: [number, number] | undefined;
     const started = (async (): Promise<number> => {
       let spec: Record<string, unknown>;
@@ -198,6 +288,7 @@ export class ExecService implements ExecPort {
       try {
         spec = this.processSpec(v, cfg, tty, liveEntry.size);
       } catch (e) {
+        spare?.cm.cancel();
         // docker's code for a session that could not be set up (e.g. an unknown user).
         record({ state: 'failed', exitCode: 126 });
         this.live.delete(row.id);
@@ -208,30 +299,28 @@ export class ExecService implements ExecPort {
       // The process spec carries the exec's env: the session's dir is the owner's only.
       privateDir(dir);
       privateDir(join(dir, 'exit'));
-      writePrivateFile(join(dir, 'process.json'), processJson(spec));
-      const rt = this.deps.tools.runtime();
-      const cm = startExecConmon({
-        conmonPath: this.deps.tools.conmon(),
-        runtimePath: rt.path,
-        runtimeArgs: ['--root', runtimeStateDir(this.deps.paths)],
-        containerId: v.id,
-        sessionId: row.id,
-        name: v.name,
-        bundle: dir,
-        processSpec: join(dir, 'process.json'),
-        pidFile: join(dir, 'pid'),
-        conmonPidFile: join(dir, 'conmon.pid'),
-        exitDir: join(dir, 'exit'),
-        terminal: tty,
-        stdin: cfg.AttachStdin && attach,
-        attach,
-      });
+      const specPath = spare?.spec ?? join(dir, 'process.json');
+      writePrivateFile(specPath, processJson(spec));
+      let cm: ExecConmon;
+      try {
+        cm = spare?.cm ?? startExecConmon(this.monitorOptions(row, v, specPath, tty, cfg.AttachStdin && attach, attach));
+      } catch (e) {
+        record({ state: 'failed', exitCode: 125 });
+        this.live.delete(row.id);
+        session?.fail((e as Error).message);
+        resolveExit(125);
+        throw e;
+      }
+      cm.release();
       // conmon writes into the session dir until it exits: the dir goes once it is gone.
       void cm.gone.then(() => rmSync(dir, { recursive: true, force: true }));
       try {
-        if (session) {
+        // A spare is in attach mode: a detached start lets it run once it is as far as an
+        // attached one (its socket up means it read the release; a second byte sent sooner
+        // could be read with the first, and conmon would wait forever for another).
+        if (session || spare) {
           await cm.attachReady;
-          session.connect(await connectAttach(dir));
+          if (session) session.connect(await connectAttach(dir));
           cm.go();
         }
         const pid = await cm.pid;

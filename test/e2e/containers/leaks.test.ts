@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startBerth, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
 
 let b: Berth;
@@ -100,17 +100,26 @@ test("a container's bundle, state, logs and exec specs are its owner's only", as
   const SECRET = 'SECRET=s3cr3t-value-4711';
   const id = (await ok(['run', '-d', ...NET, '-e', SECRET, 'busybox', 'sh', '-c', `echo ${SECRET}; sleep 1000`])).trim();
   await ok(['exec', '-d', '-e', 'EXEC_SECRET=s3cr3t-value-4711', id, 'sleep', '30']);
-  const execSpec = () =>
-    readdirSync(join(b.runRoot, 'exec')).map((d) => join(b.runRoot, 'exec', d)).find((d) => existsSync(join(d, 'process.json')) && readFileSync(join(d, 'process.json'), 'utf8').includes('EXEC_SECRET'));
+  // The session's process spec: process.json, or process-<nonce>.json when a spare monitor ran it.
+  const execSpec = () => {
+    for (const d of readdirSync(join(b.runRoot, 'exec'))) {
+      const dir = join(b.runRoot, 'exec', d);
+      for (const f of readdirSync(dir).filter((n) => /^process(-[0-9a-f]+)?\.json$/.test(n))) {
+        if (readFileSync(join(dir, f), 'utf8').includes('EXEC_SECRET')) return join(dir, f);
+      }
+    }
+    return undefined;
+  };
   assert.ok(await waitFor(() => execSpec() !== undefined, 5000), 'the exec session has its process spec');
   const mode = (p: string) => statSync(p).mode & 0o777;
   const run = join(b.runRoot, 'containers', id);
   const data = join(b.root, 'containers', id);
-  const execDir = execSpec()!;
+  const specFile = execSpec()!;
+  const execDir = dirname(specFile);
   const want: [string, number][] = [
     [join(b.runRoot, 'containers'), 0o700], [run, 0o700], [join(run, 'bundle'), 0o700], [join(run, 'bundle', 'config.json'), 0o600],
     [join(b.root, 'containers'), 0o700], [data, 0o700], [join(data, 'userdata'), 0o700], [join(data, 'userdata', 'ctr.log'), 0o600],
-    [join(b.runRoot, 'exec'), 0o700], [execDir, 0o700], [join(execDir, 'process.json'), 0o600],
+    [join(b.runRoot, 'exec'), 0o700], [execDir, 0o700], [specFile, 0o600],
     [join(b.runRoot, 'exits'), 0o700], [join(b.root, 'state.db'), 0o600], [join(b.root, 'state.db-wal'), 0o600],
   ];
   for (const [p, m] of want) assert.equal(mode(p).toString(8), m.toString(8), p);
@@ -127,10 +136,44 @@ test("a container's bundle, state, logs and exec specs are its owner's only", as
   };
   walk(b.root);
   walk(b.runRoot);
-  assert.ok(holders.some((p) => p.endsWith('config.json')) && holders.some((p) => p.endsWith('process.json')), holders.join(' '));
+  assert.ok(holders.some((p) => p.endsWith('config.json')) && holders.some((p) => /process(-[0-9a-f]+)?\.json$/.test(p)), holders.join(' '));
   for (const p of holders) assert.equal(mode(p) & 0o077, 0, `${p} is mode ${mode(p).toString(8)}`);
 
   // The container's processes still read what is bind-mounted into it.
   assert.match(await ok(['exec', '--user', '1000', id, 'cat', '/etc/hosts']), /localhost/);
   await ok(['rm', '-f', id]);
+});
+
+/** Cgroup dirs named for container `id` in any hierarchy (runc's cgroupsPath is /berth/berth-ID). */
+function cgroupDirsOf(id: string): string[] {
+  const out: string[] = [];
+  const root = '/sys/fs/cgroup';
+  for (const h of readdirSync(root)) {
+    for (const d of [join(root, h, 'berth', `berth-${id}`), join(root, h, `berth-${id}`)]) if (existsSync(d)) out.push(d);
+  }
+  return out;
+}
+
+test('an exited run leaves no runtime state and no cgroup behind; it runs again', async () => {
+  const runtimeDir = join(b.runRoot, 'runtime');
+  const rm = await ok(['run', '-d', ...NET, 'busybox', 'sh', '-c', 'exit 3']);
+  const id = rm.trim();
+  assert.equal((await b.docker(['wait', id])).stdout.trim(), '3');
+  await ok(['rm', id]);
+  const kept = (await ok(['run', '-d', ...NET, '--name', 'leaks-again', 'busybox', 'sh', '-c', 'echo ran; exit 4'])).trim();
+  assert.equal((await b.docker(['wait', kept])).stdout.trim(), '4');
+  for (const c of [id, kept]) {
+    assert.ok(await waitFor(() => !existsSync(join(runtimeDir, c)) && cgroupDirsOf(c).length === 0), `state or cgroups of ${c} left: ${cgroupDirsOf(c).join(' ')}`);
+  }
+  // Started again: the runtime knows nothing of the first run, the second one runs and exits alike.
+  const again = await b.docker(['start', '-a', 'leaks-again']);
+  assert.equal(again.code, 4);
+  assert.equal(again.stdout.trim(), 'ran');
+  assert.ok(await waitFor(() => !existsSync(join(runtimeDir, kept)) && cgroupDirsOf(kept).length === 0));
+  const known = new Set(readdirSync(runtimeDir));
+  const auto = await b.docker(['run', '--rm', ...NET, 'busybox', 'sh', '-c', 'echo gone; exit 5']);
+  assert.equal(auto.code, 5);
+  assert.equal(auto.stdout.trim(), 'gone');
+  assert.ok(await waitFor(() => readdirSync(runtimeDir).every((d) => known.has(d))), 'an --rm run left its runtime state');
+  await ok(['rm', 'leaks-again']);
 });

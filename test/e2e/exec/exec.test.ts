@@ -137,6 +137,29 @@ test('an exec started by one service instance is inspected by the next', async (
   b = b3;
 });
 
+test('an exec created and never started runs nothing when its service is gone; the next one starts it', async () => {
+  const c = await b.request('POST', '/v1.41/containers/ex/exec', { Cmd: ['sh', '-c', 'echo ran >> /tmp/spare-ran'] });
+  const id = c.json.Id;
+  // The service holds a monitor ready for the start by now; killed, it lets go of it.
+  await new Promise((r) => setTimeout(r, 300));
+  await b.stop('SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  const first = b;
+  const b2 = await startBerth({ root: first.root, runRoot: first.runRoot });
+  const ownCleanup = b2.cleanup;
+  b2.cleanup = async () => {
+    await ownCleanup();
+    await first.cleanup();
+  };
+  b = b2;
+  const before = await b.docker(['exec', 'ex', 'cat', '/tmp/spare-ran']);
+  assert.notEqual(before.code, 0, `the exec ran without a start: ${before.stdout}`);
+  assert.equal((await b.request('GET', `/v1.41/exec/${id}/json`)).json.Running, false);
+  assert.equal((await b.request('POST', `/v1.41/exec/${id}/start`, { Detach: true })).status, 200);
+  assert.ok(await waitFor(async () => (await b.request('GET', `/v1.41/exec/${id}/json`)).json.ExitCode === 0, 8000));
+  assert.equal(await ok(['exec', 'ex', 'cat', '/tmp/spare-ran']), 'ran\n');
+});
+
 test('dockerode: exec with demultiplexed stdout and stderr, exit code from inspect', async () => {
   const d = new Docker({ socketPath: b.socket });
   const c = d.getContainer('ex');

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "mount",
+      "sources": ["mount.c"]
+    }
+  ]
+}
