@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { FIXTURES, waitFor } from '../../helpers/berth.js';
 import { startRootlessBerth, type RootlessBerth } from '../support/rootless.js';
 
-// Until rootless networking (rl-net) is merged every container here runs without a network:
-// the one place to change when the default network works rootless.
-const NET = ['--network', 'none'];
+// Containers here run on the rootless default network (pasta), as users' do; the network
+// itself is tested in networks.test.ts.
+const NET: string[] = [];
 
 let b: RootlessBerth;
 const ok = (args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }) => b.dockerOk(args, opts);
@@ -124,7 +124,6 @@ test('docker build as the user: RUN, COPY --chown, USER; the image runs and a se
   writeFileSync(join(ctx, 'plain.txt'), 'plain\n');
   for (const f of ['', 'Dockerfile', 'hello.txt', 'plain.txt']) chownSync(join(ctx, f), b.user.uid, b.user.gid);
 
-  // The RUN containers go without a network as every container here does (NET).
   const first = await ok(['build', ...NET, '-t', 'rlfeat-built', ctx], { timeoutMs: 120_000 });
   assert.match(first, /Successfully tagged rlfeat-built:latest/);
   assert.match(first, /^hello$/m, 'the RUN as USER printed the --chown file');
@@ -184,12 +183,11 @@ test('containers outlive the service; healthchecks tick and exits are handled wh
 test('docker-compose as the user: build, a named volume, up and down -v', async () => {
   const dir = join(b.home, 'rlfeat-compose');
   mkdirSync(dir);
-  // network_mode: NET's mode, until rootless networks are merged (then the project network).
+  // On the project's own network: a user network in the rootless network namespace.
   writeFileSync(join(dir, 'docker-compose.yml'), [
     'services:',
     '  web:',
     '    build: .',
-    `    network_mode: ${NET[1]}`,
     '    volumes:',
     '      - data:/data',
     '    command: ["sh", "-c", "echo composed > /data/c; id -u; cat /srv/hello.txt"]',
