@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { SpareMonitors } from './spare-monitors.js';
 import type { Database } from 'better-sqlite3';
 import type { StoragePaths } from '../../config/paths.js';
 import { privateDir } from '../../lib/private-fs.js';
@@ -88,8 +87,6 @@ export class ContainerContext {
   readonly handling = new Set<string>();
   /** Starts in progress in this process: a forced removal aborts one (conmon and the runtime are killed). */
   readonly starts = new Map<string, AbortController>();
-  /** conmons spawned ahead of the starts that follow creates (spare-monitors.ts). */
-  readonly spares = new SpareMonitors();
   private readonly events: EventBus;
   private readonly health: (() => ContainerHealthHooks) | undefined;
   private rt: Runtime | undefined;

@@ -210,7 +210,6 @@ export class ContainerRecords {
     // Forced: whatever holds the lock now (a stop with a long timeout, a start waiting on the
     // runtime) must not hold up the removal, so the container is killed before the lock is taken.
     if (opts.force) await this.lifecycle.killForRemoval(v.id);
-    ctx.spares.drop(v.id);
     await ctx.locks.run(v.id, async () => {
       const row = store.get(v.id);
       if (!row) return;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import type { StoragePaths } from '../../config/paths.js';
 import { privateDir } from '../../lib/private-fs.js';
+import { unmappedIdProblem } from '../../config/id-range.js';
 import { splitExtraHost } from './config-checks.js';
 import { mountOverlay, unmount } from '../../storage/overlay.js';
 
@@ -260,5 +261,9 @@ export function resolveUser(rootfs: string, spec: string, groupAdd: string[] = [
       additional.add(Number(ent[2]));
     }
   }
+  // Rootless, an id beyond the user namespace's map cannot be taken by the process: runc would
+  // fail with a bare EINVAL, so the container's config is told what the namespace maps.
+  const unmapped = unmappedIdProblem('uid', uid) ?? [gid, ...additional].map((x) => unmappedIdProblem('gid', x)).find(Boolean);
+  if (unmapped) throw new UserError(`user ${JSON.stringify(spec)}: ${unmapped}`);
   return { uid, gid, additionalGids: [...additional], home };
 }

@@ -53,12 +53,9 @@ export class ContainerService implements ContainersPort {
   private readonly records: ContainerRecords;
   private readonly stdio: ContainerStdio;
   private readonly userMounts: UserMounts;
-  /** The API service (not a `container cleanup` process): it keeps spare monitors. */
-  private readonly serving: boolean;
 
   constructor(o: ContainerServiceOptions) {
     const ctx = (this.ctx = new ContainerContext(o));
-    this.serving = !!o.service;
     // Exits restart containers through the starter; a start that finds its run already ended hands the exit back.
     this.exits = new Exits(ctx, (id) => this.starter.start(id, true));
     this.starter = new Starter(ctx, (id) => void this.exits.handle(id));
@@ -172,8 +169,6 @@ export class ContainerService implements ContainersPort {
 
   async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
     const r = await this.records.create(req);
-    // Once the answer is out: the start of a `docker run` comes a few round trips later.
-    if (this.serving) setImmediate(() => this.starter.spare(r.id));
     return r;
   }
 

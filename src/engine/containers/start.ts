@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateDir, writePrivateFile } from '../../lib/private-fs.js';
-import { conmonArgs, ConmonError, launchConmon, type ConmonLaunch, type ConmonOptions } from '../../oci/conmon.js';
+import { ConmonError, launchConmon, type ConmonLaunch, type ConmonOptions } from '../../oci/conmon.js';
 import { connectAttach } from '../../oci/attach.js';
 import { RuntimeError } from '../../oci/runtime.js';
 import { buildSpec as buildOciSpec, specJson } from '../../oci/spec.js';
@@ -300,8 +300,9 @@ export class Starter {
   }
 
   /**
-   * conmon, spawned before the steps that prepare the bundle (or, after a create, the spare
-   * spawned then) and held on its start pipe: its start overlaps with theirs.
+   * conmon, spawned before the steps that prepare the bundle and held on its start pipe: its
+   * start overlaps with theirs. (Not earlier, at create: a create need not be followed by a
+   * start, and a monitor spawned for a start that never comes is a process the work did not need.)
    */
   private launchMonitor(run: StartRun): ConmonLaunch {
     let o: ConmonOptions;
@@ -311,28 +312,9 @@ export class Starter {
     } catch (e) {
       throw new StartFailure(`OCI runtime create failed: ${e instanceof Error ? e.message : String(e)}`, 125);
     }
-    const launch = this.ctx.spares.take(run.id, conmonArgs(o).join('\0')) ?? launchConmon(o);
+    const launch = launchConmon(o);
     launch.bind(run.abort.signal);
     return launch;
-  }
-
-  /**
-   * After a create answered: a spare conmon for the start that usually follows (`docker run`),
-   * when there is room for one (spare-monitors.ts).
-   */
-  spare(id: string): void {
-    const { ctx } = this;
-    if (!ctx.spares.wanted(id)) return;
-    try {
-      const row = ctx.store.get(id);
-      if (!row || row.state !== 'created') return;
-      const v = ctx.lookups.view(row);
-      this.monitorDirs(v.dirs);
-      const o = this.monitorOptions(row, v);
-      ctx.spares.offer(id, conmonArgs(o).join('\0'), launchConmon(o));
-    } catch {
-      /* no spare: the start spawns its conmon itself */
-    }
   }
 
   /**

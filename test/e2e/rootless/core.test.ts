@@ -158,6 +158,17 @@ test('a memory limit (and others) is a Warning at create, compat and libpod; the
   await ok(['rm', '-f', 'rl-core-lim', 'rl-core-lim2']);
 });
 
+test('a user the namespace does not map (--user 70000) is the container\'s error naming the mapped range, not the runtime\'s', async () => {
+  const r = await b.docker(['run', '--rm', ...NONE, '--user', '70000', 'busybox', 'id']);
+  assert.equal(r.code, 125, r.stderr);
+  assert.match(r.stderr, /uid 70000 is not mapped in berth's user namespace \(it maps 0-65536/);
+  const g = await b.docker(['run', '--rm', ...NONE, '--user', '0:70000', 'busybox', 'id']);
+  assert.equal(g.code, 125, g.stderr);
+  assert.match(g.stderr, /gid 70000 is not mapped/);
+  // Within the range it runs as that id.
+  assert.match(await ok(['run', '--rm', ...NONE, '--user', '65536', 'busybox', 'id', '-u']), /^65536$/m);
+});
+
 test('update with limits stores them with a Warning; stats read no cgroup that is not the container\'s', async () => {
   await ok(['run', '-d', ...NONE, '--name', 'rl-core-upd', 'busybox', 'sleep', '100']);
   const u = await b.request('POST', '/v1.41/containers/rl-core-upd/update', { Memory: 100 << 20, MemorySwap: 200 << 20 });

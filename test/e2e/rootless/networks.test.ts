@@ -176,6 +176,15 @@ test('a rootless netns whose pasta died gets a new one at the next start; the co
   const pidFile = join(b.runRoot, 'networks', 'rootless-netns', 'rootless-netns.pasta.pid');
   const old = Number(readFileSync(pidFile, 'utf8'));
   process.kill(old, 'SIGKILL');
+  // Died, not dying: SIGKILL is delivered when the loaded machine schedules it.
+  const dead = () => {
+    try {
+      return readFileSync(`/proc/${old}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+    } catch {
+      return true;
+    }
+  };
+  assert.ok(await waitFor(dead, 5_000, 20), 'pasta ended');
   const w = name('heal-w');
   await ok(['run', '-d', '--name', w, '--network', net, '-p', '127.0.0.1:0:80', 'busybox', ...httpd('healed')]);
   assert.notEqual(Number(readFileSync(pidFile, 'utf8')), old);
