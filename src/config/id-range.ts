@@ -1,24 +1,17 @@
 // Which ids this berth can give files and processes: those its user namespace maps. Rootful
 // (the identity map) that is every id; rootless 0 (the user) and the user's subordinate range.
-import { currentIdMaps, hostIdOf, type IdMapEntry } from './rootless.js';
-
-let maps: { uid: IdMapEntry[]; gid: IdMapEntry[] } | undefined;
-
-/** The maps, read once: the namespace a process is in never changes its maps. */
-function idMaps(): { uid: IdMapEntry[]; gid: IdMapEntry[] } {
-  return (maps ??= currentIdMaps());
-}
+import { hostIdOf, idMap } from './rootless.js';
 
 /** Whether `id` exists in this namespace (unreadable maps: assume so, and let the kernel say). */
 export function isMappedId(kind: 'uid' | 'gid', id: number): boolean {
-  const m = idMaps()[kind];
+  const m = idMap(kind);
   return m.length === 0 || hostIdOf(m, id) !== undefined;
 }
 
 /** The ids inside, as `0-65536` (ranges joined by commas), for messages. */
 export function mappedIdRanges(kind: 'uid' | 'gid'): string {
   const spans: [number, number][] = [];
-  for (const e of idMaps()[kind].slice().sort((a, b) => a.inside - b.inside)) {
+  for (const e of idMap(kind).slice().sort((a, b) => a.inside - b.inside)) {
     const last = spans.at(-1);
     // Adjacent entries (0 -> the user, 1.. -> the subordinate range) read as one span.
     if (last && last[1] + 1 === e.inside) last[1] = e.inside + e.count - 1;

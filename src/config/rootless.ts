@@ -18,11 +18,8 @@ export const ROOTLESS_UID_ENV = '_BERTH_ROOTLESS_UID';
 function detect(): boolean {
   if ((process.getuid?.() ?? 0) !== 0) return true;
   if (process.env[ROOTLESS_UID_ENV]) return true;
-  try {
-    return !isIdentityMap(parseIdMap(readFileSync('/proc/self/uid_map', 'utf8')));
-  } catch {
-    return false;
-  }
+  const m = idMap('uid');
+  return m.length > 0 && !isIdentityMap(m);
 }
 
 /**
@@ -34,11 +31,7 @@ export function rootlessUid(): number {
   if (uid !== 0 || !isRootless()) return uid;
   const marked = Number(process.env[ROOTLESS_UID_ENV]);
   if (Number.isInteger(marked) && marked > 0) return marked;
-  try {
-    return hostIdOf(parseIdMap(readFileSync('/proc/self/uid_map', 'utf8')), 0) ?? 0;
-  } catch {
-    return 0;
-  }
+  return hostIdOf(idMap('uid'), 0) ?? 0;
 }
 
 /** One line of /proc/PID/uid_map or gid_map: `count` ids from `inside` map to `outside`... */
@@ -71,14 +64,24 @@ export function hostIdOf(m: IdMapEntry[], inside: number): number | undefined {
   return undefined;
 }
 
+const maps: Partial<Record<'uid' | 'gid', IdMapEntry[]>> = {};
+
+/**
+ * This process's uid or gid map, read once: a process never changes user namespace after the
+ * launcher's re-exec (which starts a new process image). Empty when it cannot be read.
+ */
+export function idMap(kind: 'uid' | 'gid'): IdMapEntry[] {
+  if (!maps[kind]) {
+    try {
+      maps[kind] = parseIdMap(readFileSync(`/proc/self/${kind}_map`, 'utf8'));
+    } catch {
+      maps[kind] = [];
+    }
+  }
+  return maps[kind];
+}
+
 /** This process's uid and gid maps (for /info); empty when they cannot be read. */
 export function currentIdMaps(): { uid: IdMapEntry[]; gid: IdMapEntry[] } {
-  const read = (f: string) => {
-    try {
-      return parseIdMap(readFileSync(f, 'utf8'));
-    } catch {
-      return [];
-    }
-  };
-  return { uid: read('/proc/self/uid_map'), gid: read('/proc/self/gid_map') };
+  return { uid: idMap('uid'), gid: idMap('gid') };
 }

@@ -100,6 +100,12 @@ export function unixRequest(socket: string, method: string, path: string, body?:
   });
 }
 
+/** Removes every container the service holds: what a test file leaves behind before its cleanup. */
+export async function removeAllContainers(b: Pick<Berth, 'docker'>): Promise<void> {
+  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+}
+
 export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, stepMs = 25): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, run, startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { REPO, run, startBerth, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 
 // Debian's interpreter, where python3-docker lives (a python3 earlier on PATH may have another SDK).
 const PYTHON = '/usr/bin/python3';
@@ -30,8 +30,7 @@ before(async () => {
   await b.dockerOk(['run', '-d', ...NET, '--name', 'py-exec', 'busybox', 'sleep', '3600']);
 });
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
 });
 

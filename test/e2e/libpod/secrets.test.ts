@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { run, startBerth, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 
 let b: Berth;
 const P = '/v5.4.2/libpod';
@@ -36,8 +36,7 @@ before(async () => {
   await b.dockerOk(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
 });
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
 });
 

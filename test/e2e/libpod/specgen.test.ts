@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { run, startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { run, startBerth, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 
 let b: Berth;
 const P = '/v5.4.2/libpod';
@@ -22,8 +22,7 @@ before(async () => {
   await b.dockerOk(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
 });
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
 });
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, startBerth, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { run, startBerth, waitFor, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 
 let b: Berth;
 /** Earlier instances on the same storage: cleaned up last (their dir holds the storage). */
@@ -36,8 +36,7 @@ before(async () => {
   bridge = { name: n.Options['com.docker.network.bridge.name'], subnet: n.IPAM.Config[0].Subnet, gateway: n.IPAM.Config[0].Gateway };
 });
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
   for (const e of earlier) await e.cleanup();
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { startBerth, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 
 let b: Berth;
 const ok = (args: string[]) => b.dockerOk(args);
@@ -17,8 +17,7 @@ before(async () => {
   await ok(['run', '-d', '--name', 'db', '--expose', '5432', '--expose', '53/udp', '-e', 'SECRET=s1', 'busybox', 'httpd', '-f', '-p', '5432', '-h', '/etc']);
 });
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
 });
 

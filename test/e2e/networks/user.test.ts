@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { startBerth, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 
 let b: Berth;
 const ok = (args: string[]) => b.dockerOk(args);
@@ -25,8 +25,7 @@ before(async () => {
   await ok(['network', 'create', '--internal', 'sealed']);
 });
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
 });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
-import { run, startBerth, waitFor, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { run, startBerth, waitFor, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 
 let b: Berth;
 const P = '/v5.4.2/libpod';
@@ -32,8 +32,7 @@ before(async () => {
 });
 after(async () => {
   await podman(['pod', 'rm', '-f', '-a']);
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
 });
 

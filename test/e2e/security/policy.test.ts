@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOCKER, FIXTURES, run, startBerth, waitFor, type Berth, type CmdResult } from '../../helpers/berth.js';
+import { DOCKER, FIXTURES, run, startBerth, waitFor, type Berth, type CmdResult, removeAllContainers } from '../../helpers/berth.js';
 
 const NET = ['--network', 'none'];
 const CI = 54101;
@@ -71,8 +71,7 @@ before(async () => {
   await b.dockerOk(['load', '-i', join(FIXTURES, 'busybox-legacy.tar')]);
 });
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
   rmSync(b0, { recursive: true, force: true });
 });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBerth, FIXTURES, type Berth } from '../../helpers/berth.js';
+import { startBerth, FIXTURES, type Berth, removeAllContainers } from '../../helpers/berth.js';
 import { compatRoutes } from '../../../src/api/compat-routes.js';
 import { libpodRoutes } from '../../../src/api/libpod-routes.js';
 import { ROUTE_PARAMS } from '../../../src/api/http/route-params.js';
@@ -426,8 +426,7 @@ before(async () => {
 });
 
 after(async () => {
-  const ids = (await b.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-  if (ids.length) await b.docker(['rm', '-f', ...ids]);
+  await removeAllContainers(b);
   await b.cleanup();
 });
 
