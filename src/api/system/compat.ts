@@ -49,11 +49,12 @@ async function info(ctx: Ctx): Promise<void> {
     ContainersPaused: i.containers.paused,
     ContainersStopped: i.containers.stopped,
     Images: i.images,
-    Driver: 'overlay',
+    Driver: i.storage.driver,
     DriverStatus: [
-      ['Backing Filesystem', 'extfs'],
+      ['Backing Filesystem', i.storage.backingFilesystem],
       ['Supports d_type', 'true'],
-      ['Native Overlay Diff', 'true'],
+      ['Native Overlay Diff', String(i.storage.nativeDiff)],
+      ...(i.storage.mountProgram ? [['Mount Program', i.storage.mountProgram.path]] : []),
     ],
     DockerRootDir: i.paths.root,
     Plugins: {

@@ -92,14 +92,18 @@ export function hostFacts(): HostFacts {
   };
 }
 
-/** First line of `cmd --version`, cached: only /info and /version ask, and never on a hot path. */
+/**
+ * First line of `cmd --version` (all its lines joined, for a tool such as fuse-overlayfs whose
+ * first line names another program), cached: only /info and /version ask, never on a hot path.
+ */
 const versions = new Map<string, Promise<string>>();
-export function toolVersion(path: string | undefined): Promise<string> {
+export function toolVersion(path: string | undefined, allLines = false): Promise<string> {
   if (!path) return Promise.resolve('');
   let v = versions.get(path);
   if (!v) {
     v = run(path, ['--version'], { timeout: 3000 })
-      .then(({ stdout, stderr }) => (stdout || stderr).split('\n')[0].trim())
+      .then(({ stdout, stderr }) => (stdout || stderr).split('\n').map((l) => l.trim()).filter(Boolean))
+      .then((lines) => (allLines ? lines.join(' ') : (lines[0] ?? '')))
       .catch(() => '');
     versions.set(path, v);
   }
@@ -113,6 +117,32 @@ export function fsUsage(path: string): { total: number; used: number } {
     return { total: s.blocks * s.bsize, used: (s.blocks - s.bfree) * s.bsize };
   } catch {
     return { total: 0, used: 0 };
+  }
+}
+
+/** statfs(2) magic numbers of the filesystems a storage root is found on, named as dockerd names them. */
+const FS_NAMES: Record<number, string> = {
+  0xef53: 'extfs',
+  0x58465342: 'xfs',
+  0x9123683e: 'btrfs',
+  0x01021994: 'tmpfs',
+  0x794c7630: 'overlayfs',
+  0x2fc12fc1: 'zfs',
+  0x6969: 'nfs',
+  0xff534d42: 'cifs',
+  0x65735546: 'fuseblk',
+  0x3153464a: 'jfs',
+  0x52654973: 'reiserfs',
+  0xf2f52010: 'f2fs',
+};
+
+/** The filesystem holding `path`, as /info's "Backing Filesystem" ('<unknown>' as dockerd says it). */
+export function backingFilesystem(path: string): string {
+  try {
+    const type = statfsSync(path).type >>> 0;
+    return FS_NAMES[type] ?? '<unknown>';
+  } catch {
+    return '<unknown>';
   }
 }
 

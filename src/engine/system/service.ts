@@ -10,12 +10,13 @@ import type { EventBus } from '../events.js';
 import { BERTH_VERSION } from '../../version.js';
 import { findBinary } from '../../oci/binaries.js';
 import { preferredConnector } from '../../network/rootless/tools.js';
-import { debianPackage, fsUsage, hostFacts, toolVersion } from './host.js';
+import { backingFilesystem, debianPackage, fsUsage, hostFacts, toolVersion } from './host.js';
+import { overlayKind } from '../../storage/overlay.js';
 import type { SystemPort } from './port.js';
 import { systemPrune, systemReset, type PruneTargets } from './prune.js';
 import { currentIdMaps, isRootless, type IdMapEntry } from '../../config/rootless.js';
 import { cgroupFacts } from '../../oci/cgroup-delegation.js';
-import type { ContainerCounts, HostFacts, NetworkToolsInfo, RootlessInfo, SystemInfo, ToolInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
+import type { ContainerCounts, HostFacts, NetworkToolsInfo, RootlessInfo, StorageInfo, SystemInfo, ToolInfo, SystemPruneOptions, SystemPruneReport, SystemResetReport } from './types.js';
 
 export interface SystemServiceDeps {
   paths: StoragePaths;
@@ -79,9 +80,9 @@ export class SystemService implements SystemPort {
     } catch {
       /* reported as empty */
     }
-    const [rtVersion, conmonVersion, network] = await Promise.all([toolVersion(rt.path || undefined), toolVersion(conmonPath || undefined), networkTools(this.engine.conf)]);
-    const counts = this.engine.counts();
     const root = this.engine.paths.root;
+    const [rtVersion, conmonVersion, network, storage] = await Promise.all([toolVersion(rt.path || undefined), toolVersion(conmonPath || undefined), networkTools(this.engine.conf), storageInfo(root)]);
+    const counts = this.engine.counts();
     return {
       id: this.id(),
       version: BERTH_VERSION,
@@ -94,6 +95,7 @@ export class SystemService implements SystemPort {
       images: counts.images,
       paths: this.engine.paths,
       graphRootUsage: fsUsage(existsSync(root) ? root : '/'),
+      storage,
       rootless: isRootless(),
       rootlessInfo: isRootless() ? rootlessInfo() : undefined,
       eventListeners: this.engine.events.listenerCount,
@@ -111,13 +113,27 @@ function rootlessInfo(): RootlessInfo {
   return { uidMap: shape(maps.uid), gidMap: shape(maps.gid), cgroupDelegation: cgroupFacts().delegated };
 }
 
-/** The network tools and the Debian packages that bring them. */
-const NETWORK_PACKAGES = { netavark: 'netavark', 'aardvark-dns': 'aardvark-dns', pasta: 'passt', slirp4netns: 'slirp4netns' } as const;
+/** The tools /info names and the Debian packages that bring them (asked of dpkg in one call). */
+const TOOL_PACKAGES = { netavark: 'netavark', 'aardvark-dns': 'aardvark-dns', pasta: 'passt', slirp4netns: 'slirp4netns', 'fuse-overlayfs': 'fuse-overlayfs' } as const;
 
-async function tool(name: keyof typeof NETWORK_PACKAGES): Promise<ToolInfo> {
+async function tool(name: keyof typeof TOOL_PACKAGES): Promise<ToolInfo> {
   const path = findBinary(name) ?? '';
-  const [version, pkg] = await Promise.all([toolVersion(path || undefined), path ? debianPackage(NETWORK_PACKAGES[name], Object.values(NETWORK_PACKAGES)) : '']);
+  const [version, pkg] = await Promise.all([toolVersion(path || undefined, name === 'fuse-overlayfs'), path ? debianPackage(TOOL_PACKAGES[name], Object.values(TOOL_PACKAGES)) : '']);
   return { path, package: pkg, version };
+}
+
+/**
+ * Rootless layers are mounted by fuse-overlayfs once the kernel's overlay could not be (or
+ * BERTH_ROOTLESS_OVERLAY=fuse); until the first mount decides, the kernel's is what is tried.
+ */
+async function storageInfo(root: string): Promise<StorageInfo> {
+  const fuse = isRootless() && overlayKind() === 'fuse';
+  return {
+    driver: 'overlay',
+    backingFilesystem: backingFilesystem(existsSync(root) ? root : '/'),
+    nativeDiff: !fuse,
+    mountProgram: fuse ? await tool('fuse-overlayfs') : undefined,
+  };
 }
 
 async function networkTools(conf: ContainersConf): Promise<NetworkToolsInfo> {

@@ -57,6 +57,8 @@ export interface SystemInfo {
   images: number;
   paths: StoragePaths;
   graphRootUsage: { total: number; used: number };
+  /** How layers are mounted: the filesystem under the root and, rootless, fuse-overlayfs when it does the mounting. */
+  storage: StorageInfo;
   rootless: boolean;
   /** Rootless only: the user namespace's maps and what cgroups it may use. */
   rootlessInfo?: RootlessInfo;
@@ -67,6 +69,15 @@ export interface SystemInfo {
   network: NetworkToolsInfo;
   /** registries.conf as pulls read it: search registries and the [[registry]] entries. */
   registries: { search: string[]; entries: RegistryInfo[]; error?: string };
+}
+
+export interface StorageInfo {
+  driver: 'overlay';
+  backingFilesystem: string;
+  /** The kernel's overlay computes diffs itself; fuse-overlayfs mounts are diffed by walking the upper dir. */
+  nativeDiff: boolean;
+  /** Set when a program, not the kernel, mounts the layers (fuse-overlayfs, rootless). */
+  mountProgram?: ToolInfo;
 }
 
 export interface IdMapping {

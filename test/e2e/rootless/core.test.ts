@@ -214,6 +214,11 @@ test('/info and /libpod/info report rootless, the ID mappings and the cgroup fac
   assert.deepEqual(lp.host.cgroupControllers, []);
   assert.equal(lp.store.graphRoot, b.root);
   assert.equal(lp.store.runRoot, b.runRoot);
+  // The kernel's overlay mounts here: no mount program, native diffs.
+  assert.deepEqual(lp.store.graphOptions, {});
+  assert.equal(lp.store.graphStatus['Native Overlay Diff'], 'true');
+  assert.ok(info.DriverStatus.some(([k, v]: string[]) => k === 'Native Overlay Diff' && v === 'true'), JSON.stringify(info.DriverStatus));
+  assert.ok(!info.DriverStatus.some(([k]: string[]) => k === 'Mount Program'), JSON.stringify(info.DriverStatus));
 });
 
 test('fuse-overlayfs when forced (BERTH_ROOTLESS_OVERLAY=fuse): layers, whiteouts, opaque dirs, diff and commit', async () => {
@@ -235,6 +240,16 @@ test('fuse-overlayfs when forced (BERTH_ROOTLESS_OVERLAY=fuse): layers, whiteout
     const out = await f.dockerOk(['run', '--rm', ...NONE, 'rl-core-fuse-img', 'sh', '-c', 'ls -a /opq; ls /data']);
     assert.match(out, /^\.\n\.\.\nmine\n/);
     assert.doesNotMatch(out, /keep/);
+    // /info says who mounts the layers, as podman does under fuse-overlayfs.
+    const info = (await f.request('GET', '/v1.41/info')).json;
+    assert.ok(info.DriverStatus.some(([k, v]: string[]) => k === 'Mount Program' && /fuse-overlayfs$/.test(v)), JSON.stringify(info.DriverStatus));
+    assert.ok(info.DriverStatus.some(([k, v]: string[]) => k === 'Native Overlay Diff' && v === 'false'), JSON.stringify(info.DriverStatus));
+    const lp = (await f.request('GET', '/v4.0.0/libpod/info')).json;
+    const prog = lp.store.graphOptions['overlay.mount_program'];
+    assert.match(prog.Executable, /fuse-overlayfs$/);
+    assert.match(prog.Package, /^fuse-overlayfs_/);
+    assert.match(prog.Version, /fuse-overlayfs/);
+    assert.equal(lp.store.graphStatus['Native Overlay Diff'], 'false');
   } finally {
     await f.cleanup();
   }

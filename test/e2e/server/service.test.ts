@@ -89,6 +89,11 @@ describe('berth system service', () => {
     assert.equal(info.Images, 0);
     assert.equal(info.Driver, 'overlay');
     assert.equal(info.DockerRootDir, b.root);
+    // The filesystem under the root as statfs says it (stat prints ext4's magic as "ext2/ext3").
+    const fsType = (await run('stat', ['-f', '-c', '%T', b.root])).stdout.trim();
+    const expected = ({ 'ext2/ext3': 'extfs', xfs: 'xfs', btrfs: 'btrfs', tmpfs: 'tmpfs', overlayfs: 'overlayfs' } as Record<string, string>)[fsType] ?? '<unknown>';
+    assert.deepEqual(info.DriverStatus.find(([k]: string[]) => k === 'Backing Filesystem'), ['Backing Filesystem', expected]);
+    assert.deepEqual(info.DriverStatus.find(([k]: string[]) => k === 'Native Overlay Diff'), ['Native Overlay Diff', 'true']);
     assert.equal(info.CgroupVersion, existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1');
     assert.ok(info.MemTotal > 0);
     assert.ok(info.OperatingSystem.length > 0);
