@@ -104,6 +104,8 @@ async function create(ctx: Ctx): Promise<void> {
   ctx.access?.guard(fromPodCreate(req));
   const r = await svc(ctx).create(req);
   ctx.access?.touched(r.id);
+  // podman's IDResponse has no Warnings: the service's log says them.
+  for (const w of r.warnings) ctx.log.warn('pod create', { pod: r.id, warning: w });
   sendJson(ctx, 201, { Id: r.id });
 }
 

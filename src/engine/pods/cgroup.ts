@@ -5,8 +5,9 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupDirsOfPath, removeCgroup } from '../containers/cgroup.js';
-import type { PodResources } from './types.js';
+import type { PodConfig, PodResources } from './types.js';
 import { isRootless } from '../../config/rootless.js';
+import { cgroupFacts, rootlessLimitsWarning, type CgroupFacts } from '../../oci/cgroup-delegation.js';
 
 export const podCgroupPath = (podId: string, parent: string): string => `${parent || '/berth'}/berth-pod-${podId}`;
 
@@ -14,6 +15,22 @@ function write(dir: string, file: string, value: number | string): void {
   const f = join(dir, file);
   // A controller the kernel lacks (memsw without swap accounting) is no limit to set.
   if (existsSync(f)) writeFileSync(f, String(value));
+}
+
+/**
+ * Rootless, a pod's limits are applied only where they fall to its infra container in a delegated
+ * cgroup tree (share_parent off): berth makes no pod cgroup of its own there. Elsewhere they are
+ * dropped, as podman ignores them on a cgroup v1 host, and this says which and why.
+ */
+export function rootlessPodLimitsWarning(c: Pick<PodConfig, 'resources' | 'shareParent' | 'infra'>, rootless = isRootless(), f?: CgroupFacts): string | undefined {
+  if (!rootless) return undefined;
+  const r = c.resources;
+  const asked = { Memory: r.memory, MemorySwap: r.memorySwap, CpuShares: r.cpuShares, CpuQuota: r.cpuQuota, CpuPeriod: r.cpuPeriod, CpusetCpus: r.cpusetCpus, BlkioWeight: r.blkioWeight };
+  const facts = f ?? cgroupFacts();
+  if (facts.delegated && !(c.shareParent && c.infra)) return undefined;
+  if (!facts.delegated) return rootlessLimitsWarning(asked, facts)?.replace('the container runs', 'the pod runs');
+  const named = Object.entries(asked).filter(([, v]) => (typeof v === 'number' ? v > 0 : !!v)).map(([k]) => k);
+  return named.length ? `Pod resource limits (${named.join(', ')}) are not applied: rootless berth makes no pod cgroup; set the limits on the pod's containers or create the pod with --share-parent=false` : undefined;
 }
 
 /** Makes the pod's cgroup in the memory and cpu hierarchies and writes its limits; idempotent. */

@@ -24,7 +24,8 @@ import type { PodActionReport, PodCreateRequest, PodRemoveReport, PodView } from
  *   live container is a conflict.
  */
 export interface PodsPort {
-  create(req: PodCreateRequest): Promise<{ id: string }>;
+  /** `warnings`: what of the request the host cannot honour (limits rootless), as container create has them. */
+  create(req: PodCreateRequest): Promise<{ id: string; warnings: string[] }>;
   find(ref: string): PodView | undefined;
   get(ref: string): PodView;
   /** podman's filters: id, name, label, status, network, ctr-names, ctr-ids, ctr-status, ctr-number, until. */

@@ -14,7 +14,7 @@ import type { ContainerView, TopResult } from '../containers/types.js';
 import { isLive } from '../containers/util.js';
 import { conflict, EngineError, notModified } from '../errors.js';
 import type { EventBus } from '../events.js';
-import { podCgroupPath, preparePodCgroup, removePodCgroup } from './cgroup.js';
+import { podCgroupPath, preparePodCgroup, removePodCgroup, rootlessPodLimitsWarning } from './cgroup.js';
 import { podConfig, validatePodName } from './create.js';
 import { podFilter } from './filters.js';
 import { InfraImage, type InfraImageStore } from './infra-image.js';
@@ -113,9 +113,12 @@ export class PodService implements PodsPort, ContainerPods {
 
   // ---- create --------------------------------------------------------------------------------
 
-  async create(req: PodCreateRequest): Promise<{ id: string }> {
+  async create(req: PodCreateRequest): Promise<{ id: string; warnings: string[] }> {
     const name = req.name ? validatePodName(req.name) : randomName((n) => this.store.nameTaken(n));
     const config = podConfig(req, name);
+    // Limits berth cannot apply are not kept either: inspect shows what the pod really has.
+    const unapplied = rootlessPodLimitsWarning(config);
+    if (unapplied) config.resources = {};
     const id = newId();
     const inserted = this.store.tx(() => this.store.insert({ id, name, created: new Date().toISOString(), config: JSON.stringify(config), infraId: '' }));
     if (!inserted) throw conflict(`adding pod to state: name "${name}" is in use: pod already exists`);
@@ -129,7 +132,7 @@ export class PodService implements PodsPort, ContainerPods {
       }
     }
     this.publish('create', { id, name });
-    return { id };
+    return { id, warnings: unapplied ? [unapplied] : [] };
   }
 
   /** The infra container: the pod's network, hostname and limits, running catatonit unless told otherwise. */

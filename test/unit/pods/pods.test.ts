@@ -97,3 +97,19 @@ test('a pod config: podman defaults, and what cannot go together', async () => {
   ];
   for (const r of bad) assert.throws(() => podConfig(r, 'p'), (e: unknown) => e instanceof EngineError && e.kind === 'bad-parameter', JSON.stringify(r));
 });
+
+test('rootless pod limits: dropped with a reason unless a delegated tree gives them to the infra container', async () => {
+  const { rootlessPodLimitsWarning } = await import('../../../src/engine/pods/cgroup.js');
+  const v1 = { version: 1 as const };
+  const delegated = { version: 2 as const, delegated: { path: '/user.slice/berth', controllers: ['memory', 'pids'] } };
+  const limited = { resources: { memory: 100 << 20, cpuShares: 512 }, shareParent: true, infra: true };
+  // Rootful: the pod cgroup holds them.
+  assert.equal(rootlessPodLimitsWarning(limited, false, v1), undefined);
+  // Nothing asked: nothing to say.
+  assert.equal(rootlessPodLimitsWarning({ ...limited, resources: {} }, true, v1), undefined);
+  const w = rootlessPodLimitsWarning(limited, true, v1);
+  assert.match(w ?? '', /^Resource limits \(memory, cpus\) are not applied: .*cgroup v1.*the pod runs without them$/);
+  // A delegated tree: the infra container carries them when the pod has no cgroup of its own.
+  assert.equal(rootlessPodLimitsWarning({ ...limited, shareParent: false }, true, delegated), undefined);
+  assert.match(rootlessPodLimitsWarning(limited, true, delegated) ?? '', /Pod resource limits \(Memory, CpuShares\) are not applied: rootless berth makes no pod cgroup/);
+});
