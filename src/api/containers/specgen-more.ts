@@ -27,7 +27,6 @@ export const REFUSED: Record<string, string> = {
   intelRdt: 'needs Intel RDT, which berth does not drive',
   chroot_directories: 'is not supported by berth',
   cni_networks: 'is not supported: berth uses netavark networks (use Networks)',
-  network_options: 'is not supported: berth has no per-container network backend options',
   conmon_pid_file: 'is not supported: berth keeps conmon\'s pid file in the container\'s bundle',
   dependencyContainers: 'is not supported by berth yet',
   devices_from: 'is not supported by berth yet (use devices)',

@@ -27,7 +27,7 @@ const INFORMATIONAL = new Set([
 const MAPPED = new Set([
   'name', 'image', 'command', 'entrypoint', 'env', 'work_dir', 'user', 'labels', 'hostname', 'stop_signal',
   'stop_timeout', 'terminal', 'stdin', 'remove', 'restart_policy', 'restart_tries', 'cap_add', 'cap_drop',
-  'privileged', 'read_only_filesystem', 'no_new_privileges', 'seccomp_policy', 'seccomp_profile_path', 'netns',
+  'privileged', 'read_only_filesystem', 'no_new_privileges', 'seccomp_policy', 'seccomp_profile_path', 'netns', 'network_options',
   'ipcns', 'pidns', 'utsns', 'cgroupns', 'userns', 'resource_limits', 'r_limits', 'sysctl', 'init', 'init_path',
   'dns_server', 'dns_search', 'dns_option', 'hostadd', 'shm_size', 'oom_score_adj', 'mounts', 'expose',
   'healthconfig', 'log_configuration', 'cgroup_parent', 'groups', 'oci_runtime', 'systemd', 'selinux_opts',
@@ -94,8 +94,11 @@ export function specgenToCreate(sg: SG): CreateRequest {
 
   const netMode = ns(sg, 'netns');
   const { networks, endpoints } = specgenNetworks(sg.Networks);
+  if (netMode !== 'pasta') checkNetworkOptions(sg.network_options);
   if (['', 'default', 'bridge', 'private', 'pod'].includes(netMode)) h.NetworkMode = networks[0] ?? 'default';
-  else if (netMode === 'none' || netMode === 'host' || netMode === 'pasta' || netMode === 'slirp4netns') h.NetworkMode = netMode;
+  else if (netMode === 'none' || netMode === 'host' || netMode === 'slirp4netns') h.NetworkMode = netMode;
+  // podman-remote's `--network pasta:OPT,…`: the options arrive as network_options.pasta.
+  else if (netMode === 'pasta') h.NetworkMode = pastaMode(sg.network_options);
   else if (netMode === 'container' && (sg.netns as { value?: string }).value) h.NetworkMode = `container:${(sg.netns as { value: string }).value}`;
   else refuse('netns', `mode "${netMode}" is not supported (use none, host or container)`);
   for (const [key, field] of [['ipcns', 'IpcMode'], ['pidns', 'PidMode'], ['utsns', 'UTSMode']] as const) {
@@ -317,4 +320,21 @@ function secretRequests(files: unknown, env: unknown): SecretRequest[] {
     }
   }
   return out;
+}
+
+/** `pasta`, or `pasta:OPT,…` with specgen's network_options.pasta (the engine checks the options). */
+function pastaMode(o: unknown): string {
+  const opts = (o as Record<string, unknown> | undefined)?.pasta;
+  checkNetworkOptions(o, 'pasta');
+  if (opts === undefined || opts === null) return 'pasta';
+  if (!Array.isArray(opts) || opts.some((x) => typeof x !== 'string' || x.includes(','))) throw new HttpError(400, 'network_options.pasta must be a list of options, none with a comma', 'invalid argument: network_options');
+  return opts.length ? `pasta:${opts.join(',')}` : 'pasta';
+}
+
+/** network_options carry only pasta's (with netns pasta): berth has no other per-container backend options. */
+function checkNetworkOptions(o: unknown, allowed?: string): void {
+  if (o === undefined || o === null) return;
+  if (typeof o !== 'object' || Array.isArray(o)) throw new HttpError(400, 'network_options must be an object', 'invalid argument: network_options');
+  const other = Object.entries(o).find(([k, v]) => k !== allowed && !isEmpty(v));
+  if (other) refuse('network_options', other[0] === 'pasta' ? 'pasta options need the pasta network mode' : `${other[0]} options are not supported: berth takes options only for pasta`);
 }

@@ -11,6 +11,7 @@ import { blockIOLimits, deviceCgroupRules, deviceMappings } from './devices.js';
 import { verifyResources } from './resources.js';
 import { isRootless } from '../../config/rootless.js';
 import { rootlessLimitsWarning } from '../../oci/cgroup-delegation.js';
+import { connectorModeProblem } from '../../network/rootless/connector-mode.js';
 import { checkStartInputs, clampCpuShares } from './config-checks.js';
 import { systemPaths } from './runspec.js';
 import { MASKED, READONLY } from '../../oci/spec.js';
@@ -115,9 +116,12 @@ export function networkMode(mode: string | undefined): { mode: string; warning?:
     return { mode: m };
   }
   // podman's connector modes: what the default network of a rootless berth is, by name.
-  if ((m === 'slirp4netns' || m === 'pasta') && isRootless()) return { mode: m };
-  if (/^(slirp4netns|pasta):/.test(m)) throw badParameter(`network mode "${clip(m)}": options for pasta or slirp4netns are not supported (containers.conf's pasta_options apply to every pasta)`);
-  if (m === 'container:' || m.startsWith('ns:') || m === 'private' || m === 'slirp4netns' || m === 'pasta') {
+  if (/^(slirp4netns|pasta)(:|$)/.test(m) && isRootless()) {
+    const problem = connectorModeProblem(m);
+    if (problem) throw badParameter(`network mode "${clip(m)}": ${problem}`);
+    return { mode: m };
+  }
+  if (m === 'container:' || m.startsWith('ns:') || m === 'private' || /^(slirp4netns|pasta)(:|$)/.test(m)) {
     throw badParameter(`network mode "${clip(m)}" is not supported yet: use a network, "none" or "host"`);
   }
   return { mode: m };

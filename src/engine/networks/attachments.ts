@@ -10,6 +10,7 @@ import { clip } from '../../lib/clip.js';
 import type { Netavark } from '../../network/netavark.js';
 import type { NetavarkNetwork, NetworkOptions, StatusBlock } from '../../network/netavark-types.js';
 import { createNetns, removeNetns } from '../../network/netns.js';
+import { connectorMode, connectorModeProblem } from '../../network/rootless/connector-mode.js';
 import { stopHelper } from '../../network/rootless/process.js';
 import type { NetworkStore, RunRow } from '../../state/networks.js';
 import type { ContainerNetworking, NetworkedContainer, NetworkPlan, NetworkRunInfo } from '../containers/networking.js';
@@ -47,7 +48,6 @@ const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 const TEARDOWN_WAIT_MS = 30_000;
 
 export const isBridgeMode = (mode: string) => !['host', 'none'].includes(mode) && !mode.startsWith('container:');
-const isConnectorMode = (mode: string): mode is 'pasta' | 'slirp4netns' => mode === 'pasta' || mode === 'slirp4netns';
 
 export interface AttachmentDeps {
   store: NetworkStore;
@@ -77,7 +77,9 @@ export class NetworkAttachments implements ContainerNetworking {
     if (!isBridgeMode(m)) return { mode: m, endpoints: [] };
     const { registry } = this.d;
     // podman's `--network pasta|slirp4netns`: the default network through that connector.
-    if (this.d.rootless && isConnectorMode(m)) {
+    const problem = this.d.rootless ? connectorModeProblem(m) : undefined;
+    if (problem) throw badParameter(`network mode "${clip(m)}": ${problem}`);
+    if (this.d.rootless && connectorMode(m)) {
       if (Object.keys(endpoints ?? {}).some((ref) => registry.get(ref).id !== registry.ensureDefault().id)) throw badParameter(ROOTLESS_MIX);
       return { mode: m, endpoints: [{ networkId: registry.ensureDefault().id, config: checkEndpoint(registry.ensureDefault(), mac ? { mac } : {}) }] };
     }
@@ -146,7 +148,7 @@ export class NetworkAttachments implements ContainerNetworking {
       let status: Record<string, EndpointStatus>;
       if (rl && viaConnector) {
         const mode = h.NetworkMode;
-        const r = await rl.connectDefault(netns, tag, ports, isConnectorMode(mode) ? mode : undefined);
+        const r = await rl.connectDefault(netns, tag, ports, connectorMode(mode));
         this.saveRootless(c.id, c.generation, { mode: 'connector', helpers: [r.helper], nameservers: h.Dns?.length ? [] : [r.nameserver] });
         const a = r.address;
         status = { [eps[0].network.id]: { endpointId: randomBytes(32).toString('hex'), interfaceName: a.interfaceName, macAddress: a.macAddress, ipv4: a.ipv4, ipv6: a.ipv6, gateway: a.gateway, ipv6Gateway: a.ipv6Gateway } };

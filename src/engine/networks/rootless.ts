@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ContainersConf } from '../../config/containers-conf.js';
 import { privateDir } from '../../lib/private-fs.js';
 import { connectNamespace, namespaceAddress } from '../../network/rootless/connector.js';
+import type { ConnectorMode } from '../../network/rootless/connector-mode.js';
 import { startForwarder } from '../../network/rootless/forwarder.js';
 import { stopHelper } from '../../network/rootless/process.js';
 import { RootlessNetns } from '../../network/rootless/rootless-netns.js';
@@ -74,13 +75,13 @@ export class RootlessNetworking {
   }
 
   /** The default network: pasta/slirp4netns on the container's namespace, its ports published by it. */
-  async connectDefault(netnsPath: string, tag: string, ports: PublishedPort[], asked?: RootlessNetworkCmd) {
-    const c = asked && asked !== this.connector().cmd ? this.named(asked) : this.connector();
+  async connectDefault(netnsPath: string, tag: string, ports: PublishedPort[], asked?: ConnectorMode) {
+    const c = asked && asked.cmd !== this.connector().cmd ? this.named(asked.cmd) : this.connector();
     if (c.cmd === 'pasta' && ports.some((p) => p.protocol === 'sctp')) throw badParameter('rootless: pasta cannot publish sctp ports');
     privateDir(this.helperDir);
     let connected;
     try {
-      connected = await connectNamespace(c, { netnsPath, dir: this.helperDir, tag, ports, pastaOptions: this.d.conf.pasta_options });
+      connected = await connectNamespace(c, { netnsPath, dir: this.helperDir, tag, ports, pastaOptions: [...(this.d.conf.pasta_options ?? []), ...(asked?.options ?? [])] });
     } catch (e) {
       throw portError(e as Error);
     }

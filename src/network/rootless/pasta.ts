@@ -28,14 +28,18 @@ export function pastaArgs(i: PastaInput): string[] {
   const a = ['--config-net', '--netns', i.netnsPath, '--pid', i.pidFile, '--quiet'];
   // Traffic to the gateway goes to the gateway, not to the host's loopback (podman 5's default).
   a.push('--no-map-gw', '--dns-forward', PASTA_DNS);
-  // Without explicit specs pasta forwards every port bound on either side ("auto").
-  for (const [flag, proto] of [['-t', 'tcp'], ['-u', 'udp']] as const) {
+  // Without explicit specs pasta forwards every port bound on either side ("auto"), so each
+  // direction is "none" unless published ports or the options' own specs say otherwise.
+  const extra = i.extra ?? [];
+  const given = (short: string, long: string) => extra.some((o) => o === short || o === long || o.startsWith(`${long}=`) || (o.startsWith(short) && o.length > 2));
+  for (const [flag, long, proto] of [['-t', '--tcp-ports', 'tcp'], ['-u', '--udp-ports', 'udp']] as const) {
     const specs = i.ports.filter((p) => p.protocol === proto).map(pastaPortSpec);
-    if (!specs.length) a.push(flag, 'none');
+    if (!specs.length && !given(flag, long)) a.push(flag, 'none');
     for (const s of specs) a.push(flag, s);
   }
-  a.push('-T', 'none', '-U', 'none');
-  a.push(...(i.extra ?? []));
+  if (!given('-T', '--tcp-ns')) a.push('-T', 'none');
+  if (!given('-U', '--udp-ns')) a.push('-U', 'none');
+  a.push(...extra);
   return a;
 }
 

@@ -253,9 +253,31 @@ test('podman-remote as the user: the default network (pasta), --network slirp4ne
     assert.ok(await waitFor(() => helpersOf(id).length === 0, 5_000), `${what}: its helper ended`);
   }
   await pok(['network', 'rm', net]);
-  // Options of a connector mode are podman's own business: refused with the reason.
-  const r = await podman(['run', '--rm', '--network', 'pasta:--mtu,1500', 'busybox', 'true']);
-  assert.notEqual(r.code, 0);
+  // `--network pasta:OPT,…`: the options go on that container's pasta command line. podman 4.3's
+  // own CLI refuses them before asking; podman 5 sends them as network_options.pasta, as here.
+  const pc = name('popts');
+  const made = await b.request('POST', '/v5.0.0/libpod/containers/create', { name: pc, image: 'busybox', command: ['sleep', '60'], netns: { nsmode: 'pasta' }, network_options: { pasta: ['--mtu', '1400'] } });
+  assert.equal(made.status, 201, made.text);
+  const pid = (made.json as { Id: string }).Id;
+  assert.equal((await b.request('POST', `/v5.0.0/libpod/containers/${pid}/start`)).status, 204);
+  assert.match(helpersOf(pid)[0]?.cmd ?? '', / --mtu 1400( |$)/);
+  assert.match(await pok(['exec', pc, 'cat', '/sys/class/net/eth0/mtu']), /^1400\n?$/);
+  assert.equal(JSON.parse(await pok(['inspect', pc]))[0].HostConfig.NetworkMode, 'pasta:--mtu,1400');
+  await pok(['rm', '-f', pc]);
+  const wrong = await b.request('POST', '/v5.0.0/libpod/containers/create', { image: 'busybox', netns: { nsmode: 'bridge' }, network_options: { pasta: ['--mtu', '1400'] } });
+  assert.equal(wrong.status, 400, wrong.text);
+  // Through the docker CLI the mode is a string: the same options.
+  const dc = name('dopts');
+  const did = (await ok(['run', '-d', '--name', dc, '--network', 'pasta:--mtu,1300', 'busybox', 'sleep', '60'])).trim();
+  assert.match(helpersOf(did)[0]?.cmd ?? '', / --mtu 1300( |$)/);
+  await ok(['rm', '-f', dc]);
+  // What berth must set itself is refused with the reason; slirp4netns takes no options.
+  const r = await b.docker(['run', '--rm', '--network', 'pasta:--pid,/tmp/x', 'busybox', 'true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /pasta option "--pid" is berth's to set/);
+  const s4 = await b.request('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { NetworkMode: 'slirp4netns:allow_host_loopback=true' } });
+  assert.equal(s4.status, 400, s4.text);
+  assert.match(s4.text, /options for slirp4netns are not supported/);
 });
 
 test('what cannot work rootless is refused with the reason: privileged host ports, macvlan and ipvlan networks', async () => {

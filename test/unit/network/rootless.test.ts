@@ -94,3 +94,18 @@ test('containers.conf: default_rootless_network_cmd is pasta or slirp4netns; pas
   await assert.rejects(loadContainersConf({ CONTAINERS_CONF: f }), /default_rootless_network_cmd must be "pasta" or "slirp4netns"/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('pasta:OPT,… modes: the options, and the ones berth sets itself refused', async () => {
+  const { connectorMode, connectorModeProblem } = await import('../../../src/network/rootless/connector-mode.js');
+  assert.deepEqual(connectorMode('pasta'), { cmd: 'pasta', options: [] });
+  assert.deepEqual(connectorMode('slirp4netns'), { cmd: 'slirp4netns', options: [] });
+  assert.deepEqual(connectorMode('pasta:--mtu,1400,-t,8080'), { cmd: 'pasta', options: ['--mtu', '1400', '-t', '8080'] });
+  assert.equal(connectorMode('bridge'), undefined);
+  assert.equal(connectorModeProblem('pasta:--mtu,1400'), undefined);
+  for (const bad of ['pasta:--netns,/x', 'pasta:--pid=/x', 'pasta:-P/x', 'pasta:-f', 'pasta:--no-netns-quit', 'pasta:--userns,/y']) assert.match(connectorModeProblem(bad) ?? '', /is berth's to set/, bad);
+  assert.match(connectorModeProblem('pasta:') ?? '', /names no options/);
+  assert.match(connectorModeProblem('slirp4netns:mtu=1400') ?? '', /options for slirp4netns are not supported/);
+  // The container's own port specs replace berth's "none" for that direction.
+  const a = pastaArgs({ netnsPath: '/n', pidFile: '/p', ports: [], extra: ['-t', '8080', '--udp-ns=53'] });
+  assert.deepEqual(a.slice(a.indexOf('--dns-forward') + 2), ['-u', 'none', '-T', 'none', '-t', '8080', '--udp-ns=53']);
+});

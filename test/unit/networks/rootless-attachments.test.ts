@@ -55,8 +55,8 @@ const fakeRootless = {
       await fn('/rl/netns');
     },
   },
-  connectDefault: async (_netns: string, _tag: string, ports: PublishedPort[], asked?: string) => {
-    calls.push(`connect:${asked ?? 'default'}:${ports.map((p) => p.hostPort).join(',')}`);
+  connectDefault: async (_netns: string, _tag: string, ports: PublishedPort[], asked?: { cmd: string; options: string[] }) => {
+    calls.push(`connect:${asked ? [asked.cmd, ...asked.options].join(' ') : 'default'}:${ports.map((p) => p.hostPort).join(',')}`);
     return { helper: { kind: 'pasta', token: '999999999.1' }, nameserver: '169.254.1.1', address: { ipv4: '192.0.2.2/24', gateway: '192.0.2.1', ipv6: '', ipv6Gateway: '', macAddress: '02:00:00:00:00:09', interfaceName: 'eth0' } };
   },
   forward: async (_netns: string, _tag: string, ports: PublishedPort[], target: string) => {
