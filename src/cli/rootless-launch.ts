@@ -5,7 +5,7 @@
 // a single-threaded process, which Node never is, so berth re-executes itself in place
 // (process.execve: the same PID, so systemd's LISTEN_PID still names it) through nsenter.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ export function enterUserNamespace(mode: 'create' | 'join'): void {
     } catch (e) {
       throw new CliError(`cannot create the runtime directory ${runRoot}: ${(e as Error).message} (set XDG_RUNTIME_DIR, or --runroot, to a directory of yours)`);
     }
-    pid = withPauseLock(pidFile, () => livePause(pidFile) ?? createPause(uid, pidFile));
+    pid = withPauseLock(pidFile, (lockFd) => livePause(pidFile) ?? createPause(uid, pidFile, lockFd));
   }
   const nsenter = findBinary('nsenter');
   if (!nsenter) throw new CliError('nsenter not found: rootless berth joins its user namespace with nsenter (Debian/Ubuntu: apt-get install util-linux)');
@@ -69,7 +69,7 @@ function keepListenFds(): void {
  * Two services starting at once must make one pause process: the second waits for the first's
  * (an O_EXCL lock file beside the pid file; one older than a start can take is stale).
  */
-function withPauseLock(pidFile: string, make: () => number): number {
+function withPauseLock(pidFile: string, make: (lockFd: number) => number): number {
   const lock = `${pidFile}.lock`;
   const nap = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + 15_000;
@@ -82,7 +82,7 @@ function withPauseLock(pidFile: string, make: () => number): number {
     }
     if (fd !== undefined) {
       try {
-        return make();
+        return make(fd);
       } finally {
         closeSync(fd);
         rmSync(lock, { force: true });
@@ -91,12 +91,38 @@ function withPauseLock(pidFile: string, make: () => number): number {
     const made = livePause(pidFile);
     if (made !== undefined) return made;
     try {
-      if (Date.now() - statSync(lock).mtimeMs > 10_000) rmSync(lock, { force: true });
+      if (Date.now() - statSync(lock).mtimeMs > 10_000) {
+        killUnfinishedPause(lock, pidFile);
+        rmSync(lock, { force: true });
+      }
     } catch {
       /* released meanwhile */
     }
     if (Date.now() > deadline) throw new CliError(`another berth holds ${lock} without making the pause process: remove it if no berth is starting`);
     Atomics.wait(nap, 0, 0, 20);
+  }
+}
+
+/**
+ * A launcher killed between starting the pause process and writing its pid file left the pid in
+ * its lock: that process holds a namespace nobody will join, so it is ended with the stale lock
+ * (when it is still ours, in another user namespace, and not the pause process the file names).
+ */
+function killUnfinishedPause(lock: string, pidFile: string): void {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lock, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === livePause(pidFile)) return;
+  try {
+    if (statSync(`/proc/${pid}`).uid !== process.getuid?.()) return;
+    if (readlinkSync(`/proc/${pid}/ns/user`) === readlinkSync('/proc/self/ns/user')) return;
+    if (!/^(catatonit|sleep|unshare)$/.test(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) return;
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone meanwhile */
   }
 }
 
@@ -144,7 +170,7 @@ export function missingMapToolMessage(tool: string): string {
   return `${tool} not found: rootless berth maps its user namespace from /etc/subuid and /etc/subgid with newuidmap and newgidmap (Debian/Ubuntu: apt-get install uidmap)`;
 }
 
-function createPause(uid: number, pidFile: string): number {
+function createPause(uid: number, pidFile: string, lockFd: number): number {
   const newuidmap = findBinary('newuidmap');
   const newgidmap = findBinary('newgidmap');
   if (!newuidmap || !newgidmap) throw new CliError(missingMapToolMessage(!newuidmap ? 'newuidmap' : 'newgidmap'));
@@ -169,6 +195,8 @@ function createPause(uid: number, pidFile: string): number {
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new CliError(`starting the pause process (${unshare}) failed`);
+  // Until the pid file names it, the lock does: a launcher killed from here on leaves it findable.
+  writeSync(lockFd, `${pid}\n`);
   const fail = (msg: string): never => {
     try {
       process.kill(pid, 'SIGKILL');

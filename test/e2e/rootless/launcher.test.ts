@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BERTH_BIN, DOCKER, unixRequest, waitFor } from '../../helpers/berth.js';
 import { killNamespace, NOSUB_USER, runAsUser, startRootlessBerth, type RootlessBerth } from '../support/rootless.js';
@@ -98,5 +98,30 @@ test('two services starting at once make one pause process and both join it', as
   } finally {
     for (const { p } of procs) p.kill('SIGTERM');
     await Promise.all(procs.map(({ p }) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+  }
+});
+
+test('a pause process left by a launcher killed before writing its pid is ended with the stale lock', async () => {
+  const b = await startRootlessBerth();
+  started.push(b);
+  await b.stop();
+  killNamespace(b.pausePid()!);
+  // What a killed launcher leaves: an unshared holder, its pid in a lock older than any start.
+  const orphan = spawn('unshare', ['--user', '--', 'sleep', '1000'], { uid: b.user.uid, gid: b.user.gid, stdio: 'ignore', detached: true });
+  try {
+    assert.ok(await waitFor(() => readlinkSync(`/proc/${orphan.pid}/ns/user`) !== readlinkSync('/proc/self/ns/user'), 5_000));
+    const lock = join(b.runRoot, 'pause.pid.lock');
+    writeFileSync(lock, `${orphan.pid}\n`);
+    chownSync(lock, b.user.uid, b.user.gid);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    await b.restart();
+    assert.equal((await b.request('GET', '/_ping')).status, 200);
+    assert.notEqual(b.pausePid(), orphan.pid);
+    assert.ok(await waitFor(() => orphan.exitCode !== null || orphan.signalCode !== null, 5_000), 'the orphan holder was killed');
+    assert.equal(orphan.signalCode, 'SIGKILL');
+    assert.equal(existsSync(lock), false);
+  } finally {
+    orphan.kill('SIGKILL');
   }
 });
