@@ -156,8 +156,7 @@ export class NetworkAttachments implements ContainerNetworking {
         const answer = Object.keys(opts.networks).length ? await this.netavarkSetup(netns, plain(opts)) : {};
         status = statusOf(eps.map((e) => e.network), opts, answer);
         if (rl && ports.length) {
-          const target = eps.map((e) => status[e.network.id]?.ipv4 || status[e.network.id]?.ipv6).find(Boolean)?.split('/')[0] ?? '';
-          const fwd = await rl.forward(netns, tag, ports, target);
+          const fwd = await rl.forward(netns, tag, ports, forwardTarget(status));
           this.saveRootless(c.id, c.generation, { mode: 'netavark', helpers: [fwd], nameservers: [] });
         }
       }
@@ -252,6 +251,29 @@ export class NetworkAttachments implements ContainerNetworking {
       delete status[net.id];
       store.updateRun(containerId, run.generation, { options: JSON.stringify(o), status: JSON.stringify(status) });
     });
+    await this.retargetForwarder(containerId, run.generation, forwardTarget(JSON.parse(run.status) as Record<string, EndpointStatus>));
+  }
+
+  /**
+   * Rootless published ports on user networks go to the first network's address: when a
+   * disconnect took that one away, the forwarder is started again aimed at the next network's
+   * (or ended, with none left), so the ports keep answering as netavark's rules would rootful.
+   */
+  private async retargetForwarder(containerId: string, generation: number, before: string): Promise<void> {
+    const rl = this.d.rootless;
+    const cur = this.d.store.runsOf(containerId).find((r) => r.generation === generation);
+    if (!rl || !cur) return;
+    const o = JSON.parse(cur.options) as StoredOptions;
+    const ports = JSON.parse(cur.ports) as PublishedPort[];
+    const after = forwardTarget(JSON.parse(cur.status) as Record<string, EndpointStatus>);
+    if (o.rootless?.mode !== 'netavark' || !ports.length || after === before) return;
+    const old = o.rootless.helpers.filter((h) => h.kind === 'forwarder');
+    for (const h of old) await stopHelper(h);
+    const kept = o.rootless.helpers.filter((h) => h.kind !== 'forwarder');
+    this.saveRootless(containerId, generation, { ...o.rootless, helpers: kept });
+    if (!after) return;
+    const fwd = await rl.forward(cur.netns, `${containerId.slice(0, 16)}-${generation}`, ports, after);
+    this.saveRootless(containerId, generation, { ...o.rootless, helpers: [...kept, fwd] });
   }
 
   runInfo(containerId: string): NetworkRunInfo | undefined {
@@ -473,6 +495,11 @@ function netavarkNetwork(n: Network): NetavarkNetwork {
 }
 
 /** netavark's answer per network name, as endpoint statuses per network ID. */
+/** Where a rootless run's published ports are forwarded: the address on its first network. */
+function forwardTarget(status: Record<string, EndpointStatus>): string {
+  return Object.values(status).map((e) => e.ipv4 || e.ipv6).find(Boolean)?.split('/')[0] ?? '';
+}
+
 function statusOf(nets: Network[], o: NetworkOptions, answer: Record<string, StatusBlock>): Record<string, EndpointStatus> {
   const out: Record<string, EndpointStatus> = {};
   for (const n of nets) {

@@ -168,6 +168,30 @@ test('the forwarder of a published port on a user network outlives a service res
   await ok(['network', 'rm', net]);
 });
 
+test('a published port on user networks follows a disconnect: forwarded to the next network, ended with the last', async () => {
+  const [n1, n2] = [name('fa'), name('fb')];
+  await ok(['network', 'create', n1]);
+  await ok(['network', 'create', n2]);
+  const c = name('follow');
+  const id = (await ok(['run', '-d', '--name', c, '--network', n1, '-p', '127.0.0.1:0:80', 'busybox', ...httpd('follows')])).trim();
+  const port = await hostPort(c, '80/tcp');
+  assert.ok(await waitFor(async () => (await curl(`http://127.0.0.1:${port}/index.html`)).stdout === 'follows\n', 10_000, 100));
+  await ok(['network', 'connect', n2, c]);
+  const first = helpersOf(id).map((p) => p.pid);
+  // Connecting another network leaves the forwarder as it is.
+  await ok(['network', 'disconnect', n2, c]);
+  assert.deepEqual(helpersOf(id).map((p) => p.pid), first);
+  await ok(['network', 'connect', n2, c]);
+  await ok(['network', 'disconnect', n1, c]);
+  assert.notDeepEqual(helpersOf(id).map((p) => p.pid), first, 'a new forwarder');
+  assert.equal(helpersOf(id).length, 1);
+  assert.ok(await waitFor(async () => (await curl(`http://127.0.0.1:${port}/index.html`)).stdout === 'follows\n', 10_000, 100), 'answered through the second network');
+  await ok(['network', 'disconnect', n2, c]);
+  assert.ok(await waitFor(() => helpersOf(id).length === 0, 5_000), 'no network left: no forwarder');
+  await ok(['rm', '-f', c]);
+  await ok(['network', 'rm', n1, n2]);
+});
+
 test('a rootless netns whose pasta died gets a new one at the next start; the containers in it keep their network', async () => {
   const net = name('heal');
   await ok(['network', 'create', net]);
