@@ -1,8 +1,8 @@
 import { findBinary } from './binaries.js';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CappedText, killMonitor, MONITOR_REPORT_TIMEOUT_MS } from './child.js';
 import { cleanMessage } from './runtime.js';
+import { spawnDetached } from './spawn.js';
 
 /** conmon's sync messages are one short JSON line; more is not conmon talking. */
 const SYNC_MAX = 64 * 1024;
@@ -105,14 +105,14 @@ export interface ConmonLaunch {
  * the caller removes a stale one before the launch.
  */
 export function launchConmon(o: ConmonOptions): ConmonLaunch {
-  const child = spawn(o.conmonPath, conmonArgs(o), {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+  const child = spawnDetached(o.conmonPath, conmonArgs(o), {
+    stdio: ['ignore', 'ignore', 'read', 'read', 'write'],
     env: { ...(o.env ?? process.env), _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     // conmon writes files (an `oom` marker) relative to its working directory: keep them in
     // the bundle, never in whatever directory the service was started from.
     cwd: o.bundle,
-    detached: true,
   });
+  const stderr$ = child.stdio[2] as NodeJS.ReadableStream & { destroy(): void };
   const stderr = new CappedText();
   let sync = '';
   let settled = false;
@@ -137,7 +137,7 @@ export function launchConmon(o: ConmonOptions): ConmonLaunch {
     for (const x of signals) x.removeEventListener('abort', onAbort);
     sync$.destroy();
     startPipe.destroy();
-    child.stderr!.destroy();
+    stderr$.destroy();
     if (err) rejectResult(err);
     else resolveResult(res!);
   };
@@ -149,8 +149,8 @@ export function launchConmon(o: ConmonOptions): ConmonLaunch {
     else killMonitor(child.pid, '');
     done(new ConmonError(why));
   };
-  child.stderr!.on('data', (d: Buffer) => stderr.add(d));
-  child.stderr!.on('error', () => undefined);
+  stderr$.on('data', (d: Buffer) => stderr.add(d));
+  stderr$.on('error', () => undefined);
   const sync$ = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
   sync$.on('data', (d: Buffer) => {
     if (sync.length < SYNC_MAX) sync += d.toString();
@@ -176,7 +176,7 @@ export function launchConmon(o: ConmonOptions): ConmonLaunch {
   });
   sync$.on('error', () => undefined);
   sync$.on('end', () => done(new ConmonError(stderr.toString().trim() || 'conmon exited before reporting the container pid')));
-  child.on('error', (e) => done(new ConmonError(`cannot run conmon: ${e.message}`)));
+  child.onError((e) => done(new ConmonError(`cannot run conmon: ${e.message}`)));
   const bind = (x: AbortSignal) => {
     if (settled) return;
     signals.push(x);
@@ -184,7 +184,6 @@ export function launchConmon(o: ConmonOptions): ConmonLaunch {
     else x.addEventListener('abort', onAbort, { once: true });
   };
   if (o.signal) bind(o.signal);
-  child.unref();
   return {
     bind,
     waiting: () => !settled && !released,

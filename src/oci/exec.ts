@@ -3,11 +3,11 @@
 // container: attach socket and ctl fifo in the session's bundle dir, exit code over the sync pipe
 // and into an exit file. With `--exec-attach` conmon waits (on the start pipe) until we are
 // connected to its attach socket, so no output is lost.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { CappedText, killMonitor, MONITOR_REPORT_TIMEOUT_MS } from './child.js';
 import { cleanMessage } from './runtime.js';
+import { spawnDetached } from './spawn.js';
 
 export interface ExecConmonOptions {
   conmonPath: string;
@@ -134,21 +134,21 @@ function messages(stream: Readable): () => Promise<{ data: number; message?: str
 }
 
 export function startExecConmon(o: ExecConmonOptions): ExecConmon {
-  const child = spawn(o.conmonPath, execConmonArgs(o), {
+  const child = spawnDetached(o.conmonPath, execConmonArgs(o), {
     // fd 3 sync (pid, then exit code), fd 4 start (we write), fd 5 attach (conmon writes when its socket is up).
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'read', 'read', 'write', 'read'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
     // Files conmon writes relative to its working directory stay with the session.
     cwd: o.bundle,
-    detached: true,
   });
   const err = new CappedText();
   const stderr = () => err.toString();
-  child.stderr!.on('data', (d: Buffer) => err.add(d));
-  child.stderr!.on('error', () => undefined);
+  const stderr$ = child.stdio[2] as Readable;
+  stderr$.on('data', (d: Buffer) => err.add(d));
+  stderr$.on('error', () => undefined);
   const sync = child.stdio[3] as Readable;
-  const start = child.stdio[4] as unknown as Writable;
-  const attachPipe = (child.stdio as unknown as Readable[])[5];
+  const start = child.stdio[4] as Writable;
+  const attachPipe = child.stdio[5] as Readable;
   start.on('error', () => undefined);
   const nextSync = messages(sync);
   const nextAttach = messages(attachPipe);
@@ -159,7 +159,7 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
   let fail!: (e: Error) => void;
   const failed = new Promise<never>((_r, reject) => {
     fail = reject;
-    child.on('error', (e) => reject(new ExecStartError(`cannot run conmon: ${e.message}`, 125)));
+    child.onError((e) => reject(new ExecStartError(`cannot run conmon: ${e.message}`, 125)));
   });
   failed.catch(() => undefined);
   let released = false;
@@ -220,9 +220,8 @@ export function startExecConmon(o: ExecConmonOptions): ExecConmon {
   const end = () => {
     attachPipe.destroy();
     start.destroy();
-    child.stderr?.destroy();
+    stderr$.destroy();
   };
-  child.unref();
   return {
     release,
     cancel() {

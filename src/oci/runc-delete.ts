@@ -3,7 +3,8 @@
 // the container's cgroup directories and its state dir (and kills what is left in the cgroup,
 // runs poststop hooks — the cases left to runc below). A runc process per exit cost ~15 ms of
 // CPU on this 2-core host, taken from whatever starts next.
-import { readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The part of runc's state.json (libcontainer's State) this reads. */
@@ -36,9 +37,11 @@ function sameProcessAlive(pid: number, start: number): boolean {
  * Deletes runc's record of container `id` under `stateDir` when that is all runc would do:
  * its init has exited, it had a pid namespace of its own (so nothing of it outlived the init),
  * no hooks, cgroups it made itself (no systemd unit, no RDT group). True when done; false when
- * runc must do it (also when a cgroup is still busy: runc kills what is in it).
+ * runc must do it (also when a cgroup is still busy: runc kills what is in it). The removals run
+ * on the libuv pool: done in the event loop they held it ~2 ms per exit on this host (a dozen
+ * cgroup rmdirs and an ext4 unlink), while the next requests waited.
  */
-export function deleteStoppedRunc(stateDir: string, id: string, cgroupRoot = '/sys/fs/cgroup/'): boolean {
+export async function deleteStoppedRunc(stateDir: string, id: string, cgroupRoot = '/sys/fs/cgroup/'): Promise<boolean> {
   const dir = join(stateDir, id);
   let s: RuncState;
   try {
@@ -52,15 +55,18 @@ export function deleteStoppedRunc(stateDir: string, id: string, cgroupRoot = '/s
   if (!c.namespaces?.some((n) => n.type === 'NEWPID' && !n.path)) return false;
   if (c.Hooks && Object.values(c.Hooks).some((h) => Array.isArray(h) && h.length > 0)) return false;
   if (c.cgroups?.Systemd || s.intel_rdt_path) return false;
-  for (const p of Object.values(s.cgroup_paths ?? {})) {
-    // Only a container's own cgroup dir under a cgroup mount, never a parent it joined.
-    if (!p.startsWith(cgroupRoot)) return false;
-    try {
-      rmdirSync(p);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  const paths = Object.values(s.cgroup_paths ?? {});
+  // Only a container's own cgroup dir under a cgroup mount, never a parent it joined.
+  if (paths.some((p) => !p.startsWith(cgroupRoot))) return false;
+  const removed = await Promise.all(
+    paths.map((p) =>
+      rmdir(p).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+      ),
+    ),
+  );
+  if (removed.includes(false)) return false;
+  await rm(dir, { recursive: true, force: true });
   return true;
 }

@@ -49,7 +49,7 @@ export class Runtime {
   }
   /** Forgets the container; a stopped one of runc's is removed without running runc (runc-delete.ts). */
   async delete(id: string, force = true): Promise<void> {
-    if (this.info.name === 'runc' && deleteStoppedRunc(this.stateDir, id)) return;
+    if (this.info.name === 'runc' && (await deleteStoppedRunc(this.stateDir, id))) return;
     try {
       await this.run(['delete', ...(force ? ['--force'] : []), id]);
     } catch (e) {

@@ -95,8 +95,12 @@ export class ExecStore {
     return rows[0] && fromRaw(rows[0]);
   }
 
-  byContainer(containerId: string): ExecRow[] {
-    return (stmt(this.db, 'SELECT * FROM exec_sessions WHERE container_id = ? ORDER BY created').all(containerId) as Raw[]).map(fromRaw);
+  /**
+   * The IDs alone (container inspect's ExecIDs, on every inspect): ended sessions stay for a
+   * while, and parsing each one's config cost ~6 µs a row, 0.25 ms an inspect after 40 execs.
+   */
+  idsByContainer(containerId: string): string[] {
+    return (stmt(this.db, 'SELECT id FROM exec_sessions WHERE container_id = ? ORDER BY created').all(containerId) as { id: string }[]).map((r) => r.id);
   }
 
   update(id: string, patch: Partial<Pick<ExecRow, 'state' | 'pid' | 'conmonPid' | 'exitCode' | 'startedBy'>>): void {

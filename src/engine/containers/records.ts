@@ -231,7 +231,7 @@ export class ContainerRecords {
         return false;
       });
       await this.exits.teardown(v.id, v.dirs);
-      removeDirs(v.dirs);
+      await removeDirs(v.dirs);
       if (!gone) store.tx(() => store.delete(v.id));
       ctx.lookups.forget(v.id);
       // rm -v: the container's anonymous volumes that no other container uses; named ones stay.

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoragePaths } from '../../config/paths.js';
 import { privateDir } from '../../lib/private-fs.js';
@@ -119,9 +120,12 @@ export async function unmountRootfs(d: ContainerDirs): Promise<void> {
   if (isMounted(d.merged)) await unmountOne(d.merged);
 }
 
-export function removeDirs(d: ContainerDirs): void {
-  rmSync(d.run, { recursive: true, force: true });
-  rmSync(d.base, { recursive: true, force: true });
+/**
+ * Removes the container's dirs, on the libuv pool: rmSync held the event loop ~2-5 ms per removal
+ * here (ext4 unlinks of two dozen entries, more while the disk is busy), after every --rm run.
+ */
+export async function removeDirs(d: ContainerDirs): Promise<void> {
+  await Promise.all([rm(d.run, { recursive: true, force: true }), rm(d.base, { recursive: true, force: true })]);
 }
 
 export interface EtcFilesInput {

@@ -425,7 +425,7 @@ export class Starter {
     });
     ctx.pending.fail(id, 'container stopped before it was attached');
     if (removed) {
-      removeDirs(v.dirs);
+      await removeDirs(v.dirs);
       await ctx.volumes.destroy(volumes).catch(() => undefined);
       ctx.publish('destroy', id, {}, v);
     }

@@ -41,45 +41,45 @@ function container(o: { pid?: number; start?: number; pidNsPath?: string; hooks?
   return { id, cg: Object.values(cg) };
 }
 
-test('an exited init with a pid namespace of its own: cgroup dirs and state dir removed', () => {
+test('an exited init with a pid namespace of its own: cgroup dirs and state dir removed', async () => {
   const c = container();
-  assert.equal(deleteStoppedRunc(stateDir, c.id, cgroupRoot), true);
+  assert.equal(await deleteStoppedRunc(stateDir, c.id, cgroupRoot), true);
   assert.equal(existsSync(join(stateDir, c.id)), false);
   for (const p of c.cg) assert.equal(existsSync(p), false, p);
 });
 
-test('an init still alive (same pid, same start time) is left to runc', () => {
+test('an init still alive (same pid, same start time) is left to runc', async () => {
   const c = container({ pid: process.pid, start: ownStart() });
-  assert.equal(deleteStoppedRunc(stateDir, c.id, cgroupRoot), false);
+  assert.equal(await deleteStoppedRunc(stateDir, c.id, cgroupRoot), false);
   assert.ok(existsSync(join(stateDir, c.id, 'state.json')));
   for (const p of c.cg) assert.ok(existsSync(p));
 });
 
-test('a reused pid (another start time) counts as exited', () => {
+test('a reused pid (another start time) counts as exited', async () => {
   const c = container({ pid: process.pid, start: ownStart() + 1 });
-  assert.equal(deleteStoppedRunc(stateDir, c.id, cgroupRoot), true);
+  assert.equal(await deleteStoppedRunc(stateDir, c.id, cgroupRoot), true);
 });
 
-test('a shared pid namespace, poststop hooks or a systemd cgroup are left to runc', () => {
+test('a shared pid namespace, poststop hooks or a systemd cgroup are left to runc', async () => {
   for (const o of [{ pidNsPath: '/proc/1/ns/pid' }, { hooks: { poststop: [{ path: '/bin/true' }] } }, { systemd: true }]) {
     const c = container(o);
-    assert.equal(deleteStoppedRunc(stateDir, c.id, cgroupRoot), false, JSON.stringify(o));
+    assert.equal(await deleteStoppedRunc(stateDir, c.id, cgroupRoot), false, JSON.stringify(o));
     for (const p of c.cg) assert.ok(existsSync(p));
   }
 });
 
-test('a cgroup still busy (not empty): left to runc, the state stays', () => {
+test('a cgroup still busy (not empty): left to runc, the state stays', async () => {
   const c = container();
   writeFileSync(join(c.cg[1], 'busy'), '');
-  assert.equal(deleteStoppedRunc(stateDir, c.id, cgroupRoot), false);
+  assert.equal(await deleteStoppedRunc(stateDir, c.id, cgroupRoot), false);
   assert.ok(existsSync(join(stateDir, c.id, 'state.json')));
 });
 
-test('a cgroup path outside the cgroup mounts, or no state at all: left to runc', () => {
+test('a cgroup path outside the cgroup mounts, or no state at all: left to runc', async () => {
   const c = container();
   const s = JSON.parse(readFileSync(join(stateDir, c.id, 'state.json'), 'utf8'));
   s.cgroup_paths.memory = join(dir, 'elsewhere');
   writeFileSync(join(stateDir, c.id, 'state.json'), JSON.stringify(s));
-  assert.equal(deleteStoppedRunc(stateDir, c.id, cgroupRoot), false);
-  assert.equal(deleteStoppedRunc(stateDir, 'nosuch', cgroupRoot), false);
+  assert.equal(await deleteStoppedRunc(stateDir, c.id, cgroupRoot), false);
+  assert.equal(await deleteStoppedRunc(stateDir, 'nosuch', cgroupRoot), false);
 });

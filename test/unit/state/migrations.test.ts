@@ -138,7 +138,7 @@ test('a database written before migrations is upgraded with every object and row
   const execs = new ExecStore(db);
   assert.deepEqual(execs.get('e1'.padEnd(64, 'e'))?.config, { Cmd: ['sh'], Tty: true });
   assert.equal(execs.get('e2'.padEnd(64, 'f'))?.exitCode, null);
-  assert.deepEqual(execs.byContainer('c1'.padEnd(64, 'a')).map((e) => e.startedBy), [99]);
+  assert.deepEqual(execs.idsByContainer('c1'.padEnd(64, 'a')).map((id) => execs.get(id)?.startedBy), [99]);
   assert.deepEqual(execs.orphans(), ['e2'.padEnd(64, 'f')]);
 
   const events = new EventLog(db);
