@@ -1,6 +1,6 @@
 // Bundles the CLI into two CommonJS files for a cold start that answers its first request quickly
 // with little memory: dist/bundle/main.cjs, what runs before the service listens (argument
-// parsing, containers.conf, the listener, /_ping) and the small commands conmon and the health
+// parsing, the listener, /_ping) and the small commands conmon and the health
 // timers run (`container cleanup`, `container healthcheck`, which return before they need the
 // engine when they can), and dist/bundle/rest.cjs, everything those only import dynamically (the
 // engine, the API handlers, TLS, the access policy, pino...), which the service first loads in
@@ -37,8 +37,8 @@ const ROOT = process.cwd();
 const ENTRY = resolve('src/cli/main.ts');
 /** Imported dynamically, yet in main.cjs: the service command itself and what it needs before listening, and the small commands. */
 const KEEP = ['src/cli/service.ts', 'src/cli/cleanup.ts', 'src/cli/healthcheck.ts'].map((p) => resolve(p));
-/** Packages main.cjs imports dynamically and keeps: containers.conf is parsed before listening. */
-const KEEP_PACKAGES = ['smol-toml'];
+/** Packages main.cjs imports dynamically and keeps (none: containers.conf is parsed after the first reply). */
+const KEEP_PACKAGES = [];
 
 const common = {
   bundle: true,
