@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { loadContainersConf } from '../config/containers-conf.js';
 import { storagePaths } from '../config/paths.js';
 import { isRootless } from '../config/rootless.js';
 import { systemdActivation, ListenError, type Binding } from '../server/listener.js';
@@ -75,13 +74,18 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     if (e instanceof UriError || e instanceof ListenError) throw new CliError(e.message);
     throw e;
   }
-  let conf;
-  try {
-    conf = await loadContainersConf();
-  } catch (e) {
-    throw new CliError(`reading containers.conf: ${(e as Error).message}`);
-  }
-  timeout ??= conf.engine.service_timeout ?? DEFAULT_TIMEOUT;
+  // containers.conf is read once the first reply is out: nothing before it needs the file (the
+  // idle timeout, when -t does not give it, takes effect then, counted from the last activity),
+  // and reading containers-common's 24 KB file took ~3 ms of CPU of every cold start here. A
+  // file that cannot be read or parsed still ends the service, with the same error and exit code.
+  let confP: Promise<import('../config/containers-conf.js').ContainersConf> | undefined;
+  let confError: CliError | undefined;
+  const conf = () =>
+    (confP ??= import('../config/containers-conf.js')
+      .then((m) => m.loadContainersConf())
+      .catch((e: Error) => {
+        throw (confError ??= new CliError(`reading containers.conf: ${e.message}`));
+      }));
 
   const tlsFiles = tlsFilesOf(values, binding);
   let tls: import('node:tls').TlsOptions | undefined;
@@ -104,7 +108,8 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   const socketPath = binding.kind === 'endpoint' && binding.endpoint.kind === 'unix' ? binding.endpoint.path : undefined;
   let engineP: Promise<import('../engine/engine.js').Engine> | undefined;
   // Loaded after listening: a cold /_ping never waits for engine code.
-  const engine = () => (engineP ??= import('../engine/engine.js').then((m) => new m.Engine({ paths: storage(), conf, socketPath })));
+  const engine = () =>
+    (engineP ??= Promise.all([import('../engine/engine.js'), conf()]).then(([m, c]) => new m.Engine({ paths: storage(), conf: c, socketPath })));
 
   if (binding.kind === 'endpoint' && binding.endpoint.kind === 'tcp') {
     if (!tlsFiles) {
@@ -125,12 +130,23 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     if (e instanceof ListenError) throw new CliError(e.message);
     throw e;
   }
+  const running = svc;
+  svc.warmup(() =>
+    conf().then(
+      (c) => {
+        const seconds = timeout ?? c.engine.service_timeout ?? DEFAULT_TIMEOUT;
+        if (timeout === undefined) running.setIdleTimeout(seconds);
+        log.info('API service listening', {
+          endpoint: binding.kind === 'systemd' ? `systemd fd ${binding.fd}` : binding.endpoint.uri,
+          timeout: seconds,
+          root: storage().root,
+        });
+      },
+      () => void running.shutdown('requested'),
+    ),
+    true,
+  );
   svc.warmup(() => log.start());
-  log.info('API service listening', {
-    endpoint: binding.kind === 'systemd' ? `systemd fd ${binding.fd}` : binding.endpoint.uri,
-    timeout,
-    root: storage().root,
-  });
   // The container service reconciles exits that happened while no service ran, and the image
   // store sweeps what killed loads and commits left half-made; started once the service has
   // settled so a cold /_ping never waits for it (a request that needs either starts it itself).
@@ -141,7 +157,6 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   );
   if (tlsFiles || access?.policyFile) {
     // SIGHUP re-reads certificates and the policy; what fails to load leaves the old in force.
-    const running = svc;
     process.on('SIGHUP', () => {
       if (tlsFiles && tlsMod) {
         try {
@@ -169,6 +184,7 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
   const reason = await svc.done;
   log.info('API service stopped', { reason });
   await log.start();
+  if (confError) throw confError;
   return 0;
 }
 

@@ -18,7 +18,7 @@ export class IdleTracker {
    * (whatever `--time` is): the moment to hand back memory a burst of work grew.
    */
   constructor(
-    private readonly timeoutMs: number,
+    private timeoutMs: number,
     private readonly onIdle: () => void,
     private readonly quiet?: { ms: number; run: () => void },
   ) {
@@ -42,6 +42,18 @@ export class IdleTracker {
   touch(): void {
     this.last = Date.now();
     if (this.quiet && !this.quietTimer && !this.stopped) this.armQuiet(this.quiet.ms);
+  }
+
+  /**
+   * The timeout from now on, counted from the last activity as if it had been known from the
+   * start (the service learns containers.conf's service_timeout only after listening).
+   */
+  setTimeoutMs(ms: number): void {
+    this.timeoutMs = ms;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.active === 0) this.schedule(Math.max(0, this.last + ms - Date.now()));
+    else this.schedule(ms);
   }
 
   stop(): void {

@@ -20,8 +20,8 @@ export interface ServiceOptions {
    */
   engine: () => Promise<EnginePorts & { close(): Promise<void> }>;
   log: Logger;
-  /** Idle timeout in seconds; 0 never exits. */
-  timeoutSeconds: number;
+  /** Idle timeout in seconds; 0 never exits; undefined: not known yet (setIdleTimeout gives it). */
+  timeoutSeconds: number | undefined;
   cors: string;
   /** How long in-flight requests may take to finish on SIGTERM or idle exit. */
   drainMs?: number;
@@ -40,11 +40,14 @@ export interface RunningService {
    * Runs `task` once the service has settled: after its first answer, or a moment after listening
    * when no client comes. Loading the handlers, the logger or the state DB takes tens of ms of
    * one thread: done right at listen, it would hold up the first reply of a cold start (the
-   * client's connection, or systemd's, is already waiting). Tasks run one per turn of the loop.
+   * client's connection, or systemd's, is already waiting). Tasks run one per turn of the loop;
+   * `first` puts one ahead of the handlers' (what everything after needs: containers.conf).
    */
-  warmup(task: () => unknown): void;
+  warmup(task: () => unknown, first?: boolean): void;
   /** New certificates for connections from now on; open ones keep theirs (SIGHUP). */
   setSecureContext(o: SecureContextOptions): void;
+  /** The idle timeout once it is known, counted from the last activity (0 never exits). */
+  setIdleTimeout(seconds: number): void;
 }
 
 /** With no client this long after listening, the service warms up anyway. */
@@ -91,7 +94,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const done = new Promise<'idle' | 'signal' | 'requested'>((r) => (finish = r));
   let closing = false;
 
-  const idle = new IdleTracker(o.timeoutSeconds * 1000, () => void shutdown('idle'), { ms: QUIET_MS, run: memoryReclaimer() });
+  const idle = new IdleTracker((o.timeoutSeconds ?? 0) * 1000, () => void shutdown('idle'), { ms: QUIET_MS, run: memoryReclaimer() });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // The hottest request, and every client's first, is answered before any routing or
@@ -214,7 +217,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     const t = tasks.shift();
     if (!t) return;
     try {
-      void Promise.resolve(t()).catch((e: Error) => o.log.error('warm-up failed', { err: e?.stack ?? String(e) }));
+      // A task that fails because the service is already ending for a reason of its own (a
+      // containers.conf that does not parse) adds nothing to that reason.
+      void Promise.resolve(t()).catch((e: Error) => closing || o.log.error('warm-up failed', { err: e?.stack ?? String(e) }));
     } catch (e) {
       o.log.error('warm-up failed', { err: (e as Error)?.stack ?? String(e) });
     }
@@ -264,8 +269,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     done,
     shutdown: (r) => shutdown(r),
     setSecureContext: (sc) => (server as unknown as import('node:tls').Server).setSecureContext(sc),
-    warmup: (task) => {
-      tasks.push(task);
+    setIdleTimeout: (seconds) => idle.setTimeoutMs(seconds * 1000),
+    warmup: (task, first) => {
+      if (first) tasks.unshift(task);
+      else tasks.push(task);
       if (settled && tasks.length === 1) setImmediate(runTasks);
     },
   };

@@ -119,7 +119,7 @@ async function play(ctx: Ctx): Promise<void> {
   if (qAnyBool(ctx, 'serviceContainer', false)) throw new HttpError(400, 'kube play with a service container is not supported by berth yet');
   const yaml = await yamlBody(ctx);
   // Every container the play would make is judged before anything is made (or pulled).
-  if (ctx.access) ctx.access.guard(fromKubePlay(ctx.engine.kube.plan(yaml, opts)));
+  if (ctx.access) ctx.access.guard(fromKubePlay(await ctx.engine.kube.plan(yaml, opts)));
   const r = await ctx.engine.kube.play(yaml, opts);
   for (const p of r.pods) for (const id of [p.id, ...p.initContainers, ...p.containers]) ctx.access?.touched(id);
   sendJson(ctx, 200, playReport(r));

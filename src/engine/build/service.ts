@@ -27,10 +27,17 @@ import { copyTar, type CopySource } from './copy.js';
 import { expand, ExpandError, type Lookup } from './expand.js';
 import { openImageRoot, resolveOwner, statInImage } from './image-fs.js';
 import { applyMeta, commandOf, DEFAULT_SHELL, envMap, setEnv, type StepConfig } from './instructions.js';
-import { parseDockerfile, type Instruction, type Stage } from './parse.js';
+import type { Instruction, Stage } from './parse.js';
 import type { BuildPort } from './port.js';
 import { runContainer } from './run.js';
 import { BuildError, type BuildEvent, type BuildRequest } from './types.js';
+
+/**
+ * The Dockerfile parser (dockerfile-ast and the language-server types it brings: ~250 KB of the
+ * bundle, ~1 MiB of heap) loads with the first build, not with the engine: every service start
+ * loads the engine in its warm-up, and few of them ever build.
+ */
+const dockerfileParser = () => import('./parse.js');
 
 const run = promisify(execFile);
 
@@ -122,6 +129,7 @@ export class BuildService implements BuildPort {
     try {
       await this.fetchContext(job, context);
       const text = await this.readDockerfile(job);
+      const { parseDockerfile } = await dockerfileParser();
       const df = parseDockerfile(text);
       job.escape = df.escape;
       const build = { ...job.req.buildArgs };
@@ -259,6 +267,7 @@ export class BuildService implements BuildPort {
     if (triggers.length) {
       job.out.push({ kind: 'note', text: `# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}` });
       st.config.OnBuild = null;
+      const { parseDockerfile } = await dockerfileParser();
       for (const t of triggers) {
         const parsed = parseDockerfile(`FROM scratch\n${t}`).stages[0].body;
         for (const ins of parsed) await this.runInstruction(job, st, ins, false);
@@ -267,6 +276,7 @@ export class BuildService implements BuildPort {
     for (const ins of stage.body) await this.runInstruction(job, st, ins, true);
     if (labels) {
       const text = `LABEL ${Object.entries(labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
+      const { parseDockerfile } = await dockerfileParser();
       const ins = parseDockerfile(`FROM scratch\n${text}`).stages[0].body[0];
       await this.runInstruction(job, st, ins, true);
     }

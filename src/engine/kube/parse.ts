@@ -34,9 +34,4 @@ export function stringifyKubeYaml(docs: object[]): string {
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
 }
 
-/** A kube object's name, required where berth names something after it. */
-export function nameOf(doc: KubeDoc): string {
-  const n = doc.metadata?.name;
-  if (typeof n !== 'string' || !n) throw badParameter(`invalid YAML: a ${doc.kind} has no metadata.name`);
-  return n;
-}
+export { nameOf } from './names.js';

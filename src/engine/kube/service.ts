@@ -2,11 +2,10 @@
 // made, then volumes, secrets, pods and their containers made in order and taken back on a failure.
 import { badParameter, conflict, EngineError } from '../errors.js';
 import { clip } from '../../lib/clip.js';
-import { nameOf, parseKubeYaml } from './parse.js';
+import { nameOf } from './names.js';
 import { configMapData, podsOf, secretData, WORKLOAD_KINDS, type PodSource } from './workloads.js';
 import { planPod, type ConfigMaps, type PodPlan } from './play-map.js';
 import { CONFIGMAP_LABEL, SECRET_LABEL } from './generate-map.js';
-import { generateKube } from './generate.js';
 import { checkHostPath, makeHostPath, writeFiles } from './files.js';
 import type { KubePort } from './port.js';
 import type { ContainersPort } from '../containers/port.js';
@@ -14,6 +13,12 @@ import type { VolumesPort } from '../volumes/port.js';
 import type { ContainerView, ImageConfigLite } from '../containers/types.js';
 import type { GenerateRequest, KubeDoc, KubePlan, PlayOptions, PlayReport, PlayedPod, TeardownReport } from './types.js';
 import { networkOf, type PodHost } from './pod-host.js';
+
+/**
+ * The YAML parser and printer (the yaml package: ~280 KB of rest.cjs, ~1.4 MiB of heap) load with
+ * the first kube request, not with the engine that every service warm-up loads.
+ */
+const kubeYaml = () => import('./parse.js');
 
 export interface KubeDeps {
   containers: ContainersPort;
@@ -52,15 +57,16 @@ export class KubeService implements KubePort {
 
   // ---- generate ---------------------------------------------------------------------------------
 
-  generate(req: GenerateRequest): Promise<string> {
+  async generate(req: GenerateRequest): Promise<string> {
+    const { generateKube } = await import('./generate.js');
     return generateKube(this.deps, req);
   }
 
   // ---- play -------------------------------------------------------------------------------------
 
-  plan(yaml: string, opts: PlayOptions): KubePlan {
+  async plan(yaml: string, opts: PlayOptions): Promise<KubePlan> {
     return {
-      pods: this.planned(yaml, opts).plans.map((p) => ({
+      pods: (await this.planned(yaml, opts)).plans.map((p) => ({
         name: p.name,
         networkMode: networkOf(p.net).mode,
         containers: p.containers.map((c) => ({ name: c.name, init: c.init, create: c.create })),
@@ -69,7 +75,7 @@ export class KubeService implements KubePort {
   }
 
   async play(yaml: string, opts: PlayOptions): Promise<PlayReport> {
-    const { report, plans, secretDocs, claims } = this.planned(yaml, opts);
+    const { report, plans, secretDocs, claims } = await this.planned(yaml, opts);
     for (const d of secretDocs) {
       if (this.secretExists(nameOf(d)) && !opts.replace) throw conflict(`secret ${clip(nameOf(d))} already exists: remove it first or play with replace`);
     }
@@ -107,8 +113,8 @@ export class KubeService implements KubePort {
   }
 
   /** The documents sorted and every pod planned: nothing made, nothing pulled. */
-  private planned(yaml: string, opts: PlayOptions): { report: PlayReport; plans: PodPlan[]; secretDocs: KubeDoc[]; claims: KubeDoc[] } {
-    const docs = parseKubeYaml(yaml);
+  private async planned(yaml: string, opts: PlayOptions): Promise<{ report: PlayReport; plans: PodPlan[]; secretDocs: KubeDoc[]; claims: KubeDoc[] }> {
+    const docs = (await kubeYaml()).parseKubeYaml(yaml);
     const report: PlayReport = { pods: [], volumes: [], secrets: [], skipped: [] };
     const configMaps: ConfigMaps = new Map();
     const secrets: ConfigMaps = new Map();
@@ -234,7 +240,7 @@ export class KubeService implements KubePort {
   // ---- down -------------------------------------------------------------------------------------
 
   async down(yaml: string, opts: { force?: boolean } = {}): Promise<TeardownReport> {
-    const docs = parseKubeYaml(yaml);
+    const docs = (await kubeYaml()).parseKubeYaml(yaml);
     const report: TeardownReport = { stopped: [], removed: [], volumes: [], secrets: [] };
     const cmVolumes: string[] = [];
     for (const d of docs) {

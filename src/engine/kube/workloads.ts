@@ -2,7 +2,7 @@
 // (one node here) and a Job one each. Names follow podman 4's: `<name>-pod-<i>`, `<name>-pod`.
 import { badParameter } from '../errors.js';
 import { clip } from '../../lib/clip.js';
-import { nameOf } from './parse.js';
+import { nameOf } from './names.js';
 import type { IPodSpec, KubeDoc } from './types.js';
 
 export interface PodSource {

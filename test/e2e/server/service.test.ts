@@ -270,6 +270,21 @@ describe('endpoints and refusals', () => {
     assert.match(t.stderr, /--time/);
   });
 
+  test('a containers.conf that does not parse ends the service with 125 and says which file', async () => {
+    // Read after listening (a cold /_ping never waits for it), yet still fatal, as podman's is.
+    const conf = join(dir, 'broken.conf');
+    writeFileSync(conf, '[engine\nservice_timeout = 1\n');
+    const sock = join(dir, 'conf.sock');
+    const r = await berthCli(['system', 'service', '--time', '0', `unix://${sock}`], {
+      CONTAINERS_CONF: conf,
+      BERTH_ROOT: join(dir, 'conf-root'),
+      BERTH_RUNROOT: join(dir, 'conf-run'),
+    });
+    assert.equal(r.code, 125, r.stderr);
+    assert.match(r.stderr, /^Error: reading containers\.conf: .*broken\.conf/m);
+    assert.equal(existsSync(sock), false, 'its socket is removed');
+  });
+
   test('--help prints the synopsis and options; berth --help lists commands', async () => {
     const s = await berthCli(['system', 'service', '--help']);
     assert.equal(s.code, 0);

@@ -40,3 +40,21 @@ test('stop cancels a pending quiet call', async () => {
   await sleep(60);
   assert.equal(quiet, 0);
 });
+
+test('a timeout set later counts from the last activity; 0 turns idling off again', async () => {
+  let idled = 0;
+  const t = new IdleTracker(0, () => idled++);
+  t.touch();
+  await sleep(60);
+  assert.equal(idled, 0, 'no timeout yet');
+  t.setTimeoutMs(40);
+  await sleep(20);
+  assert.equal(idled, 1, 'idle for longer than the timeout already: exits at once');
+  const u = new IdleTracker(0, () => idled++);
+  u.setTimeoutMs(30);
+  u.setTimeoutMs(0);
+  await sleep(60);
+  assert.equal(idled, 1, 'timeout 0 never exits');
+  t.stop();
+  u.stop();
+});
