@@ -126,6 +126,10 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     throw e;
   }
   svc.warmup(() => log.start());
+  if (process.env.BERTH_DEBUG_MEMORY) {
+    const file = process.env.BERTH_DEBUG_MEMORY;
+    svc.warmup(() => import('../server/memory-report.js').then((m) => m.installMemoryReport(file)));
+  }
   log.info('API service listening', {
     endpoint: binding.kind === 'systemd' ? `systemd fd ${binding.fd}` : binding.endpoint.uri,
     timeout,

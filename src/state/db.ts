@@ -50,6 +50,13 @@ export function closeState(): void {
 }
 
 const statements = new WeakMap<DB, Map<string, Statement>>();
+/**
+ * Statements kept per connection. The fixed queries are a few dozen; some SQL is built from its
+ * input (`IN (?, ?, …)` with one mark per image of a list, `SET` of the columns an update
+ * touches), and each prepared statement holds SQLite memory until it is finalized: the least
+ * recently used go past this.
+ */
+export const STATEMENTS_MAX = 128;
 
 /**
  * A prepared statement, compiled once per connection: list endpoints run the same few queries
@@ -59,6 +66,18 @@ export function stmt(db: DB, sql: string): Statement {
   let m = statements.get(db);
   if (!m) statements.set(db, (m = new Map()));
   let s = m.get(sql);
-  if (!s) m.set(sql, (s = db.prepare(sql)));
+  if (s) {
+    // Most recently used last (a Map keeps insertion order): the first one is the one to drop.
+    m.delete(sql);
+    m.set(sql, s);
+    return s;
+  }
+  m.set(sql, (s = db.prepare(sql)));
+  if (m.size > STATEMENTS_MAX) m.delete(m.keys().next().value!);
   return s;
+}
+
+/** Statements cached for `db` (for tests of the bound). */
+export function cachedStatements(db: DB): number {
+  return statements.get(db)?.size ?? 0;
 }
