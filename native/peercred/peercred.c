@@ -1,15 +1,19 @@
 // SO_PEERCRED for Node: the uid, gid and pid of the process at the other end of a connected unix
 // socket, as the kernel recorded them at connect(). Node's net module has no binding for it.
-// Also the two other libc calls berth needs and Node does not bind: malloc_trim (reclaim.ts says
-// why) and keepOnExec(fd) (Node marks inherited descriptors close-on-exec, so the rootless
-// launcher's process.execve would lose systemd's sockets without it).
+// Also the other libc calls berth needs and Node does not bind: malloc_trim and madvise of clean
+// file pages (reclaim.ts says why), and keepOnExec(fd) (Node marks inherited descriptors
+// close-on-exec, so the rootless launcher's process.execve would lose systemd's sockets without it).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <node_api.h>
 
@@ -60,6 +64,75 @@ static napi_value malloc_trim_js(napi_env env, napi_callback_info info) {
   return b;
 }
 
+// dropFilePages() -> KiB unmapped. The pages a process has touched of its executable and
+// libraries stay in its RSS for as long as it lives, although they are the page cache's (clean,
+// shared, read again from memory at the next touch). This drops them from the page tables of
+// every mapping that is file-backed, not writable and holds no private copy (Anonymous and Swap
+// 0: MADV_DONTNEED would otherwise discard those copies, e.g. the relocated RELRO pages); the
+// page cache keeps them, so the next touch is a minor fault. Ranges are gathered first and
+// advised after smaps is closed.
+struct range { unsigned long start, end; };
+static napi_value drop_file_pages(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool code = false;
+  if (argc >= 1) napi_get_value_bool(env, argv[0], &code);
+  FILE* f = fopen("/proc/self/smaps", "re");
+  if (!f) return throw_errno(env, errno);
+  size_t cap = 64, n = 0;
+  struct range* rs = malloc(cap * sizeof *rs);
+  char line[1024];
+  unsigned long start = 0, end = 0, rss = 0, inode = 0;
+  int candidate = 0, privateCopy = 0, have = 0;
+  double dropped = 0;
+#define FLUSH()                                                                      \
+  do {                                                                               \
+    if (have && candidate && !privateCopy && rss > 0 && rs) {                          \
+      if (n == cap) {                                                                \
+        struct range* g = realloc(rs, (cap *= 2) * sizeof *rs);                      \
+        if (!g) { free(rs); rs = NULL; break; }                                      \
+        rs = g;                                                                      \
+      }                                                                              \
+      rs[n].start = start; rs[n].end = end; n++; dropped += rss;                     \
+    }                                                                                \
+  } while (0)
+  int continued = 0;
+  while (fgets(line, sizeof line, f)) {
+    // The tail of a line longer than the buffer (a long path) is never read as a line of its own.
+    int partial = strchr(line, '\n') == NULL && !feof(f);
+    int tail = continued;
+    continued = partial;
+    if (tail) continue;
+    char perms[8];
+    unsigned long s0, e0, off, v;
+    char dev[16];
+    if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &s0, &e0, perms, &off, dev, &inode) == 6) {
+      FLUSH();
+      start = s0;
+      end = e0;
+      have = 1;
+      rss = 0;
+      privateCopy = 0;
+      candidate = inode != 0 && perms[0] == 'r' && perms[1] != 'w' && (code || perms[2] != 'x');
+      continue;
+    }
+    if (sscanf(line, "Rss: %lu kB", &v) == 1) rss = v;
+    else if (sscanf(line, "Anonymous: %lu kB", &v) == 1 && v) privateCopy = 1;
+    else if (sscanf(line, "Swap: %lu kB", &v) == 1 && v) privateCopy = 1;
+    else if (strncmp(line, "VmFlags:", 8) == 0 && strstr(line, " lo")) privateCopy = 1; // mlocked
+  }
+  FLUSH();
+#undef FLUSH
+  fclose(f);
+  if (!rs) return throw_errno(env, ENOMEM);
+  for (size_t i = 0; i < n; i++) madvise((void*)rs[i].start, rs[i].end - rs[i].start, MADV_DONTNEED);
+  free(rs);
+  napi_value out;
+  napi_create_double(env, dropped, &out);
+  return out;
+}
+
 // keepOnExec(fd): clears FD_CLOEXEC, so the descriptor survives execve.
 static napi_value keep_on_exec(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -81,6 +154,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "peercred", fn);
   napi_create_function(env, "mallocTrim", NAPI_AUTO_LENGTH, malloc_trim_js, NULL, &fn);
   napi_set_named_property(env, exports, "mallocTrim", fn);
+  napi_create_function(env, "dropFilePages", NAPI_AUTO_LENGTH, drop_file_pages, NULL, &fn);
+  napi_set_named_property(env, exports, "dropFilePages", fn);
   napi_create_function(env, "keepOnExec", NAPI_AUTO_LENGTH, keep_on_exec, NULL, &fn);
   napi_set_named_property(env, exports, "keepOnExec", fn);
   return exports;
