@@ -45,9 +45,10 @@ export function openState(root: string): DB {
 }
 
 /**
- * Hands back the state DB's page cache (up to 2 MiB by SQLite's default) and other memory it can
- * free, when the DB is open: an idle service needs none of it, and the pages are read again from
- * the OS's cache on the next query.
+ * Hands back the state DB's page cache and other memory it can free, when the DB is open: an idle
+ * service needs none of it, and the pages are read again from the OS's cache on the next query.
+ * better-sqlite3 builds SQLite with a 16 MiB cache, which keeps every page a query read: an 8 MB
+ * database read whole held 8.2 MiB of anonymous memory until this (measured: 34.3 -> 26.1 MiB).
  */
 export function releaseStateMemory(): void {
   opened?.db.pragma('shrink_memory');
