@@ -120,7 +120,8 @@ static napi_value drop_file_pages(napi_env env, napi_callback_info info) {
     if (sscanf(line, "Rss: %lu kB", &v) == 1) rss = v;
     else if (sscanf(line, "Anonymous: %lu kB", &v) == 1 && v) privateCopy = 1;
     else if (sscanf(line, "Swap: %lu kB", &v) == 1 && v) privateCopy = 1;
-    else if (strncmp(line, "VmFlags:", 8) == 0 && strstr(line, " lo")) privateCopy = 1; // mlocked
+    // mlocked (lo) or hugetlb (ht, whose private copies smaps does not count as Anonymous): left alone.
+    else if (strncmp(line, "VmFlags:", 8) == 0 && (strstr(line, " lo") || strstr(line, " ht"))) privateCopy = 1;
   }
   FLUSH();
 #undef FLUSH
