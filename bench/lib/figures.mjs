@@ -2,7 +2,7 @@
 // engine, once), then `reps` repetitions interleaved across engines (the engine order rotates
 // each repetition), then teardown. A group that fails on one engine records the reason for that
 // engine (n/a) and carries on; nothing here asserts anything about time.
-import { rmSync, statSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, existsSync, mkdirSync, writeFileSync, readFileSync, appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -137,6 +137,23 @@ export class Bench {
       }
     }
     for (const e of this.engines) if (e.proc) (this.rssTrail[e.name] ??= []).push({ after: name, rssMiB: round(mib(serviceMemory(e).rssKiB), 1), peakMiB: round(this.peaks[e.name] ?? NaN, 1) });
+    // BERTH_BENCH_SETTLE_MS (bench/README.md): the RSS once the group's work has settled, split
+    // into anonymous and file-backed, after berth's own breakdown when its debug hook is on.
+    if (process.env.BERTH_BENCH_SETTLE_MS) {
+      await sleep(Number(process.env.BERTH_BENCH_SETTLE_MS));
+      for (const e of this.engines) {
+        if (!e.proc) continue;
+        const pid = e.servicePids()[0]?.pid;
+        if (e.name === 'berth' && process.env.BERTH_DEBUG_MEMORY) {
+          process.kill(pid, 'SIGUSR2');
+          await sleep(1500);
+        }
+        const roll = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+        const num = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(roll)?.[1] ?? NaN);
+        const rec = { engine: e.name, group: name, rssKiB: num('Rss'), anonKiB: num('Anonymous'), fileKiB: num('Rss') - num('Anonymous') };
+        if (process.env.BERTH_BENCH_TRAIL_FILE) appendFileSync(process.env.BERTH_BENCH_TRAIL_FILE, JSON.stringify(rec) + '\n');
+      }
+    }
     log(`${name}: done in ${((now() - t0) / 1000).toFixed(1)} s`);
   }
 }

@@ -156,7 +156,7 @@ export const median = (xs) => quantile(xs, 0.5);
 export function summarize(values) {
   const v = values.filter((x) => Number.isFinite(x));
   if (!v.length) return null;
-  return { median: median(v), min: Math.min(...v), max: Math.max(...v), n: v.length, values: v.map(round) };
+  return { median: median(v), min: Math.min(...v), max: Math.max(...v), n: v.length, values: v.map((x) => round(x)) };
 }
 
 export function round(x, digits = 3) {

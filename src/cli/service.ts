@@ -147,6 +147,10 @@ export async function serviceCommand(args: string[], g: GlobalOptions): Promise<
     true,
   );
   svc.warmup(() => log.start());
+  if (process.env.BERTH_DEBUG_MEMORY) {
+    const file = process.env.BERTH_DEBUG_MEMORY;
+    svc.warmup(() => import('../server/memory-report.js').then((m) => m.installMemoryReport(file)));
+  }
   // The container service reconciles exits that happened while no service ran, and the image
   // store sweeps what killed loads and commits left half-made; started once the service has
   // settled so a cold /_ping never waits for it (a request that needs either starts it itself).

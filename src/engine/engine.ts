@@ -5,7 +5,7 @@ import { isRootless } from '../config/rootless.js';
 import { findConmon } from '../oci/conmon.js';
 import { findBinary, findInit } from '../oci/binaries.js';
 import { chooseRuntime, RuntimeChoiceError, type RuntimeInfo } from '../oci/runtime-choice.js';
-import { openState } from '../state/db.js';
+import { openState, releaseStateMemory } from '../state/db.js';
 import { EventLog } from '../state/events.js';
 import { internal } from './errors.js';
 import { EventBus } from './events.js';
@@ -283,6 +283,11 @@ export class Engine implements EnginePorts {
   onShutdown(fn: () => void | Promise<void>): () => void {
     this.shutdownHooks.add(fn);
     return () => this.shutdownHooks.delete(fn);
+  }
+
+  /** Frees what an idle engine need not hold (the service calls it once it has gone quiet). */
+  releaseMemory(): void {
+    releaseStateMemory();
   }
 
   /** Releases what the engine holds (streams, watchers) before the service exits. */

@@ -9,12 +9,19 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
  */
 const GAP_MS = 25;
 
+/**
+ * A FIFO written to within the last GAP_MS, with the size held for it. A slot lives only as long
+ * as its timer: a quiet FIFO has none, so nothing stays behind per session that was ever resized.
+ */
 interface Slot {
-  last: number;
-  timer?: NodeJS.Timeout;
   pending?: [number, number];
 }
 const slots = new Map<string, Slot>();
+
+/** FIFOs with a slot now (for tests of the bound). */
+export function heldSlots(): number {
+  return slots.size;
+}
 
 function write(ctl: string, h: number, w: number): void {
   const fd = openSync(ctl, constants.O_WRONLY | constants.O_NONBLOCK);
@@ -25,28 +32,31 @@ function write(ctl: string, h: number, w: number): void {
   }
 }
 
-/** Throws when the FIFO cannot be written now (no conmon reading it). */
-export function resizeConsole(ctl: string, h: number, w: number): void {
-  const now = Date.now();
-  const s = slots.get(ctl) ?? { last: 0 };
-  slots.set(ctl, s);
-  if (!s.timer && now - s.last >= GAP_MS) {
-    write(ctl, h, w);
-    s.last = now;
-    return;
-  }
-  s.pending = [h, w];
-  s.timer ??= setTimeout(() => {
-    s.timer = undefined;
+/** After GAP_MS: the latest held size goes out (and the slot waits another gap), or the slot goes. */
+function arm(ctl: string, s: Slot): void {
+  setTimeout(() => {
     const p = s.pending;
     s.pending = undefined;
-    if (!p) return;
+    if (!p) return void slots.delete(ctl);
     try {
       write(ctl, p[0], p[1]);
     } catch {
       // The session ended meanwhile: nothing left to resize.
+      return void slots.delete(ctl);
     }
-    s.last = Date.now();
-    if (!s.timer) slots.delete(ctl);
-  }, Math.max(0, s.last + GAP_MS - now));
+    arm(ctl, s);
+  }, GAP_MS);
+}
+
+/** Throws when the FIFO cannot be written now (no conmon reading it). */
+export function resizeConsole(ctl: string, h: number, w: number): void {
+  const held = slots.get(ctl);
+  if (held) {
+    held.pending = [h, w];
+    return;
+  }
+  write(ctl, h, w);
+  const s: Slot = {};
+  slots.set(ctl, s);
+  arm(ctl, s);
 }

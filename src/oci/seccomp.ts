@@ -38,7 +38,18 @@ const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '38
 const SCMP: Record<string, string> = { amd64: 'SCMP_ARCH_X86_64', arm64: 'SCMP_ARCH_AARCH64', '386': 'SCMP_ARCH_X86', arm: 'SCMP_ARCH_ARM', s390x: 'SCMP_ARCH_S390X', ppc64le: 'SCMP_ARCH_PPC64LE' };
 
 let raw: MobyProfile | undefined;
+/**
+ * Converted profiles by capability set. Each is tens of KiB and the sets come from clients
+ * (--cap-add/--cap-drop), so only the most recent few are kept: nearly every container asks for
+ * the default set.
+ */
 const cache = new Map<string, OciSeccomp>();
+export const SECCOMP_CACHE_MAX = 8;
+
+/** Profiles cached now (for tests of the bound). */
+export function cachedSeccompProfiles(): number {
+  return cache.size;
+}
 
 function kernelAtLeast(v: string): boolean {
   const [a, b] = v.split('.').map(Number);
@@ -114,7 +125,12 @@ export function withoutDeadArches(p: OciSeccomp, hasX32 = kernelHasX32()): OciSe
 export function defaultSeccomp(caps: string[], path = DEFAULT_PROFILE): OciSeccomp | undefined {
   const key = `${path}\0${[...caps].sort().join(',')}`;
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    // Most recently used last: the first key is the one to drop.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
   try {
     raw ??= JSON.parse(readFileSync(path, 'utf8')) as MobyProfile;
   } catch {
@@ -122,6 +138,7 @@ export function defaultSeccomp(caps: string[], path = DEFAULT_PROFILE): OciSecco
   }
   const res = withoutDeadArches(convertProfile(raw, caps));
   cache.set(key, res);
+  if (cache.size > SECCOMP_CACHE_MAX) cache.delete(cache.keys().next().value!);
   return res;
 }
 

@@ -10,18 +10,19 @@ export class IdleTracker {
   private active = 0;
   private last = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  private quietTimer: NodeJS.Timeout | undefined;
+  private readonly quiet: { ms: number; run: () => void; timer?: NodeJS.Timeout }[];
   private stopped = false;
 
   /**
-   * `quiet`, when given, is told once each time activity has ended and `ms` passed without more
-   * (whatever `--time` is): the moment to hand back memory a burst of work grew.
+   * Each `quiet` hook is told once each time activity has ended and its `ms` passed without more
+   * (whatever `--time` is): the moments to hand back memory a burst of work grew.
    */
   constructor(
     private timeoutMs: number,
     private readonly onIdle: () => void,
-    private readonly quiet?: { ms: number; run: () => void },
+    quiet?: { ms: number; run: () => void } | { ms: number; run: () => void }[],
   ) {
+    this.quiet = (Array.isArray(quiet) ? quiet : quiet ? [quiet] : []).map((q) => ({ ...q }));
     this.schedule(timeoutMs);
   }
 
@@ -41,7 +42,8 @@ export class IdleTracker {
   /** A connection opened or closed, or a request was answered at once: restart the countdown. */
   touch(): void {
     this.last = Date.now();
-    if (this.quiet && !this.quietTimer && !this.stopped) this.armQuiet(this.quiet.ms);
+    if (this.stopped) return;
+    for (const q of this.quiet) if (!q.timer) this.armQuiet(q, q.ms);
   }
 
   /**
@@ -59,17 +61,17 @@ export class IdleTracker {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.quietTimer) clearTimeout(this.quietTimer);
+    for (const q of this.quiet) if (q.timer) clearTimeout(q.timer);
   }
 
-  private armQuiet(ms: number): void {
-    this.quietTimer = setTimeout(() => {
-      const left = this.last + this.quiet!.ms - Date.now();
-      if (this.active > 0 || left > 0) return this.armQuiet(this.active > 0 ? this.quiet!.ms : left);
-      this.quietTimer = undefined;
-      this.quiet!.run();
+  private armQuiet(q: (typeof this.quiet)[number], ms: number): void {
+    q.timer = setTimeout(() => {
+      const left = this.last + q.ms - Date.now();
+      if (this.active > 0 || left > 0) return this.armQuiet(q, this.active > 0 ? q.ms : left);
+      q.timer = undefined;
+      q.run();
     }, ms);
-    this.quietTimer.unref();
+    q.timer.unref();
   }
 
   private schedule(ms: number): void {

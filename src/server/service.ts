@@ -12,13 +12,20 @@ import type { Router } from './router.js';
 import type { AccessControl } from './access/hook.js';
 import type { TlsOptions, SecureContextOptions } from 'node:tls';
 
+/** The engine as the service holds it: the ports, and what the service itself asks of it. */
+export type EngineHandle = EnginePorts & {
+  close(): Promise<void>;
+  /** Frees what an idle engine need not hold; called when the service has gone quiet. */
+  releaseMemory?(): void;
+};
+
 export interface ServiceOptions {
   binding: Binding;
   /**
    * Builds the engine; called once, right after listening, so /_ping never waits for engine code.
    * `close` releases what it holds (streams, watchers) at shutdown.
    */
-  engine: () => Promise<EnginePorts & { close(): Promise<void> }>;
+  engine: () => Promise<EngineHandle>;
   log: Logger;
   /** Idle timeout in seconds; 0 never exits; undefined: not known yet (setIdleTimeout gives it). */
   timeoutSeconds: number | undefined;
@@ -61,10 +68,16 @@ const FIRST_REQUEST_MS = 250;
  * engine load among them) goes back before the service has sat on it for long.
  */
 const QUIET_MS = 500;
+/**
+ * Quiet this long, the service also unmaps the code pages it touched (reclaim.ts): the next
+ * request faults back what it runs, and a client that asks every second or two (`watch docker
+ * ps`) does not pay that and the drop each time.
+ */
+const IDLE_MS = 3000;
 
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   let router: Router | undefined;
-  let engine: (EnginePorts & { close(): Promise<void> }) | undefined;
+  let engine: EngineHandle | undefined;
   let routerP: Promise<Router> | undefined;
   const loadRouter = () =>
     (routerP ??= Promise.all([import('../api/routes.js'), o.engine()]).then(([m, e]) => {
@@ -94,7 +107,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const done = new Promise<'idle' | 'signal' | 'requested'>((r) => (finish = r));
   let closing = false;
 
-  const idle = new IdleTracker((o.timeoutSeconds ?? 0) * 1000, () => void shutdown('idle'), { ms: QUIET_MS, run: memoryReclaimer() });
+  const reclaim = memoryReclaimer(() => engine?.releaseMemory?.());
+  const idle = new IdleTracker((o.timeoutSeconds ?? 0) * 1000, () => void shutdown('idle'), [
+    { ms: QUIET_MS, run: reclaim.settled },
+    { ms: IDLE_MS, run: reclaim.idle },
+  ]);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // The hottest request, and every client's first, is answered before any routing or

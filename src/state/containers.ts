@@ -122,6 +122,11 @@ export class ContainerStore {
     return rows[0] && fromRaw(rows[0]);
   }
 
+  /** Every container's ID (what a cache of this process checks its entries against). */
+  ids(): string[] {
+    return stmt(this.db, 'SELECT id FROM containers').pluck().all() as string[];
+  }
+
   list(): ContainerRow[] {
     return (stmt(this.db, 'SELECT * FROM containers ORDER BY seq DESC').all() as RawRow[]).map(fromRaw);
   }

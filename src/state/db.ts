@@ -44,12 +44,29 @@ export function openState(root: string): DB {
   return db;
 }
 
+/**
+ * Hands back the state DB's page cache and other memory it can free, when the DB is open: an idle
+ * service needs none of it, and the pages are read again from the OS's cache on the next query.
+ * better-sqlite3 builds SQLite with a 16 MiB cache, which keeps every page a query read: an 8 MB
+ * database read whole held 8.2 MiB of anonymous memory until this (measured: 34.3 -> 26.1 MiB).
+ */
+export function releaseStateMemory(): void {
+  opened?.db.pragma('shrink_memory');
+}
+
 export function closeState(): void {
   opened?.db.close();
   opened = undefined;
 }
 
 const statements = new WeakMap<DB, Map<string, Statement>>();
+/**
+ * Statements kept per connection. The fixed queries are a few dozen; some SQL is built from its
+ * input (`IN (?, ?, …)` with one mark per image of a list, `SET` of the columns an update
+ * touches), and each prepared statement holds SQLite memory until it is finalized: the least
+ * recently used go past this.
+ */
+export const STATEMENTS_MAX = 128;
 
 /**
  * A prepared statement, compiled once per connection: list endpoints run the same few queries
@@ -59,6 +76,18 @@ export function stmt(db: DB, sql: string): Statement {
   let m = statements.get(db);
   if (!m) statements.set(db, (m = new Map()));
   let s = m.get(sql);
-  if (!s) m.set(sql, (s = db.prepare(sql)));
+  if (s) {
+    // Most recently used last (a Map keeps insertion order): the first one is the one to drop.
+    m.delete(sql);
+    m.set(sql, s);
+    return s;
+  }
+  m.set(sql, (s = db.prepare(sql)));
+  if (m.size > STATEMENTS_MAX) m.delete(m.keys().next().value!);
   return s;
+}
+
+/** Statements cached for `db` (for tests of the bound). */
+export function cachedStatements(db: DB): number {
+  return statements.get(db)?.size ?? 0;
 }

@@ -77,7 +77,11 @@ export class PendingAttaches {
     let set = this.byId.get(s.id);
     if (!set) this.byId.set(s.id, (set = new Set()));
     set.add(s);
-    s.onEnd(() => set!.delete(s));
+    // A session that ends before the start (the client went away) takes its entry along.
+    s.onEnd(() => {
+      set!.delete(s);
+      if (!set!.size && this.byId.get(s.id) === set) this.byId.delete(s.id);
+    });
   }
 
   /** Connects every waiting session; runs after the runtime created the container, before it starts. */

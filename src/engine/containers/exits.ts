@@ -105,6 +105,8 @@ export class Exits {
     if (!claim) return undefined;
     ctx.healthEnded(id, claim.row.generation, schedule);
     const view = ctx.lookups.view(claim.row);
+    // An --rm container's view is the events' and the teardown's own: no lookup will find it again.
+    if (claim.removed) ctx.lookups.forget(id);
     if (oom) ctx.publish('oom', id, {}, view);
     ctx.publish('die', id, { exitCode: String(exitCode) }, view);
     ctx.kick();

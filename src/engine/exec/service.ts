@@ -338,7 +338,10 @@ export class ExecService implements ExecPort {
             this.publish(v, 'exec_die', row.id, { exitCode: String(code) });
             resolveExit(code);
           },
-          (e) => rejectExit(e),
+          (e) => {
+            this.live.delete(row.id);
+            rejectExit(e);
+          },
         );
         return pid;
       } catch (e) {

@@ -58,3 +58,21 @@ test('a timeout set later counts from the last activity; 0 turns idling off agai
   t.stop();
   u.stop();
 });
+
+test('several quiet hooks: each told once per quiet period, at its own delay', async () => {
+  const told: string[] = [];
+  const t = new IdleTracker(0, () => {}, [
+    { ms: 20, run: () => told.push('short') },
+    { ms: 120, run: () => told.push('long') },
+  ]);
+  t.touch();
+  await sleep(60);
+  assert.deepEqual(told, ['short']);
+  // Activity before the long one is due: it waits for a whole quiet period again.
+  t.touch();
+  await sleep(60);
+  assert.deepEqual(told, ['short', 'short']);
+  await sleep(150);
+  assert.deepEqual(told, ['short', 'short', 'long']);
+  t.stop();
+});
