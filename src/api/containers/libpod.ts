@@ -1,5 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, qList, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, qList, sendJson, sendJsonText } from '../../server/http.js';
+import { EntryTexts, JsonArray, utf8 } from './list-text.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/types.js';
@@ -206,8 +207,18 @@ async function list(ctx: Ctx): Promise<void> {
   const nets = s.networkStates(out);
   const podNames = out.some((v) => v.parsed.pod) ? new Map(ctx.engine.pods.list().map((p) => [p.id, p.name])) : new Map<string, string>();
   const health = ctx.engine.health.states();
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), v.parsed.pod ? podNames.get(v.parsed.pod.id) : '', health.get(v.id))));
+  const entry = (v: ContainerView) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), v.parsed.pod ? podNames.get(v.parsed.pod.id) : '', health.get(v.id));
+  if (size) return sendJson(ctx, 200, out.map(entry));
+  // Without sizes an entry depends only on what it is shaped from: its JSON is kept (list-text.ts).
+  const a = new JsonArray();
+  for (const v of out) {
+    const deps = [nets.get(v.id), v.parsed.pod ? podNames.get(v.parsed.pod.id) : '', health.get(v.id)?.Status];
+    a.entry(entryTexts.get(v, deps, () => utf8(JSON.stringify(entry(v)))));
+  }
+  sendJsonText(ctx, 200, a.bytes());
 }
+
+const entryTexts = new EntryTexts<Buffer>();
 
 /**
  * podman's `last`: the newest N containers, live or not. A query parameter that overrides

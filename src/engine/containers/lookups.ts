@@ -10,25 +10,44 @@ import { noSuchContainer } from './util.js';
  * Containers by reference (ID, ID prefix or name) as views: the row with its parsed spec and
  * paths. A spec only changes on update, so listing a thousand containers parses none of them
  * again (the stored text is compared, not trusted to be fresh).
+ *
+ * Lists keep their views: while the database's stamp (state/db.ts) stays the same no row is read
+ * again, and a row read again unchanged keeps its view object, so what the API shaped from it
+ * (api/containers/list-text.ts) can be kept with it. Those views are shared between lists and
+ * frozen: a caller that changed one would change every later list.
  */
 export class ContainerLookups {
-  private views = new Map<string, { spec: string; parsed: ContainerSpec; dirs: ContainerDirs; mounts: MountSpec[] }>();
+  private views = new Map<string, CachedView>();
+  private listed?: { stamp: string; views: ContainerView[] };
 
   constructor(
     private readonly store: ContainerStore,
     private readonly paths: StoragePaths,
   ) {}
 
-  view(row: ContainerRow): ContainerView {
+  private cached(row: ContainerRow): CachedView {
     let c = this.views.get(row.id);
     if (!c || c.spec !== row.spec) {
       const parsed = JSON.parse(row.spec) as ContainerSpec;
       c = { spec: row.spec, parsed, dirs: c?.dirs ?? containerDirs(this.paths, row.id), mounts: containerMounts(parsed) };
       this.views.set(row.id, c);
     }
+    return c;
+  }
+
+  view(row: ContainerRow): ContainerView {
+    const c = this.cached(row);
     // A starting row's pid names the process that starts it, not a process of the container.
     const pid = row.state === 'starting' ? 0 : row.pid;
     return { ...row, pid, parsed: c.parsed, dirs: c.dirs, mounts: c.mounts };
+  }
+
+  /** The row's shared view: the one made before while every column is the same. */
+  private listView(row: ContainerRow): ContainerView {
+    const c = this.cached(row);
+    if (c.row && sameRow(c.row, row)) return c.shared!;
+    c.row = row;
+    return (c.shared = Object.freeze(this.view(row)));
   }
 
   find(ref: string): ContainerView | undefined {
@@ -45,16 +64,37 @@ export class ContainerLookups {
 
   /** Every container, newest first. */
   all(): ContainerView[] {
+    // The stamp first: a change committed between it and the read only makes the next list read again.
+    const stamp = this.store.stamp();
+    if (stamp !== undefined && this.listed?.stamp === stamp) return this.listed.views.slice();
     const rows = this.store.list();
     // Containers removed by other processes leave cached views behind: drop them now and then.
     if (this.views.size > rows.length + 64) {
       const live = new Set(rows.map((r) => r.id));
       for (const id of this.views.keys()) if (!live.has(id)) this.views.delete(id);
     }
-    return rows.map((r) => this.view(r));
+    const views = rows.map((r) => this.listView(r));
+    this.listed = stamp === undefined ? undefined : { stamp, views };
+    return views.slice();
   }
 
   forget(id: string): void {
     this.views.delete(id);
+    this.listed = undefined;
   }
+}
+
+interface CachedView {
+  spec: string;
+  parsed: ContainerSpec;
+  dirs: ContainerDirs;
+  mounts: MountSpec[];
+  /** The row `shared` was made from. */
+  row?: ContainerRow;
+  shared?: ContainerView;
+}
+
+function sameRow(a: ContainerRow, b: ContainerRow): boolean {
+  for (const k in b) if (a[k as keyof ContainerRow] !== b[k as keyof ContainerRow]) return false;
+  return true;
 }
