@@ -90,12 +90,12 @@ function entryTail(v: ContainerView, net: ContainerNetworkState | undefined) {
  * An entry without sizes as JSON: its bytes before Status and after, kept while the view and
  * network state are the same objects; Status is written in between at each list.
  */
-const entryTexts = new EntryTexts<{ head: Buffer; tail: Buffer }>();
+const entryTexts = new EntryTexts((v: ContainerView, net: ContainerNetworkState | undefined, _b: undefined, _c: undefined) => ({
+  head: utf8(JSON.stringify({ ...entryHead(v, net), ...entryState(v) }).slice(0, -1)),
+  tail: utf8(JSON.stringify(entryTail(v, net)).slice(1)),
+}));
 function addEntry(out: JsonArray, v: ContainerView, net: ContainerNetworkState | undefined, health: HealthState | undefined, now: number): void {
-  const t = entryTexts.get(v, [net], () => ({
-    head: utf8(JSON.stringify({ ...entryHead(v, net), ...entryState(v) }).slice(0, -1)),
-    tail: utf8(JSON.stringify(entryTail(v, net)).slice(1)),
-  }));
+  const t = entryTexts.get(v, net, undefined, undefined);
   out.entry(t.head, out.text(statusText(v, now, health?.Status), statusField), t.tail);
 }
 const statusField = (s: string) => `,"Status":${JSON.stringify(s)},`;

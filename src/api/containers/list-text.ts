@@ -10,19 +10,24 @@
 import type { ContainerView } from '../../engine/containers/types.js';
 
 interface Kept<T> {
-  deps: readonly unknown[];
+  a: unknown;
+  b: unknown;
+  c: unknown;
   value: T;
 }
 
-export class EntryTexts<T> {
+/** Up to three more things an entry is shaped from besides its view, compared with ===. */
+export class EntryTexts<T, A = unknown, B = unknown, C = unknown> {
   private kept = new WeakMap<ContainerView, Kept<T>>();
 
-  /** What `make` gave for `v` with the same `deps` (compared with ===), else `make`'s answer now. */
-  get(v: ContainerView, deps: readonly unknown[], make: () => T): T {
+  constructor(private readonly make: (v: ContainerView, a: A, b: B, c: C) => T) {}
+
+  /** What `make` gave for `v` from the same a, b and c, else `make`'s answer now. */
+  get(v: ContainerView, a: A, b: B, c: C): T {
     const k = this.kept.get(v);
-    if (k && k.deps.length === deps.length && k.deps.every((d, i) => d === deps[i])) return k.value;
-    const value = make();
-    this.kept.set(v, { deps, value });
+    if (k && k.a === a && k.b === b && k.c === c) return k.value;
+    const value = this.make(v, a, b, c);
+    this.kept.set(v, { a, b, c, value });
     return value;
   }
 }

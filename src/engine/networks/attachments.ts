@@ -354,15 +354,13 @@ export class NetworkAttachments implements ContainerNetworking {
         built.set(c.id, k.state);
       } else kept.set(c.id, { stamp, mode: c.mode, json, state });
     }
-    // Bounded by the longest list asked for: past it, what this list did not ask for goes.
-    this.keptFor = Math.max(this.keptFor, containers.length);
-    if (kept.size > this.keptFor + 64) for (const id of kept.keys()) if (!built.has(id)) kept.delete(id);
+    // What this list did not ask for and is no longer current goes (removed containers' among it).
+    for (const [id, k] of kept) if (k.stamp !== stamp && !built.has(id)) kept.delete(id);
     return built;
   }
 
   /** The states lists were given, by container ID. */
   private kept = new Map<string, KeptState>();
-  private keptFor = 0;
 
   private buildStates(containers: { id: string; mode: string }[]): Map<string, ContainerNetworkState> {
     const { store } = this.d;
