@@ -43,7 +43,11 @@ export interface RouteDef {
 const JSON_LIMIT = 16 * 1024 * 1024;
 
 export function sendJson(ctx: Ctx, status: number, body: unknown): void {
-  const data = body === undefined ? '' : JSON.stringify(body);
+  sendJsonText(ctx, status, body === undefined ? '' : JSON.stringify(body));
+}
+
+/** JSON already written, as text or UTF-8 bytes (lists put theirs together from kept parts). */
+export function sendJsonText(ctx: Ctx, status: number, data: string | Buffer): void {
   ctx.res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(data),

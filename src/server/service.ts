@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { EnginePorts } from '../engine/ports.js';
-import { isPing, ping } from '../api/system/ping.js';
+import { isPing, ping, pingHeaders } from '../api/system/ping.js';
 import { corsHeaders, preflight } from './cors.js';
 import { errorBody, statusOf, type Layer } from './errors.js';
 import { markUpgraded, type Ctx } from './http.js';
@@ -113,11 +113,17 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     { ms: IDLE_MS, run: reclaim.idle },
   ]);
 
+  // --cors's headers, as name, value pairs: made once, not for each answer.
+  const cors = o.cors ? Object.entries(corsHeaders(o.cors)) : [];
+  // A ping's headers with them first (where setHeader put them before the ping's own).
+  const pingWith = pingHeaders(cors.flat());
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // The hottest request, and every client's first, is answered before any routing or
-    // bookkeeping: it completes synchronously, so it only restarts the idle countdown.
-    if (!o.cors && !access && (req.method === 'GET' || req.method === 'HEAD') && isPing(req.url!) && !o.log.enabled('info')) {
-      ping(req, res);
+    // bookkeeping, whatever the options: no policy applies to it, it is neither audited nor
+    // logged, and it completes synchronously, so it only restarts the idle countdown.
+    if ((req.method === 'GET' || req.method === 'HEAD') && isPing(req.url!)) {
+      ping(req, res, pingWith);
       idle.touch();
       return;
     }
@@ -134,12 +140,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     const path = q < 0 ? url : url.slice(0, q);
     const method = req.method ?? 'GET';
     if (o.cors) {
-      for (const [k, v] of Object.entries(corsHeaders(o.cors))) res.setHeader(k, v);
+      for (const [k, v] of cors) res.setHeader(k, v);
       if (method === 'OPTIONS') return preflight(res);
     }
-    // The hottest and the first request of every client skips routing altogether (and the
-    // policy: it tells nothing, and every client pings before it asks anything).
-    if ((method === 'GET' || method === 'HEAD') && isPing(path)) return ping(req, res);
     const m = (router ?? (await loadRouter())).lookup(method, path);
     const layer: Layer = m.layer;
     let ra: import('./access/hook.js').RequestAccess | undefined;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { stmt } from './db.js';
+import { dataStamp, stmt } from './db.js';
 import { isLive, type ContainerStatus } from './container-states.js';
 
 export type { ContainerStatus } from './container-states.js';
@@ -129,6 +129,11 @@ export class ContainerStore {
 
   list(): ContainerRow[] {
     return (stmt(this.db, 'SELECT * FROM containers ORDER BY seq DESC').all() as RawRow[]).map(fromRaw);
+  }
+
+  /** Unchanged while no table changed (db.ts); undefined inside a transaction. */
+  stamp(): string | undefined {
+    return dataStamp(this.db);
   }
 
   byState(...states: ContainerStatus[]): ContainerRow[] {

@@ -91,3 +91,17 @@ export function stmt(db: DB, sql: string): Statement {
 export function cachedStatements(db: DB): number {
   return statements.get(db)?.size ?? 0;
 }
+
+/**
+ * A stamp of what the database holds as this connection sees it, for readers that keep what
+ * they built from it (the container list's views): it changes with every commit another
+ * connection makes (data_version: a second service, conmon's exit command, a healthcheck) and
+ * with every row this one inserts, updates or deletes (total_changes, which data_version leaves
+ * out; a rolled-back change still counts, which only costs a rebuild). Inside a transaction
+ * there is none: what is read there may still be rolled back under the same stamp.
+ */
+export function dataStamp(db: DB): string | undefined {
+  if (db.inTransaction) return undefined;
+  const r = stmt(db, 'SELECT data_version AS v, total_changes() AS n FROM pragma_data_version').get() as { v: number; n: number };
+  return `${r.v}:${r.n}`;
+}

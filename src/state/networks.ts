@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { stmt } from './db.js';
+import { dataStamp, stmt } from './db.js';
 
 /** A network as stored: its config is the engine's Network without the keyed columns. */
 export interface NetworkRow {
@@ -57,6 +57,11 @@ const run = (r: RawRun): RunRow => ({ containerId: r.container_id, generation: r
 /** All network SQL; callers compose these inside `tx` (the container store's connection). */
 export class NetworkStore {
   constructor(readonly db: Database) {}
+
+  /** Unchanged while no table changed (db.ts); undefined inside a transaction. */
+  stamp(): string | undefined {
+    return dataStamp(this.db);
+  }
 
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();

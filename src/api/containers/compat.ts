@@ -1,5 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, sendJson, sendJsonText } from '../../server/http.js';
+import { EntryTexts, JsonArray, utf8 } from './list-text.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerConfig, ContainerView, CreateRequest, HostConfig, WaitCondition } from '../../engine/containers/types.js';
@@ -48,7 +49,19 @@ function mounts(v: ContainerView) {
     );
 }
 
-export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, health?: HealthState) {
+export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, health?: HealthState, now = Date.now()) {
+  return {
+    ...entryHead(v, net),
+    ...(size ? { SizeRw: sizeRw(), SizeRootFs: 0 } : {}),
+    ...entryState(v),
+    Status: statusText(v, now, health?.Status),
+    ...entryTail(v, net),
+  };
+}
+
+// A list entry in three parts: before its sizes, between them and Status, after Status (only
+// Status changes with the clock).
+function entryHead(v: ContainerView, net: ContainerNetworkState | undefined) {
   const c = v.parsed.Config;
   return {
     Id: v.id,
@@ -58,15 +71,34 @@ export function listEntry(v: ContainerView, size: boolean, sizeRw: () => number,
     Command: command(c),
     Created: Math.floor(Date.parse(v.created) / 1000),
     Ports: compatPortList(v, net),
-    ...(size ? { SizeRw: sizeRw(), SizeRootFs: 0 } : {}),
-    Labels: c.Labels ?? {},
-    State: dockerStatus(v.state),
-    Status: statusText(v, Date.now(), health?.Status),
+  };
+}
+
+function entryState(v: ContainerView) {
+  return { Labels: v.parsed.Config.Labels ?? {}, State: dockerStatus(v.state) };
+}
+
+function entryTail(v: ContainerView, net: ContainerNetworkState | undefined) {
+  return {
     HostConfig: { NetworkMode: v.parsed.HostConfig.NetworkMode },
     NetworkSettings: { Networks: compatNetworks(net) },
     Mounts: mounts(v),
   };
 }
+
+/**
+ * An entry without sizes as JSON: its bytes before Status and after, kept while the view and
+ * network state are the same objects; Status is written in between at each list.
+ */
+const entryTexts = new EntryTexts((v: ContainerView, net: ContainerNetworkState | undefined, _b: undefined, _c: undefined) => ({
+  head: utf8(JSON.stringify({ ...entryHead(v, net), ...entryState(v) }).slice(0, -1)),
+  tail: utf8(JSON.stringify(entryTail(v, net)).slice(1)),
+}));
+function addEntry(out: JsonArray, v: ContainerView, net: ContainerNetworkState | undefined, health: HealthState | undefined, now: number): void {
+  const t = entryTexts.get(v, net, undefined, undefined);
+  out.entry(t.head, out.text(statusText(v, now, health?.Status), statusField), t.tail);
+}
+const statusField = (s: string) => `,"Status":${JSON.stringify(s)},`;
 
 export function inspectBody(v: ContainerView, runtime: string, size?: number, lowerDir = '', execIds: string[] = [], net?: ContainerNetworkState, health?: HealthState) {
   const c = v.parsed.Config;
@@ -162,7 +194,11 @@ async function list(ctx: Ctx): Promise<void> {
   const out = s.list({ all, limit, filters: qFilters(ctx) });
   const nets = s.networkStates(out);
   const health = ctx.engine.health.states();
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), health.get(v.id))));
+  const now = Date.now();
+  if (size) return sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), health.get(v.id), now)));
+  const a = new JsonArray();
+  for (const v of out) addEntry(a, v, nets.get(v.id), health.get(v.id), now);
+  sendJsonText(ctx, 200, a.bytes());
 }
 
 async function inspect(ctx: Ctx): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Ctx, RouteDef } from '../../server/http.js';
-import { noContent, qBool, qFilters, qInt, qList, sendJson } from '../../server/http.js';
+import { noContent, qBool, qFilters, qInt, qList, sendJson, sendJsonText } from '../../server/http.js';
+import { EntryTexts, JsonArray, utf8 } from './list-text.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../../server/errors.js';
 import type { ContainerView } from '../../engine/containers/types.js';
@@ -24,7 +25,7 @@ const unix = (t: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
 /** podman's state names: exited containers are "exited", never-started ones "created" (or "initialized"). */
 const podmanState = (s: string) => (s === 'stopping' || s === 'initialized' ? s : dockerStatus(s));
 
-function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, podName = '', health?: HealthState) {
+function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: ContainerNetworkState, podName = '', health?: string) {
   const c = v.parsed.Config;
   const st = podmanState(v.state);
   return {
@@ -55,7 +56,7 @@ function listEntry(v: ContainerView, size: boolean, sizeRw: () => number, net?: 
     StartedAt: unix(v.startedAt),
     State: st,
     // podman's ps shows it after the state: "Up 5 seconds (healthy)".
-    Status: health && st === 'running' ? health.Status : '',
+    Status: health && st === 'running' ? health : '',
   };
 }
 
@@ -206,8 +207,16 @@ async function list(ctx: Ctx): Promise<void> {
   const nets = s.networkStates(out);
   const podNames = out.some((v) => v.parsed.pod) ? new Map(ctx.engine.pods.list().map((p) => [p.id, p.name])) : new Map<string, string>();
   const health = ctx.engine.health.states();
-  sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), v.parsed.pod ? podNames.get(v.parsed.pod.id) : '', health.get(v.id))));
+  const podName = (v: ContainerView) => (v.parsed.pod ? podNames.get(v.parsed.pod.id) : '');
+  if (size) return sendJson(ctx, 200, out.map((v) => listEntry(v, size, () => s.sizeRw(v), nets.get(v.id), podName(v), health.get(v.id)?.Status)));
+  // Without sizes an entry depends only on what it is shaped from: its JSON is kept (list-text.ts).
+  const a = new JsonArray();
+  for (const v of out) a.entry(entryTexts.get(v, nets.get(v.id), podName(v), health.get(v.id)?.Status));
+  sendJsonText(ctx, 200, a.bytes());
 }
+
+const entryTexts = new EntryTexts((v: ContainerView, net: ContainerNetworkState | undefined, podName: string | undefined, health: string | undefined) =>
+  utf8(JSON.stringify(listEntry(v, false, () => 0, net, podName, health))));
 
 /**
  * podman's `last`: the newest N containers, live or not. A query parameter that overrides

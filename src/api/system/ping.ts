@@ -20,9 +20,12 @@ const HEADERS = [
 const PING = /^(?:\/v\d+(?:\.\d+){0,2})?(?:\/libpod)?\/_ping\/?(?:\?.*)?$/;
 export const isPing = (path: string) => PING.test(path);
 
+/** The ping's headers after `first` (a flat name, value list: --cors's headers). */
+export const pingHeaders = (first: string[]): string[] => (first.length ? [...first, ...HEADERS] : HEADERS);
+
 /** `/_ping` for both layers: the docker CLI negotiates its API version from these headers. */
-export function ping(req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(200, HEADERS);
+export function ping(req: IncomingMessage, res: ServerResponse, headers = HEADERS): void {
+  res.writeHead(200, headers);
   res.end(req.method === 'HEAD' ? undefined : 'OK');
 }
 

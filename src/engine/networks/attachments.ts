@@ -61,6 +61,15 @@ export interface AttachmentDeps {
   rootless?: RootlessNetworking;
 }
 
+/** A container's network state as the last list built it, and its JSON to tell an equal one. */
+interface KeptState {
+  /** The database's stamp when it was last built; undefined: built inside a transaction. */
+  stamp: string | undefined;
+  mode: string;
+  json: string;
+  state: ContainerNetworkState;
+}
+
 const REAL_NETNS = { create: createNetns, remove: removeNetns, exists: existsSync };
 
 export class NetworkAttachments implements ContainerNetworking {
@@ -336,7 +345,48 @@ export class NetworkAttachments implements ContainerNetworking {
     return stateOf(containerId, eps, nets, this.currentRun(containerId));
   }
 
+  /**
+   * Every state here comes from the database: a state built while its stamp (state/db.ts) was
+   * what it is now is still the answer, and a state built again equal to the one before is that
+   * same object (the API keeps what it shaped from it: api/containers/list-text.ts). Shared
+   * between lists: never changed by callers.
+   */
   states(containers: { id: string; mode: string }[]): Map<string, ContainerNetworkState> {
+    const stamp = this.d.store.stamp();
+    const kept = this.kept;
+    const out = new Map<string, ContainerNetworkState>();
+    if (stamp !== undefined) {
+      for (const c of containers) {
+        const k = kept.get(c.id);
+        if (!k || k.stamp !== stamp || k.mode !== c.mode) break;
+        out.set(c.id, k.state);
+      }
+      if (out.size === containers.length) return out;
+    }
+    const built = this.buildStates(containers);
+    for (const c of containers) {
+      const state = built.get(c.id)!;
+      const k = kept.get(c.id);
+      if (k && k.state === state) {
+        k.stamp = stamp;
+        k.mode = c.mode;
+        continue;
+      }
+      const json = Object.isFrozen(state) ? '' : JSON.stringify(state);
+      if (k && k.mode === c.mode && json && k.json === json) {
+        k.stamp = stamp;
+        built.set(c.id, k.state);
+      } else kept.set(c.id, { stamp, mode: c.mode, json, state });
+    }
+    // What this list did not ask for and is no longer current goes (removed containers' among it).
+    for (const [id, k] of kept) if (k.stamp !== stamp && !built.has(id)) kept.delete(id);
+    return built;
+  }
+
+  /** The states lists were given, by container ID. */
+  private kept = new Map<string, KeptState>();
+
+  private buildStates(containers: { id: string; mode: string }[]): Map<string, ContainerNetworkState> {
     const { store } = this.d;
     const nets = new Map(this.d.registry.stored().map((n) => [n.id, n]));
     const byContainer = new Map<string, ReturnType<NetworkStore['allEndpoints']>>();
@@ -452,11 +502,26 @@ export class NetworkAttachments implements ContainerNetworking {
 /** host and none are networks a container is on without an endpoint of its own; container:X has none. */
 function builtinState(mode: string): ContainerNetworkState | undefined {
   if (isBridgeMode(mode)) return undefined;
-  const n = mode === 'host' ? HOST_NETWORK : mode === 'none' ? NONE_NETWORK : undefined;
-  const endpoints: ContainerEndpoint[] = n
-    ? [{ networkId: n.id, networkName: n.name, isDefault: false, aliases: [], links: [], ipamConfig: null, endpointId: '', interfaceName: '', macAddress: '', ipv4: '', ipv4PrefixLen: 0, ipv6: '', ipv6PrefixLen: 0, gateway: '', ipv6Gateway: '' }]
-    : [];
-  return { endpoints, ports: [], sandboxKey: '' };
+  return mode === 'host' ? HOST_STATE : mode === 'none' ? NONE_STATE : JOINED_STATE;
+}
+
+/**
+ * The states of host, none and container:X (whose networks are the other container's): the same
+ * frozen objects every time, so lists neither build nor compare them per container.
+ */
+const builtinEndpointState = (n: { id: string; name: string }): ContainerNetworkState =>
+  deepFreeze({
+    endpoints: [{ networkId: n.id, networkName: n.name, isDefault: false, aliases: [], links: [], ipamConfig: null, endpointId: '', interfaceName: '', macAddress: '', ipv4: '', ipv4PrefixLen: 0, ipv6: '', ipv6PrefixLen: 0, gateway: '', ipv6Gateway: '' }],
+    ports: [],
+    sandboxKey: '',
+  });
+const HOST_STATE = builtinEndpointState(HOST_NETWORK);
+const NONE_STATE = builtinEndpointState(NONE_NETWORK);
+const JOINED_STATE: ContainerNetworkState = deepFreeze({ endpoints: [], ports: [], sandboxKey: '' });
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') for (const v of Object.values(o)) deepFreeze(v);
+  return Object.freeze(o);
 }
 
 function checkEndpoint(net: Network, cfg: EndpointConfig): EndpointConfig {

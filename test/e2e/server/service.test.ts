@@ -368,6 +368,16 @@ describe('cors', () => {
     const b = await startBerth({ args: ['--time', '0', '--cors', 'https://ui.example'] });
     const r = await b.request('GET', '/_ping');
     assert.equal(r.headers['access-control-allow-origin'], 'https://ui.example');
+    assert.equal(r.headers['access-control-allow-credentials'], 'true');
+    // The ping's own headers come with them, on both layers' pings and on HEAD.
+    assert.equal(r.headers['api-version'], '1.41');
+    assert.equal(r.text, 'OK');
+    const head = await b.request('HEAD', '/v5.4.2/libpod/_ping');
+    assert.equal(head.headers['access-control-allow-origin'], 'https://ui.example');
+    assert.equal(head.headers['libpod-api-version'], '5.4.2');
+    assert.equal(head.text, '');
+    // Every other answer has them too.
+    assert.equal((await b.request('GET', '/v1.41/version')).headers['access-control-allow-origin'], 'https://ui.example');
     const pre = await b.request('OPTIONS', '/v1.41/containers/json', undefined, { Origin: 'https://ui.example', 'Access-Control-Request-Method': 'GET' });
     assert.ok(pre.status === 200 || pre.status === 204);
     assert.match(String(pre.headers['access-control-allow-methods']), /GET/);
@@ -386,6 +396,7 @@ describe('logging', () => {
     const b = await startBerth({ logLevel: 'info' });
     await b.request('GET', '/v1.41/version');
     await b.request('GET', '/nope');
+    await b.request('GET', '/_ping');
     await b.stop();
     const lines = b.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const call = lines.find((l) => l.path === '/v1.41/version');
@@ -394,6 +405,8 @@ describe('logging', () => {
     assert.equal(call.status, 200);
     assert.equal(typeof call.ms, 'number');
     assert.ok(lines.some((l) => l.path === '/nope' && l.status === 404));
+    // Pings are answered before any bookkeeping: clients send one before every command.
+    assert.ok(!lines.some((l) => l.path === '/_ping'), 'pings are not logged');
     await b.cleanup();
   });
 

@@ -30,6 +30,8 @@ function fakeStore(live: Map<string, ContainerRow>) {
     lookup: (ref: string) => live.get(ref) ?? [...live.values()].find((r) => r.name === ref),
     list: () => [...live.values()],
     ids: () => [...live.keys()],
+    // No stamp (as inside a transaction): every list reads the rows again.
+    stamp: () => undefined,
   };
 }
 
