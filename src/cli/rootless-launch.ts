@@ -6,7 +6,7 @@
 // (process.execve: the same PID, so systemd's LISTEN_PID still names it) through nsenter.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { nativeAddon } from '../lib/native-addon.js';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { storagePaths } from '../config/paths.js';
@@ -57,7 +57,7 @@ function keepListenFds(): void {
   if (!n || Number(process.env.LISTEN_PID) !== process.pid) return;
   let addon: { keepOnExec?: (fd: number) => void };
   try {
-    addon = createRequire(import.meta.url)('berth-peercred') as typeof addon;
+    addon = nativeAddon<typeof addon>('berth-peercred');
   } catch (e) {
     throw new CliError(`socket activation of a rootless berth needs the native addon (native/peercred): run \`npm run setup\` (${(e as Error).message.split('\n')[0]})`);
   }

@@ -5,23 +5,13 @@
 // peercred addon clones without copying (CLONE_VM|CLONE_VFORK) and reaps the child itself; where
 // the addon is not built, Node's spawn does it as before.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { optionalAddon } from '../lib/native-addon.js';
 import { Socket } from 'node:net';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 
 type Kind = 'ignore' | 'read' | 'write';
 type SpawnAddon = { spawnDetached?: (file: string, args: string[], env: string[], cwd: string, stdio: Kind[]) => { pid: number; fds: number[] } };
 
-let addon: SpawnAddon | null | undefined;
-function spawnAddon(): SpawnAddon | null {
-  if (addon !== undefined) return addon;
-  try {
-    addon = createRequire(import.meta.url)('berth-peercred') as SpawnAddon;
-  } catch {
-    addon = null;
-  }
-  return addon;
-}
 
 export interface Detached {
   pid: number | undefined;
@@ -43,7 +33,7 @@ export interface DetachedOptions {
 
 /** Starts `file` (an absolute path) as the leader of a new session; nothing waits on it. */
 export function spawnDetached(file: string, args: string[], o: DetachedOptions): Detached {
-  const a = spawnAddon();
+  const a = optionalAddon<SpawnAddon>('berth-peercred');
   if (a?.spawnDetached) {
     const env = Object.entries(o.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     let r: { pid: number; fds: number[] };

@@ -1,6 +1,7 @@
 // node:v8, node:vm and node:module load when the first reclaim runs, not before listen (v8 brings
 // five more modules with it).
 import { readFileSync } from 'node:fs';
+import { optionalAddon } from '../lib/native-addon.js';
 
 const builtin = <T>(id: string) => process.getBuiltinModule(id) as T;
 
@@ -18,15 +19,8 @@ interface Addon {
  * built or predates it: the service then only collects.
  */
 function loadAddon(): Addon {
-  try {
-    const { createRequire } = builtin<typeof import('node:module')>('node:module');
-    const addon = createRequire(import.meta.url)('berth-peercred') as Addon;
-    return {
-      mallocTrim: typeof addon.mallocTrim === 'function' ? addon.mallocTrim : undefined,
-    };
-  } catch {
-    return {};
-  }
+  const addon = optionalAddon<Addon>('berth-peercred');
+  return { mallocTrim: typeof addon?.mallocTrim === 'function' ? addon.mallocTrim : undefined };
 }
 
 const PAGE = 4096;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { optionalAddon } from '../lib/native-addon.js';
 import { promisify } from 'node:util';
 import { isRootless } from '../config/rootless.js';
 import { findBinary } from '../oci/binaries.js';
@@ -25,21 +25,12 @@ interface MountAddon {
   mount(source: string, target: string, fstype: string, flags: number, data: string, cwd?: string | null): Promise<void>;
   umount(target: string, flags: number): Promise<void>;
 }
-let addon: MountAddon | null | undefined;
 /**
  * The mount(2) addon (native/mount): every container start mounts a root and every exit
  * unmounts it, and a mount(8) process forked from the service cost ~4 ms of each. Where it is
  * not built, the binaries do it as before.
  */
-function mountAddon(): MountAddon | null {
-  if (addon !== undefined) return addon;
-  try {
-    addon = createRequire(import.meta.url)('berth-mount') as MountAddon;
-  } catch {
-    addon = null;
-  }
-  return addon;
-}
+const mountAddon = () => optionalAddon<MountAddon>('berth-mount');
 
 /** An errno error of the addon as mount(8) would say it: the errno's text. */
 function reason(e: unknown): string {

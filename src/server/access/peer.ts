@@ -1,6 +1,6 @@
 // Who is at the other end of a request's connection: the kernel's word for a unix socket
 // (SO_PEERCRED), the verified client certificate for TLS, only an address for plain tcp.
-import { createRequire } from 'node:module';
+import { nativeAddon } from '../../lib/native-addon.js';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
@@ -21,7 +21,7 @@ let addon: { peercred(fd: number): { pid: number; uid: number; gid: number } } |
  */
 export function loadPeercred(): void {
   try {
-    addon ??= createRequire(import.meta.url)('berth-peercred');
+    addon ??= nativeAddon<NonNullable<typeof addon>>('berth-peercred');
   } catch (e) {
     throw new Error(`the SO_PEERCRED addon (native/peercred) is not built: run \`npm run setup\` (${(e as Error).message.split('\n')[0]})`);
   }
